@@ -1,0 +1,5 @@
+module github.com/mienhq/mien
+
+go 1.26.8
+
+require github.com/yalue/onnxruntime_go v1.27.0 // indirect
