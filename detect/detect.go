@@ -1,0 +1,86 @@
+// Package detect defines the face-detector interface and the post-processing
+// every detector shares (score and size filtering, non-maximum suppression).
+// One sub-package per architecture implements Detector (detect/yunet,
+// detect/ultraface, detect/blazeface).
+package detect
+
+import (
+	"context"
+	"sort"
+
+	"github.com/mienhq/mien/face"
+)
+
+// Options filter a detector's output.
+type Options struct {
+	// MinScore drops detections below this confidence (0 = the detector's default).
+	MinScore float32
+	// MinSize drops faces whose box is smaller than this many pixels on its
+	// shorter side, in the input image (0 = keep all).
+	MinSize float32
+	// MaxFaces keeps only the largest faces (0 = all).
+	MaxFaces int
+	// IoU is the NMS overlap threshold (0 = the detector's default).
+	IoU float32
+}
+
+// Detector finds faces. Implementations document whether they are safe for
+// concurrent use; those built on an onnx.Pool are.
+type Detector interface {
+	// Detect returns the faces in img, best first. Finding none is not an error.
+	Detect(ctx context.Context, img *face.Image, opts Options) ([]face.Detection, error)
+	// HasLandmarks reports whether detections carry real five-point landmarks.
+	HasLandmarks() bool
+	Close() error
+}
+
+// NMS keeps the highest-scoring detections and drops any that overlap a kept
+// one by more than iou. The input is reordered.
+func NMS(dets []face.Detection, iou float32) []face.Detection {
+	sort.SliceStable(dets, func(i, j int) bool { return dets[i].Score > dets[j].Score })
+	keep := dets[:0]
+	for _, d := range dets {
+		ok := true
+		for _, k := range keep {
+			if d.Box.IoU(k.Box) > iou {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			keep = append(keep, d)
+		}
+	}
+	return keep
+}
+
+// Filter applies MinSize, clamps boxes to the image and keeps at most
+// MaxFaces (the largest), best score first.
+func Filter(dets []face.Detection, w, h int, o Options) []face.Detection {
+	out := dets[:0]
+	for _, d := range dets {
+		if o.MinSize > 0 && min(d.Box.Dx(), d.Box.Dy()) < o.MinSize {
+			continue
+		}
+		d.Box = d.Box.Clamp(w, h)
+		if d.Box.Empty() {
+			continue
+		}
+		out = append(out, d)
+	}
+	if o.MaxFaces > 0 && len(out) > o.MaxFaces {
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Box.Area() > out[j].Box.Area() })
+		out = out[:o.MaxFaces]
+		sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	}
+	return out
+}
+
+// Fit returns the scale s <= 1 such that an image of w x h scaled by s fits
+// within maxSide on its longer side.
+func Fit(w, h, maxSide int) float32 {
+	if maxSide <= 0 || max(w, h) <= maxSide {
+		return 1
+	}
+	return float32(maxSide) / float32(max(w, h))
+}

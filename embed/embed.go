@@ -1,0 +1,140 @@
+// Package embed turns aligned 112x112 face crops into L2-normalised
+// templates with an ArcFace-style recognizer.
+package embed
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/models"
+	"github.com/mienhq/mien/onnx"
+	"github.com/mienhq/mien/raster"
+)
+
+// Arch is the manifest arch this package implements.
+const Arch = "arcface"
+
+// Options configure an Embedder.
+type Options struct {
+	// Sessions is the number of pooled ONNX sessions (concurrent calls).
+	Sessions int
+	// Flip adds the embedding of the horizontally mirrored crop (test-time
+	// augmentation): about twice the cost, slightly better accuracy.
+	Flip bool
+}
+
+// Embedder is safe for concurrent use.
+type Embedder struct {
+	pool   *onnx.Pool
+	format raster.Format
+	model  string
+	w, h   int
+	dim    int
+	flip   bool
+}
+
+// New opens a recognizer; its signature is checked against the manifest.
+func New(model []byte, m models.Model, opts Options) (*Embedder, error) {
+	if m.Arch != Arch {
+		return nil, fmt.Errorf("embed: manifest arch is %q, want %q", m.Arch, Arch)
+	}
+	if len(m.Inputs) != 1 || len(m.Outputs) != 1 {
+		return nil, fmt.Errorf("embed: manifest must name 1 input and 1 output")
+	}
+	f := raster.Format{Layout: m.Pre.Layout, Channels: m.Pre.Channels, Mean: m.Pre.Mean, Std: m.Pre.Std}
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	if f.Layout != "NCHW" || f.Planes() != 3 {
+		return nil, fmt.Errorf("embed: recognizer input must be NCHW with 3 channels")
+	}
+	sig, err := onnx.Inspect(model)
+	if err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	in := []int64{1, 3, int64(m.Pre.Height), int64(m.Pre.Width)}
+	if err := sig.Expect(map[string][]int64{m.Inputs[0]: in}, map[string][]int64{m.Outputs[0]: {1, -1}}); err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	dim := 0
+	for _, o := range sig.Outputs {
+		if o.Name == m.Outputs[0] {
+			dim = int(o.Shape[1])
+		}
+	}
+	pool, err := onnx.NewPool(opts.Sessions, model, m.Inputs, m.Outputs, onnx.SessionOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	return &Embedder{pool: pool, format: f, model: m.ID, w: m.Pre.Width, h: m.Pre.Height, dim: dim, flip: opts.Flip}, nil
+}
+
+// Model returns the id of the recognizer (every embedding carries it).
+func (e *Embedder) Model() string { return e.model }
+
+// Dim returns the embedding length (-1 or 0 when the model declares it dynamic).
+func (e *Embedder) Dim() int { return e.dim }
+
+// Embed returns the template of an aligned crop of the model's input size.
+func (e *Embedder) Embed(ctx context.Context, crop *face.Image) (face.Embedding, error) {
+	if crop == nil || crop.W != e.w || crop.H != e.h {
+		return face.Embedding{}, fmt.Errorf("embed: crop must be %dx%d", e.w, e.h)
+	}
+	v, err := e.run(ctx, crop)
+	if err != nil {
+		return face.Embedding{}, err
+	}
+	if e.flip {
+		fv, err := e.run(ctx, raster.FlipH(crop))
+		if err != nil {
+			return face.Embedding{}, err
+		}
+		for i := range v {
+			v[i] += fv[i]
+		}
+	}
+	if face.Normalize(v) == 0 {
+		return face.Embedding{}, fmt.Errorf("embed: recognizer returned a zero vector")
+	}
+	return face.Embedding{Model: e.model, Vector: v}, nil
+}
+
+// EmbedBatch embeds several crops, using the session pool concurrently.
+func (e *Embedder) EmbedBatch(ctx context.Context, crops []*face.Image) ([]face.Embedding, error) {
+	out := make([]face.Embedding, len(crops))
+	errs := make([]error, len(crops))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, e.pool.Size())
+	for i, c := range crops {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = e.Embed(ctx, c)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("embed: crop %d: %w", i, err)
+		}
+	}
+	return out, nil
+}
+
+func (e *Embedder) run(ctx context.Context, crop *face.Image) ([]float32, error) {
+	data := make([]float32, 3*e.w*e.h)
+	if err := raster.Pack(data, crop, e.w, e.h, e.format); err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	outs, err := e.pool.Run(ctx, onnx.Tensor{Shape: []int64{1, 3, int64(e.h), int64(e.w)}, Data: data})
+	if err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	return outs[0].Data, nil
+}
+
+// Close releases the sessions.
+func (e *Embedder) Close() error { return e.pool.Close() }
