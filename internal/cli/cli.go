@@ -1,0 +1,183 @@
+// Package cli implements the mien command line.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/imageio"
+	"github.com/mienhq/mien/internal/config"
+	"github.com/mienhq/mien/models"
+	"github.com/mienhq/mien/onnx"
+)
+
+// command is one subcommand.
+type command struct {
+	name, usage, summary string
+	run                  func(ctx context.Context, env *Env, args []string) error
+}
+
+// Env is what a command runs with.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Config         config.Config
+}
+
+var commands []command
+
+func register(c command) { commands = append(commands, c) }
+
+// exitError carries a specific exit status (e.g. compare's "different person").
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// Main runs the command line and returns the process exit status.
+func Main(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stdout)
+		return 0
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		fmt.Fprintln(stderr, "mien:", err)
+		return 2
+	}
+	env := &Env{Stdout: stdout, Stderr: stderr, Config: cfg}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	name, rest := args[0], args[1:]
+	for _, c := range commands {
+		if c.name == name {
+			err := c.run(ctx, env, rest)
+			var ee exitError
+			switch {
+			case err == nil:
+				return 0
+			case errors.As(err, &ee):
+				return ee.code
+			case errors.Is(err, flag.ErrHelp):
+				return 0
+			default:
+				fmt.Fprintln(stderr, "mien:", err)
+				return 1
+			}
+		}
+	}
+	fmt.Fprintf(stderr, "mien: unknown command %q (run 'mien --help')\n", name)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "mien: self-hosted, consent-based face recognition.")
+	fmt.Fprintln(w, "\nUsage: mien COMMAND [flags] [args]\n\nCommands:")
+	sorted := append([]command(nil), commands...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	for _, c := range sorted {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'mien COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w)
+	fmt.Fprint(w, config.Help())
+}
+
+// newFlags returns a flag set whose -h prints the command's usage.
+func newFlags(env *Env, c string, usageLine, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet(c, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "Usage: mien %s %s\n\n%s\n\nFlags:\n", c, usageLine, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// packDir returns the directory of the pack the engine should use.
+func packDir(cfg config.Config) (string, error) {
+	if cfg.Pack != "" {
+		return filepath.Join(cfg.ModelsDir, cfg.Pack), nil
+	}
+	for _, name := range []string{"standard", "default"} {
+		d := filepath.Join(cfg.ModelsDir, name)
+		if _, err := os.Stat(filepath.Join(d, models.ManifestFile)); err == nil {
+			return d, nil
+		}
+	}
+	return "", fmt.Errorf("no model pack is installed in %s.\n  Install one with:  mien models install default\n  (or, from a local mirror of the standard pack:  mien models install standard --from DIR)", cfg.ModelsDir)
+}
+
+// engineFlags are the flags every engine-using command shares.
+type engineFlags struct {
+	pack    string
+	workers int
+	flip    bool
+	noFlip  bool
+}
+
+func (f *engineFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.pack, "pack", "", "model pack to use (default: $MIEN_PACK, else standard if installed, else default)")
+	fs.IntVar(&f.workers, "workers", 0, "images processed at once (default: $MIEN_WORKERS or the number of CPUs)")
+	fs.BoolVar(&f.noFlip, "no-flip", false, "disable mirrored-crop test-time augmentation")
+}
+
+// openEngine opens the engine with the configuration and the flags.
+func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
+	cfg := env.Config
+	if f.pack != "" {
+		cfg.Pack = f.pack
+	}
+	if f.workers > 0 {
+		cfg.Workers = f.workers
+	}
+	if f.noFlip {
+		cfg.Flip = false
+	}
+	dir, err := packDir(cfg)
+	if err != nil {
+		return nil, err
+	}
+	pack, err := models.Load(dir)
+	if errors.Is(err, models.ErrNotInstalled) {
+		name := filepath.Base(dir)
+		return nil, fmt.Errorf("model pack %q is not installed in %s.\n  Install it with:  mien models install %s", name, cfg.ModelsDir, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := os.Stat(cfg.ORTLib); err != nil {
+		return nil, fmt.Errorf("ONNX Runtime library not found at %s (set MIEN_ORT_LIB, or run scripts/setup.sh)", cfg.ORTLib)
+	}
+	return mien.Open(pack, mien.Options{
+		Runtime:       onnx.RuntimeOptions{LibraryPath: cfg.ORTLib},
+		Workers:       cfg.Workers,
+		Flip:          cfg.Flip,
+		DetectMaxSide: cfg.DetectMaxSide,
+		Image:         imageio.Options{MaxPixels: cfg.MaxPixels},
+	})
+}
+
+// readInput reads a file, or standard input for "-".
+func readInput(path string) ([]byte, error) {
+	if path == "-" {
+		return io.ReadAll(io.LimitReader(os.Stdin, 64<<20))
+	}
+	return os.ReadFile(path)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+var _ = strings.TrimSpace

@@ -1,0 +1,266 @@
+// Package mien is the face engine: it opens a model pack and composes the
+// stages (imageio -> detect -> align -> embed) into Analyze and Compare.
+//
+// An Engine is safe for concurrent use: every model runs on a pool of ONNX
+// sessions sized by Options.Workers.
+package mien
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+
+	"github.com/mienhq/mien/align"
+	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/detect/yunet"
+	"github.com/mienhq/mien/embed"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/imageio"
+	"github.com/mienhq/mien/models"
+	"github.com/mienhq/mien/onnx"
+	"github.com/mienhq/mien/quality"
+)
+
+// ErrNoFace is returned by calls that need exactly one face and found none.
+var ErrNoFace = errors.New("mien: no face found")
+
+// ErrManyFaces is returned by calls that need exactly one face and found several.
+var ErrManyFaces = errors.New("mien: more than one face found")
+
+// Options configure an Engine.
+type Options struct {
+	// Runtime says where ONNX Runtime's shared library is.
+	Runtime onnx.RuntimeOptions
+	// Workers is the number of sessions per model, i.e. how many images can
+	// be processed at once (0 = the number of CPUs).
+	Workers int
+	// Flip adds mirrored-crop embeddings (test-time augmentation).
+	Flip bool
+	// DetectMaxSide scales images down to this longer side before detection
+	// (0 = the detector's default).
+	DetectMaxSide int
+	// Detect holds the default detection filters.
+	Detect detect.Options
+	// Image holds the decoding limits.
+	Image imageio.Options
+}
+
+// Face is one analysed face.
+type Face struct {
+	face.Detection
+	Quality   quality.Quality `json:"quality"`
+	Embedding face.Embedding  `json:"embedding"`
+}
+
+// Analysis is the result of analysing one image.
+type Analysis struct {
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+	Faces  []Face `json:"faces"`
+}
+
+// Engine composes the stages of one model pack.
+type Engine struct {
+	opts     Options
+	pack     *models.Pack
+	detector detect.Detector
+	detModel models.Model
+	embedder *embed.Embedder
+	recModel models.Model
+}
+
+// Open loads ONNX Runtime and the pack's detector and recognizer.
+func Open(pack *models.Pack, opts Options) (*Engine, error) {
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.NumCPU()
+	}
+	if err := onnx.Init(opts.Runtime); err != nil {
+		return nil, fmt.Errorf("mien: %w", err)
+	}
+	e := &Engine{opts: opts, pack: pack}
+	if err := e.openDetector(); err != nil {
+		return nil, err
+	}
+	rec, ok := pack.Model(models.RoleRecognizer)
+	if !ok {
+		e.Close()
+		return nil, fmt.Errorf("mien: pack %s has no recognizer", pack.Manifest.Name)
+	}
+	b, err := pack.Read(rec)
+	if err != nil {
+		e.Close()
+		return nil, fmt.Errorf("mien: %w", err)
+	}
+	if e.embedder, err = embed.New(b, rec, embed.Options{Sessions: opts.Workers, Flip: opts.Flip}); err != nil {
+		e.Close()
+		return nil, fmt.Errorf("mien: %w", err)
+	}
+	e.recModel = rec
+	return e, nil
+}
+
+// openDetector picks the pack's best detector and builds it from its arch.
+func (e *Engine) openDetector() error {
+	dets := e.pack.Models(models.RoleDetector)
+	if len(dets) == 0 {
+		return fmt.Errorf("mien: pack %s has no detector", e.pack.Manifest.Name)
+	}
+	m := dets[0]
+	b, err := e.pack.Read(m)
+	if err != nil {
+		return fmt.Errorf("mien: %w", err)
+	}
+	switch m.Arch {
+	case yunet.Arch:
+		e.detector, err = yunet.New(b, m, yunet.Options{Sessions: e.opts.Workers, MaxSide: e.opts.DetectMaxSide})
+	default:
+		return fmt.Errorf("mien: detector arch %q is not supported", m.Arch)
+	}
+	if err != nil {
+		return fmt.Errorf("mien: %w", err)
+	}
+	e.detModel = m
+	return nil
+}
+
+// ModelID returns the id of the recognizer; every embedding carries it.
+func (e *Engine) ModelID() string { return e.recModel.ID }
+
+// Recognizer returns the recognizer's manifest entry.
+func (e *Engine) Recognizer() models.Model { return e.recModel }
+
+// DetectorModel returns the detector's manifest entry.
+func (e *Engine) DetectorModel() models.Model { return e.detModel }
+
+// Pack returns the pack the engine was opened from.
+func (e *Engine) Pack() *models.Pack { return e.pack }
+
+// Decode turns untrusted bytes into an upright RGB image within the limits.
+func (e *Engine) Decode(data []byte) (*face.Image, error) {
+	return imageio.Decode(data, e.opts.Image)
+}
+
+// Detect finds faces, best first. Zero-valued fields of opts take the
+// engine's defaults.
+func (e *Engine) Detect(ctx context.Context, img *face.Image, opts detect.Options) ([]face.Detection, error) {
+	return e.detector.Detect(ctx, img, e.mergeDetect(opts))
+}
+
+func (e *Engine) mergeDetect(o detect.Options) detect.Options {
+	d := e.opts.Detect
+	if o.MinScore > 0 {
+		d.MinScore = o.MinScore
+	}
+	if o.MinSize > 0 {
+		d.MinSize = o.MinSize
+	}
+	if o.MaxFaces > 0 {
+		d.MaxFaces = o.MaxFaces
+	}
+	if o.IoU > 0 {
+		d.IoU = o.IoU
+	}
+	return d
+}
+
+// Align returns the 112x112 aligned crop of a detected face.
+func (e *Engine) Align(img *face.Image, d face.Detection) (*face.Image, error) {
+	return align.Crop(nil, img, d.Landmarks)
+}
+
+// Embed aligns and embeds one detected face.
+func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (face.Embedding, error) {
+	crop, err := e.Align(img, d)
+	if err != nil {
+		return face.Embedding{}, err
+	}
+	return e.embedder.Embed(ctx, crop)
+}
+
+// AnalyzeImage detects, assesses and embeds every face in a decoded image.
+func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.Options) (*Analysis, error) {
+	dets, err := e.Detect(ctx, img, opts)
+	if err != nil {
+		return nil, err
+	}
+	a := &Analysis{Width: img.W, Height: img.H, Faces: make([]Face, len(dets))}
+	for i, d := range dets {
+		crop, err := e.Align(img, d)
+		if err != nil {
+			return nil, err
+		}
+		emb, err := e.embedder.Embed(ctx, crop)
+		if err != nil {
+			return nil, err
+		}
+		a.Faces[i] = Face{Detection: d, Quality: quality.Assess(img, d, crop), Embedding: emb}
+	}
+	return a, nil
+}
+
+// Analyze decodes image bytes and analyses every face in them.
+func (e *Engine) Analyze(ctx context.Context, data []byte, opts detect.Options) (*Analysis, error) {
+	img, err := e.Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	return e.AnalyzeImage(ctx, img, opts)
+}
+
+// AnalyzeOne is Analyze for calls that need exactly one face: it returns
+// ErrNoFace or ErrManyFaces otherwise.
+func (e *Engine) AnalyzeOne(ctx context.Context, data []byte, opts detect.Options) (*Face, error) {
+	a, err := e.Analyze(ctx, data, opts)
+	if err != nil {
+		return nil, err
+	}
+	switch len(a.Faces) {
+	case 0:
+		return nil, ErrNoFace
+	case 1:
+		return &a.Faces[0], nil
+	default:
+		return nil, fmt.Errorf("%w (%d faces)", ErrManyFaces, len(a.Faces))
+	}
+}
+
+// Compare returns the cosine similarity of two embeddings of this engine's
+// recognizer; embeddings of another model are refused.
+func (e *Engine) Compare(a, b face.Embedding) (float32, error) {
+	if a.Model != e.recModel.ID || b.Model != e.recModel.ID {
+		return 0, fmt.Errorf("%w: engine uses %q, got %q and %q", face.ErrModelMismatch, e.recModel.ID, a.Model, b.Model)
+	}
+	return face.Cosine(a, b)
+}
+
+// Threshold returns the calibrated cosine threshold for a false-match rate.
+func (e *Engine) Threshold(far float64) (float32, error) {
+	for _, t := range e.recModel.Thresholds {
+		if t.FAR == far {
+			return t.Cosine, nil
+		}
+	}
+	return 0, fmt.Errorf("mien: recognizer %s has no threshold calibrated at false-match rate %g (have %v)", e.recModel.ID, far, e.FARs())
+}
+
+// FARs lists the false-match rates the recognizer has thresholds for.
+func (e *Engine) FARs() []float64 {
+	var out []float64
+	for _, t := range e.recModel.Thresholds {
+		out = append(out, t.FAR)
+	}
+	return out
+}
+
+// Close releases every session.
+func (e *Engine) Close() error {
+	var errs []error
+	if e.detector != nil {
+		errs = append(errs, e.detector.Close())
+	}
+	if e.embedder != nil {
+		errs = append(errs, e.embedder.Close())
+	}
+	return errors.Join(errs...)
+}
