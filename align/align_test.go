@@ -42,8 +42,8 @@ func TestEstimateRecoversKnownTransforms(t *testing.T) {
 
 func TestEstimateLeastSquares(t *testing.T) {
 	// Noisy points: the estimate must beat small perturbations of itself.
-	src := []face.Point{{0, 0}, {10, 0}, {5, 5}, {0, 10}, {10, 10}}
-	dst := []face.Point{{1, 1}, {21, 0.5}, {11, 11.5}, {0.5, 21}, {21, 20.5}}
+	src := []face.Point{{X: 0, Y: 0}, {X: 10, Y: 0}, {X: 5, Y: 5}, {X: 0, Y: 10}, {X: 10, Y: 10}}
+	dst := []face.Point{{X: 1, Y: 1}, {X: 21, Y: 0.5}, {X: 11, Y: 11.5}, {X: 0.5, Y: 21}, {X: 21, Y: 20.5}}
 	s, err := Estimate(src, dst)
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +66,10 @@ func TestEstimateLeastSquares(t *testing.T) {
 }
 
 func TestEstimateErrors(t *testing.T) {
-	if _, err := Estimate([]face.Point{{1, 1}}, []face.Point{{1, 1}}); err == nil {
+	if _, err := Estimate([]face.Point{{X: 1, Y: 1}}, []face.Point{{X: 1, Y: 1}}); err == nil {
 		t.Fatal("one point pair: want an error")
 	}
-	if _, err := Estimate([]face.Point{{1, 1}, {1, 1}}, []face.Point{{0, 0}, {5, 5}}); err == nil {
+	if _, err := Estimate([]face.Point{{X: 1, Y: 1}, {X: 1, Y: 1}}, []face.Point{{X: 0, Y: 0}, {X: 5, Y: 5}}); err == nil {
 		t.Fatal("coincident points: want an error")
 	}
 }

@@ -4,13 +4,17 @@
 package face
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 )
 
 // Point is a position in image pixels (x right, y down).
-type Point struct{ X, Y float32 }
+type Point struct {
+	X float32 `json:"x"`
+	Y float32 `json:"y"`
+}
 
 // Add returns p+q.
 func (p Point) Add(q Point) Point { return Point{p.X + q.X, p.Y + q.Y} }
@@ -30,6 +34,29 @@ func (p Point) Dist(q Point) float32 {
 // Rect is an axis-aligned box [Min, Max) in image pixels, like image.Rectangle
 // but in float32 so detector outputs keep their sub-pixel precision.
 type Rect struct{ Min, Max Point }
+
+// rectJSON is Rect's wire form: top-left corner and size.
+type rectJSON struct {
+	X      float32 `json:"x"`
+	Y      float32 `json:"y"`
+	Width  float32 `json:"width"`
+	Height float32 `json:"height"`
+}
+
+// MarshalJSON writes {"x","y","width","height"}.
+func (r Rect) MarshalJSON() ([]byte, error) {
+	return json.Marshal(rectJSON{r.Min.X, r.Min.Y, r.Max.X - r.Min.X, r.Max.Y - r.Min.Y})
+}
+
+// UnmarshalJSON reads {"x","y","width","height"}.
+func (r *Rect) UnmarshalJSON(b []byte) error {
+	var j rectJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*r = R(j.X, j.Y, j.X+j.Width, j.Y+j.Height)
+	return nil
+}
 
 // R is shorthand for Rect{Point{x0, y0}, Point{x1, y1}}.
 func R(x0, y0, x1, y1 float32) Rect { return Rect{Point{x0, y0}, Point{x1, y1}} }

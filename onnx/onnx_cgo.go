@@ -113,7 +113,7 @@ func (s *Session) Run(inputs ...Tensor) ([]Tensor, error) {
 	}
 	defer destroyAll(in)
 	out := make([]ort.Value, len(s.outputs))
-	if err := s.s.Run(in, out); err != nil {
+	if err := withFTZ(func() error { return s.s.Run(in, out) }); err != nil {
 		destroyAll(out)
 		return nil, fmt.Errorf("onnx: run: %w", err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/mienhq/mien/face"
 )
 
-var frontal = face.Landmarks5{{38.3, 51.7}, {73.5, 51.5}, {56.0, 71.7}, {41.5, 92.4}, {70.7, 92.2}}
+var frontal = face.Landmarks5{{X: 38.3, Y: 51.7}, {X: 73.5, Y: 51.5}, {X: 56.0, Y: 71.7}, {X: 41.5, Y: 92.4}, {X: 70.7, Y: 92.2}}
 
 func TestPoseFrontal(t *testing.T) {
 	y, p, r := Pose(frontal)
