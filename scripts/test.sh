@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Sets up what the tests need (ONNX Runtime, model packs) and runs every test.
+# Model-dependent tests skip with a message when models or ../shared are absent.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+export MIEN_HOME=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
+export MIEN_ORT_LIB=${MIEN_ORT_LIB:-$MIEN_HOME/lib/libonnxruntime.so.1}
+echo "==> go vet" >&2
+go vet ./...
+echo "==> go test (pure-Go build, CGO_ENABLED=0)" >&2
+CGO_ENABLED=0 go build ./...
+echo "==> go test" >&2
+go test -count=1 -timeout 30m "$@" ./...
