@@ -13,10 +13,12 @@ import (
 
 	"github.com/mienhq/mien/align"
 	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/detect/ultraface"
 	"github.com/mienhq/mien/detect/yunet"
 	"github.com/mienhq/mien/embed"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/imageio"
+	"github.com/mienhq/mien/landmark"
 	"github.com/mienhq/mien/models"
 	"github.com/mienhq/mien/onnx"
 	"github.com/mienhq/mien/quality"
@@ -66,6 +68,7 @@ type Engine struct {
 	pack     *models.Pack
 	detector detect.Detector
 	detModel models.Model
+	marks    *landmark.Model // five points for detectors that give boxes only
 	embedder *embed.Embedder
 	recModel models.Model
 }
@@ -114,6 +117,8 @@ func (e *Engine) openDetector() error {
 	switch m.Arch {
 	case yunet.Arch:
 		e.detector, err = yunet.New(b, m, yunet.Options{Sessions: e.opts.Workers, MaxSide: e.opts.DetectMaxSide})
+	case ultraface.Arch:
+		e.detector, err = ultraface.New(b, m, ultraface.Options{Sessions: e.opts.Workers})
 	default:
 		return fmt.Errorf("mien: detector arch %q is not supported", m.Arch)
 	}
@@ -121,6 +126,19 @@ func (e *Engine) openDetector() error {
 		return fmt.Errorf("mien: %w", err)
 	}
 	e.detModel = m
+	if e.detector.HasLandmarks() {
+		return nil
+	}
+	lm, ok := e.pack.Model(models.RoleLandmarks)
+	if !ok {
+		return fmt.Errorf("mien: detector %s gives no landmarks and pack %s has no landmark model", m.ID, e.pack.Manifest.Name)
+	}
+	if b, err = e.pack.Read(lm); err != nil {
+		return fmt.Errorf("mien: %w", err)
+	}
+	if e.marks, err = landmark.New(b, lm, landmark.Options{Sessions: e.opts.Workers}); err != nil {
+		return fmt.Errorf("mien: %w", err)
+	}
 	return nil
 }
 
@@ -144,7 +162,18 @@ func (e *Engine) Decode(data []byte) (*face.Image, error) {
 // Detect finds faces, best first. Zero-valued fields of opts take the
 // engine's defaults.
 func (e *Engine) Detect(ctx context.Context, img *face.Image, opts detect.Options) ([]face.Detection, error) {
-	return e.detector.Detect(ctx, img, e.mergeDetect(opts))
+	dets, err := e.detector.Detect(ctx, img, e.mergeDetect(opts))
+	if err != nil || e.marks == nil {
+		return dets, err
+	}
+	for i := range dets {
+		pts, err := e.marks.Locate(ctx, img, dets[i].Box)
+		if err != nil {
+			return nil, err
+		}
+		dets[i].Landmarks = pts.Five()
+	}
+	return dets, nil
 }
 
 func (e *Engine) mergeDetect(o detect.Options) detect.Options {
@@ -258,6 +287,9 @@ func (e *Engine) Close() error {
 	var errs []error
 	if e.detector != nil {
 		errs = append(errs, e.detector.Close())
+	}
+	if e.marks != nil {
+		errs = append(errs, e.marks.Close())
 	}
 	if e.embedder != nil {
 		errs = append(errs, e.embedder.Close())
