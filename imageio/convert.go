@@ -65,23 +65,37 @@ func toRGB(src image.Image) *face.Image {
 // fixed-point arithmetic (the same constants as image/color).
 func ycbcrToRGB(out *face.Image, m *image.YCbCr) {
 	b := m.Rect
+	// Horizontal chroma subsampling: 4:2:0 and 4:2:2 share one chroma sample per two pixels.
+	hsub := 1
+	if m.SubsampleRatio == image.YCbCrSubsampleRatio420 || m.SubsampleRatio == image.YCbCrSubsampleRatio422 {
+		hsub = 2
+	}
 	for y := 0; y < out.H; y++ {
 		yrow := m.Y[(y)*m.YStride:]
 		d := out.Pix[3*y*out.W : 3*(y+1)*out.W]
 		cy := b.Min.Y + y
+		if hsub == 2 && b.Min.X%2 == 0 {
+			c0 := m.COffset(b.Min.X, cy)
+			for x := 0; x < out.W; x++ {
+				ci := c0 + x/2
+				putRGB(d[3*x:3*x+3:3*x+3], yrow[x], m.Cb[ci], m.Cr[ci])
+			}
+			continue
+		}
 		for x := 0; x < out.W; x++ {
 			ci := m.COffset(b.Min.X+x, cy)
-			yy := int32(yrow[x]) * 0x10101
-			cb := int32(m.Cb[ci]) - 128
-			cr := int32(m.Cr[ci]) - 128
-			r := yy + 91881*cr
-			g := yy - 22554*cb - 46802*cr
-			bb := yy + 116130*cb
-			d[3*x] = clamp8(r)
-			d[3*x+1] = clamp8(g)
-			d[3*x+2] = clamp8(bb)
+			putRGB(d[3*x:3*x+3:3*x+3], yrow[x], m.Cb[ci], m.Cr[ci])
 		}
 	}
+}
+
+func putRGB(d []uint8, y8, cb8, cr8 uint8) {
+	yy := int32(y8) * 0x10101
+	cb := int32(cb8) - 128
+	cr := int32(cr8) - 128
+	d[0] = clamp8(yy + 91881*cr)
+	d[1] = clamp8(yy - 22554*cb - 46802*cr)
+	d[2] = clamp8(yy + 116130*cb)
 }
 
 func clamp8(v int32) uint8 {

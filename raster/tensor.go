@@ -48,48 +48,77 @@ func Pack(dst []float32, img *face.Image, tw, th int, f Format) error {
 	if len(dst) != planes*tw*th {
 		return fmt.Errorf("raster: tensor holds %d values, want %d", len(dst), planes*tw*th)
 	}
-	var order [3]int // source channel (R=0,G=1,B=2) of each tensor plane
-	switch f.Channels {
-	case "RGB":
-		order = [3]int{0, 1, 2}
-	case "BGR":
-		order = [3]int{2, 1, 0}
+	src := [3]int{0, 1, 2} // source channel (R=0,G=1,B=2) of each tensor plane
+	if f.Channels == "BGR" {
+		src = [3]int{2, 1, 0}
 	}
-	var scale, bias [3]float32
+	// One lookup table per plane: value of each 8-bit level.
+	var lut [3][256]float32
 	for c := 0; c < planes; c++ {
-		scale[c] = 1 / f.Std[c]
-		bias[c] = -f.Mean[c] / f.Std[c]
-	}
-	for i := 0; i < planes*tw*th; i++ {
-		c := i / (tw * th)
-		if f.Layout == "NHWC" {
-			c = i % planes
+		for v := 0; v < 256; v++ {
+			lut[c][v] = (float32(v) - f.Mean[c]) / f.Std[c]
 		}
-		dst[i] = bias[c]
 	}
 	w, h := min(img.W, tw), min(img.H, th)
+	if w < tw || h < th {
+		fillPadding(dst, planes, tw, th, f.Layout, &lut)
+	}
 	plane := tw * th
-	for y := 0; y < h; y++ {
-		src := img.Pix[3*y*img.W : 3*(y*img.W+w)]
-		for x := 0; x < w; x++ {
-			p := src[3*x : 3*x+3]
-			if planes == 1 {
-				g := 0.299*float32(p[0]) + 0.587*float32(p[1]) + 0.114*float32(p[2])
-				dst[y*tw+x] = g*scale[0] + bias[0]
-				continue
+	switch {
+	case planes == 1:
+		for y := 0; y < h; y++ {
+			row := img.Pix[3*y*img.W : 3*(y*img.W+w)]
+			out := dst[y*tw : y*tw+w]
+			for x := range out {
+				p := row[3*x : 3*x+3 : 3*x+3]
+				g := (299*int(p[0]) + 587*int(p[1]) + 114*int(p[2]) + 500) / 1000
+				out[x] = lut[0][g]
 			}
-			if f.Layout == "NCHW" {
-				k := y*tw + x
-				dst[k] = float32(p[order[0]])*scale[0] + bias[0]
-				dst[plane+k] = float32(p[order[1]])*scale[1] + bias[1]
-				dst[2*plane+k] = float32(p[order[2]])*scale[2] + bias[2]
-			} else {
-				k := 3 * (y*tw + x)
-				dst[k] = float32(p[order[0]])*scale[0] + bias[0]
-				dst[k+1] = float32(p[order[1]])*scale[1] + bias[1]
-				dst[k+2] = float32(p[order[2]])*scale[2] + bias[2]
+		}
+	case f.Layout == "NCHW":
+		l0, l1, l2 := &lut[0], &lut[1], &lut[2]
+		s0, s1, s2 := src[0], src[1], src[2]
+		for y := 0; y < h; y++ {
+			row := img.Pix[3*y*img.W : 3*(y*img.W+w)]
+			o0 := dst[y*tw : y*tw+w]
+			o1 := dst[plane+y*tw : plane+y*tw+w]
+			o2 := dst[2*plane+y*tw : 2*plane+y*tw+w]
+			for x := range o0 {
+				p := row[3*x : 3*x+3 : 3*x+3]
+				o0[x] = l0[p[s0]]
+				o1[x] = l1[p[s1]]
+				o2[x] = l2[p[s2]]
+			}
+		}
+	default: // NHWC
+		for y := 0; y < h; y++ {
+			row := img.Pix[3*y*img.W : 3*(y*img.W+w)]
+			out := dst[3*y*tw : 3*(y*tw+w)]
+			for x := 0; x < w; x++ {
+				p := row[3*x : 3*x+3 : 3*x+3]
+				out[3*x] = lut[0][p[src[0]]]
+				out[3*x+1] = lut[1][p[src[1]]]
+				out[3*x+2] = lut[2][p[src[2]]]
 			}
 		}
 	}
 	return nil
+}
+
+// fillPadding sets every value to its plane's black level.
+func fillPadding(dst []float32, planes, tw, th int, layout string, lut *[3][256]float32) {
+	if layout == "NCHW" || planes == 1 {
+		plane := tw * th
+		for c := 0; c < planes; c++ {
+			v := lut[c][0]
+			p := dst[c*plane : (c+1)*plane]
+			for i := range p {
+				p[i] = v
+			}
+		}
+		return
+	}
+	for i := 0; i+2 < len(dst); i += 3 {
+		dst[i], dst[i+1], dst[i+2] = lut[0][0], lut[1][0], lut[2][0]
+	}
 }

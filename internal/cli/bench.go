@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -29,12 +30,24 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	ef.register(fs)
 	size := fs.String("size", "640x480", "re-encode every input as a JPEG of this size first (\"\" = use the files as they are)")
 	dur := fs.Duration("duration", 10*time.Second, "how long each throughput run lasts")
+	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return fmt.Errorf("bench: no image given (single-face photos work best)")
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	inputs, err := benchInputs(fs.Args(), *size)
 	if err != nil {
