@@ -27,6 +27,7 @@ var (
 	ErrUnsupported = errors.New("imageio: unsupported image format")
 	ErrTooLarge    = errors.New("imageio: image too large")
 	ErrCorrupt     = errors.New("imageio: corrupt or truncated image")
+	errNoTurbo     = errors.New("imageio: built without libjpeg-turbo")
 )
 
 // Default limits.
@@ -135,6 +136,14 @@ func Decode(data []byte, opts Options) (*face.Image, error) {
 	info, err := DecodeConfig(data, opts)
 	if err != nil {
 		return nil, err
+	}
+	if info.Format == "jpeg" && TurboJPEG {
+		if out, err := decodeJPEG(data, info.Width, info.Height); err == nil {
+			if !opts.IgnoreOrientation && info.Orientation > 1 {
+				out = Orient(out, info.Orientation)
+			}
+			return out, nil
+		}
 	}
 	img, err := decodePixels(info.Format, data)
 	if err != nil {

@@ -46,11 +46,21 @@ if [ ! -s "$ORT_LIB" ]; then
 fi
 export MIEN_ORT_LIB="$ORT_LIB"
 
-# 2. The binary.
-say "building bin/mien"
-go build -o bin/mien ./cmd/mien
+# 2. libjpeg-turbo (optional, ~3.5x faster JPEG decoding); the pure-Go decoder is used without it.
+if [ ! -f /usr/include/turbojpeg.h ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing libjpeg-turbo (Debian libturbojpeg0-dev)"
+  (apt-get install -y -qq libturbojpeg0-dev >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libturbojpeg0-dev >/dev/null 2>&1; }) \
+    || echo "setup: libturbojpeg0-dev not installed; using the pure-Go JPEG decoder" >&2
+fi
+tags=""
+[ -f /usr/include/turbojpeg.h ] && tags="turbojpeg"
+echo "$tags" > .build-tags
 
-# 3. Model packs: default from the npm registry; standard from a local mirror when one is there.
+# 3. The binary.
+say "building bin/mien${tags:+ (tags: $tags)}"
+go build -tags "$tags" -o bin/mien ./cmd/mien
+
+# 4. Model packs: default from the npm registry; standard from a local mirror when one is there.
 if [ ! -s "$MIEN_HOME/models/default/pack.json" ]; then
   say "installing the default model pack (npm)"
   if [ -n "${MIEN_NPM_CACHE:-}" ] && ls "$MIEN_NPM_CACHE"/*.tgz >/dev/null 2>&1; then

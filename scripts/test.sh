@@ -8,7 +8,12 @@ export MIEN_HOME=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
 export MIEN_ORT_LIB=${MIEN_ORT_LIB:-$MIEN_HOME/lib/libonnxruntime.so.1}
 echo "==> go vet" >&2
 go vet ./...
-echo "==> go test (pure-Go build, CGO_ENABLED=0)" >&2
+echo "==> pure-Go build (CGO_ENABLED=0)" >&2
 CGO_ENABLED=0 go build ./...
-echo "==> go test" >&2
-go test -count=1 -timeout 30m "$@" ./...
+tags=$(cat .build-tags 2>/dev/null || true)
+echo "==> go test${tags:+ (tags: $tags)}" >&2
+go test -tags "$tags" -count=1 -timeout 30m "$@" ./...
+if [ -n "$tags" ]; then
+  echo "==> go test ./imageio (pure-Go decoder)" >&2
+  go test -count=1 ./imageio
+fi
