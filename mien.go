@@ -13,6 +13,7 @@ import (
 
 	"github.com/mienhq/mien/align"
 	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/detect/blazeface"
 	"github.com/mienhq/mien/detect/ultraface"
 	"github.com/mienhq/mien/detect/yunet"
 	"github.com/mienhq/mien/embed"
@@ -39,6 +40,9 @@ type Options struct {
 	Workers int
 	// Flip adds mirrored-crop embeddings (test-time augmentation).
 	Flip bool
+	// Detector names the detector model to use (default: the pack's
+	// highest-priority one).
+	Detector string
 	// DetectMaxSide scales images down to this longer side before detection
 	// (0 = the detector's default).
 	DetectMaxSide int
@@ -110,6 +114,12 @@ func (e *Engine) openDetector() error {
 		return fmt.Errorf("mien: pack %s has no detector", e.pack.Manifest.Name)
 	}
 	m := dets[0]
+	if e.opts.Detector != "" {
+		var ok bool
+		if m, ok = e.pack.ModelByID(e.opts.Detector); !ok || m.Role != models.RoleDetector {
+			return fmt.Errorf("mien: pack %s has no detector %q", e.pack.Manifest.Name, e.opts.Detector)
+		}
+	}
 	b, err := e.pack.Read(m)
 	if err != nil {
 		return fmt.Errorf("mien: %w", err)
@@ -119,6 +129,8 @@ func (e *Engine) openDetector() error {
 		e.detector, err = yunet.New(b, m, yunet.Options{Sessions: e.opts.Workers, MaxSide: e.opts.DetectMaxSide})
 	case ultraface.Arch:
 		e.detector, err = ultraface.New(b, m, ultraface.Options{Sessions: e.opts.Workers})
+	case blazeface.Arch:
+		e.detector, err = blazeface.New(b, m, blazeface.Options{Sessions: e.opts.Workers})
 	default:
 		return fmt.Errorf("mien: detector arch %q is not supported", m.Arch)
 	}

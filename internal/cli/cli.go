@@ -117,14 +117,16 @@ func packDir(cfg config.Config) (string, error) {
 
 // engineFlags are the flags every engine-using command shares.
 type engineFlags struct {
-	pack    string
-	workers int
-	flip    bool
-	noFlip  bool
+	pack     string
+	detector string
+	workers  int
+	flip     bool
+	noFlip   bool
 }
 
 func (f *engineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.pack, "pack", "", "model pack to use (default: $MIEN_PACK, else standard if installed, else default)")
+	fs.StringVar(&f.detector, "detector", "", "detector model id to use (default: the pack's preferred one; see mien models list)")
 	fs.IntVar(&f.workers, "workers", 0, "images processed at once (default: $MIEN_WORKERS or the number of CPUs)")
 	fs.BoolVar(&f.noFlip, "no-flip", false, "disable mirrored-crop test-time augmentation")
 }
@@ -160,6 +162,7 @@ func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
 		Runtime:       onnx.RuntimeOptions{LibraryPath: cfg.ORTLib},
 		Workers:       cfg.Workers,
 		Flip:          cfg.Flip,
+		Detector:      f.detector,
 		DetectMaxSide: cfg.DetectMaxSide,
 		Image:         imageio.Options{MaxPixels: cfg.MaxPixels},
 	})
