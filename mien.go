@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 
 	"github.com/mienhq/mien/align"
 	"github.com/mienhq/mien/detect"
@@ -247,6 +248,32 @@ func (e *Engine) Analyze(ctx context.Context, data []byte, opts detect.Options) 
 		return nil, err
 	}
 	return e.AnalyzeImage(ctx, img, opts)
+}
+
+// BatchResult is one image's outcome in AnalyzeBatch.
+type BatchResult struct {
+	Analysis *Analysis
+	Err      error
+}
+
+// AnalyzeBatch analyses several images concurrently, as many at once as the
+// engine has workers; results are in input order and one image's error does
+// not stop the others.
+func (e *Engine) AnalyzeBatch(ctx context.Context, images [][]byte, opts detect.Options) []BatchResult {
+	out := make([]BatchResult, len(images))
+	sem := make(chan struct{}, e.opts.Workers)
+	var wg sync.WaitGroup
+	for i, data := range images {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			a, err := e.Analyze(ctx, data, opts)
+			out[i] = BatchResult{Analysis: a, Err: err}
+		}()
+	}
+	wg.Wait()
+	return out
 }
 
 // AnalyzeOne is Analyze for calls that need exactly one face: it returns

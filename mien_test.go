@@ -196,3 +196,35 @@ func TestLFWFoldRegression(t *testing.T) {
 		t.Fatalf("LFW fold 1: %d pairs, accuracy %.2f%%, want 600 pairs and >= 99.0%%", len(scored), 100*acc)
 	}
 }
+
+func TestAnalyzeBatchConcurrent(t *testing.T) {
+	eng := testenv.Engine(t, "standard")
+	imgs := [][]byte{
+		read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"),
+		[]byte("broken"),
+		read(t, "fixtures/insightface/bulk_Rob_Lowe_0002.jpg"),
+		read(t, "fixtures/insightface/bulk_Nathalie_Baye_0002.jpg"),
+	}
+	want := map[int]face.Embedding{}
+	for i, data := range imgs {
+		if a, err := eng.Analyze(context.Background(), data, detect.Options{}); err == nil {
+			want[i] = a.Faces[0].Embedding
+		}
+	}
+	res := eng.AnalyzeBatch(context.Background(), append(append([][]byte{}, imgs...), imgs...), detect.Options{})
+	for i, r := range res {
+		j := i % len(imgs)
+		if j == 1 {
+			if r.Err == nil {
+				t.Fatalf("item %d: broken input gave no error", i)
+			}
+			continue
+		}
+		if r.Err != nil || len(r.Analysis.Faces) != 1 {
+			t.Fatalf("item %d: %v", i, r.Err)
+		}
+		if s := face.Dot(r.Analysis.Faces[0].Embedding.Vector, want[j].Vector); s < 0.9999 {
+			t.Fatalf("item %d: concurrent result differs from the sequential one (cosine %v)", i, s)
+		}
+	}
+}
