@@ -183,6 +183,25 @@ func TestFixturesRotatedByExif(t *testing.T) {
 	}
 }
 
+func TestSeedWithExifOrientation(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("testdata", "seed-exif6.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := DecodeConfig(data, Options{})
+	if err != nil || info.Orientation != 6 {
+		t.Fatalf("%+v %v", info, err)
+	}
+	m, err := Decode(data, Options{})
+	if err != nil || m.W != 4 || m.H != 6 {
+		t.Fatalf("6x4 stored with orientation 6: got %v %v, want 4x6", m, err)
+	}
+	m, _ = Decode(data, Options{IgnoreOrientation: true})
+	if m.W != 6 {
+		t.Fatalf("IgnoreOrientation: %dx%d", m.W, m.H)
+	}
+}
+
 func TestWebPNamedJPEG(t *testing.T) {
 	data := shared(t, "fixtures/insightface/RD_d1.jpeg")
 	info, err := DecodeConfig(data, Options{})
@@ -246,6 +265,14 @@ func FuzzDecode(f *testing.F) {
 	f.Add(pngHeader(3, 3))
 	f.Add([]byte("RIFF\x00\x00\x00\x00WEBPVP8 "))
 	f.Add([]byte("GIF89a"))
+	seeds, _ := filepath.Glob(filepath.Join("testdata", "seed*"))
+	for _, p := range seeds {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
 	o := Options{MaxPixels: 1 << 20, MaxSide: 4096}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := Decode(data, o)
