@@ -153,6 +153,9 @@ func scan(root, self string) ([]file, error) {
 			return nil
 		}
 		info, err := d.Info()
+		if err == nil && info.Mode()&fs.ModeSymlink != 0 {
+			info, err = os.Stat(p) // a link to a file is followed (links to directories are not walked)
+		}
 		if err != nil || !info.Mode().IsRegular() {
 			return nil
 		}

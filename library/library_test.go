@@ -417,4 +417,3 @@ func TestForget(t *testing.T) {
 		t.Error("forget touched the photos")
 	}
 }
-
