@@ -44,6 +44,10 @@ type Options struct {
 	// Detector names the detector model to use (default: the pack's
 	// highest-priority one).
 	Detector string
+	// RefineLandmarks takes the five alignment points from the pack's
+	// landmark model even when the detector gives its own (the detector's
+	// manifest param refine_landmarks does the same).
+	RefineLandmarks bool
 	// DetectMaxSide scales images down to this longer side before detection
 	// (0 = the detector's default).
 	DetectMaxSide int
@@ -139,7 +143,7 @@ func (e *Engine) openDetector() error {
 		return fmt.Errorf("mien: %w", err)
 	}
 	e.detModel = m
-	if e.detector.HasLandmarks() {
+	if e.detector.HasLandmarks() && m.Params["refine_landmarks"] == 0 && !e.opts.RefineLandmarks {
 		return nil
 	}
 	lm, ok := e.pack.Model(models.RoleLandmarks)

@@ -132,9 +132,11 @@ func TestMultipleFacesAndMaxFaces(t *testing.T) {
 	}
 }
 
-// TestLFWFoldRegression runs one standard LFW fold (600 pairs) through the
-// standard pack at the pack's calibrated FAR 1e-2 threshold (the operating
-// point nearest the accuracy-optimal one) and asserts accuracy.
+// TestLFWFoldRegression runs standard LFW fold 1 (600 pairs) through the
+// standard pack and asserts accuracy at the pack's shipped FAR 1e-2
+// threshold (the operating point nearest the accuracy-optimal one; fixed in
+// the manifest, not fitted here). It also logs accuracy at a threshold chosen
+// on held-out fold 2.
 func TestLFWFoldRegression(t *testing.T) {
 	if testing.Short() {
 		t.Skip("LFW regression skipped in -short mode")
@@ -150,50 +152,56 @@ func TestLFWFoldRegression(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	thr, err := eng.Threshold(1e-2)
+	ctx := context.Background()
+	embs := map[string]face.Embedding{}
+	embed := func(name string) face.Embedding {
+		if e, ok := embs[name]; ok {
+			return e
+		}
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := eng.Analyze(ctx, data, detect.Options{})
+		if err != nil || len(a.Faces) == 0 {
+			t.Fatalf("%s: no face (%v)", name, err)
+		}
+		best := a.Faces[0]
+		c := face.Point{X: float32(a.Width) / 2, Y: float32(a.Height) / 2}
+		for _, fc := range a.Faces[1:] {
+			if fc.Box.Center().Dist(c) < best.Box.Center().Dist(c) {
+				best = fc
+			}
+		}
+		embs[name] = best.Embedding
+		return best.Embedding
+	}
+	shipped, err := eng.Threshold(1e-2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	embs := map[string]face.Embedding{}
-	var scored []eval.Scored
+	var test, train []eval.Scored
 	for _, p := range pairs {
-		if p.Fold != 0 {
+		if p.Fold > 1 {
 			continue
 		}
-		var v [2]face.Embedding
-		for i, name := range []string{p.A, p.B} {
-			if e, ok := embs[name]; ok {
-				v[i] = e
-				continue
-			}
-			data, err := os.ReadFile(filepath.Join(dir, name))
-			if err != nil {
-				t.Fatal(err)
-			}
-			a, err := eng.Analyze(ctx, data, detect.Options{})
-			if err != nil || len(a.Faces) == 0 {
-				t.Fatalf("%s: %d faces, %v", name, len(a.Faces), err)
-			}
-			best := a.Faces[0]
-			c := face.Point{X: float32(a.Width) / 2, Y: float32(a.Height) / 2}
-			for _, fc := range a.Faces[1:] {
-				if fc.Box.Center().Dist(c) < best.Box.Center().Dist(c) {
-					best = fc
-				}
-			}
-			embs[name], v[i] = best.Embedding, best.Embedding
+		s, err := eng.Compare(embed(p.A), embed(p.B))
+		if err != nil {
+			t.Fatal(err)
 		}
-		s, _ := eng.Compare(v[0], v[1])
-		scored = append(scored, eval.Scored{Score: s, Same: p.Same})
+		x := eval.Scored{Score: s, Same: p.Same, Fold: p.Fold}
+		if p.Fold == 0 {
+			test = append(test, x)
+		} else {
+			train = append(train, x)
+		}
 	}
-	acc := eval.Accuracy(scored, thr)
-	t.Logf("LFW fold 1: %d pairs, accuracy %.2f%% at threshold %.4f (FAR 1e-2)", len(scored), 100*acc, thr)
-	if t3, err := eng.Threshold(1e-3); err == nil {
-		t.Logf("(at the FAR 1e-3 threshold %.4f: %.2f%%)", t3, 100*eval.Accuracy(scored, t3))
-	}
-	if len(scored) != 600 || acc < 0.99 {
-		t.Fatalf("LFW fold 1: %d pairs, accuracy %.2f%%, want 600 pairs and >= 99.0%%", len(scored), 100*acc)
+	held := eval.BestThreshold(train)
+	t.Logf("LFW fold 1: accuracy %.2f%% at threshold %.4f chosen on fold 2", 100*eval.Accuracy(test, held), held)
+	acc := eval.Accuracy(test, shipped)
+	t.Logf("LFW fold 1: %d pairs, accuracy %.2f%% at the shipped FAR 1e-2 threshold %.4f", len(test), 100*acc, shipped)
+	if len(test) != 600 || acc < 0.99 {
+		t.Fatalf("LFW fold 1: %d pairs, accuracy %.2f%%, want 600 pairs and >= 99.0%%", len(test), 100*acc)
 	}
 }
 

@@ -119,6 +119,7 @@ func packDir(cfg config.Config) (string, error) {
 type engineFlags struct {
 	pack     string
 	detector string
+	refine   bool
 	workers  int
 	flip     bool
 	noFlip   bool
@@ -127,6 +128,7 @@ type engineFlags struct {
 func (f *engineFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.pack, "pack", "", "model pack to use (default: $MIEN_PACK, else standard if installed, else default)")
 	fs.StringVar(&f.detector, "detector", "", "detector model id to use (default: the pack's preferred one; see mien models list)")
+	fs.BoolVar(&f.refine, "refine-landmarks", false, "take alignment points from the 68-point landmark model even when the detector gives five")
 	fs.IntVar(&f.workers, "workers", 0, "images processed at once (default: $MIEN_WORKERS or the number of CPUs)")
 	fs.BoolVar(&f.noFlip, "no-flip", false, "disable mirrored-crop test-time augmentation")
 }
@@ -159,12 +161,13 @@ func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
 		return nil, fmt.Errorf("ONNX Runtime library not found at %s (set MIEN_ORT_LIB, or run scripts/setup.sh)", cfg.ORTLib)
 	}
 	return mien.Open(pack, mien.Options{
-		Runtime:       onnx.RuntimeOptions{LibraryPath: cfg.ORTLib},
-		Workers:       cfg.Workers,
-		Flip:          cfg.Flip,
-		Detector:      f.detector,
-		DetectMaxSide: cfg.DetectMaxSide,
-		Image:         imageio.Options{MaxPixels: cfg.MaxPixels},
+		Runtime:         onnx.RuntimeOptions{LibraryPath: cfg.ORTLib},
+		Workers:         cfg.Workers,
+		Flip:            cfg.Flip,
+		Detector:        f.detector,
+		RefineLandmarks: f.refine,
+		DetectMaxSide:   cfg.DetectMaxSide,
+		Image:           imageio.Options{MaxPixels: cfg.MaxPixels},
 	})
 }
 
