@@ -1,0 +1,230 @@
+// Package rekognition serves mien over the AWS Rekognition JSON 1.1 wire
+// protocol, so that programs written against Rekognition's face operations
+// switch to a self-hosted mien by changing their endpoint and keys.
+//
+// Requests are POSTs with X-Amz-Target: RekognitionService.<Operation>,
+// signed with Signature Version 4 under an access key that mien issued to a
+// tenant. A Rekognition collection is a mien collection; IndexFaces enrols
+// faces only under the consent policy the collection's owner declared. mien
+// never infers age, gender, emotion or any other personal attribute, so no
+// response ever carries one.
+package rekognition
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+)
+
+const (
+	contentType  = "application/x-amz-json-1.1"
+	targetPrefix = "RekognitionService."
+)
+
+// Options configure a Handler. Zero values take the defaults.
+type Options struct {
+	// MaxSkew is the largest difference allowed between X-Amz-Date and the
+	// server's clock (default 5 minutes, as AWS).
+	MaxSkew time.Duration
+	// MaxBodyBytes bounds a request body (default 16 MiB: two images).
+	MaxBodyBytes int64
+	// MaxImageBytes bounds one image (default 5 MiB, AWS's limit for Bytes).
+	MaxImageBytes int
+	// Now is the clock (default time.Now).
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Handler is an http.Handler speaking Rekognition's protocol over a Backend.
+// It is safe for concurrent use.
+type Handler struct {
+	backend  Backend
+	scale    Scale
+	maxSkew  time.Duration
+	maxBody  int64
+	maxImage int
+	now      func() time.Time
+	log      *slog.Logger
+}
+
+// New returns a Handler over b.
+func New(b Backend, opts Options) *Handler {
+	h := &Handler{backend: b, scale: NewScale(b.Threshold), maxSkew: opts.MaxSkew, maxBody: opts.MaxBodyBytes,
+		maxImage: opts.MaxImageBytes, now: opts.Now, log: opts.Logger}
+	if h.maxSkew <= 0 {
+		h.maxSkew = 5 * time.Minute
+	}
+	if h.maxBody <= 0 {
+		h.maxBody = 16 << 20
+	}
+	if h.maxImage <= 0 {
+		h.maxImage = 5 << 20
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	return h
+}
+
+// Scale returns the Similarity mapping the handler uses.
+func (h *Handler) Scale() Scale { return h.scale }
+
+// call is one authenticated request.
+type call struct {
+	tenant string
+	region string
+	body   []byte
+}
+
+type operation struct {
+	run   func(h *Handler, ctx context.Context, c *call) (any, error)
+	write bool // refused to read-only keys
+}
+
+var operations = map[string]operation{
+	"DetectFaces":        {(*Handler).detectFaces, false},
+	"CompareFaces":       {(*Handler).compareFaces, false},
+	"CreateCollection":   {(*Handler).createCollection, true},
+	"DeleteCollection":   {(*Handler).deleteCollection, true},
+	"ListCollections":    {(*Handler).listCollections, false},
+	"DescribeCollection": {(*Handler).describeCollection, false},
+	"IndexFaces":         {(*Handler).indexFaces, true},
+	"ListFaces":          {(*Handler).listFaces, false},
+	"DeleteFaces":        {(*Handler).deleteFaces, true},
+	"SearchFaces":        {(*Handler).searchFaces, false},
+	"SearchFacesByImage": {(*Handler).searchFacesByImage, false},
+	"CreateUser":         {(*Handler).createUser, true},
+	"DeleteUser":         {(*Handler).deleteUser, true},
+	"ListUsers":          {(*Handler).listUsers, false},
+	"AssociateFaces":     {(*Handler).associateFaces, true},
+	"DisassociateFaces":  {(*Handler).disassociateFaces, true},
+	"SearchUsers":        {(*Handler).searchUsers, false},
+	"SearchUsersByImage": {(*Handler).searchUsersByImage, false},
+}
+
+// Operations lists the operations the handler serves.
+func Operations() []string {
+	out := make([]string, 0, len(operations))
+	for k := range operations {
+		out = append(out, k)
+	}
+	return out
+}
+
+// ServeHTTP authenticates, dispatches and answers one request.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	opName := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), targetPrefix)
+	w.Header().Set("X-Amzn-RequestId", requestID())
+	res, err := h.serve(r, opName)
+	if err != nil {
+		h.writeError(w, r, opName, err)
+		return
+	}
+	body, err := json.Marshal(res)
+	if err != nil {
+		h.writeError(w, r, opName, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Write(body)
+}
+
+func (h *Handler) serve(r *http.Request, opName string) (any, error) {
+	if r.Method != http.MethodPost {
+		return nil, newError(http.StatusMethodNotAllowed, "InvalidAction", "Rekognition requests are POSTs, not %s", r.Method)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, h.maxBody+1))
+	if err != nil {
+		return nil, serialization("reading the request body: %v", err)
+	}
+	if int64(len(body)) > h.maxBody {
+		return nil, tooLarge("The request body is over the %d-byte limit", h.maxBody)
+	}
+	creds, region, err := h.authenticate(r.Context(), r, body)
+	if err != nil {
+		return nil, err
+	}
+	op, ok := operations[opName]
+	if !strings.HasPrefix(r.Header.Get("X-Amz-Target"), targetPrefix) || !ok {
+		return nil, newError(http.StatusBadRequest, "UnknownOperationException", "mien does not support the operation %q", r.Header.Get("X-Amz-Target"))
+	}
+	if op.write && creds.ReadOnly {
+		return nil, Denied("this access key is read-only and cannot call %s", opName)
+	}
+	return op.run(h, r.Context(), &call{tenant: creds.Tenant, region: region, body: body})
+}
+
+// decode unmarshals the request body into v.
+func (c *call) decode(v any) error {
+	body := c.body
+	if len(bytes.TrimSpace(body)) == 0 {
+		body = []byte("{}")
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return serialization("field %s has the wrong type (%s given, %s wanted)", te.Field, te.Value, te.Type)
+		}
+		return serialization("the request body is not valid JSON: %v", err)
+	}
+	return nil
+}
+
+func requestID() string { return newUUID() }
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// Paging tokens are opaque to clients: the last id of the previous page,
+// tagged with what is being listed.
+
+func encodeToken(kind, last string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + last))
+}
+
+func decodeToken(kind, tok string) (string, error) {
+	if tok == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil {
+		return "", invalidToken()
+	}
+	last, ok := strings.CutPrefix(string(b), kind+":")
+	if !ok || last == "" {
+		return "", invalidToken()
+	}
+	return last, nil
+}
+
+// limit validates MaxResults-like values: 0 (absent) takes def.
+func limit(name string, v *int, def, maxV int) (int, error) {
+	if v == nil {
+		return def, nil
+	}
+	if *v < 0 || *v > maxV {
+		return 0, Invalid("%s must be between 0 and %d, got %d", name, maxV, *v)
+	}
+	if *v == 0 {
+		return def, nil
+	}
+	return *v, nil
+}
