@@ -380,4 +380,3 @@ func TestSDKConfigurationOnly(t *testing.T) {
 		t.Fatalf("%+v, %v", out, err)
 	}
 }
-
