@@ -4,6 +4,9 @@ package rekognition
 // real engine (skipped without models: run scripts/setup.sh).
 
 import (
+	"cmp"
+	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +17,8 @@ import (
 	rek "github.com/aws/aws-sdk-go-v2/service/rekognition"
 	"github.com/aws/aws-sdk-go-v2/service/rekognition/types"
 
+	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/testenv"
 )
 
@@ -378,5 +383,99 @@ func TestSDKConfigurationOnly(t *testing.T) {
 	out, err := client.DetectFaces(ctx(t), &rek.DetectFacesInput{Image: &types.Image{Bytes: fixture(t, "bulk_Rob_Lowe_0001.jpg")}})
 	if err != nil || len(out.FaceDetails) != 1 {
 		t.Fatalf("%+v, %v", out, err)
+	}
+}
+
+// identifyRef is mien's identify decision computed directly with the
+// engine: the probe's largest face against every gallery template, the
+// matches at or over the FAR 1e-3 threshold, best first.
+type identifyRef struct {
+	name   string
+	cosine float32
+}
+
+// TestSDKSearchFacesByImageEqualsIdentify: on a gallery of LFW faces,
+// SearchFacesByImage with the default threshold (80) returns exactly the
+// faces mien's identify decision accepts at FAR 1e-3, in the same order, with
+// Similarity = Scale(cosine).
+func TestSDKSearchFacesByImageEqualsIdentify(t *testing.T) {
+	s, c := engineServer(t)
+	e := testenv.Engine(t, "standard")
+	people := []string{"Rob_Lowe", "Nathalie_Baye", "Colin_Powell", "Tony_Blair", "Serena_Williams", "Jennifer_Aniston", "Hugo_Chavez", "Ariel_Sharon"}
+	createStaff(t, c, "gallery")
+	type tmpl struct {
+		name string
+		emb  face.Embedding
+	}
+	var gallery []tmpl
+	lfw := func(p string, i int) []byte {
+		return readShared(t, fmt.Sprintf("data/lfw/images/%s/%s_%04d.jpg", p, p, i))
+	}
+	for _, p := range people {
+		for i := 1; i <= 2; i++ {
+			name := fmt.Sprintf("%s_%d", p, i)
+			data := lfw(p, i)
+			out, err := c.IndexFaces(ctx(t), &rek.IndexFacesInput{CollectionId: aws.String("gallery"), Image: img(data), ExternalImageId: aws.String(name), MaxFaces: aws.Int32(1), QualityFilter: types.QualityFilterNone})
+			if err != nil || len(out.FaceRecords) != 1 {
+				t.Fatalf("index %s: %v", name, err)
+			}
+			a, err := e.Analyze(ctx(t), data, detect.Options{MaxFaces: maxDetected})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gallery = append(gallery, tmpl{name, a.Faces[largest(a.Faces)].Embedding})
+		}
+	}
+	thr, err := e.Threshold(1e-3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scale := s.h.Scale()
+	for _, p := range people {
+		probe := lfw(p, 3)
+		a, err := e.Analyze(ctx(t), probe, detect.Options{MaxFaces: maxDetected})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pf := a.Faces[largest(a.Faces)]
+		var ranked, want []identifyRef
+		for _, g := range gallery {
+			cos, err := face.Cosine(pf.Embedding, g.emb)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ranked = append(ranked, identifyRef{g.name, cos})
+		}
+		slices.SortStableFunc(ranked, func(x, y identifyRef) int { return cmp.Compare(y.cosine, x.cosine) })
+		for _, r := range ranked {
+			if r.cosine >= thr {
+				want = append(want, r)
+			}
+		}
+		// The default threshold (80) is identify's decision at FAR 1e-3.
+		got, err := c.SearchFacesByImage(ctx(t), &rek.SearchFacesByImageInput{CollectionId: aws.String("gallery"), Image: img(probe)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameMatches(t, p, got.FaceMatches, want, scale)
+		// With threshold 0 and MaxFaces 5: identify's top 5 candidates.
+		got, err = c.SearchFacesByImage(ctx(t), &rek.SearchFacesByImageInput{CollectionId: aws.String("gallery"), Image: img(probe), FaceMatchThreshold: aws.Float32(0), MaxFaces: aws.Int32(5)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameMatches(t, p+" top 5", got.FaceMatches, ranked[:5], scale)
+		t.Logf("%s: %d matches %v", p, len(want), want)
+	}
+}
+
+func sameMatches(t *testing.T, probe string, got []types.FaceMatch, want []identifyRef, scale Scale) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: SearchFacesByImage found %d faces, identify %d (%v)", probe, len(got), len(want), want)
+	}
+	for i, m := range got {
+		if *m.Face.ExternalImageId != want[i].name || math.Abs(float64(*m.Similarity-scale.Similarity(want[i].cosine))) > 1e-3 {
+			t.Errorf("%s match %d: got %s %.3f, identify %s cosine %.4f (Similarity %.3f)", probe, i, *m.Face.ExternalImageId, *m.Similarity, want[i].name, want[i].cosine, scale.Similarity(want[i].cosine))
+		}
 	}
 }
