@@ -34,6 +34,13 @@ type ivf struct {
 	cents [][]float32
 	lists [][]int32
 	probe int
+	// flat holds the vectors of each cell contiguously (cell by cell, in
+	// lists order) so a scan streams through memory; start[c] is cell c's
+	// first row.
+	flat  []float32
+	start []int
+	dim   int
+	cell  []int32 // each point's cell
 }
 
 func (o IndexOptions) withDefaults(n int) IndexOptions {
@@ -104,6 +111,7 @@ func buildIVF(ctx context.Context, data [][]float32, o IndexOptions) (*ivf, erro
 			all[i] = int32(i)
 		}
 		x.cents, x.lists = [][]float32{nil}, [][]int32{all}
+		x.pack()
 		return x, nil
 	}
 	sample := make([][]float32, 0, min(n, 48*o.Lists))
@@ -143,7 +151,24 @@ func buildIVF(ctx context.Context, data [][]float32, o IndexOptions) (*ivf, erro
 	for i, c := range all {
 		x.lists[c] = append(x.lists[c], int32(i))
 	}
+	x.pack()
 	return x, nil
+}
+
+// pack copies the vectors into flat, cell by cell.
+func (x *ivf) pack() {
+	x.dim = len(x.data[0])
+	x.flat = make([]float32, 0, len(x.data)*x.dim)
+	x.start = make([]int, len(x.lists)+1)
+	x.cell = make([]int32, len(x.data))
+	for c, l := range x.lists {
+		x.start[c] = len(x.flat) / x.dim
+		for _, i := range l {
+			x.flat = append(x.flat, x.data[i]...)
+			x.cell[i] = int32(c)
+		}
+	}
+	x.start[len(x.lists)] = len(x.data)
 }
 
 // search returns up to k neighbours of q with similarity >= minSim, most
@@ -154,12 +179,15 @@ func (x *ivf) search(q []float32, k int, minSim float32, skip int32, out []Neigh
 	if len(x.cents) > 1 {
 		cells = x.nearestCells(q)
 	}
+	d := x.dim
 	for _, c := range cells {
-		for _, j := range x.lists[c] {
+		row := x.start[c]
+		for k2, j := range x.lists[c] {
 			if j == skip {
 				continue
 			}
-			s := dot(q, x.data[j])
+			r := (row + k2) * d
+			s := dot(q, x.flat[r:r+d:r+d])
 			if s < minSim || (len(out) == k && s <= out[k-1].Sim) {
 				continue
 			}
@@ -216,8 +244,15 @@ func KNN(ctx context.Context, data [][]float32, k int, minSim float32, o IndexOp
 		return nil, err
 	}
 	out := make([][]Neighbour, len(data))
-	err = parallel(ctx, len(data), o.Workers, func(i int) {
-		nb := x.search(data[i], k, minSim, int32(i), make([]Neighbour, 0, k))
+	// Queries run cell by cell: neighbouring queries probe mostly the same
+	// cells, which then stay in cache.
+	order := make([]int32, 0, len(data))
+	for _, l := range x.lists {
+		order = append(order, l...)
+	}
+	err = parallel(ctx, len(data), o.Workers, func(n int) {
+		i := order[n]
+		nb := x.search(data[i], k, minSim, i, make([]Neighbour, 0, k))
 		out[i] = slices.Clip(nb)
 	})
 	return out, err
