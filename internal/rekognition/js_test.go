@@ -81,4 +81,3 @@ func TestJavaScriptSDK(t *testing.T) {
 		t.Errorf("S3Object: %q", out.S3)
 	}
 }
-
