@@ -35,7 +35,7 @@ type testServer struct {
 	h   *Handler
 }
 
-func newTestServer(t *testing.T, a Analyzer, opts Options) *testServer {
+func newTestServer(t testing.TB, a Analyzer, opts Options) *testServer {
 	t.Helper()
 	mem := NewMemory(a)
 	mem.AddKey(keyA, Credentials{Tenant: "tenant-a", Secret: secretA})
@@ -44,7 +44,7 @@ func newTestServer(t *testing.T, a Analyzer, opts Options) *testServer {
 	return serveBackend(t, mem, opts)
 }
 
-func serveBackend(t *testing.T, b Backend, opts Options) *testServer {
+func serveBackend(t testing.TB, b Backend, opts Options) *testServer {
 	h := New(b, opts)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
@@ -86,12 +86,12 @@ func ctx(t *testing.T) context.Context {
 }
 
 // fixture reads a file from ../shared/fixtures/insightface (or skips).
-func fixture(t *testing.T, name string) []byte {
+func fixture(t testing.TB, name string) []byte {
 	t.Helper()
 	return readShared(t, "fixtures/insightface/"+name)
 }
 
-func readShared(t *testing.T, rel string) []byte {
+func readShared(t testing.TB, rel string) []byte {
 	t.Helper()
 	b, err := os.ReadFile(testenv.Shared(t, rel))
 	if err != nil {

@@ -145,7 +145,7 @@ func TestPagingTokens(t *testing.T) {
 }
 
 // signedRequest builds a request signed by the SDK's own signer.
-func signedRequest(t *testing.T, url, target, body, key, secret string, at time.Time) *http.Request {
+func signedRequest(t testing.TB, url, target, body, key, secret string, at time.Time) *http.Request {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 	if err != nil {
