@@ -322,6 +322,9 @@ func (l *Library) Unignore(faceID string) error {
 	if err != nil {
 		return err
 	}
+	if l.people.Ignore[f.id] == expiredReason {
+		return fmt.Errorf("library: face %s expired and its template was erased; re-index the photo to bring it back", f.id)
+	}
 	delete(l.people.Ignore, f.id)
 	return l.savePeople()
 }

@@ -72,6 +72,9 @@ type peopleState struct {
 	Pinned map[string]bool   `json:"pinned,omitempty"`  // faces the user placed or confirmed
 	Apart  [][2]string       `json:"apart,omitempty"`   // cannot-link face pairs
 	Ignore map[string]string `json:"ignored,omitempty"` // face id -> reason
+	// ExpireAfter is how long (seconds) unnamed, unconfirmed people are
+	// kept after their newest photo was added; 0 keeps them.
+	ExpireAfter int64 `json:"expire_after,omitempty"`
 }
 
 // ErrNotLibrary is returned by Forget for a directory that is not a library.
@@ -111,7 +114,9 @@ func (l *Library) apply(r record) error {
 			p = &Photo{Hash: r.Hash, Width: r.Width, Height: r.Height, Added: r.Added, faces: r.Faces}
 			l.photos[r.Hash] = p
 		}
-		l.setPath(r.Path, pathState{size: r.Size, mtime: r.MTime, hash: r.Hash})
+		if r.Path != "" { // a compacted log keeps photos whose paths all moved away
+			l.setPath(r.Path, pathState{size: r.Size, mtime: r.MTime, hash: r.Hash})
+		}
 	case "path":
 		l.setPath(r.Path, pathState{size: r.Size, mtime: r.MTime, hash: r.Hash})
 	case "error":

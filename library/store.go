@@ -50,7 +50,7 @@ type faceRec struct {
 	Score     float32         `json:"score"`
 	Landmarks face.Landmarks5 `json:"landmarks"`
 	Quality   quality.Quality `json:"quality"`
-	Vector    vector          `json:"vector"`
+	Vector    vector          `json:"vector,omitempty"` // absent once erased (Expire)
 }
 
 // vector is a template stored as base64 little-endian float32.

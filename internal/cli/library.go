@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/mienhq/mien/cluster"
 	"github.com/mienhq/mien/library"
@@ -67,6 +68,8 @@ func init() {
 		{name: "regroup", args: "", summary: "re-cluster every face from scratch, keeping the curation", run: libraryRegroup},
 		{name: "export", args: "", summary: "export: --format json (stdout or --out FILE), xmp (--out DIR or --beside), report (--out DIR)", run: libraryExport, flags: exportFlags},
 		{name: "eval", args: "", summary: "score the grouping against folder names (LFW layout NAME/NAME_0001.jpg)", run: libraryEval},
+		{name: "expire", args: "[DURATION]", summary: "erase unnamed, unconfirmed people older than DURATION (default: the library's expiry)", run: libraryExpire},
+		{name: "set-expiry", args: "DURATION", summary: "keep unnamed, unconfirmed people this long after their newest photo (e.g. 30d; 0 = forever); add applies it", run: librarySetExpiry},
 		{name: "forget", args: "", summary: "delete everything the library holds (templates, boxes, names)", run: libraryForget},
 	}
 }
@@ -158,6 +161,13 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 			if werr := os.WriteFile(*addJSON, append(b, '\n'), 0o644); werr != nil && err == nil {
 				err = werr
 			}
+		}
+	}
+	if err == nil {
+		if ex, xerr := lib.Expire(time.Now(), 0); xerr != nil {
+			err = xerr
+		} else if ex.Faces > 0 {
+			fmt.Fprintf(env.Stdout, "expired: %d unnamed, unconfirmed people (%d face templates erased)\n", ex.People, ex.Faces)
 		}
 	}
 	if errors.Is(err, context.Canceled) {
@@ -414,4 +424,72 @@ func libraryForget(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.Fla
 	}
 	fmt.Fprintf(env.Stdout, "forgot the library in %s: templates, boxes, grouping and names are deleted\n", lf.path)
 	return nil
+}
+
+// parseAge reads a duration with an optional day suffix ("30d", "12h", "0").
+func parseAge(s string) (time.Duration, error) {
+	if d, ok := strings.CutSuffix(s, "d"); ok {
+		n, err := strconv.ParseFloat(d, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("library: %q is not a number of days", s)
+		}
+		return time.Duration(n * 24 * float64(time.Hour)), nil
+	}
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("library: %q is not a duration (like 30d or 12h)", s)
+	}
+	return d, nil
+}
+
+func librarySetExpiry(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSet) error {
+	if err := needArgs(fs, 1, false); err != nil {
+		return err
+	}
+	d, err := parseAge(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	return withLibrary(lf, func(lib *library.Library) error {
+		if err := lib.SetExpiry(d); err != nil {
+			return err
+		}
+		if d == 0 {
+			fmt.Fprintln(env.Stdout, "unnamed, unconfirmed people are kept until you remove them")
+		} else {
+			fmt.Fprintf(env.Stdout, "unnamed, unconfirmed people expire %v after their newest photo was added\n", d)
+		}
+		return nil
+	})
+}
+
+func libraryExpire(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSet) error {
+	if err := needArgs(fs, 0, true); err != nil {
+		return err
+	}
+	var ttl time.Duration
+	if fs.NArg() > 0 {
+		d, err := parseAge(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		if d == 0 {
+			return fmt.Errorf("library expire: give a duration above 0")
+		}
+		ttl = d
+	}
+	return withLibrary(lf, func(lib *library.Library) error {
+		if ttl == 0 && lib.Expiry() == 0 {
+			return fmt.Errorf("library expire: no expiry is set (mien library set-expiry 30d) and no DURATION given")
+		}
+		rep, err := lib.Expire(time.Now(), ttl)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "expired %d unnamed, unconfirmed people (%d face templates erased from the library)\n", rep.People, rep.Faces)
+		return nil
+	})
 }
