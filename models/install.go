@@ -90,8 +90,7 @@ func (in *installer) file(m Model) error {
 	dst := filepath.Join(in.dir, m.File)
 	if !in.opts.Force {
 		if sum, err := fileSHA256(dst); err == nil && sum == m.SHA256 {
-			in.logf("%s: already installed", m.File)
-			return nil
+			return nil // already installed
 		}
 	}
 	for _, d := range in.opts.From {

