@@ -1,0 +1,39 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// func dot8AVX2(a, b *int8, n int) int32
+// n must be a multiple of 32.
+TEXT ·dot8AVX2(SB), NOSPLIT, $0-28
+	MOVQ a+0(FP), SI
+	MOVQ b+8(FP), DI
+	MOVQ n+16(FP), CX
+	VPXOR Y6, Y6, Y6
+	VPXOR Y7, Y7, Y7
+loop:
+	CMPQ CX, $32
+	JL   done
+	VPMOVSXBW (SI), Y0
+	VPMOVSXBW 16(SI), Y1
+	VPMOVSXBW (DI), Y2
+	VPMOVSXBW 16(DI), Y3
+	VPMADDWD Y2, Y0, Y0
+	VPMADDWD Y3, Y1, Y1
+	VPADDD Y0, Y6, Y6
+	VPADDD Y1, Y7, Y7
+	ADDQ $32, SI
+	ADDQ $32, DI
+	SUBQ $32, CX
+	JMP  loop
+done:
+	VPADDD Y7, Y6, Y6
+	VEXTRACTI128 $1, Y6, X0
+	VPADDD X0, X6, X6
+	VPSHUFD $0x4E, X6, X0
+	VPADDD X0, X6, X6
+	VPSHUFD $0xB1, X6, X0
+	VPADDD X0, X6, X6
+	VMOVD X6, AX
+	VZEROUPPER
+	MOVL AX, ret+24(FP)
+	RET

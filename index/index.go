@@ -1,0 +1,254 @@
+// Package index is an in-memory exact nearest-template search over unit
+// vectors (cosine similarity = dot product). The server keeps one Index per
+// collection, loaded at start-up and kept in step with the store.
+//
+// Each template is kept twice, contiguously: as float32 (exact scores) and
+// as int8 with a per-vector scale (a quarter of the memory traffic). A
+// search first scans the int8 codes with an AVX2 kernel (pure Go elsewhere),
+// split into shards over Workers goroutines, keeps the best max(8k, 64)
+// candidates, and re-scores those exactly in float32: the result is the
+// exact top k unless the int8 pass ranks a true top-k template below
+// hundreds of others, which the recall test bounds. Index is safe for
+// concurrent use: searches share a read lock, Add and Remove take the write
+// lock.
+package index
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"math"
+	"runtime"
+	"sort"
+	"sync"
+)
+
+// Match is one search result.
+type Match struct {
+	ID    int64   `json:"id"`
+	Score float32 `json:"score"` // cosine similarity in [-1, 1]
+}
+
+// Options configure an Index.
+type Options struct {
+	Dim     int // vector length (required)
+	Workers int // goroutines per search (0 = GOMAXPROCS)
+}
+
+// Errors callers act on.
+var (
+	ErrDuplicate = errors.New("index: id already present")
+	ErrDim       = errors.New("index: wrong vector length")
+)
+
+// Index is an exact search index.
+type Index struct {
+	opts  Options
+	mu    sync.RWMutex
+	data  []float32     // Len*Dim values, exact
+	codes []int8        // Len*Dim values, quantised
+	scale []float32     // per slot: data ~ scale * codes
+	ids   []int64       // slot -> id
+	slot  map[int64]int // id -> slot
+}
+
+// New returns an empty index.
+func New(opts Options) (*Index, error) {
+	if opts.Dim <= 0 {
+		return nil, fmt.Errorf("index: dimension %d must be positive", opts.Dim)
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = runtime.GOMAXPROCS(0)
+	}
+	return &Index{opts: opts, slot: map[int64]int{}}, nil
+}
+
+func (x *Index) check(v []float32) error {
+	if len(v) != x.opts.Dim {
+		return fmt.Errorf("%w: %d values, index holds %d", ErrDim, len(v), x.opts.Dim)
+	}
+	for _, f := range v {
+		if math.IsNaN(float64(f)) || math.IsInf(float64(f), 0) {
+			return errors.New("index: vector holds a NaN or infinite value")
+		}
+	}
+	return nil
+}
+
+// Add inserts a template under id.
+func (x *Index) Add(id int64, v []float32) error {
+	if err := x.check(v); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if _, ok := x.slot[id]; ok {
+		return fmt.Errorf("%w: %d", ErrDuplicate, id)
+	}
+	x.slot[id] = len(x.ids)
+	x.ids = append(x.ids, id)
+	x.data = append(x.data, v...)
+	n := len(x.codes)
+	x.codes = append(x.codes, make([]int8, len(v))...)
+	x.scale = append(x.scale, quantize(x.codes[n:], v))
+	return nil
+}
+
+// Remove deletes id (moving the last template into its slot) and reports
+// whether it was present.
+func (x *Index) Remove(id int64) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	s, ok := x.slot[id]
+	if !ok {
+		return false
+	}
+	last := len(x.ids) - 1
+	d := x.opts.Dim
+	if s != last {
+		copy(x.data[s*d:(s+1)*d], x.data[last*d:(last+1)*d])
+		copy(x.codes[s*d:(s+1)*d], x.codes[last*d:(last+1)*d])
+		x.scale[s] = x.scale[last]
+		x.ids[s] = x.ids[last]
+		x.slot[x.ids[s]] = s
+	}
+	// Zero the freed tail so no template outlives its removal in memory.
+	clear(x.data[last*d : (last+1)*d])
+	clear(x.codes[last*d : (last+1)*d])
+	x.data = x.data[:last*d]
+	x.codes = x.codes[:last*d]
+	x.scale = x.scale[:last]
+	x.ids = x.ids[:last]
+	delete(x.slot, id)
+	return true
+}
+
+// Len returns the number of templates.
+func (x *Index) Len() int {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.ids)
+}
+
+// BytesPerTemplate is the memory one template takes (vector, id and map entry, approximately).
+func (x *Index) BytesPerTemplate() int { return 5*x.opts.Dim + 4 + 8 + 16 }
+
+// Search returns the k templates most similar to q, best first.
+func (x *Index) Search(q []float32, k int) ([]Match, error) {
+	if err := x.check(q); err != nil {
+		return nil, err
+	}
+	if k <= 0 {
+		return nil, fmt.Errorf("index: k = %d must be positive", k)
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	n := len(x.ids)
+	if n == 0 {
+		return nil, nil
+	}
+	cand := max(8*k, 64)
+	qc := make([]int8, len(q))
+	quantize(qc, q)
+	workers := min(x.opts.Workers, max(1, n/4096))
+	parts := make([]topK, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w] = x.scan(qc, lo, hi, cand)
+		}()
+	}
+	wg.Wait()
+	// Re-score the candidates exactly (their IDs hold slots here).
+	d := x.opts.Dim
+	best := make(topK, 0, k+1)
+	for _, p := range parts {
+		for _, m := range p {
+			s := int(m.ID)
+			best.offer(Match{ID: x.ids[s], Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
+		}
+	}
+	out := []Match(best)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, nil
+}
+
+// scan ranks slots [lo, hi) by their int8 score and returns the best c,
+// with slot numbers in Match.ID.
+func (x *Index) scan(qc []int8, lo, hi, c int) topK {
+	d := x.opts.Dim
+	t := make(topK, 0, c+1)
+	floor := float32(math.Inf(-1))
+	for s := lo; s < hi; s++ {
+		score := float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]
+		if len(t) == c && score <= floor {
+			continue
+		}
+		t.offer(Match{ID: int64(s), Score: score}, c)
+		if len(t) == c {
+			floor = t[0].Score
+		}
+	}
+	return t
+}
+
+// topK is a min-heap of the best matches seen.
+type topK []Match
+
+func (t topK) Len() int { return len(t) }
+func (t topK) Less(i, j int) bool {
+	if t[i].Score != t[j].Score {
+		return t[i].Score < t[j].Score
+	}
+	return t[i].ID > t[j].ID
+}
+func (t topK) Swap(i, j int) { t[i], t[j] = t[j], t[i] }
+func (t *topK) Push(v any)   { *t = append(*t, v.(Match)) }
+func (t *topK) Pop() any {
+	old := *t
+	v := old[len(old)-1]
+	*t = old[:len(old)-1]
+	return v
+}
+
+func (t *topK) offer(m Match, k int) {
+	if len(*t) < k {
+		heap.Push(t, m)
+		return
+	}
+	if (*t)[0].Score < m.Score || ((*t)[0].Score == m.Score && m.ID < (*t)[0].ID) {
+		(*t)[0] = m
+		heap.Fix(t, 0)
+	}
+}
+
+// Dot returns the dot product of two equal-length vectors (8-way unrolled).
+func Dot(a, b []float32) float32 {
+	n := min(len(a), len(b))
+	a, b = a[:n], b[:n]
+	var s0, s1, s2, s3, s4, s5, s6, s7 float32
+	i := 0
+	for ; i+8 <= n; i += 8 {
+		aa, bb := a[i:i+8:i+8], b[i:i+8:i+8]
+		s0 += aa[0] * bb[0]
+		s1 += aa[1] * bb[1]
+		s2 += aa[2] * bb[2]
+		s3 += aa[3] * bb[3]
+		s4 += aa[4] * bb[4]
+		s5 += aa[5] * bb[5]
+		s6 += aa[6] * bb[6]
+		s7 += aa[7] * bb[7]
+	}
+	for ; i < n; i++ {
+		s0 += a[i] * b[i]
+	}
+	return (s0 + s1) + (s2 + s3) + (s4 + s5) + (s6 + s7)
+}

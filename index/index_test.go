@@ -1,0 +1,234 @@
+package index
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+)
+
+var latency = flag.Bool("index.latency", false, "measure search latency over a 1M-template gallery (slow)")
+
+func randUnit(r *rand.Rand, d int) []float32 {
+	v := make([]float32, d)
+	var s float64
+	for i := range v {
+		v[i] = float32(r.NormFloat64())
+		s += float64(v[i]) * float64(v[i])
+	}
+	for i := range v {
+		v[i] /= float32(math.Sqrt(s))
+	}
+	return v
+}
+
+func brute(vs map[int64][]float32, q []float32, k int) []Match {
+	var all []Match
+	for id, v := range vs {
+		all = append(all, Match{ID: id, Score: Dot(q, v)})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].Score != all[j].Score {
+			return all[i].Score > all[j].Score
+		}
+		return all[i].ID < all[j].ID
+	})
+	return all[:min(k, len(all))]
+}
+
+func TestSearchMatchesBruteForce(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	x, _ := New(Options{Dim: 32, Workers: 3})
+	vs := map[int64][]float32{}
+	for i := int64(0); i < 20000; i++ {
+		v := randUnit(r, 32)
+		vs[i] = v
+		if err := x.Add(i, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := int64(0); i < 20000; i += 3 { // remove a third, swapping slots around
+		if !x.Remove(i) {
+			t.Fatalf("remove %d", i)
+		}
+		delete(vs, i)
+	}
+	if x.Len() != len(vs) {
+		t.Fatalf("Len %d, want %d", x.Len(), len(vs))
+	}
+	for trial := 0; trial < 20; trial++ {
+		q := randUnit(r, 32)
+		got, err := x.Search(q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := brute(vs, q, 10)
+		for i := range want {
+			if got[i].ID != want[i].ID || math.Abs(float64(got[i].Score-want[i].Score)) > 1e-5 {
+				t.Fatalf("trial %d rank %d: got %+v, want %+v", trial, i, got[i], want[i])
+			}
+		}
+	}
+}
+
+func TestEdgeCases(t *testing.T) {
+	if _, err := New(Options{}); err == nil {
+		t.Fatal("Dim 0: want an error")
+	}
+	x, _ := New(Options{Dim: 4})
+	if m, err := x.Search([]float32{1, 0, 0, 0}, 5); err != nil || len(m) != 0 {
+		t.Fatalf("empty index: %v %v", m, err)
+	}
+	x.Add(7, []float32{1, 0, 0, 0})
+	if err := x.Add(7, []float32{0, 1, 0, 0}); !errors.Is(err, ErrDuplicate) {
+		t.Fatalf("duplicate: %v", err)
+	}
+	if err := x.Add(8, []float32{1, 0}); !errors.Is(err, ErrDim) {
+		t.Fatalf("wrong dim: %v", err)
+	}
+	if err := x.Add(9, []float32{float32(math.NaN()), 0, 0, 0}); err == nil {
+		t.Fatal("NaN accepted")
+	}
+	if _, err := x.Search([]float32{1, 0, 0, 0}, 0); err == nil {
+		t.Fatal("k=0 accepted")
+	}
+	m, _ := x.Search([]float32{1, 0, 0, 0}, 10)
+	if len(m) != 1 || m[0].ID != 7 || m[0].Score != 1 {
+		t.Fatalf("k > Len: %v", m)
+	}
+	if x.Remove(99) || !x.Remove(7) || x.Len() != 0 {
+		t.Fatal("remove")
+	}
+}
+
+func TestConcurrentSearchWhileWriting(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	x, _ := New(Options{Dim: 16})
+	for i := int64(0); i < 5000; i++ {
+		x.Add(i, randUnit(r, 16))
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rr := rand.New(rand.NewPCG(uint64(g), 9))
+			for i := 0; i < 50; i++ {
+				if _, err := x.Search(randUnit(rr, 16), 5); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	for i := int64(0); i < 500; i++ {
+		x.Remove(i)
+		x.Add(10000+i, randUnit(r, 16))
+	}
+	wg.Wait()
+	if x.Len() != 5000 {
+		t.Fatalf("Len %d", x.Len())
+	}
+}
+
+// build makes an n-template gallery of dim 512 quickly.
+func build(n int) *Index {
+	r := rand.New(rand.NewPCG(5, 6))
+	x, _ := New(Options{Dim: 512})
+	x.data = make([]float32, 0, n*512)
+	x.codes = make([]int8, 0, n*512)
+	v := make([]float32, 512)
+	for i := 0; i < n; i++ {
+		for j := range v {
+			v[j] = float32(r.NormFloat64()) * 0.0442 // ~unit length
+		}
+		x.Add(int64(i), v)
+	}
+	return x
+}
+
+func BenchmarkSearch(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		x := build(n)
+		q := randUnit(rand.New(rand.NewPCG(7, 8)), 512)
+		b.Run(fmt.Sprintf("n=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				x.Search(q, 10)
+			}
+		})
+	}
+}
+
+func BenchmarkDot512(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	a, c := randUnit(r, 512), randUnit(r, 512)
+	b.SetBytes(4 * 512)
+	for i := 0; i < b.N; i++ {
+		Dot(a, c)
+	}
+}
+
+// TestLatency1M prints p50/p95/p99 search latency over 1,000,000 templates:
+// go test ./index -run Latency1M -v -index.latency
+func TestLatency1M(t *testing.T) {
+	if !*latency {
+		t.Skip("run with -index.latency to measure the 1M-template gallery")
+	}
+	t0 := time.Now()
+	x := build(1_000_000)
+	t.Logf("built 1,000,000 templates in %v; %d bytes per template", time.Since(t0).Round(time.Millisecond), x.BytesPerTemplate())
+	r := rand.New(rand.NewPCG(9, 9))
+	var d []time.Duration
+	for i := 0; i < 60; i++ {
+		q := randUnit(r, 512)
+		s := time.Now()
+		if _, err := x.Search(q, 10); err != nil {
+			t.Fatal(err)
+		}
+		d = append(d, time.Since(s))
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	t.Logf("1M templates, k=10, %d queries: p50 %v, p95 %v, p99 %v", len(d), d[len(d)/2], d[len(d)*95/100], d[len(d)*99/100])
+}
+
+// TestNearDuplicatesExact uses 512-d templates clustered like real people
+// (several noisy views per identity), where many scores are close: the int8
+// pass plus exact re-scoring must still return exactly the brute-force top k.
+func TestNearDuplicatesExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	x, _ := New(Options{Dim: 512})
+	vs := map[int64][]float32{}
+	for p := 0; p < 400; p++ {
+		c := randUnit(r, 512)
+		for v := 0; v < 10; v++ {
+			n := randUnit(r, 512)
+			w := make([]float32, 512)
+			var s float64
+			for i := range w {
+				w[i] = c[i] + 0.6*n[i]
+				s += float64(w[i]) * float64(w[i])
+			}
+			for i := range w {
+				w[i] /= float32(math.Sqrt(s))
+			}
+			id := int64(p*10 + v)
+			vs[id] = w
+			x.Add(id, w)
+		}
+	}
+	for trial := 0; trial < 40; trial++ {
+		q := vs[int64(r.IntN(4000))]
+		got, _ := x.Search(q, 10)
+		want := brute(vs, q, 10)
+		for i := range want {
+			if got[i].ID != want[i].ID {
+				t.Fatalf("trial %d rank %d: got %+v, want %+v", trial, i, got[i], want[i])
+			}
+		}
+	}
+}
