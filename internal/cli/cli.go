@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/imageio"
@@ -53,7 +54,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	env := &Env{Stdout: stdout, Stderr: stderr, Config: cfg}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	name, rest := args[0], args[1:]
 	for _, c := range commands {

@@ -26,18 +26,26 @@ var Vars = []Var{
 	{"MIEN_FLIP", "true", "add mirrored-crop embeddings (slightly more accurate, about 2x recognizer cost)"},
 	{"MIEN_DETECT_MAX_SIDE", "640", "longer side images are scaled down to before detection"},
 	{"MIEN_MAX_PIXELS", "40000000", "largest image (pixels) accepted"},
+	{"MIEN_MASTER_KEY", "(none)", "serve: 64 hex digits (32 bytes) wrapping every collection's data key"},
+	{"MIEN_MASTER_KEY_FILE", "(none)", "serve: file holding the master key (64 hex digits), instead of MIEN_MASTER_KEY"},
+	{"MIEN_BOOTSTRAP_ADMIN_KEY", "(none)", "serve: an admin API key (>= 24 characters) to create at start-up if absent"},
+	{"MIEN_BOOTSTRAP_TENANT", "default", "serve: tenant the bootstrap admin key belongs to"},
 }
 
 // Config is the resolved environment.
 type Config struct {
-	Home          string
-	ModelsDir     string
-	ORTLib        string
-	Pack          string // "" = choose standard if installed, else default
-	Workers       int
-	Flip          bool
-	DetectMaxSide int
-	MaxPixels     int
+	Home            string
+	ModelsDir       string
+	ORTLib          string
+	Pack            string // "" = choose standard if installed, else default
+	Workers         int
+	Flip            bool
+	DetectMaxSide   int
+	MaxPixels       int
+	MasterKey       string
+	MasterKeyFile   string
+	BootstrapKey    string
+	BootstrapTenant string
 }
 
 // FromEnv resolves the configuration from the environment.
@@ -62,6 +70,8 @@ func fromLookup(look func(string) (string, bool)) (Config, error) {
 	c.ModelsDir = or(get("MIEN_MODELS"), filepath.Join(c.Home, "models"))
 	c.ORTLib = or(get("MIEN_ORT_LIB"), filepath.Join(c.Home, "lib", "libonnxruntime.so.1"))
 	c.Pack = get("MIEN_PACK")
+	c.MasterKey, c.MasterKeyFile = get("MIEN_MASTER_KEY"), get("MIEN_MASTER_KEY_FILE")
+	c.BootstrapKey, c.BootstrapTenant = get("MIEN_BOOTSTRAP_ADMIN_KEY"), or(get("MIEN_BOOTSTRAP_TENANT"), "default")
 	var err error
 	if c.Workers, err = intVar(get, "MIEN_WORKERS", c.Workers); err != nil {
 		return c, err

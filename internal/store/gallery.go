@@ -357,3 +357,46 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (subjects []str
 	})
 	return subjects, templates, wrapErr(err)
 }
+
+// AllCollections lists every tenant's collections (to load the search
+// indexes at start-up).
+func (s *Store) AllCollections(ctx context.Context) ([]Collection, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, tenant_id, name, model, created_at FROM collections ORDER BY id`)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer rows.Close()
+	var out []Collection
+	for rows.Next() {
+		var c Collection
+		if err := rows.Scan(&c.ID, &c.TenantID, &c.Name, &c.Model, &c.CreatedAt); err != nil {
+			return nil, wrapErr(err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Subjects lists a collection's subjects (without templates), by creation.
+func (s *Store) Subjects(ctx context.Context, tenantID, collectionID string) ([]Subject, error) {
+	if _, err := s.Collection(ctx, tenantID, collectionID); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT id, external_id, name, consent_purpose, consent_at, consent_expires, consent_evidence, created_at
+		FROM subjects WHERE collection_id = ? ORDER BY created_at, id`, collectionID)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer rows.Close()
+	out := []Subject{}
+	for rows.Next() {
+		sub := Subject{CollectionID: collectionID}
+		var at, exp int64
+		if err := rows.Scan(&sub.ID, &sub.ExternalID, &sub.Name, &sub.Consent.Purpose, &at, &exp, &sub.Consent.Evidence, &sub.CreatedAt); err != nil {
+			return nil, wrapErr(err)
+		}
+		sub.Consent.ConsentedAt, sub.Consent.ExpiresAt = time.Unix(at, 0).UTC(), time.Unix(exp, 0).UTC()
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}

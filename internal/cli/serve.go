@@ -1,0 +1,220 @@
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mienhq/mien/internal/server"
+	"github.com/mienhq/mien/internal/store"
+)
+
+func init() {
+	register(command{name: "serve", summary: "run the HTTP API (enrolled galleries, 1:1 and 1:N, consent and erasure)", run: runServe})
+	register(command{name: "keys", summary: "create API keys: keys create --tenant T --role admin|readwrite|read", run: runKeys})
+	register(command{name: "audit", summary: "check the audit log's hash chain: audit verify", run: runAudit})
+}
+
+// masterKey reads the master key from the environment.
+func masterKey(env *Env) ([]byte, error) {
+	v := env.Config.MasterKey
+	if env.Config.MasterKeyFile != "" {
+		b, err := os.ReadFile(env.Config.MasterKeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading MIEN_MASTER_KEY_FILE: %w", err)
+		}
+		v = strings.TrimSpace(string(b))
+	}
+	if v == "" {
+		return nil, errors.New("no master key: set MIEN_MASTER_KEY (64 hex digits, e.g. from `openssl rand -hex 32`) or MIEN_MASTER_KEY_FILE, or run with --dev to try mien with a throwaway key")
+	}
+	k, err := hex.DecodeString(v)
+	if err != nil || len(k) != 32 {
+		return nil, errors.New("the master key must be 64 hex digits (32 bytes)")
+	}
+	return k, nil
+}
+
+func openStore(ctx context.Context, env *Env, data string, key []byte) (*store.Store, error) {
+	if err := os.MkdirAll(data, 0o700); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, filepath.Join(data, "mien.db"), store.Options{MasterKey: key})
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "serve", "[--addr HOST:PORT] [--data DIR] [--dev]", "Run mien's HTTP API.")
+	var ef engineFlags
+	ef.register(fs)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	data := fs.String("data", "", "data directory (default: $MIEN_HOME/data; with --dev a temporary directory)")
+	dev := fs.Bool("dev", false, "try mien out: a throwaway master key and data directory, and a fresh admin key printed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	key, err := masterKey(env)
+	if *dev {
+		key = make([]byte, 32)
+		rand.Read(key)
+		if *data == "" {
+			if *data, err = os.MkdirTemp("", "mien-dev-"); err != nil {
+				return err
+			}
+		}
+	} else if err != nil {
+		return err
+	}
+	if *data == "" {
+		*data = filepath.Join(env.Config.Home, "data")
+	}
+	st, err := openStore(ctx, env, *data, key)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	firstKey, err := bootstrap(ctx, env, st, *dev)
+	if err != nil {
+		return err
+	}
+	eng, err := openEngine(env, ef)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
+	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, Logger: log, Workers: env.Config.Workers})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "mien is listening on http://%s (data %s)\n", ln.Addr(), *data)
+	if firstKey != "" {
+		fmt.Fprintf(env.Stdout, "admin API key (shown once): %s\n  try: curl -H 'Authorization: Bearer %s' http://%s/v1/collections\n", firstKey, firstKey, ln.Addr())
+	} else {
+		fmt.Fprintln(env.Stdout, "API keys: mien keys create --data DIR --tenant NAME --role admin (or set MIEN_BOOTSTRAP_ADMIN_KEY)")
+	}
+	go purgeLoop(ctx, st, srv, log)
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(env.Stderr, "mien: shutting down, draining requests")
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+// bootstrap creates the first admin key: from MIEN_BOOTSTRAP_ADMIN_KEY, or
+// a fresh one in dev mode (returned to print).
+func bootstrap(ctx context.Context, env *Env, st *store.Store, dev bool) (string, error) {
+	if env.Config.BootstrapKey != "" {
+		t, err := st.CreateTenant(ctx, env.Config.BootstrapTenant)
+		if err != nil {
+			return "", err
+		}
+		_, err = st.ImportKey(ctx, t.ID, store.RoleAdmin, env.Config.BootstrapKey)
+		return "", err
+	}
+	if !dev {
+		return "", nil
+	}
+	t, err := st.CreateTenant(ctx, "dev")
+	if err != nil {
+		return "", err
+	}
+	token, _, err := st.CreateKey(ctx, t.ID, store.RoleAdmin, "dev")
+	return token, err
+}
+
+// purgeLoop erases subjects whose consent expired, every minute.
+func purgeLoop(ctx context.Context, st *store.Store, srv *server.Server, log *slog.Logger) {
+	t := time.NewTicker(time.Minute)
+	defer t.Stop()
+	for {
+		if subs, err := srv.PurgeExpired(ctx); err != nil {
+			log.Error("consent purge", "err", err)
+		} else if subs > 0 {
+			log.Info("consent purge", "subjects", subs)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func runKeys(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "create" {
+		return errors.New("keys: usage: mien keys create --data DIR --tenant NAME --role admin|readwrite|read")
+	}
+	fs := newFlags(env, "keys create", "--tenant NAME --role ROLE [--data DIR]", "Create an API key (printed once; stored hashed).")
+	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
+	tenant := fs.String("tenant", "default", "tenant name (created when new)")
+	role := fs.String("role", store.RoleAdmin, "admin, readwrite or read")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	key, err := masterKey(env)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, env, *data, key)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	t, err := st.CreateTenant(ctx, *tenant)
+	if err != nil {
+		return err
+	}
+	token, k, err := st.CreateKey(ctx, t.ID, *role, "cli")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "%s\n", token)
+	fmt.Fprintf(env.Stderr, "key %s for tenant %s (%s), role %s: shown once, stored only as a hash\n", k.ID, t.Name, t.ID, k.Role)
+	return nil
+}
+
+func runAudit(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return errors.New("audit: usage: mien audit verify [--data DIR]")
+	}
+	fs := newFlags(env, "audit verify", "[--data DIR]", "Check the audit log's hash chain; exit 1 when it is broken.")
+	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	key, err := masterKey(env)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, env, *data, key)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	n, err := st.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "audit log intact: %d entries\n", n)
+	return nil
+}

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/internal/store"
+)
+
+// enroll stores a subject with consent and one or more images; every image
+// must hold exactly one face that passes the quality gate, or nothing is stored.
+func (s *Server) enroll(w http.ResponseWriter, r *http.Request) error {
+	k := keyOf(r)
+	col, err := s.opts.Store.Collection(r.Context(), k.TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if col.Model != s.opts.Engine.ModelID() {
+		return fmt.Errorf("collection %s holds templates of model %s, this server runs %s", col.ID, col.Model, s.opts.Engine.ModelID())
+	}
+	imgs, err := images(r, "images", 10)
+	if err != nil {
+		return err
+	}
+	consent := store.Consent{Purpose: r.FormValue("consent_purpose"), Evidence: r.FormValue("consent_evidence")}
+	if consent.ConsentedAt, err = parseTime("consented_at", r.FormValue("consented_at")); err != nil {
+		return err
+	}
+	if consent.ExpiresAt, err = parseTime("expires_at", r.FormValue("expires_at")); err != nil {
+		return err
+	}
+	var tpls []store.Template
+	for i, data := range imgs {
+		a, err := s.analyze(r.Context(), data, detect.Options{})
+		if err != nil {
+			return fmt.Errorf("image %d: %w", i+1, err)
+		}
+		if len(a.Faces) != 1 {
+			return &apiError{http.StatusUnprocessableEntity, "face_count", fmt.Sprintf("image %d: enrolment needs exactly one face, found %d", i+1, len(a.Faces))}
+		}
+		f := a.Faces[0]
+		if err := s.opts.Gate.Check(f.Quality); err != nil {
+			return &apiError{http.StatusUnprocessableEntity, "quality", fmt.Sprintf("image %d refused: %v", i+1, err)}
+		}
+		tpls = append(tpls, store.Template{Vector: f.Embedding.Vector, Quality: f.Quality})
+	}
+	sub, err := s.opts.Store.Enroll(r.Context(), k.TenantID, col.ID,
+		store.Subject{ExternalID: r.FormValue("external_id"), Name: r.FormValue("name"), Consent: consent}, tpls, k.ID)
+	if err != nil {
+		return err
+	}
+	g, err := s.galleryFor(col.ID)
+	if err != nil {
+		return err
+	}
+	for i, t := range sub.Templates {
+		g.idx.Add(t.ID, tpls[i].Vector)
+		s.mu.Lock()
+		g.subject[t.ID] = sub.ID
+		s.mu.Unlock()
+	}
+	writeJSON(w, http.StatusCreated, sub)
+	return nil
+}
+
+func (s *Server) listSubjects(w http.ResponseWriter, r *http.Request) error {
+	subs, err := s.opts.Store.Subjects(r.Context(), keyOf(r).TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"subjects": subs})
+	return nil
+}
+
+// getSubject returns everything held about a subject: identity fields,
+// consent record and template metadata (the sealed vectors stay sealed).
+func (s *Server) getSubject(w http.ResponseWriter, r *http.Request) error {
+	sub, err := s.opts.Store.Subject(r.Context(), keyOf(r).TenantID, r.PathValue("id"), r.PathValue("sid"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, sub)
+	return nil
+}
+
+func (s *Server) deleteSubject(w http.ResponseWriter, r *http.Request) error {
+	k := keyOf(r)
+	col, sid := r.PathValue("id"), r.PathValue("sid")
+	sub, err := s.opts.Store.Subject(r.Context(), k.TenantID, col, sid)
+	if err != nil {
+		return err
+	}
+	if _, err := s.opts.Store.DeleteSubject(r.Context(), k.TenantID, col, sid, k.ID); err != nil {
+		return err
+	}
+	if g, err := s.galleryFor(col); err == nil {
+		for _, t := range sub.Templates {
+			g.idx.Remove(t.ID)
+			s.mu.Lock()
+			delete(g.subject, t.ID)
+			s.mu.Unlock()
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// Candidate is one identification result.
+type Candidate struct {
+	SubjectID  string  `json:"subject_id"`
+	Similarity float32 `json:"similarity"`
+}
+
+// identify answers, for every face in the probe, the best enrolled subjects
+// or "unknown"; the probe and its templates are never stored.
+func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
+	k := keyOf(r)
+	col, err := s.opts.Store.Collection(r.Context(), k.TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	imgs, err := images(r, "image", 1)
+	if err != nil {
+		return err
+	}
+	far, thr, err := s.farParam(r)
+	if err != nil {
+		return err
+	}
+	topK := 3
+	if v := r.FormValue("top_k"); v != "" {
+		if topK, err = strconv.Atoi(v); err != nil || topK < 1 || topK > 50 {
+			return badRequest("top_k must be 1..50")
+		}
+	}
+	a, err := s.analyze(r.Context(), imgs[0], detect.Options{})
+	if err != nil {
+		return err
+	}
+	g, err := s.galleryFor(col.ID)
+	if err != nil {
+		return err
+	}
+	type result struct {
+		Box        any         `json:"box"`
+		Decision   string      `json:"decision"` // "match" or "unknown"
+		Candidates []Candidate `json:"candidates"`
+	}
+	out := []result{}
+	var matched []string
+	for _, f := range a.Faces {
+		res := result{Box: f.Box, Decision: "unknown", Candidates: []Candidate{}}
+		ms, err := g.idx.Search(f.Embedding.Vector, topK*4)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		s.mu.RLock()
+		for _, m := range ms {
+			sid := g.subject[m.ID]
+			if m.Score < thr || seen[sid] || len(res.Candidates) == topK {
+				continue
+			}
+			seen[sid] = true
+			res.Candidates = append(res.Candidates, Candidate{SubjectID: sid, Similarity: m.Score})
+		}
+		s.mu.RUnlock()
+		if len(res.Candidates) > 0 {
+			res.Decision = "match"
+			matched = append(matched, res.Candidates[0].SubjectID)
+		}
+		out = append(out, res)
+	}
+	s.opts.Store.Audit(r.Context(), store.Entry{TenantID: k.TenantID, Actor: k.ID, Action: "identify", Object: col.ID,
+		Detail: map[string]any{"faces": len(a.Faces), "matched_subjects": matched, "far": far}})
+	writeJSON(w, http.StatusOK, map[string]any{"faces": out, "far": far, "threshold": thr})
+	return nil
+}

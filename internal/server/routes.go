@@ -1,0 +1,59 @@
+package server
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/mienhq/mien/internal/store"
+)
+
+type ctxKey struct{}
+
+// routes registers every endpoint.
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, 200, map[string]any{"status": "ready", "model": s.opts.Engine.ModelID()})
+	})
+	s.handle("POST /v1/detect", store.RoleRead, s.detect)
+	s.handle("POST /v1/compare", store.RoleRead, s.compare)
+	s.handle("POST /v1/collections", store.RoleAdmin, s.createCollection)
+	s.handle("GET /v1/collections", store.RoleRead, s.listCollections)
+	s.handle("GET /v1/collections/{id}", store.RoleRead, s.getCollection)
+	s.handle("DELETE /v1/collections/{id}", store.RoleAdmin, s.deleteCollection)
+	s.handle("POST /v1/collections/{id}/subjects", store.RoleReadWrite, s.enroll)
+	s.handle("GET /v1/collections/{id}/subjects", store.RoleRead, s.listSubjects)
+	s.handle("GET /v1/collections/{id}/subjects/{sid}", store.RoleRead, s.getSubject)
+	s.handle("GET /v1/collections/{id}/subjects/{sid}/export", store.RoleRead, s.getSubject)
+	s.handle("DELETE /v1/collections/{id}/subjects/{sid}", store.RoleReadWrite, s.deleteSubject)
+	s.handle("POST /v1/collections/{id}/identify", store.RoleRead, s.identify)
+}
+
+var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}
+
+// handle wraps a handler with authentication, the role check and the
+// error mapping.
+func (s *Server) handle(pattern, role string, h handler) {
+	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		if !ok || token == "" {
+			writeError(w, store.ErrUnauthorized)
+			return
+		}
+		key, err := s.opts.Store.Authenticate(r.Context(), token)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		if rank[key.Role] < rank[role] {
+			writeError(w, errForbidden)
+			return
+		}
+		if err := h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, key))); err != nil {
+			writeError(w, err)
+		}
+	})
+}
+
+func keyOf(r *http.Request) store.Key { return r.Context().Value(ctxKey{}).(store.Key) }
