@@ -16,6 +16,14 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"status": "ready", "model": s.opts.Engine.ModelID()})
 	})
+	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+		running := len(s.slots)
+		s.metrics.write(w, max(0, len(s.queue)-running), running)
+	})
+	s.mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
 	s.handle("POST /v1/detect", store.RoleRead, s.detect)
 	s.handle("POST /v1/compare", store.RoleRead, s.compare)
 	s.handle("POST /v1/collections", store.RoleAdmin, s.createCollection)

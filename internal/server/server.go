@@ -49,6 +49,7 @@ type Server struct {
 
 	mu      sync.RWMutex
 	indexes map[string]*gallery // collection id -> in-memory search index
+	metrics metrics
 }
 
 // gallery is one collection's search index and the subject of each template.
@@ -139,7 +140,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
+	_, pattern := s.mux.Handler(r)
 	s.mux.ServeHTTP(rec, r.WithContext(ctx))
+	if pattern == "" {
+		pattern = "unmatched"
+	}
+	s.metrics.observe(pattern, rec.status, time.Since(start))
 	s.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
 }
 
@@ -167,7 +173,11 @@ func (s *Server) analyze(ctx context.Context, data []byte, opts detect.Options) 
 		return nil, ctx.Err()
 	}
 	defer func() { <-s.slots }()
-	return s.opts.Engine.Analyze(ctx, data, opts)
+	a, err := s.opts.Engine.Analyze(ctx, data, opts)
+	if err == nil {
+		s.metrics.faces.Add(int64(len(a.Faces)))
+	}
+	return a, err
 }
 
 // PurgeExpired erases subjects whose consent has expired from the store and

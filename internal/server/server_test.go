@@ -266,3 +266,32 @@ func TestCompareAndDetect(t *testing.T) {
 		t.Fatal("detect returned the probe's template")
 	}
 }
+
+func TestOpenAPIAndMetrics(t *testing.T) {
+	e := setup(t)
+	resp, err := http.Get(e.url + "/v1/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		OpenAPI string         `json:"openapi"`
+		Paths   map[string]any `json:"paths"`
+	}
+	json.NewDecoder(resp.Body).Decode(&doc)
+	resp.Body.Close()
+	for _, p := range []string{"/v1/detect", "/v1/compare", "/v1/collections/{id}/identify", "/v1/collections/{id}/subjects/{sid}/export"} {
+		if doc.Paths[p] == nil {
+			t.Errorf("openapi.json lacks %s", p)
+		}
+	}
+	body, ct := form(map[string][][]byte{"image": {fixture(t, "bulk_Rob_Lowe_0001.jpg")}}, nil)
+	e.call("POST", "/v1/detect", e.admin, body, ct)
+	resp, _ = http.Get(e.url + "/metrics")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{`mien_http_request_duration_seconds_count{route="POST /v1/detect",status="2xx"} 1`, "mien_faces_processed_total 1", "mien_queue_depth 0"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("metrics lack %q:\n%s", want, b)
+		}
+	}
+}
