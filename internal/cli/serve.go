@@ -14,8 +14,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mienhq/mien/internal/config"
 	"github.com/mienhq/mien/internal/server"
 	"github.com/mienhq/mien/internal/store"
+	"github.com/mienhq/mien/quality"
 )
 
 func init() {
@@ -55,11 +57,22 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "serve", "[--addr HOST:PORT] [--data DIR] [--dev]", "Run mien's HTTP API.")
 	var ef engineFlags
 	ef.register(fs)
-	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
-	data := fs.String("data", "", "data directory (default: $MIEN_HOME/data; with --dev a temporary directory)")
+	addr := fs.String("addr", "", "address to listen on (default: $MIEN_ADDR, the config file, else 127.0.0.1:8080)")
+	data := fs.String("data", "", "data directory (default: $MIEN_DATA, the config file, else $MIEN_HOME/data; with --dev a temporary directory)")
 	dev := fs.Bool("dev", false, "try mien out: a throwaway master key and data directory, and a fresh admin key printed")
+	cfgPath := fs.String("config", "", "JSON configuration file (see docs/configuration.md)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	fileCfg, err := config.LoadServe(*cfgPath)
+	if err != nil {
+		return err
+	}
+	if *addr == "" {
+		*addr = fileCfg.Addr
+	}
+	if *data == "" && !*dev {
+		*data = fileCfg.Data
 	}
 	key, err := masterKey(env)
 	if *dev {
@@ -91,7 +104,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	defer eng.Close()
 	log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
-	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, Logger: log, Workers: env.Config.Workers})
+	opts := server.Options{Engine: eng, Store: st, Logger: log, Workers: env.Config.Workers,
+		MaxBody: int64(fileCfg.MaxBodyMB) << 20, Timeout: time.Duration(fileCfg.TimeoutSeconds) * time.Second, Queue: fileCfg.Queue}
+	if g := fileCfg.Gate; g != nil {
+		opts.Gate = quality.Gate{MinFaceSize: g.MinFaceSize, MinSharpness: g.MinSharpness, MaxYaw: g.MaxYaw, MaxPitch: g.MaxPitch, MinBright: g.MinBright, MaxBright: g.MaxBright}
+	}
+	srv, err := server.New(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -105,7 +123,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	} else {
 		fmt.Fprintln(env.Stdout, "API keys: mien keys create --data DIR --tenant NAME --role admin (or set MIEN_BOOTSTRAP_ADMIN_KEY)")
 	}
-	go purgeLoop(ctx, st, srv, log)
+	go purgeLoop(ctx, srv, log, time.Duration(fileCfg.PurgeSeconds)*time.Second)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -143,8 +161,11 @@ func bootstrap(ctx context.Context, env *Env, st *store.Store, dev bool) (string
 }
 
 // purgeLoop erases subjects whose consent expired, every minute.
-func purgeLoop(ctx context.Context, st *store.Store, srv *server.Server, log *slog.Logger) {
-	t := time.NewTicker(time.Minute)
+func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every time.Duration) {
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
 		if subs, err := srv.PurgeExpired(ctx); err != nil {

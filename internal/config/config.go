@@ -30,6 +30,8 @@ var Vars = []Var{
 	{"MIEN_MASTER_KEY_FILE", "(none)", "serve: file holding the master key (64 hex digits), instead of MIEN_MASTER_KEY"},
 	{"MIEN_BOOTSTRAP_ADMIN_KEY", "(none)", "serve: an admin API key (>= 24 characters) to create at start-up if absent"},
 	{"MIEN_BOOTSTRAP_TENANT", "default", "serve: tenant the bootstrap admin key belongs to"},
+	{"MIEN_ADDR", "127.0.0.1:8080", "serve: address to listen on (overrides the config file)"},
+	{"MIEN_DATA", "$MIEN_HOME/data", "serve: data directory (overrides the config file)"},
 }
 
 // Config is the resolved environment.

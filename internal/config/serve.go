@@ -1,0 +1,61 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Serve is the server's configuration file (JSON). Every field is optional;
+// the environment overrides the file, and flags override both.
+type Serve struct {
+	Addr           string `json:"addr"`            // MIEN_ADDR; default 127.0.0.1:8080
+	Data           string `json:"data"`            // MIEN_DATA; default $MIEN_HOME/data
+	MaxBodyMB      int    `json:"max_body_mb"`     // request body limit; default 20
+	TimeoutSeconds int    `json:"timeout_seconds"` // per request; default 30
+	Queue          int    `json:"queue"`           // engine calls waiting before 429; default 64
+	Gate           *Gate  `json:"enrolment_gate"`  // enrolment quality gate; default quality.DefaultGate
+	PurgeSeconds   int    `json:"purge_seconds"`   // expired-consent purge period; default 60
+	_              struct{}
+}
+
+// Gate mirrors quality.Gate for the file.
+type Gate struct {
+	MinFaceSize  float32 `json:"min_face_size"`
+	MinSharpness float32 `json:"min_sharpness"`
+	MaxYaw       float32 `json:"max_yaw"`
+	MaxPitch     float32 `json:"max_pitch"`
+	MinBright    float32 `json:"min_brightness"`
+	MaxBright    float32 `json:"max_brightness"`
+}
+
+// LoadServe reads the file at path ("" = no file), then applies the
+// environment overrides. Unknown fields are an error, so typos do not pass silently.
+func LoadServe(path string) (Serve, error) {
+	var s Serve
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return s, fmt.Errorf("config: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&s); err != nil {
+			return s, fmt.Errorf("config: %s: %w", path, err)
+		}
+	}
+	if v := os.Getenv("MIEN_ADDR"); v != "" {
+		s.Addr = v
+	}
+	if v := os.Getenv("MIEN_DATA"); v != "" {
+		s.Data = v
+	}
+	if s.Addr == "" {
+		s.Addr = "127.0.0.1:8080"
+	}
+	if s.MaxBodyMB < 0 || s.TimeoutSeconds < 0 || s.Queue < 0 || s.PurgeSeconds < 0 {
+		return s, fmt.Errorf("config: limits must not be negative")
+	}
+	return s, nil
+}

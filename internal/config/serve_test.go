@@ -1,0 +1,28 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestLoadServe(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "mien.json")
+	os.WriteFile(p, []byte(`{"addr": "0.0.0.0:9000", "data": "/srv/mien", "max_body_mb": 5, "enrolment_gate": {"min_face_size": 80}}`), 0o644)
+	t.Setenv("MIEN_ADDR", "")
+	t.Setenv("MIEN_DATA", "/override")
+	s, err := LoadServe(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Addr != "0.0.0.0:9000" || s.Data != "/override" || s.MaxBodyMB != 5 || s.Gate.MinFaceSize != 80 {
+		t.Fatalf("%+v", s)
+	}
+	os.WriteFile(p, []byte(`{"adr": "typo"}`), 0o644)
+	if _, err := LoadServe(p); err == nil {
+		t.Fatal("unknown field accepted")
+	}
+	if s, err := LoadServe(""); err != nil || s.Addr != "127.0.0.1:8080" {
+		t.Fatalf("defaults: %+v %v", s, err)
+	}
+}
