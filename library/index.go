@@ -288,9 +288,6 @@ func (l *Library) indexFile(ctx context.Context, a Analyzer, f file, d detect.Op
 		return base
 	}
 	base.Type, base.Width, base.Height, base.Added = "photo", an.Width, an.Height, time.Now().Unix()
-	for _, fc := range an.Faces {
-		base.Faces = append(base.Faces, faceRec{Box: fc.Box, Score: fc.Score, Landmarks: fc.Landmarks,
-			Quality: fc.Quality, Vector: fc.Embedding.Vector})
-	}
+	base.Faces = faceRecords(an)
 	return base
 }
