@@ -88,6 +88,8 @@ var migrations = []string{
 	   action TEXT NOT NULL, object TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
 	 CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 	 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
+	// 2: the Rekognition-compatible endpoint (rekognition.go, awskeys.go).
+	migrationRekognition,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
