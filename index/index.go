@@ -123,6 +123,22 @@ func (x *Index) Remove(id int64) bool {
 	return true
 }
 
+// Score returns the exact cosine similarity of q to the template stored
+// under id, and false when id is not in the index.
+func (x *Index) Score(q []float32, id int64) (float32, bool, error) {
+	if err := x.check(q); err != nil {
+		return 0, false, err
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s, ok := x.slot[id]
+	if !ok {
+		return 0, false, nil
+	}
+	d := x.opts.Dim
+	return Dot(q, x.data[s*d:(s+1)*d]), true, nil
+}
+
 // Len returns the number of templates.
 func (x *Index) Len() int {
 	x.mu.RLock()

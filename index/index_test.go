@@ -76,6 +76,30 @@ func TestSearchMatchesBruteForce(t *testing.T) {
 	}
 }
 
+func TestScore(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	x, _ := New(Options{Dim: 16})
+	vs := map[int64][]float32{}
+	for i := int64(0); i < 50; i++ {
+		vs[i] = randUnit(r, 16)
+		x.Add(i, vs[i])
+	}
+	x.Remove(3) // moves the last template into slot 3
+	q := randUnit(r, 16)
+	for _, id := range []int64{0, 49, 17} {
+		got, ok, err := x.Score(q, id)
+		if err != nil || !ok || math.Abs(float64(got-Dot(q, vs[id]))) > 1e-6 {
+			t.Fatalf("Score(%d) = %v %v %v, want %v", id, got, ok, err, Dot(q, vs[id]))
+		}
+	}
+	if _, ok, _ := x.Score(q, 3); ok {
+		t.Fatal("removed id scored")
+	}
+	if _, _, err := x.Score(q[:4], 0); !errors.Is(err, ErrDim) {
+		t.Fatalf("wrong dim: %v", err)
+	}
+}
+
 func TestEdgeCases(t *testing.T) {
 	if _, err := New(Options{}); err == nil {
 		t.Fatal("Dim 0: want an error")

@@ -4,6 +4,18 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# The web UI's end-to-end test: Debian's chromium and playwright-core (npm).
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "==> installing chromium (Debian) for the web UI test" >&2
+  apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } \
+    || echo "test: chromium not installed; the web UI test will skip" >&2
+fi
+if [ ! -f web/e2e/node_modules/playwright-core/package.json ]; then
+  echo "==> installing playwright-core for the web UI test (npm ci in web/e2e)" >&2
+  npm ci --silent --prefix web/e2e >/dev/null || echo "test: playwright-core not installed; the web UI test will skip" >&2
+fi
+# In CI the web UI test must run, not skip.
+if [ "${CI:-}" = true ] && command -v chromium >/dev/null 2>&1; then export MIEN_REQUIRE_E2E=1; fi
 export MIEN_HOME=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
 export MIEN_ORT_LIB=${MIEN_ORT_LIB:-$MIEN_HOME/lib/libonnxruntime.so.1}
 echo "==> go vet" >&2

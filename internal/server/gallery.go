@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/internal/store"
 )
@@ -104,6 +105,55 @@ func (s *Server) deleteSubject(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// verify compares the probe's face (the largest) with one enrolled subject's
+// templates: 1:1, as for face login. The probe is never stored.
+func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
+	k := keyOf(r)
+	col, sid := r.PathValue("id"), r.PathValue("sid")
+	sub, err := s.opts.Store.Subject(r.Context(), k.TenantID, col, sid)
+	if err != nil {
+		return err
+	}
+	imgs, err := images(r, "image", 1)
+	if err != nil {
+		return err
+	}
+	far, thr, err := s.farParam(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.analyze(r.Context(), imgs[0], detect.Options{MaxFaces: 1})
+	if err != nil {
+		return err
+	}
+	if len(a.Faces) == 0 {
+		return mien.ErrNoFace
+	}
+	g, err := s.galleryFor(col)
+	if err != nil {
+		return err
+	}
+	best := float32(-1)
+	for _, t := range sub.Templates {
+		sc, ok, err := g.idx.Score(a.Faces[0].Embedding.Vector, t.ID)
+		if err != nil {
+			return err
+		}
+		if ok && sc > best {
+			best = sc
+		}
+	}
+	decision := "no_match"
+	if best >= thr {
+		decision = "match"
+	}
+	s.opts.Store.Audit(r.Context(), store.Entry{TenantID: k.TenantID, Actor: k.ID, Action: "verify", Object: sub.ID,
+		Detail: map[string]any{"collection": col, "decision": decision, "far": far}})
+	writeJSON(w, http.StatusOK, map[string]any{"subject_id": sub.ID, "decision": decision, "similarity": best,
+		"threshold": thr, "far": far, "box": a.Faces[0].Box})
 	return nil
 }
 

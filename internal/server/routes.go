@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mienhq/mien/internal/store"
+	"github.com/mienhq/mien/web"
 )
 
 type ctxKey struct{}
@@ -16,6 +17,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"status": "ready", "model": s.opts.Engine.ModelID()})
 	})
+	ui := http.FileServerFS(web.FS())
+	s.mux.Handle("GET /{$}", ui)
+	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui))
 	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
 		running := len(s.slots)
 		s.metrics.write(w, max(0, len(s.queue)-running), running)
@@ -35,6 +39,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/collections/{id}/subjects/{sid}", store.RoleRead, s.getSubject)
 	s.handle("GET /v1/collections/{id}/subjects/{sid}/export", store.RoleRead, s.getSubject)
 	s.handle("DELETE /v1/collections/{id}/subjects/{sid}", store.RoleReadWrite, s.deleteSubject)
+	s.handle("POST /v1/collections/{id}/subjects/{sid}/verify", store.RoleRead, s.verify)
 	s.handle("POST /v1/collections/{id}/identify", store.RoleRead, s.identify)
 }
 

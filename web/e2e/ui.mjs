@@ -1,0 +1,138 @@
+// End-to-end test of mien's web UI: Debian's headless chromium driven by
+// playwright-core, against a running mien server with real models. The
+// webcam is chromium's fake capture device fed from a Y4M file.
+//
+// Run by TestWebUI in internal/server (go test ./internal/server -run WebUI),
+// which starts the server and passes everything through the environment:
+//   MIEN_URL, MIEN_KEY          the server and an admin API key
+//   CHROMIUM                    the browser binary
+//   CAMERA_Y4M                  what the fake webcam shows (person A, a photo not enrolled from file)
+//   PHOTO_A1, PHOTO_A2          two other photos of person A
+//   PHOTO_B1, PHOTO_B2          two photos of person B
+//   PHOTO_NOFACE                a photo without a face
+//   SCREENSHOT                  where to save a screenshot of the final page (optional)
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`ui.mjs: ${name} is not set`);
+  return v;
+};
+let failures = 0;
+function check(cond, what) {
+  if (cond) console.log(`ok - ${what}`);
+  else { console.log(`not ok - ${what}`); failures++; }
+}
+
+const browser = await chromium.launch({
+  executablePath: env("CHROMIUM"),
+  args: [
+    "--no-sandbox",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    `--use-file-for-fake-video-capture=${env("CAMERA_Y4M")}`,
+  ],
+});
+const timeout = 60_000;
+try {
+  const ctx = await browser.newContext({ permissions: ["camera"] });
+  const page = await ctx.newPage();
+  page.setDefaultTimeout(timeout);
+  page.on("pageerror", (e) => { console.log(`page error: ${e.message}`); failures++; });
+  page.on("dialog", (d) => d.accept());
+
+  const out = (id) => page.locator(`#${id}`);
+  // press clears an output, clicks a button and waits for the answer.
+  const press = async (button, id) => {
+    await page.evaluate((id) => { document.getElementById(id).textContent = ""; }, id);
+    await page.click(button);
+    await page.waitForFunction((id) => document.getElementById(id).textContent.trim() !== "", id, { timeout });
+    return (await out(id).textContent()).trim();
+  };
+
+  await page.goto(env("MIEN_URL") + "/");
+  // A wrong key is refused and the rest of the page stays hidden.
+  await page.fill("#key", "mien_wrong");
+  let text = await press("#signin-btn", "signin-out");
+  check(/Sign-in failed/.test(text) && await page.locator("#enrol").isHidden(), `wrong key refused: ${text}`);
+
+  await page.fill("#key", env("MIEN_KEY"));
+  text = await press("#signin-btn", "signin-out");
+  check(await page.locator("#enrol").isVisible(), "signed in; enrolment visible");
+
+  await page.fill("#new-collection", "front-door");
+  text = await press("#create-collection", "collections-out");
+  check(text === "Created front-door.", `collection created: ${text}`);
+
+  // Enrol person A from the webcam, with the consent fields.
+  await page.fill("#enrol-name", "Alice Example");
+  await page.fill("#enrol-external", "emp-001");
+  await page.fill("#consent-purpose", "office access");
+  await page.fill("#consent-evidence", "signed form 17");
+  text = await press("#enrol-cam-btn", "enrol-out");
+  check(text === "Enrolled Alice Example.", `enrolled from the webcam: ${text}`);
+
+  // Enrol person B from a file.
+  await page.fill("#enrol-name", "Bob Example");
+  await page.fill("#enrol-external", "emp-002");
+  await page.setInputFiles("#enrol-file", env("PHOTO_B1"));
+  text = await press("#enrol-btn", "enrol-out");
+  check(text === "Enrolled Bob Example.", `enrolled from a file: ${text}`);
+
+  // A photo without a face is refused with the reason, and nobody is added.
+  await page.fill("#enrol-name", "Nobody");
+  await page.fill("#enrol-external", "emp-003");
+  await page.setInputFiles("#enrol-file", env("PHOTO_NOFACE"));
+  text = await press("#enrol-btn", "enrol-out");
+  check(/^Not enrolled: .*face/.test(text), `no-face photo refused: ${text}`);
+  // Missing consent evidence is refused too.
+  await page.fill("#enrol-external", "emp-004");
+  await page.fill("#consent-evidence", "");
+  await page.setInputFiles("#enrol-file", env("PHOTO_A1"));
+  text = await press("#enrol-btn", "enrol-out");
+  check(/^Not enrolled: .*evidence/.test(text), `enrolment without consent evidence refused: ${text}`);
+  const people = await page.locator("#subjects li").allTextContents();
+  check(people.length === 2 && people.some((p) => p.startsWith("Alice Example — consent: office access")) &&
+    people.some((p) => p.startsWith("Bob Example")), `two people listed: ${JSON.stringify(people)}`);
+
+  // Identify: a file of A, a file of B, and the webcam (A).
+  await page.setInputFiles("#identify-file", env("PHOTO_A2"));
+  text = await press("#identify-btn", "identify-out");
+  check(/^Face 1: match: Alice Example/.test(text), `identify photo of A: ${text}`);
+  await page.setInputFiles("#identify-file", env("PHOTO_B2"));
+  text = await press("#identify-btn", "identify-out");
+  check(/^Face 1: match: Bob Example/.test(text), `identify photo of B: ${text}`);
+  text = await press("#identify-cam-btn", "identify-out");
+  check(/^Face 1: match: Alice Example/.test(text), `identify from the webcam: ${text}`);
+
+  // Verify 1:1 against a chosen person: A's photo is A and is not B.
+  await page.selectOption("#verify-subject", { label: "Alice Example" });
+  await page.setInputFiles("#verify-file", env("PHOTO_A1"));
+  text = await press("#verify-btn", "verify-out");
+  check(/^Verified: this is Alice Example/.test(text), `verify A against A: ${text}`);
+  await page.selectOption("#verify-subject", { label: "Bob Example" });
+  text = await press("#verify-btn", "verify-out");
+  check(/^Not verified: this is not Bob Example/.test(text), `verify A against B: ${text}`);
+  text = await press("#verify-cam-btn", "verify-out");
+  check(/^Not verified/.test(text), `verify webcam (A) against B: ${text}`);
+
+  // Compare two photos.
+  await page.setInputFiles("#compare-a", env("PHOTO_A1"));
+  await page.setInputFiles("#compare-b", env("PHOTO_A2"));
+  text = await press("#compare-btn", "compare-out");
+  check(/^Same person/.test(text), `compare two photos of A: ${text}`);
+
+  if (process.env.SCREENSHOT) await page.screenshot({ path: process.env.SCREENSHOT, fullPage: true });
+
+  // Erase B: gone from the list, and B's photo is unknown afterwards.
+  await page.locator("#subjects li", { hasText: "Bob Example" }).locator("button").click();
+  await page.waitForFunction(() => ![...document.querySelectorAll("#subjects li")].some((li) => li.textContent.includes("Bob")));
+  check((await page.locator("#subjects li").count()) === 1, "Bob erased from the list");
+  await page.setInputFiles("#identify-file", env("PHOTO_B2"));
+  text = await press("#identify-btn", "identify-out");
+  check(text === "Face 1: unknown", `after erasure B's photo is unknown: ${text}`);
+} finally {
+  await browser.close();
+}
+console.log(failures === 0 ? "ui: all checks passed" : `ui: ${failures} checks failed`);
+process.exit(failures === 0 ? 0 : 1);
