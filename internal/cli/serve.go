@@ -105,7 +105,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer eng.Close()
 	log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
 	opts := server.Options{Engine: eng, Store: st, Logger: log, Workers: env.Config.Workers,
-		MaxBody: int64(fileCfg.MaxBodyMB) << 20, Timeout: time.Duration(fileCfg.TimeoutSeconds) * time.Second, Queue: fileCfg.Queue}
+		MaxBody: int64(fileCfg.MaxBodyMB) << 20, Timeout: time.Duration(fileCfg.TimeoutSeconds) * time.Second, Queue: fileCfg.Queue,
+		LibraryDir: filepath.Join(*data, "libraries")}
 	if g := fileCfg.Gate; g != nil {
 		opts.Gate = quality.Gate{MinFaceSize: g.MinFaceSize, MinSharpness: g.MinSharpness, MaxYaw: g.MaxYaw, MaxPitch: g.MaxPitch, MinBright: g.MinBright, MaxBright: g.MaxBright}
 	}
@@ -172,6 +173,11 @@ func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every 
 			log.Error("consent purge", "err", err)
 		} else if subs > 0 {
 			log.Info("consent purge", "subjects", subs)
+		}
+		if faces, err := srv.ExpireLibraries(ctx, time.Now()); err != nil {
+			log.Error("library expiry", "err", err)
+		} else if faces > 0 {
+			log.Info("library expiry", "faces", faces)
 		}
 		select {
 		case <-ctx.Done():

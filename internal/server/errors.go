@@ -10,6 +10,7 @@ import (
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/imageio"
 	"github.com/mienhq/mien/internal/store"
+	"github.com/mienhq/mien/library"
 )
 
 // apiError is an error with its HTTP status and code.
@@ -42,7 +43,7 @@ func writeError(w http.ResponseWriter, err error) {
 		status, code, msg = http.StatusRequestEntityTooLarge, "body_too_large", err.Error()
 	case errors.Is(err, store.ErrUnauthorized):
 		status, code, msg = http.StatusUnauthorized, "unauthorized", "missing, unknown or revoked API key"
-	case errors.Is(err, store.ErrNotFound):
+	case errors.Is(err, store.ErrNotFound), errors.Is(err, library.ErrNotFound):
 		status, code, msg = http.StatusNotFound, "not_found", err.Error()
 	case errors.Is(err, store.ErrExists):
 		status, code, msg = http.StatusConflict, "exists", err.Error()

@@ -41,6 +41,7 @@ func (s *Server) routes() {
 	s.handle("DELETE /v1/collections/{id}/subjects/{sid}", store.RoleReadWrite, s.deleteSubject)
 	s.handle("POST /v1/collections/{id}/subjects/{sid}/verify", store.RoleRead, s.verify)
 	s.handle("POST /v1/collections/{id}/identify", store.RoleRead, s.identify)
+	s.libraryRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}

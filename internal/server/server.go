@@ -38,6 +38,9 @@ type Options struct {
 	Timeout time.Duration // per-request timeout (0: 30 s)
 	Queue   int           // engine calls waiting at most (0: 64); beyond it 429
 	Workers int           // engine calls at once (0: 2)
+	// LibraryDir holds the tenants' photo libraries, one directory per
+	// tenant and library ("": the library endpoints answer 404).
+	LibraryDir string
 }
 
 // Server serves the API.
@@ -50,6 +53,7 @@ type Server struct {
 	mu      sync.RWMutex
 	indexes map[string]*gallery // collection id -> in-memory search index
 	metrics metrics
+	libs    *libraries // the tenants' photo libraries
 }
 
 // gallery is one collection's search index and the subject of each template.

@@ -28,6 +28,7 @@ type env struct {
 	st    *store.Store
 	admin string // tenant A admin
 	other string // tenant B admin
+	libs  string // the server's LibraryDir
 }
 
 func setup(t *testing.T) *env {
@@ -42,13 +43,14 @@ func setup(t *testing.T) *env {
 	b, _ := st.CreateTenant(ctx, "b")
 	ka, _, _ := st.CreateKey(ctx, a.ID, store.RoleAdmin, "test")
 	kb, _, _ := st.CreateKey(ctx, b.ID, store.RoleAdmin, "test")
-	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, MaxBody: 2 << 20})
+	libs := filepath.Join(t.TempDir(), "libraries")
+	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, MaxBody: 2 << 20, LibraryDir: libs})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb}
+	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: libs}
 }
 
 func fixture(t *testing.T, name string) []byte {
