@@ -1,0 +1,58 @@
+package server_test
+
+import (
+	"testing"
+)
+
+func TestVerify(t *testing.T) {
+	e := setup(t)
+	col := e.collection(e.admin, "staff")
+	body, ct := form(map[string][][]byte{"images": {fixture(t, "bulk_Rob_Lowe_0001.jpg")}}, consentFields("rob"))
+	code, sub := e.call("POST", "/v1/collections/"+col+"/subjects", e.admin, body, ct)
+	if code != 201 {
+		t.Fatalf("enrol: %d %v", code, sub)
+	}
+	sid := sub["id"].(string)
+	verify := func(key, col, sid string, img []byte, fields map[string]string) (int, map[string]any) {
+		files := map[string][][]byte{}
+		if img != nil {
+			files["image"] = [][]byte{img}
+		}
+		body, ct := form(files, fields)
+		return e.call("POST", "/v1/collections/"+col+"/subjects/"+sid+"/verify", key, body, ct)
+	}
+	rob2 := fixture(t, "bulk_Rob_Lowe_0002.jpg")
+	code, out := verify(e.admin, col, sid, rob2, map[string]string{"far": "0.0001"})
+	if code != 200 || out["decision"] != "match" || out["subject_id"] != sid || out["similarity"].(float64) < out["threshold"].(float64) {
+		t.Fatalf("verify Rob as Rob: %d %v", code, out)
+	}
+	code, out = verify(e.admin, col, sid, fixture(t, "bulk_Nathalie_Baye_0002.jpg"), nil)
+	if code != 200 || out["decision"] != "no_match" || out["similarity"].(float64) >= out["threshold"].(float64) {
+		t.Fatalf("verify a stranger as Rob: %d %v", code, out)
+	}
+	for _, c := range []struct {
+		name     string
+		key, col string
+		sid      string
+		img      []byte
+		fields   map[string]string
+		want     int
+	}{
+		{"corrupt image", e.admin, col, sid, rob2[:len(rob2)/3], nil, 400},
+		{"no image", e.admin, col, sid, nil, nil, 400},
+		{"no face", e.admin, col, sid, fixture(t, "crop_no_face.png"), nil, 422},
+		{"uncalibrated far", e.admin, col, sid, rob2, map[string]string{"far": "0.3"}, 400},
+		{"unknown subject", e.admin, col, "sub_nope", rob2, nil, 404},
+		{"wrong collection", e.admin, "col_nope", sid, rob2, nil, 404},
+		{"missing key", "", col, sid, rob2, nil, 401},
+		{"other tenant's key", e.other, col, sid, rob2, nil, 404},
+	} {
+		code, out := verify(c.key, c.col, c.sid, c.img, c.fields)
+		if code != c.want || out["error"] == nil {
+			t.Errorf("%s: %d %v, want %d with an error body", c.name, code, out, c.want)
+		}
+	}
+	if e.rows("templates") != 1 {
+		t.Fatal("verification changed the store")
+	}
+}
