@@ -61,6 +61,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	data := fs.String("data", "", "data directory (default: $MIEN_DATA, the config file, else $MIEN_HOME/data; with --dev a temporary directory)")
 	dev := fs.Bool("dev", false, "try mien out: a throwaway master key and data directory, and a fresh admin key printed")
 	cfgPath := fs.String("config", "", "JSON configuration file (see docs/configuration.md)")
+	usage := fs.Usage
+	fs.Usage = func() {
+		usage()
+		fmt.Fprintf(env.Stderr, "\nThe environment overrides the configuration file (docs/configuration.md).\n%s", config.Help())
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -118,7 +123,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "mien is listening on http://%s (data %s)\n", ln.Addr(), *data)
+	fmt.Fprintf(env.Stdout, "mien is listening on http://%s (data %s)\n  web UI: http://%s/  (sign in with an API key)\n", ln.Addr(), *data, ln.Addr())
 	if firstKey != "" {
 		fmt.Fprintf(env.Stdout, "admin API key (shown once): %s\n  try: curl -H 'Authorization: Bearer %s' http://%s/v1/collections\n", firstKey, firstKey, ln.Addr())
 	} else {
