@@ -431,10 +431,19 @@ func writeFileSync(path string, data []byte) error {
 // libraryRoutes registers the photo library endpoints.
 func (s *Server) libraryRoutes() {
 	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers)
-	for _, rt := range []struct {
-		pattern, role string
-		h             handler
-	}{
+	for _, rt := range s.libraryRouteTable() {
+		s.handle(rt.pattern, rt.role, rt.h)
+	}
+}
+
+type route struct {
+	pattern, role string
+	h             handler
+}
+
+// libraryRouteTable lists the photo library endpoints and their roles.
+func (s *Server) libraryRouteTable() []route {
+	return []route{
 		{"POST /v1/libraries", store.RoleAdmin, s.createLibrary},
 		{"GET /v1/libraries", store.RoleRead, s.listLibraries},
 		{"GET /v1/libraries/{lib}", store.RoleRead, s.getLibrary},
@@ -461,7 +470,5 @@ func (s *Server) libraryRoutes() {
 		{"GET /v1/libraries/{lib}/expiry", store.RoleRead, s.getExpiry},
 		{"PUT /v1/libraries/{lib}/expiry", store.RoleReadWrite, s.setExpiry},
 		{"POST /v1/libraries/{lib}/expire", store.RoleReadWrite, s.expireNow},
-	} {
-		s.handle(rt.pattern, rt.role, rt.h)
 	}
 }
