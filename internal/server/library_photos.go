@@ -176,22 +176,27 @@ func (s *Server) uploadPhotos(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
-// storeUploads writes the new photos' bytes, then records them; if
-// recording fails the photos written are removed again. The caller holds
-// ol.mu for writing.
+// storeUploads writes the new photos' bytes, then records them in one
+// batch and groups their faces; content the library holds already is only
+// counted. If recording is refused the photos written are removed again.
+// Once recording starts it is not cancelled with the request, so an
+// acknowledged upload is grouped. The caller holds ol.mu for writing.
 func (s *Server) storeUploads(ctx context.Context, ol *openLibrary, ups []*upload) (*library.AddReport, error) {
+	rep := &library.AddReport{Files: len(ups)}
 	var written []string
 	var items []library.Analysed
+	seen := map[string]bool{}
 	for _, u := range ups {
-		path := filepath.Join(ol.dir, libPhotosDir, u.hash)
-		an := u.an
-		if an == nil && !ol.lib.Has(u.hash) { // analysed under another name in this request
-			for _, v := range ups {
-				if v.hash == u.hash && v.an != nil {
-					an = v.an
-				}
-			}
+		if seen[u.hash] || ol.lib.Has(u.hash) {
+			rep.Duplicates++
+			continue
 		}
+		seen[u.hash] = true
+		if u.an == nil { // cannot happen: analyzeUploads analyses the first of each new content
+			removeAll(written)
+			return nil, fmt.Errorf("server: photo %q was not analysed", u.name)
+		}
+		path := filepath.Join(ol.dir, libPhotosDir, u.hash)
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			if err := writeFileSync(path, u.data); err != nil {
 				removeAll(written)
@@ -200,12 +205,18 @@ func (s *Server) storeUploads(ctx context.Context, ol *openLibrary, ups []*uploa
 			written = append(written, path)
 		}
 		items = append(items, library.Analysed{Path: libPhotosDir + "/" + u.hash, Hash: u.hash,
-			Size: int64(len(u.data)), MTime: time.Now().UnixNano(), Analysis: an})
+			Size: int64(len(u.data)), MTime: time.Now().UnixNano(), Analysis: u.an})
 	}
-	rep, err := ol.lib.Record(ctx, s.opts.Engine.ModelID(), items)
-	if err != nil && rep == nil {
+	if len(items) == 0 {
+		return rep, nil
+	}
+	r, err := ol.lib.Record(context.WithoutCancel(ctx), s.opts.Engine.ModelID(), items)
+	if r == nil {
 		removeAll(written) // Record refused before writing anything
+		return nil, err
 	}
+	rep.Indexed, rep.Faces, rep.Grouped, rep.Seconds = r.Indexed, r.Faces, r.Grouped, r.Seconds
+	rep.Duplicates += r.Duplicates
 	return rep, err
 }
 
