@@ -22,7 +22,7 @@ import (
 
 func init() {
 	register(command{name: "serve", summary: "run the HTTP API (enrolled galleries, 1:1 and 1:N, consent and erasure)", run: runServe})
-	register(command{name: "keys", summary: "create API keys: keys create --tenant T --role admin|readwrite|read", run: runKeys})
+	register(command{name: "keys", summary: "create API keys: keys create --tenant T --role admin|readwrite|read; keys create-aws --tenant T [--read-only] | revoke-aws ID (Rekognition endpoint)", run: runKeys})
 	register(command{name: "audit", summary: "check the audit log's hash chain: audit verify", run: runAudit})
 }
 
@@ -193,8 +193,11 @@ func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every 
 }
 
 func runKeys(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && (args[0] == "create-aws" || args[0] == "revoke-aws") {
+		return runAWSKeys(ctx, env, args)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return errors.New("keys: usage: mien keys create --data DIR --tenant NAME --role admin|readwrite|read")
+		return errors.New("keys: usage: mien keys create --data DIR --tenant NAME --role admin|readwrite|read, or mien keys create-aws --tenant NAME [--read-only], or mien keys revoke-aws ACCESS_KEY_ID")
 	}
 	fs := newFlags(env, "keys create", "--tenant NAME --role ROLE [--data DIR]", "Create an API key (printed once; stored hashed).")
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")

@@ -8,6 +8,7 @@ import (
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/quality"
 )
 
 // Backend is what the handler needs from mien: keys, the engine and the
@@ -77,6 +78,8 @@ type Credentials struct {
 	// ReadOnly keys may detect, compare, list, describe and search, but not
 	// create, index, associate or delete.
 	ReadOnly bool
+	// AccessKeyID is set by the handler once the signature is verified.
+	AccessKeyID string
 }
 
 // ConsentPolicy is what a collection's owner declares before any face may be
@@ -134,10 +137,12 @@ type Face struct {
 	Consent    Consent
 }
 
-// NewFace is a face to index: its metadata and its template.
+// NewFace is a face to index: its metadata, its template and the quality
+// measures it was indexed with.
 type NewFace struct {
 	Face
 	Embedding face.Embedding
+	Quality   quality.Quality
 }
 
 // FaceQuery selects faces for ListFaces.

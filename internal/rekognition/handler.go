@@ -163,7 +163,17 @@ func (h *Handler) serve(r *http.Request, opName string) (any, error) {
 	if op.write && creds.ReadOnly {
 		return nil, Denied("this access key is read-only and cannot call %s", opName)
 	}
-	return op.run(h, r.Context(), &call{tenant: creds.Tenant, region: region, body: body})
+	ctx := context.WithValue(r.Context(), accessKeyCtx{}, creds.AccessKeyID)
+	return op.run(h, ctx, &call{tenant: creds.Tenant, region: region, body: body})
+}
+
+type accessKeyCtx struct{}
+
+// AccessKeyID returns the access-key id a request was signed with, for a
+// Backend's audit records ("" outside a verified request).
+func AccessKeyID(ctx context.Context) string {
+	id, _ := ctx.Value(accessKeyCtx{}).(string)
+	return id
 }
 
 // decode unmarshals the request body into v.

@@ -135,6 +135,7 @@ func newFace(f mien.Face, a *mien.Analysis, imageID, external, model string, con
 		Face: Face{ID: newUUID(), ImageID: imageID, ExternalImageID: external, Box: toBox(f.Box, a.Width, a.Height),
 			Confidence: confidence(f.Score), ModelID: model, Consent: consent},
 		Embedding: f.Embedding,
+		Quality:   f.Quality,
 	}
 }
 

@@ -111,6 +111,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 	if !hmac.Equal([]byte(want), []byte(a.Signature)) {
 		return Credentials{}, "", invalidSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
+	creds.AccessKeyID = a.AccessKeyID
 	return creds, a.Region, nil
 }
 

@@ -41,6 +41,17 @@ func (s *Server) routes() {
 	s.handle("DELETE /v1/collections/{id}/subjects/{sid}", store.RoleReadWrite, s.deleteSubject)
 	s.handle("POST /v1/collections/{id}/subjects/{sid}/verify", store.RoleRead, s.verify)
 	s.handle("POST /v1/collections/{id}/identify", store.RoleRead, s.identify)
+	s.handle("PUT /v1/collections/{id}/consent-policy", store.RoleAdmin, s.putConsentPolicy)
+	s.handle("GET /v1/collections/{id}/consent-policy", store.RoleRead, s.getConsentPolicy)
+	s.handle("POST /v1/rekognition/keys", store.RoleAdmin, s.createAWSKey)
+	s.handle("GET /v1/rekognition/keys", store.RoleAdmin, s.listAWSKeys)
+	s.handle("DELETE /v1/rekognition/keys/{kid}", store.RoleAdmin, s.revokeAWSKey)
+	// The AWS Rekognition protocol (SigV4, not bearer keys): at the root, for
+	// SDKs whose endpoint is the server, and under /rekognition.
+	rek := s.rekognitionHandler()
+	s.mux.Handle("POST /{$}", rek)
+	s.mux.Handle("POST /rekognition", rek)
+	s.mux.Handle("POST /rekognition/", rek)
 	s.libraryRoutes()
 }
 
