@@ -3,215 +3,17 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
-	"regexp"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/library"
 )
-
-// A tenant's photo libraries live under Options.LibraryDir, one directory
-// per tenant and library:
-//
-//	LibraryDir/TENANT/LIBRARY/meta.json    id, name, creation time
-//	                         /index/       the library package's files (faces.jsonl, people.json)
-//	                         /photos/HASH  the uploaded photos, named by their SHA-256
-//	                         /thumbs/      face thumbnails cut on demand
-//
-// The directory is derived from the API key's tenant and a validated id,
-// so no request reaches another tenant's library or a path outside it. A
-// library's templates live only in its index files: no gallery, index or
-// identify call ever sees them, and the API never returns them.
-const (
-	libMetaFile  = "meta.json"
-	libIndexDir  = "index"
-	libPhotosDir = "photos"
-	libThumbsDir = "thumbs"
-)
-
-var (
-	libIDPattern    = regexp.MustCompile(`^lib_[0-9a-f]{24}$`)
-	tenantIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-	errNoLibrary    = &apiError{http.StatusNotFound, "not_found", "no such library"}
-	errLibrariesOff = &apiError{http.StatusNotFound, "not_found", "photo libraries are off on this server (no data directory)"}
-)
-
-// libMeta is a library's meta.json.
-type libMeta struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	CreatedAt int64  `json:"created_at"`
-}
-
-// libraries is the set of open libraries. Each is opened once per process
-// (the library package allows one writer) and stays open.
-type libraries struct {
-	root   string
-	mu     sync.Mutex
-	open   map[string]*openLibrary // by directory
-	thumbs chan struct{}           // photos decoded for thumbnails at once
-}
-
-// openLibrary is one open library. Reads hold mu for reading; uploads,
-// curation and deletion hold it for writing, so a deleted library is never
-// written again.
-type openLibrary struct {
-	mu   sync.RWMutex
-	dir  string
-	meta libMeta
-	lib  *library.Library
-	gone bool
-}
-
-func newLibraries(root string, workers int) *libraries {
-	return &libraries{root: root, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers))}
-}
-
-// tenantDir is the directory of a tenant's libraries.
-func (ls *libraries) tenantDir(tenant string) (string, error) {
-	if ls == nil || ls.root == "" {
-		return "", errLibrariesOff
-	}
-	if !tenantIDPattern.MatchString(tenant) {
-		return "", fmt.Errorf("server: tenant id %q is not safe as a directory name", tenant)
-	}
-	return filepath.Join(ls.root, tenant), nil
-}
-
-// get opens (once) a tenant's library; an id that is malformed, unknown or
-// another tenant's is not found.
-func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
-	td, err := ls.tenantDir(tenant)
-	if err != nil {
-		return nil, err
-	}
-	if !libIDPattern.MatchString(id) {
-		return nil, errNoLibrary
-	}
-	dir := filepath.Join(td, id)
-	ls.mu.Lock()
-	defer ls.mu.Unlock()
-	if ol, ok := ls.open[dir]; ok {
-		return ol, nil
-	}
-	b, err := os.ReadFile(filepath.Join(dir, libMetaFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, errNoLibrary
-	}
-	if err != nil {
-		return nil, err
-	}
-	var m libMeta
-	if err := json.Unmarshal(b, &m); err != nil || m.ID != id {
-		return nil, fmt.Errorf("server: library %s: bad %s", id, libMetaFile)
-	}
-	lib, err := library.Open(filepath.Join(dir, libIndexDir), library.Options{})
-	if err != nil {
-		return nil, err
-	}
-	ol := &openLibrary{dir: dir, meta: m, lib: lib}
-	ls.open[dir] = ol
-	return ol, nil
-}
-
-// create makes a new, empty library for a tenant.
-func (ls *libraries) create(tenant, name string) (*openLibrary, error) {
-	td, err := ls.tenantDir(tenant)
-	if err != nil {
-		return nil, err
-	}
-	b := make([]byte, 12)
-	rand.Read(b)
-	m := libMeta{ID: "lib_" + hex.EncodeToString(b), Name: name, CreatedAt: time.Now().Unix()}
-	dir := filepath.Join(td, m.ID)
-	for _, d := range []string{libIndexDir, libPhotosDir, libThumbsDir} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
-			return nil, err
-		}
-	}
-	data, _ := json.Marshal(m)
-	if err := writeFileSync(filepath.Join(dir, libMetaFile), data); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	return ls.get(tenant, m.ID)
-}
-
-// list returns a tenant's libraries, oldest first.
-func (ls *libraries) list(tenant string) ([]*openLibrary, error) {
-	td, err := ls.tenantDir(tenant)
-	if err != nil {
-		return nil, err
-	}
-	ents, err := os.ReadDir(td)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var out []*openLibrary
-	for _, e := range ents {
-		if !e.IsDir() || !libIDPattern.MatchString(e.Name()) {
-			continue
-		}
-		ol, err := ls.get(tenant, e.Name())
-		if errors.Is(err, errNoLibrary) {
-			continue // being created (meta.json is written last) or deleted
-		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, ol)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].meta.CreatedAt < out[j].meta.CreatedAt })
-	return out, nil
-}
-
-// forget deletes everything a library holds: templates, boxes, grouping,
-// names, photos, thumbnails and its directory. meta.json goes last, so an
-// interrupted deletion leaves a library that can be deleted again.
-func (ls *libraries) forget(ol *openLibrary) error {
-	ol.mu.Lock()
-	defer ol.mu.Unlock()
-	if ol.gone {
-		return errNoLibrary
-	}
-	ol.gone = true
-	ls.mu.Lock()
-	delete(ls.open, ol.dir)
-	ls.mu.Unlock()
-	err := ol.lib.Close()
-	if _, serr := os.Stat(filepath.Join(ol.dir, libIndexDir)); serr == nil {
-		err = errors.Join(err, library.Forget(filepath.Join(ol.dir, libIndexDir)))
-	}
-	for _, d := range []string{libPhotosDir, libThumbsDir} {
-		err = errors.Join(err, os.RemoveAll(filepath.Join(ol.dir, d)))
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(filepath.Join(ol.dir, libMetaFile)); err != nil {
-		return err
-	}
-	if err := os.Remove(ol.dir); err != nil {
-		return err
-	}
-	os.Remove(filepath.Dir(ol.dir)) // the tenant's directory, when it is empty now
-	return nil
-}
 
 // libraryView is what the API says of a library.
 type libraryView struct {
@@ -407,25 +209,6 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 	}
 	r.Body = io.NopCloser(bytes.NewReader(b))
 	return decodeJSON(r, v)
-}
-
-// writeFileSync writes a new file and fsyncs it and its directory.
-func writeFileSync(path string, data []byte) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	err = errors.Join(err, f.Sync(), f.Close())
-	if err != nil {
-		os.Remove(path)
-		return err
-	}
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // libraryRoutes registers the photo library endpoints.
