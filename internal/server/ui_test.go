@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mienhq/mien/internal/testenv"
@@ -36,6 +37,18 @@ func TestWebUI(t *testing.T) {
 	if err := writeY4M(camera, photo("Colin_Powell", 3), 640, 480, 10); err != nil {
 		t.Fatal(err)
 	}
+	var libPhotos []string
+	for n := 2; n <= 5; n++ {
+		libPhotos = append(libPhotos, photo("Colin_Powell", n+4), photo("Tony_Blair", n+4))
+	}
+	corrupt := filepath.Join(dir, "corrupt.jpg")
+	whole, err := os.ReadFile(photo("Colin_Powell", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(corrupt, whole[:len(whole)/3], 0o600); err != nil {
+		t.Fatal(err)
+	}
 	shot := filepath.Join(dir, "ui.png")
 	if v := os.Getenv("MIEN_E2E_SCREENSHOT"); v != "" {
 		shot = v
@@ -43,7 +56,8 @@ func TestWebUI(t *testing.T) {
 	cmd := exec.Command(node, script)
 	cmd.Env = append(os.Environ(), "MIEN_URL="+e.url, "MIEN_KEY="+e.admin, "CHROMIUM="+browser, "CAMERA_Y4M="+camera,
 		"PHOTO_A1="+photo("Colin_Powell", 1), "PHOTO_A2="+photo("Colin_Powell", 2),
-		"PHOTO_B1="+photo("Tony_Blair", 3), "PHOTO_B2="+photo("Tony_Blair", 2), "PHOTO_NOFACE="+noFace, "SCREENSHOT="+shot)
+		"PHOTO_B1="+photo("Tony_Blair", 3), "PHOTO_B2="+photo("Tony_Blair", 2), "PHOTO_NOFACE="+noFace, "SCREENSHOT="+shot,
+		"LIBRARY_PHOTOS="+strings.Join(libPhotos, ":"), "PHOTO_CORRUPT="+corrupt)
 	out, err := cmd.CombinedOutput()
 	t.Logf("web/e2e/ui.mjs:\n%s", out)
 	if err != nil {
@@ -63,6 +77,13 @@ func TestWebUI(t *testing.T) {
 	}
 	if c := ss[0].(map[string]any)["consent"].(map[string]any); c["purpose"] != "office access" || c["evidence"] != "signed form 17" {
 		t.Fatalf("consent recorded by the UI: %v", c)
+	}
+	// The library the UI made and forgot is gone, files and all.
+	if code, libs := e.call("GET", "/v1/libraries", e.admin, nil, ""); code != 200 || len(libs["libraries"].([]any)) != 0 {
+		t.Fatalf("libraries after the UI forgot its library: %d %v", code, libs)
+	}
+	if left, _ := filepath.Glob(filepath.Join(e.libs, "*", "*")); len(left) != 0 {
+		t.Fatalf("files left after forgetting the library: %v", left)
 	}
 }
 

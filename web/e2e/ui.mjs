@@ -10,6 +10,8 @@
 //   PHOTO_A1, PHOTO_A2          two other photos of person A
 //   PHOTO_B1, PHOTO_B2          two photos of person B
 //   PHOTO_NOFACE                a photo without a face
+//   LIBRARY_PHOTOS              photos for the photo library, separated by ":" (two people, four each)
+//   PHOTO_CORRUPT               a truncated JPEG
 //   SCREENSHOT                  where to save a screenshot of the final page (optional)
 import { chromium } from "playwright-core";
 
@@ -39,7 +41,8 @@ try {
   const page = await ctx.newPage();
   page.setDefaultTimeout(timeout);
   page.on("pageerror", (e) => { console.log(`page error: ${e.message}`); failures++; });
-  page.on("dialog", (d) => d.accept());
+  let promptAnswer = "";
+  page.on("dialog", (d) => d.accept(d.type() === "prompt" ? promptAnswer : undefined));
 
   const out = (id) => page.locator(`#${id}`);
   // press clears an output, clicks a button and waits for the answer.
@@ -131,6 +134,39 @@ try {
   await page.setInputFiles("#identify-file", env("PHOTO_B2"));
   text = await press("#identify-btn", "identify-out");
   check(text === "Face 1: unknown", `after erasure B's photo is unknown: ${text}`);
+
+  // Photo library: add photos (one corrupt), see people as sheets of thumbnails, name, open a photo with
+  // its faces boxed, merge, forget.
+  await page.fill("#new-library", "family");
+  text = await press("#create-library", "library-out");
+  check(text === "Created library family.", `library created: ${text}`);
+  const libFiles = env("LIBRARY_PHOTOS").split(":");
+  await page.setInputFiles("#library-files", [...libFiles, env("PHOTO_CORRUPT")]);
+  await page.evaluate(() => { document.getElementById("library-out").textContent = ""; });
+  await page.click("#library-upload");
+  await page.waitForFunction(() => /^Added \d+ photos \(/.test(document.getElementById("library-out").textContent), null, { timeout });
+  text = (await out("library-out").textContent()).trim();
+  check(text.startsWith(`Added ${libFiles.length} photos (0 already there)`) && /Not added:\ncorrupt\.jpg: /.test(text),
+    `photos added, the corrupt one named: ${JSON.stringify(text)}`);
+  check(await page.locator("#library-progress").evaluate((b) => b.value === b.max), "progress bar complete");
+  const cards = page.locator("#people .person");
+  const counts = await cards.locator("small").allTextContents();
+  check(counts.length === 2 && counts.every((c) => c.startsWith("4 faces in 4 photos")), `two people of four faces: ${JSON.stringify(counts)}`);
+  await page.waitForFunction(() => [...document.querySelectorAll("#people img")].every((i) => i.complete && i.naturalWidth > 0));
+  check((await page.locator("#people img").count()) === libFiles.length, "a thumbnail for every face");
+  promptAnswer = "Grandpa";
+  await cards.first().locator(".name-btn").click();
+  await page.waitForFunction(() => document.querySelector("#people .person h3").textContent === "Grandpa");
+  check(true, "first person named Grandpa");
+  await cards.first().locator("img").first().click();
+  await page.waitForFunction(() => !document.getElementById("photo-view").classList.contains("hidden"));
+  check(await page.locator("#photo-canvas").getAttribute("data-faces") === "1", "photo shown with its face boxed");
+  await cards.nth(1).locator(".merge-select").selectOption({ label: "Grandpa" });
+  await page.waitForFunction(() => document.querySelectorAll("#people .person").length === 1);
+  text = (await cards.first().locator("small").textContent()).trim();
+  check(text.startsWith("8 faces in 8 photos, confirmed"), `merged into Grandpa: ${text}`);
+  text = await press("#library-forget", "library-out");
+  check(/^Library forgotten/.test(text) && (await page.locator("#library-select option").count()) === 0, `library forgotten: ${text}`);
 } finally {
   await browser.close();
 }
