@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	rek "github.com/aws/aws-sdk-go-v2/service/rekognition"
@@ -504,4 +505,44 @@ func TestRekognitionBothWays(t *testing.T) {
 	}
 	_, err = c.DescribeCollection(ctx, &rek.DescribeCollectionInput{CollectionId: doors})
 	wantAWS(t, err, "ResourceNotFoundException")
+}
+
+// TestRekognitionExpiredConsent: a face whose consent has expired is not
+// listed, counted or matched, even before the purge erases it.
+func TestRekognitionExpiredConsent(t *testing.T) {
+	ctx := rekCtx(t)
+	clock := time.Now()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: master, Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	ten, _ := st.CreateTenant(ctx, "a")
+	admin, _, _ := st.CreateKey(ctx, ten.ID, store.RoleAdmin, "test")
+	srv, err := server.New(ctx, server.Options{Engine: testenv.Engine(t, "standard"), Store: st, Logger: rekQuietLog()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	t.Cleanup(hs.Close)
+	e := &env{t: t, url: hs.URL, st: st, admin: admin}
+	id, secret := e.awsKey(admin, false)
+	c := rekClient(hs.URL, id, secret)
+	rekCreate(t, c, "staff", map[string]string{"mien:consent-purpose": "door", "mien:consent-expires-days": "1"})
+	rekIndex(t, c, "staff", fixture(t, "bulk_Rob_Lowe_0001.jpg"), "rob")
+	probe := rekImg(fixture(t, "bulk_Rob_Lowe_0002.jpg"))
+	if sbi, err := c.SearchFacesByImage(ctx, &rek.SearchFacesByImageInput{CollectionId: aws.String("staff"), Image: probe}); err != nil || len(sbi.FaceMatches) != 1 {
+		t.Fatalf("before expiry: %+v %v", sbi, err)
+	}
+	clock = clock.Add(49 * time.Hour)
+	lf, err := c.ListFaces(ctx, &rek.ListFacesInput{CollectionId: aws.String("staff")})
+	if err != nil || len(lf.Faces) != 0 {
+		t.Fatalf("an expired face is listed: %+v %v", lf, err)
+	}
+	if d, _ := c.DescribeCollection(ctx, &rek.DescribeCollectionInput{CollectionId: aws.String("staff")}); *d.FaceCount != 0 {
+		t.Fatalf("an expired face is counted: %d", *d.FaceCount)
+	}
+	if sbi, err := c.SearchFacesByImage(ctx, &rek.SearchFacesByImageInput{CollectionId: aws.String("staff"), Image: probe, FaceMatchThreshold: aws.Float32(0)}); err != nil || len(sbi.FaceMatches) != 0 {
+		t.Fatalf("an expired face is matched: %+v %v", sbi, err)
+	}
 }
