@@ -161,6 +161,7 @@ try {
   await cards.first().locator("img").first().click();
   await page.waitForFunction(() => !document.getElementById("photo-view").classList.contains("hidden"));
   check(await page.locator("#photo-canvas").getAttribute("data-faces") === "1", "photo shown with its face boxed");
+  if (process.env.SCREENSHOT) await page.locator("#library").screenshot({ path: process.env.SCREENSHOT.replace(/\.png$/, "-library.png") });
   await cards.nth(1).locator(".merge-select").selectOption({ label: "Grandpa" });
   await page.waitForFunction(() => document.querySelectorAll("#people .person").length === 1);
   text = (await cards.first().locator("small").textContent()).trim();
