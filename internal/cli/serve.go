@@ -124,6 +124,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "mien is listening on http://%s (data %s)\n  web UI: http://%s/  (sign in with an API key)\n", ln.Addr(), *data, ln.Addr())
+	fmt.Fprintf(env.Stdout, "  AWS Rekognition endpoint: http://%s  (access keys: POST /v1/rekognition/keys or mien keys create-aws)\n", ln.Addr())
 	if firstKey != "" {
 		fmt.Fprintf(env.Stdout, "admin API key (shown once): %s\n  try: curl -H 'Authorization: Bearer %s' http://%s/v1/collections\n", firstKey, firstKey, ln.Addr())
 	} else {
