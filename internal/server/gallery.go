@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
@@ -117,6 +118,10 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if now := s.opts.Store.Now(); !sub.Consent.ExpiresAt.After(now) {
+		return fmt.Errorf("%w: subject %s's consent expired on %s; they cannot be verified until they consent again",
+			store.ErrConsent, sub.ID, sub.Consent.ExpiresAt.Format(time.RFC3339))
+	}
 	imgs, err := images(r, "image", 1)
 	if err != nil {
 		return err
@@ -206,17 +211,25 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		seen := map[string]bool{}
-		s.mu.RLock()
+		var over []int64
 		for _, m := range ms {
-			sid := g.subject[m.ID]
-			if m.Score < thr || seen[sid] || len(res.Candidates) == topK {
+			if m.Score >= thr {
+				over = append(over, m.ID)
+			}
+		}
+		live, err := s.opts.Store.LiveTemplates(r.Context(), col.ID, over)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for _, m := range ms {
+			sid, ok := live[m.ID]
+			if !ok || m.Score < thr || seen[sid] || len(res.Candidates) == topK {
 				continue
 			}
 			seen[sid] = true
 			res.Candidates = append(res.Candidates, Candidate{SubjectID: sid, Similarity: m.Score})
 		}
-		s.mu.RUnlock()
 		if len(res.Candidates) > 0 {
 			res.Decision = "match"
 			matched = append(matched, res.Candidates[0].SubjectID)

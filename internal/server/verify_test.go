@@ -1,7 +1,16 @@
 package server_test
 
 import (
+	"context"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
 	"testing"
+	"time"
+
+	"github.com/mienhq/mien/internal/server"
+	"github.com/mienhq/mien/internal/store"
+	"github.com/mienhq/mien/internal/testenv"
 )
 
 func TestVerify(t *testing.T) {
@@ -54,5 +63,66 @@ func TestVerify(t *testing.T) {
 	}
 	if e.rows("templates") != 1 {
 		t.Fatal("verification changed the store")
+	}
+}
+
+// TestExpiredConsentNeverMatches: once a subject's consent expires, identify
+// and verify stop matching them at once, before the purge erases them.
+func TestExpiredConsentNeverMatches(t *testing.T) {
+	eng := testenv.Engine(t, "standard")
+	ctx := context.Background()
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: master, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ten, _ := st.CreateTenant(ctx, "a")
+	key, _, _ := st.CreateKey(ctx, ten.ID, store.RoleAdmin, "test")
+	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, LibraryDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	e := &env{t: t, url: hs.URL, st: st, admin: key}
+	col := e.collection(key, "staff")
+	fields := consentFields("rob")
+	fields["expires_at"] = now.Add(time.Hour).UTC().Format(time.RFC3339)
+	body, ct := form(map[string][][]byte{"images": {fixture(t, "bulk_Rob_Lowe_0001.jpg")}}, fields)
+	code, sub := e.call("POST", "/v1/collections/"+col+"/subjects", key, body, ct)
+	if code != 201 {
+		t.Fatalf("enrol: %d %v", code, sub)
+	}
+	sid := sub["id"].(string)
+	probe := fixture(t, "bulk_Rob_Lowe_0002.jpg")
+	identify := func() string {
+		body, ct := form(map[string][][]byte{"image": {probe}}, nil)
+		code, out := e.call("POST", "/v1/collections/"+col+"/identify", key, body, ct)
+		if code != 200 {
+			t.Fatalf("identify: %d %v", code, out)
+		}
+		return out["faces"].([]any)[0].(map[string]any)["decision"].(string)
+	}
+	verify := func() (int, map[string]any) {
+		body, ct := form(map[string][][]byte{"image": {probe}}, nil)
+		return e.call("POST", "/v1/collections/"+col+"/subjects/"+sid+"/verify", key, body, ct)
+	}
+	if d := identify(); d != "match" {
+		t.Fatalf("before expiry identify says %s", d)
+	}
+	if code, out := verify(); code != 200 || out["decision"] != "match" {
+		t.Fatalf("before expiry verify: %d %v", code, out)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Hour)
+	mu.Unlock()
+	if d := identify(); d != "unknown" {
+		t.Fatalf("after expiry identify says %s", d)
+	}
+	if code, out := verify(); code != 422 || out["error"].(map[string]any)["code"] != "consent" {
+		t.Fatalf("after expiry verify: %d %v", code, out)
 	}
 }

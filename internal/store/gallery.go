@@ -400,3 +400,36 @@ func (s *Store) Subjects(ctx context.Context, tenantID, collectionID string) ([]
 	}
 	return out, rows.Err()
 }
+
+// Now is the store's clock (Options.Now, else time.Now): consent is judged by it.
+func (s *Store) Now() time.Time { return s.now() }
+
+// LiveTemplates returns, of the given templates of a collection, those whose
+// subject's consent has not expired, each with its subject id. Identification
+// and verification use it so that a subject is never matched after its
+// consent expires, even before the purge erases it.
+func (s *Store) LiveTemplates(ctx context.Context, collectionID string, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{collectionID, s.now().Unix()}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.subject_id FROM templates t JOIN subjects s ON s.id = t.subject_id
+		WHERE t.collection_id = ? AND s.consent_expires > ? AND t.id IN (`+marks(len(ids))+`)`, args...)
+	if err != nil {
+		return nil, wrapErr(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var sid string
+		if err := rows.Scan(&id, &sid); err != nil {
+			return nil, wrapErr(err)
+		}
+		out[id] = sid
+	}
+	return out, rows.Err()
+}
