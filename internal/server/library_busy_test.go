@@ -5,7 +5,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,26 +59,8 @@ func tinyPNG(t *testing.T, shade uint8) []byte {
 // answered 429 and stores nothing. It also checks tenant isolation without
 // models.
 func TestLibraryBusy(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: master})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	a, _ := st.CreateTenant(ctx, "a")
-	b, _ := st.CreateTenant(ctx, "b")
-	ka, _, _ := st.CreateKey(ctx, a.ID, store.RoleAdmin, "test")
-	kb, _, _ := st.CreateKey(ctx, b.ID, store.RoleAdmin, "test")
 	eng := &heldEngine{release: make(chan struct{})}
-	libs := filepath.Join(t.TempDir(), "libraries")
-	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, Workers: 1, Queue: 1, LibraryDir: libs,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	e := &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: libs}
+	e := serve(t, eng, store.Options{}, server.Options{Workers: 1, Queue: 1, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	lib := e.library(e.admin, "held")
 	var wg sync.WaitGroup
 	codes := make([]int, 2)

@@ -12,7 +12,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,27 +59,10 @@ func (f *rekFakeEngine) ModelID() string                              { return "
 // an admin key, and returns the env.
 func rekServe(t *testing.T, eng server.Engine, opts server.Options) *env {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: master})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	a, _ := st.CreateTenant(ctx, "a")
-	b, _ := st.CreateTenant(ctx, "b")
-	ka, _, _ := st.CreateKey(ctx, a.ID, store.RoleAdmin, "test")
-	kb, _, _ := st.CreateKey(ctx, b.ID, store.RoleAdmin, "test")
-	opts.Engine, opts.Store = eng, st
 	if opts.Logger == nil {
 		opts.Logger = rekQuietLog()
 	}
-	srv, err := server.New(ctx, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb}
+	return serve(t, eng, store.Options{}, opts)
 }
 
 func rekQuietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

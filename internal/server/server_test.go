@@ -32,9 +32,19 @@ type env struct {
 }
 
 func setup(t *testing.T) *env {
-	eng := testenv.Engine(t, "standard")
+	return serve(t, testenv.Engine(t, "standard"), store.Options{}, server.Options{MaxBody: 2 << 20})
+}
+
+// serve runs a server with the engine over a fresh store holding tenants a
+// and b, each with an admin key. opts.Engine and opts.Store are set here;
+// a LibraryDir is made when opts has none; sopts.MasterKey defaults to master.
+func serve(t *testing.T, eng server.Engine, sopts store.Options, opts server.Options) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: master})
+	if sopts.MasterKey == nil {
+		sopts.MasterKey = master
+	}
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), sopts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,14 +53,17 @@ func setup(t *testing.T) *env {
 	b, _ := st.CreateTenant(ctx, "b")
 	ka, _, _ := st.CreateKey(ctx, a.ID, store.RoleAdmin, "test")
 	kb, _, _ := st.CreateKey(ctx, b.ID, store.RoleAdmin, "test")
-	libs := filepath.Join(t.TempDir(), "libraries")
-	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, MaxBody: 2 << 20, LibraryDir: libs})
+	if opts.LibraryDir == "" {
+		opts.LibraryDir = filepath.Join(t.TempDir(), "libraries")
+	}
+	opts.Engine, opts.Store = eng, st
+	srv, err := server.New(ctx, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: libs}
+	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir}
 }
 
 func fixture(t *testing.T, name string) []byte {

@@ -1,9 +1,6 @@
 package server_test
 
 import (
-	"context"
-	"net/http/httptest"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -69,25 +66,11 @@ func TestVerify(t *testing.T) {
 // TestExpiredConsentNeverMatches: once a subject's consent expires, identify
 // and verify stop matching them at once, before the purge erases them.
 func TestExpiredConsentNeverMatches(t *testing.T) {
-	eng := testenv.Engine(t, "standard")
-	ctx := context.Background()
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: master, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ten, _ := st.CreateTenant(ctx, "a")
-	key, _, _ := st.CreateKey(ctx, ten.ID, store.RoleAdmin, "test")
-	srv, err := server.New(ctx, server.Options{Engine: eng, Store: st, LibraryDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	e := &env{t: t, url: hs.URL, st: st, admin: key}
+	e := serve(t, testenv.Engine(t, "standard"), store.Options{Now: clock}, server.Options{})
+	key := e.admin
 	col := e.collection(key, "staff")
 	fields := consentFields("rob")
 	fields["expires_at"] = now.Add(time.Hour).UTC().Format(time.RFC3339)
