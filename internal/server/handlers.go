@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -14,14 +15,20 @@ import (
 	"github.com/mienhq/mien/detect"
 )
 
-// images reads the uploaded files of a multipart field.
-func images(r *http.Request, field string, maxFiles int) ([][]byte, error) {
+// formFile is one uploaded file of a multipart form.
+type formFile struct {
+	name string // the client's file name, base name only
+	data []byte
+}
+
+// formFiles reads the uploaded files of a multipart field (1 to maxFiles).
+func formFiles(r *http.Request, field string, maxFiles int) ([]formFile, error) {
 	if err := r.ParseMultipartForm(8 << 20); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, err
 		}
-		return nil, badRequest("send images as multipart/form-data: " + err.Error())
+		return nil, badRequest(fmt.Sprintf("send images as multipart/form-data in the field %q: %v", field, err))
 	}
 	files := r.MultipartForm.File[field]
 	if len(files) == 0 {
@@ -30,7 +37,7 @@ func images(r *http.Request, field string, maxFiles int) ([][]byte, error) {
 	if len(files) > maxFiles {
 		return nil, badRequest(fmt.Sprintf("at most %d images in %q", maxFiles, field))
 	}
-	var out [][]byte
+	out := make([]formFile, 0, len(files))
 	for _, fh := range files {
 		f, err := fh.Open()
 		if err != nil {
@@ -41,7 +48,20 @@ func images(r *http.Request, field string, maxFiles int) ([][]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, b)
+		out = append(out, formFile{name: filepath.Base(fh.Filename), data: b})
+	}
+	return out, nil
+}
+
+// images reads the uploaded images of a multipart field.
+func images(r *http.Request, field string, maxFiles int) ([][]byte, error) {
+	files, err := formFiles(r, field, maxFiles)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(files))
+	for i, f := range files {
+		out[i] = f.data
 	}
 	return out, nil
 }

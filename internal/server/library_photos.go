@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,33 +40,14 @@ type upload struct {
 
 // readUploads reads the files of the multipart field "photos".
 func readUploads(r *http.Request) ([]*upload, error) {
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, err
-		}
-		return nil, badRequest("send photos as multipart/form-data in the field \"photos\": " + err.Error())
-	}
-	files := r.MultipartForm.File["photos"]
-	if len(files) == 0 {
-		return nil, badRequest(`no photo in the form field "photos"`)
-	}
-	if len(files) > maxUploads {
-		return nil, badRequest(fmt.Sprintf("at most %d photos per request", maxUploads))
+	files, err := formFiles(r, "photos", maxUploads)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]*upload, 0, len(files))
-	for _, fh := range files {
-		f, err := fh.Open()
-		if err != nil {
-			return nil, badRequest(err.Error())
-		}
-		b, err := io.ReadAll(f)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		sum := sha256.Sum256(b)
-		out = append(out, &upload{name: filepath.Base(fh.Filename), data: b, hash: hex.EncodeToString(sum[:])})
+	for _, f := range files {
+		sum := sha256.Sum256(f.data)
+		out = append(out, &upload{name: f.name, data: f.data, hash: hex.EncodeToString(sum[:])})
 	}
 	return out, nil
 }
