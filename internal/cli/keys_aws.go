@@ -26,11 +26,7 @@ func runAWSKeys(ctx context.Context, env *Env, args []string) error {
 	if !create && fs.NArg() != 1 {
 		return errors.New("keys revoke-aws: usage: mien keys revoke-aws [--data DIR] ACCESS_KEY_ID")
 	}
-	key, err := masterKey(env)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, env, *data, key)
+	st, err := openKeyedStore(ctx, env, *data)
 	if err != nil {
 		return err
 	}

@@ -46,6 +46,16 @@ func masterKey(env *Env) ([]byte, error) {
 	return k, nil
 }
 
+// openKeyedStore opens the store of a data directory with the master key
+// from the environment (for the commands beside serve).
+func openKeyedStore(ctx context.Context, env *Env, data string) (*store.Store, error) {
+	key, err := masterKey(env)
+	if err != nil {
+		return nil, err
+	}
+	return openStore(ctx, env, data, key)
+}
+
 func openStore(ctx context.Context, env *Env, data string, key []byte) (*store.Store, error) {
 	if err := os.MkdirAll(data, 0o700); err != nil {
 		return nil, err
@@ -207,11 +217,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	key, err := masterKey(env)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, env, *data, key)
+	st, err := openKeyedStore(ctx, env, *data)
 	if err != nil {
 		return err
 	}
@@ -238,11 +244,7 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	key, err := masterKey(env)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, env, *data, key)
+	st, err := openKeyedStore(ctx, env, *data)
 	if err != nil {
 		return err
 	}

@@ -119,7 +119,13 @@ func (s *Store) Collection(ctx context.Context, tenantID, id string) (Collection
 
 // Collections lists a tenant's collections by name.
 func (s *Store) Collections(ctx context.Context, tenantID string) ([]Collection, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, tenant_id, name, model, created_at FROM collections WHERE tenant_id = ? ORDER BY name`, tenantID)
+	return s.collections(ctx, `WHERE tenant_id = ? ORDER BY name`, tenantID)
+}
+
+// collections runs SELECT over collections with the given WHERE/ORDER/LIMIT
+// tail; the result is never nil.
+func (s *Store) collections(ctx context.Context, tail string, args ...any) ([]Collection, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, tenant_id, name, model, created_at FROM collections `+tail, args...)
 	if err != nil {
 		return nil, wrapErr(err)
 	}
@@ -361,20 +367,7 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (subjects []str
 // AllCollections lists every tenant's collections (to load the search
 // indexes at start-up).
 func (s *Store) AllCollections(ctx context.Context) ([]Collection, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, tenant_id, name, model, created_at FROM collections ORDER BY id`)
-	if err != nil {
-		return nil, wrapErr(err)
-	}
-	defer rows.Close()
-	var out []Collection
-	for rows.Next() {
-		var c Collection
-		if err := rows.Scan(&c.ID, &c.TenantID, &c.Name, &c.Model, &c.CreatedAt); err != nil {
-			return nil, wrapErr(err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return s.collections(ctx, `ORDER BY id`)
 }
 
 // Subjects lists a collection's subjects (without templates), by creation.

@@ -177,21 +177,7 @@ func (s *Store) CollectionByName(ctx context.Context, tenantID, name string) (Co
 // CollectionsAfter lists up to limit (0: all) of a tenant's collections
 // whose names sort after after, by name.
 func (s *Store) CollectionsAfter(ctx context.Context, tenantID, after string, limit int) ([]Collection, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, tenant_id, name, model, created_at FROM collections WHERE tenant_id = ? AND name > ? ORDER BY name LIMIT ?`,
-		tenantID, after, sqlLimit(limit))
-	if err != nil {
-		return nil, wrapErr(err)
-	}
-	defer rows.Close()
-	var out []Collection
-	for rows.Next() {
-		var c Collection
-		if err := rows.Scan(&c.ID, &c.TenantID, &c.Name, &c.Model, &c.CreatedAt); err != nil {
-			return nil, wrapErr(err)
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return s.collections(ctx, `WHERE tenant_id = ? AND name > ? ORDER BY name LIMIT ?`, tenantID, after, sqlLimit(limit))
 }
 
 func sqlLimit(n int) int {
