@@ -236,3 +236,39 @@ func TestAnalyzeBatchConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestHEICPhoto: a HEIC and an AVIF of a portrait give the JPEG's face and
+// nearly its template (builds with libheif; refused clearly otherwise).
+func TestHEICPhoto(t *testing.T) {
+	eng := testenv.Engine(t, "standard")
+	ctx := context.Background()
+	jpg, err := os.ReadFile("examples/portrait-1.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := eng.AnalyzeOne(ctx, jpg, detect.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"portrait.heic", "portrait.avif"} {
+		data, err := os.ReadFile(filepath.Join("imageio", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := eng.AnalyzeOne(ctx, data, detect.Options{})
+		if !imageio.HEIF {
+			if !errors.Is(err, imageio.ErrUnsupported) {
+				t.Fatalf("%s without libheif: %v, want ErrUnsupported", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		sim, _ := eng.Compare(ref.Embedding, f.Embedding)
+		if sim < 0.9 || f.Box.IoU(ref.Box) < 0.9 {
+			t.Fatalf("%s: similarity %.3f and box IoU %.3f with the JPEG", name, sim, f.Box.IoU(ref.Box))
+		}
+		t.Logf("%s: similarity %.3f to the JPEG, box IoU %.3f", name, sim, f.Box.IoU(ref.Box))
+	}
+}

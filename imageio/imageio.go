@@ -3,8 +3,9 @@
 // name), the size is checked from the header before any pixel is decoded,
 // and JPEG EXIF orientation is applied. Decode is safe for concurrent use.
 //
-// Supported: JPEG, PNG, WebP and GIF (first frame). Transparent pixels are
-// composited over white.
+// Supported: JPEG, PNG, WebP and GIF (first frame), and HEIC/HEIF and AVIF
+// (primary image) in builds with libheif (HEIF). Transparent pixels are
+// composited over white (HEIF: the alpha channel is dropped).
 package imageio
 
 import (
@@ -67,9 +68,17 @@ type Info struct {
 	Orientation int    `json:"orientation"`
 }
 
-// Sniff returns the format named by the first bytes: jpeg, png, gif, webp, or "".
+// heifBrands are the ISO BMFF major brands of HEIC/HEIF and AVIF still
+// images and sequences.
+var heifBrands = map[string]bool{"heic": true, "heix": true, "hevc": true, "hevx": true, "heim": true, "heis": true,
+	"hevm": true, "hevs": true, "mif1": true, "msf1": true, "avif": true, "avis": true}
+
+// Sniff returns the format named by the first bytes: jpeg, png, gif, webp,
+// heif (HEIC/HEIF or AVIF), or "".
 func Sniff(data []byte) string {
 	switch {
+	case len(data) >= 12 && string(data[4:8]) == "ftyp" && heifBrands[string(data[8:12])]:
+		return "heif"
 	case len(data) >= 3 && data[0] == 0xFF && data[1] == 0xD8 && data[2] == 0xFF:
 		return "jpeg"
 	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
@@ -109,8 +118,12 @@ func DecodeConfig(data []byte, opts Options) (Info, error) {
 		cfg, err = gif.DecodeConfig(r)
 	case "webp":
 		cfg, err = webp.DecodeConfig(r)
+	case "heif":
+		if cfg.Width, cfg.Height, err = heifSize(data); err != nil {
+			return Info{}, err
+		}
 	default:
-		return Info{}, fmt.Errorf("%w: not JPEG, PNG, WebP or GIF (%s)", ErrUnsupported, describe(data))
+		return Info{}, fmt.Errorf("%w: not JPEG, PNG, WebP, GIF, HEIC or AVIF (%s)", ErrUnsupported, describe(data))
 	}
 	if err != nil {
 		return Info{}, fmt.Errorf("%w: %s header: %v", ErrCorrupt, format, err)
@@ -136,6 +149,9 @@ func Decode(data []byte, opts Options) (*face.Image, error) {
 	info, err := DecodeConfig(data, opts)
 	if err != nil {
 		return nil, err
+	}
+	if info.Format == "heif" {
+		return decodeHEIF(data, info.Width, info.Height) // upright: HEIF's own rotation and mirroring applied
 	}
 	if info.Format == "jpeg" && TurboJPEG {
 		if out, err := decodeJPEG(data, info.Width, info.Height); err == nil {

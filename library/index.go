@@ -59,7 +59,8 @@ type AddReport struct {
 }
 
 // imageExt lists the extensions Add reads (the content is sniffed anyway).
-var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".jpe": true, ".png": true, ".webp": true, ".gif": true}
+var imageExt = map[string]bool{".jpg": true, ".jpeg": true, ".jpe": true, ".png": true, ".webp": true, ".gif": true,
+	".heic": true, ".heif": true, ".hif": true, ".avif": true}
 
 // file is one candidate photo on disk.
 type file struct {

@@ -52,8 +52,16 @@ if [ ! -f /usr/include/turbojpeg.h ] && [ "$(id -u)" = 0 ] && command -v apt-get
   (apt-get install -y -qq libturbojpeg0-dev >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libturbojpeg0-dev >/dev/null 2>&1; }) \
     || echo "setup: libturbojpeg0-dev not installed; using the pure-Go JPEG decoder" >&2
 fi
+# 2b. libheif (optional): HEIC/HEIF and AVIF photos; without it they are refused with a clear error.
+has_heif() { echo '#include <libheif/heif.h>' | gcc -E - >/dev/null 2>&1; }
+if ! has_heif && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  say "installing libheif (Debian libheif-dev) for HEIC and AVIF photos"
+  (apt-get install -y -qq libheif-dev >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq libheif-dev >/dev/null 2>&1; }) \
+    || echo "setup: libheif-dev not installed; HEIC and AVIF photos will be refused" >&2
+fi
 tags=""
 [ -f /usr/include/turbojpeg.h ] && tags="turbojpeg"
+has_heif && tags="${tags:+$tags,}heif"
 echo "$tags" > .build-tags
 
 # 3. The binary.
