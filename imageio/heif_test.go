@@ -1,8 +1,13 @@
 package imageio
 
 import (
+	"bytes"
 	"errors"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 )
@@ -69,5 +74,46 @@ func TestDecodeHEIF(t *testing.T) {
 				t.Errorf("%s cut at %d bytes: %v, want ErrCorrupt", name, cut, err)
 			}
 		}
+	}
+}
+
+// BenchmarkDecodeHEIF decodes the 480x480 test photos and, where Debian's
+// heif-enc is installed, a 12 MP HEIC (a phone photo's size) made from it.
+func BenchmarkDecodeHEIF(b *testing.B) {
+	if !HEIF {
+		b.Skip("built without libheif (build tag heif)")
+	}
+	files := map[string][]byte{}
+	for _, name := range []string{"portrait.heic", "portrait.avif"} {
+		files[name], _ = os.ReadFile(filepath.Join("testdata", name))
+	}
+	if enc, err := exec.LookPath("heif-enc"); err == nil {
+		src, _ := os.ReadFile(filepath.Join("..", "examples", "portrait-1.jpg"))
+		img, _ := Decode(src, Options{})
+		big := image.NewRGBA(image.Rect(0, 0, 4032, 3024))
+		for y := 0; y < 3024; y++ {
+			for x := 0; x < 4032; x++ {
+				i := 3 * ((y*img.H/3024)*img.W + x*img.W/4032)
+				big.Set(x, y, color.RGBA{img.Pix[i], img.Pix[i+1], img.Pix[i+2], 255})
+			}
+		}
+		dir := b.TempDir()
+		var buf bytes.Buffer
+		jpeg.Encode(&buf, big, &jpeg.Options{Quality: 92})
+		os.WriteFile(filepath.Join(dir, "big.jpg"), buf.Bytes(), 0o600)
+		if err := exec.Command(enc, "-q", "50", "-o", filepath.Join(dir, "big.heic"), filepath.Join(dir, "big.jpg")).Run(); err == nil {
+			files["heic_4032x3024"], _ = os.ReadFile(filepath.Join(dir, "big.heic"))
+		}
+	}
+	for name, data := range files {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(data)))
+			for i := 0; i < b.N; i++ {
+				if _, err := Decode(data, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
