@@ -44,6 +44,7 @@ type Library struct {
 	paths  map[string]pathState
 	people peopleState
 	log    *logWriter
+	lock   *os.File // held while open: one writer across processes
 }
 
 // Photo is an indexed photo.
@@ -80,20 +81,34 @@ type peopleState struct {
 // ErrNotLibrary is returned by Forget for a directory that is not a library.
 var ErrNotLibrary = errors.New("library: not a mien library")
 
+// ErrLocked is returned by Open and Forget when another process (a running
+// mien serve, or another library command) has the library open.
+var ErrLocked = errors.New("library: the library is open in another process (a running `mien serve` or `mien library` command); close it first")
+
+// lockFile is held (flock) by the process that has the library open.
+const lockFile = ".lock"
+
 // Open opens the library in dir, creating the directory when absent.
 func Open(dir string, opts Options) (*Library, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("library: %w", err)
 	}
-	l := &Library{dir: dir, opts: opts, photos: map[string]*Photo{}, paths: map[string]pathState{}}
+	lock, err := lockDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	l := &Library{dir: dir, opts: opts, photos: map[string]*Photo{}, paths: map[string]pathState{}, lock: lock}
 	if err := readLog(filepath.Join(dir, logFile), l.apply); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	if err := l.loadPeople(); err != nil {
+		lock.Close()
 		return nil, err
 	}
 	f, err := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
+		lock.Close()
 		return nil, fmt.Errorf("library: %w", err)
 	}
 	l.log = &logWriter{f: f}
@@ -195,7 +210,7 @@ func (l *Library) Close() error {
 		return nil
 	}
 	err := l.log.commit()
-	err = errors.Join(err, l.log.f.Close())
+	err = errors.Join(err, l.log.f.Close(), l.lock.Close())
 	l.log = nil
 	return err
 }
@@ -211,7 +226,7 @@ func Forget(dir string) error {
 	if err != nil {
 		return fmt.Errorf("library: %w", err)
 	}
-	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true}
+	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true, lockFile: true}
 	found := false
 	for _, e := range ents {
 		if !known[e.Name()] {
@@ -222,10 +237,18 @@ func Forget(dir string) error {
 	if !found && len(ents) > 0 {
 		return fmt.Errorf("%w: %s", ErrNotLibrary, dir)
 	}
+	lock, err := lockDir(dir) // refuse while another process has it open
+	if err != nil {
+		return err
+	}
+	defer lock.Close()
 	for _, e := range ents {
-		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("library: %w", err)
 		}
+	}
+	if err := os.Remove(filepath.Join(dir, lockFile)); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("library: %w", err)
 	}
 	return os.Remove(dir)
 }

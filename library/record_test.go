@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,5 +96,35 @@ func TestRecord(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, logFile)); bytes.Count(b, []byte(`"type":"photo"`)) != 12 {
 		t.Fatalf("log holds %d photo records", bytes.Count(b, []byte(`"type":"photo"`)))
+	}
+}
+
+// TestOpenLocked: a library is open in one place at a time, and cannot be
+// forgotten while open.
+func TestOpenLocked(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lib")
+	l, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir, Options{}); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	if err := Forget(dir); !errors.Is(err, ErrLocked) {
+		t.Fatalf("Forget while open: %v, want ErrLocked", err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	l, err = Open(dir, Options{})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	l.Close()
+	if err := Forget(dir); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("directory left after Forget: %v", err)
 	}
 }
