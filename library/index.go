@@ -91,7 +91,7 @@ func (l *Library) Add(ctx context.Context, a Analyzer, root string, o AddOptions
 	for _, f := range files {
 		if st, ok := l.paths[f.path]; ok && st.hash != "" && st.size == f.size && st.mtime == f.mtime {
 			rep.Unchanged++
-			if st.reason != "" {
+			if st.reason != "" && st.reason != removedReason {
 				rep.Unreadable = append(rep.Unreadable, Unreadable{f.path, st.reason + " (seen before)"})
 			}
 			continue

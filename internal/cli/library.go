@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -70,6 +72,7 @@ func init() {
 		{name: "eval", args: "", summary: "score the grouping against folder names (LFW layout NAME/NAME_0001.jpg)", run: libraryEval},
 		{name: "expire", args: "[DURATION]", summary: "erase unnamed, unconfirmed people older than DURATION (default: the library's expiry)", run: libraryExpire},
 		{name: "set-expiry", args: "DURATION", summary: "keep unnamed, unconfirmed people this long after their newest photo (e.g. 30d; 0 = forever); add applies it", run: librarySetExpiry},
+		{name: "remove", args: "PHOTO...", summary: "erase photos from the library (a file, or a photo's SHA-256): faces, templates, curation; add skips the file afterwards", run: libraryRemove},
 		{name: "forget", args: "", summary: "delete everything the library holds (templates, boxes, names)", run: libraryForget},
 	}
 }
@@ -416,6 +419,29 @@ func libraryEval(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagS
 	}
 	fmt.Fprintf(env.Stdout, "%s\n%d photos without a grouped labelled face (counted as people of their own)\n", s, missing)
 	return nil
+}
+
+func libraryRemove(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSet) error {
+	if err := needArgs(fs, 1, true); err != nil {
+		return err
+	}
+	return withLibrary(lf, func(lib *library.Library) error {
+		for _, arg := range fs.Args() {
+			hash := strings.ToLower(arg)
+			if data, err := os.ReadFile(arg); err == nil {
+				sum := sha256.Sum256(data)
+				hash = hex.EncodeToString(sum[:])
+			} else if len(hash) != 64 || strings.Trim(hash, "0123456789abcdef") != "" {
+				return fmt.Errorf("library remove: %s is neither a readable file nor a photo's SHA-256", arg)
+			}
+			n, err := lib.RemovePhoto(hash)
+			if err != nil {
+				return fmt.Errorf("library remove %s: %w", arg, err)
+			}
+			fmt.Fprintf(env.Stdout, "removed %s: %s erased\n", arg, plural(n, "face", "faces"))
+		}
+		return nil
+	})
 }
 
 func libraryForget(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSet) error {

@@ -33,6 +33,12 @@ func TestLibraryCommands(t *testing.T) {
 	if code, _, errs := run("name", "--library", lib, "7", "Ada"); code == 0 || !strings.Contains(errs, "not found") {
 		t.Errorf("naming a missing person: %d %q", code, errs)
 	}
+	if code, _, errs := run("remove", "--library", lib, strings.Repeat("ab", 32)); code == 0 || !strings.Contains(errs, "not found") {
+		t.Errorf("removing a photo the library does not hold: %d %q", code, errs)
+	}
+	if code, _, errs := run("remove", "--library", lib, "no-such-file.jpg"); code == 0 || !strings.Contains(errs, "neither a readable file") {
+		t.Errorf("removing a missing file: %d %q", code, errs)
+	}
 	if code, _, _ := run("bogus"); code == 0 {
 		t.Error("unknown subcommand accepted")
 	}

@@ -234,6 +234,7 @@ func (s *Server) libraryRouteTable() []route {
 		{"POST /v1/libraries/{lib}/photos", store.RoleReadWrite, s.uploadPhotos},
 		{"GET /v1/libraries/{lib}/photos", store.RoleRead, s.listPhotos},
 		{"GET /v1/libraries/{lib}/photos/{photo}", store.RoleRead, s.getPhoto},
+		{"DELETE /v1/libraries/{lib}/photos/{photo}", store.RoleReadWrite, s.deletePhoto},
 		{"GET /v1/libraries/{lib}/photos/{photo}/image", store.RoleRead, s.photoImage},
 		{"GET /v1/libraries/{lib}/photos/{photo}/xmp", store.RoleRead, s.photoXMP},
 		{"GET /v1/libraries/{lib}/people", store.RoleRead, s.listPeople},

@@ -232,6 +232,30 @@ func photo(r *http.Request, ol *openLibrary) (library.PhotoExport, error) {
 	return ol.lib.Photo(id)
 }
 
+// deletePhoto erases one photo from the library: its faces, templates and
+// curation (library.RemovePhoto), the stored photo and its thumbnails.
+func (s *Server) deletePhoto(w http.ResponseWriter, r *http.Request) error {
+	return s.withLibrary(r, true, func(ol *openLibrary) error {
+		p, err := photo(r, ol)
+		if err != nil {
+			return err
+		}
+		n, err := ol.lib.RemovePhoto(p.Hash)
+		if err != nil {
+			return err
+		}
+		thumbs, _ := filepath.Glob(filepath.Join(ol.dir, libThumbsDir, p.Hash[:12]+"-*.jpg"))
+		for _, f := range append(thumbs, filepath.Join(ol.dir, libPhotosDir, p.Hash)) {
+			if err := os.Remove(f); err != nil && !os.IsNotExist(err) {
+				return err
+			}
+		}
+		s.auditLibrary(r.Context(), keyOf(r), "library.photo.delete", ol.meta.ID, map[string]any{"photo": p.Hash, "faces": n})
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	})
+}
+
 func (s *Server) getPhoto(w http.ResponseWriter, r *http.Request) error {
 	return s.withLibrary(r, false, func(ol *openLibrary) error {
 		p, err := photo(r, ol)

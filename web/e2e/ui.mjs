@@ -187,9 +187,13 @@ try {
   fc = await faceCounts();
   check(fc.length === 2 && fc.every((c) => c.startsWith("4 faces")) && (await page.locator("#photo-faces h3").textContent()) === "Grandpa",
     `${text} ${JSON.stringify(fc)}`);
+  text = await act(() => page.click("#photo-delete"));
+  fc = await faceCounts();
+  check(text === "Photo removed: its faces are erased." && fc.includes("3 faces in 3 photos, confirmed") &&
+    await page.locator("#photo-view").isHidden(), `${text} ${JSON.stringify(fc)}`);
   text = await act(() => cards.filter({ hasNot: page.locator("h3", { hasText: /^Grandpa$/ }) }).locator(".merge-select").selectOption({ label: "Grandpa" }));
   fc = await faceCounts();
-  check(text === "Merged." && fc.length === 1 && fc[0].startsWith("8 faces in 8 photos, confirmed"), `merged into Grandpa: ${JSON.stringify(fc)}`);
+  check(text === "Merged." && fc.length === 1 && fc[0].startsWith("7 faces in 7 photos, confirmed"), `merged into Grandpa: ${JSON.stringify(fc)}`);
   text = await press("#library-forget", "library-out");
   check(/^Library forgotten/.test(text) && (await page.locator("#library-select option").count()) === 0, `library forgotten: ${text}`);
 } finally {
