@@ -3,9 +3,10 @@ package server_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -90,12 +91,7 @@ func TestKill9Durability(t *testing.T) {
 	}
 	testenv.Engine(t, "standard") // skips without models
 	rob1, rob2 := fixture(t, "bulk_Rob_Lowe_0001.jpg"), fixture(t, "bulk_Rob_Lowe_0002.jpg")
-	bin := filepath.Join(t.TempDir(), "mien")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/mien")
-	build.Dir = testenv.Root(t)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildMien(t)
 	data := t.TempDir()
 	cmd, url := serveProc(t, bin, data)
 	code, col := request(t, "POST", url+"/v1/collections", bytes.NewBufferString(`{"name":"doors"}`), "application/json")
@@ -137,5 +133,72 @@ func TestKill9Durability(t *testing.T) {
 			t.Fatalf("half-done enrolment left a subject with %d of 10 templates", n)
 		}
 	}
-	_ = context.Background
+}
+
+// buildMien builds the mien binary into a temporary directory.
+func buildMien(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "mien")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/mien")
+	build.Dir = testenv.Root(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestGracefulShutdownDrains: on SIGTERM, mien serve stops taking new
+// connections but finishes a request that is in flight, then exits 0.
+func TestGracefulShutdownDrains(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the mien binary")
+	}
+	testenv.Engine(t, "standard") // skips without models
+	cmd, url := serveProc(t, buildMien(t), t.TempDir())
+	addr := strings.TrimPrefix(url, "http://")
+	body, ct := form(map[string][][]byte{"image": {fixture(t, "bulk_Rob_Lowe_0001.jpg")}}, nil)
+	payload := body.Bytes()
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	// Headers and half the body, then SIGTERM while the request is in flight.
+	fmt.Fprintf(conn, "POST /v1/detect HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n",
+		addr, bootstrapKey, ct, len(payload))
+	conn.Write(payload[:len(payload)/2])
+	time.Sleep(200 * time.Millisecond)
+	exited := make(chan error, 1)
+	cmd.Process.Signal(syscall.SIGTERM)
+	go func() { exited <- cmd.Wait() }()
+	time.Sleep(300 * time.Millisecond)
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Error("mien serve still accepts connections after SIGTERM")
+	}
+	select {
+	case err := <-exited:
+		t.Fatalf("mien serve exited with a request in flight: %v", err)
+	default:
+	}
+	conn.Write(payload[len(payload)/2:])
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatalf("the in-flight request got no answer: %v", err)
+	}
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	resp.Body.Close()
+	if faces, _ := out["faces"].([]any); resp.StatusCode != 200 || len(faces) != 1 {
+		t.Fatalf("in-flight detect: %d %v", resp.StatusCode, out)
+	}
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("mien serve exited with %v after draining", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("mien serve did not exit after draining")
+	}
 }
