@@ -3,6 +3,7 @@ package library
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -30,6 +31,25 @@ func (l *Library) SetExpiry(d time.Duration) error {
 	defer l.mu.Unlock()
 	l.people.ExpireAfter = int64(d / time.Second)
 	return l.savePeople()
+}
+
+// StoredExpiry reads the expiry setting of the library in dir without
+// opening it (0: never, or no setting stored yet).
+func StoredExpiry(dir string) (time.Duration, error) {
+	b, err := os.ReadFile(filepath.Join(dir, peopleFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("library: %w", err)
+	}
+	var st struct {
+		ExpireAfter int64 `json:"expire_after"`
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return 0, fmt.Errorf("library: %s: %w", peopleFile, err)
+	}
+	return time.Duration(st.ExpireAfter) * time.Second, nil
 }
 
 // Expiry returns the library's expiry (0 = never).

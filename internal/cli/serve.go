@@ -177,6 +177,10 @@ func bootstrap(ctx context.Context, env *Env, st *store.Store, dev bool) (string
 	return token, err
 }
 
+// libraryIdle is how long a photo library stays in memory after its last
+// request (the purge loop closes it; the next request opens it again).
+const libraryIdle = 10 * time.Minute
+
 // purgeLoop erases subjects whose consent expired, every minute.
 func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every time.Duration) {
 	if every <= 0 {
@@ -194,6 +198,11 @@ func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every 
 			log.Error("library expiry", "err", err)
 		} else if faces > 0 {
 			log.Info("library expiry", "faces", faces)
+		}
+		if n, err := srv.CloseIdleLibraries(libraryIdle); err != nil {
+			log.Error("closing idle libraries", "err", err)
+		} else if n > 0 {
+			log.Info("closed idle libraries", "libraries", n)
 		}
 		select {
 		case <-ctx.Done():

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -50,20 +51,11 @@ func (ol *openLibrary) view() libraryView {
 // withLibrary runs fn on the request's library ({lib}) with it locked for
 // reading, or for writing when write is set.
 func (s *Server) withLibrary(r *http.Request, write bool, fn func(ol *openLibrary) error) error {
-	ol, err := s.libs.get(keyOf(r).TenantID, r.PathValue("lib"))
+	ol, unlock, err := s.libs.acquire(keyOf(r).TenantID, r.PathValue("lib"), write)
 	if err != nil {
 		return err
 	}
-	if write {
-		ol.mu.Lock()
-		defer ol.mu.Unlock()
-	} else {
-		ol.mu.RLock()
-		defer ol.mu.RUnlock()
-	}
-	if ol.gone {
-		return errNoLibrary
-	}
+	defer unlock()
 	return fn(ol)
 }
 
@@ -114,14 +106,11 @@ func (s *Server) getLibrary(w http.ResponseWriter, r *http.Request) error {
 // deleteLibrary forgets a library: every file it holds is deleted.
 func (s *Server) deleteLibrary(w http.ResponseWriter, r *http.Request) error {
 	k := keyOf(r)
-	ol, err := s.libs.get(k.TenantID, r.PathValue("lib"))
-	if err != nil {
+	id := r.PathValue("lib")
+	if err := s.libs.forget(k.TenantID, id); err != nil {
 		return err
 	}
-	if err := s.libs.forget(ol); err != nil {
-		return err
-	}
-	s.auditLibrary(r.Context(), k, "library.forget", ol.meta.ID, nil)
+	s.auditLibrary(r.Context(), k, "library.forget", id, nil)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -136,9 +125,10 @@ func (s *Server) auditLibrary(ctx context.Context, k store.Key, action, id strin
 	}
 }
 
-// ExpireLibraries applies every library's expiry of unnamed, unconfirmed
-// people (see library.Expire) and returns the number of faces erased. It
-// opens every library under LibraryDir.
+// ExpireLibraries applies every library's expiry (unnamed, unconfirmed
+// people erased after their newest photo is older than the setting). A
+// library that is not open is opened only when its stored setting asks for
+// expiry; libraries opened so are closed again by CloseIdleLibraries.
 func (s *Server) ExpireLibraries(ctx context.Context, now time.Time) (int, error) {
 	if s.libs == nil || s.libs.root == "" {
 		return 0, nil
@@ -153,13 +143,25 @@ func (s *Server) ExpireLibraries(ctx context.Context, now time.Time) (int, error
 	total := 0
 	var errs error
 	for _, t := range tenants {
-		if !t.IsDir() || !tenantIDPattern.MatchString(t.Name()) || ctx.Err() != nil {
+		if !t.IsDir() || !tenantIDPattern.MatchString(t.Name()) {
 			continue
 		}
-		ols, err := s.libs.list(t.Name())
+		libs, err := os.ReadDir(filepath.Join(s.libs.root, t.Name()))
 		errs = errors.Join(errs, err)
-		for _, ol := range ols {
-			rep, err := s.expire(ctx, ol, now, 0, store.Key{TenantID: t.Name(), ID: "system"})
+		for _, l := range libs {
+			if ctx.Err() != nil {
+				return total, errs
+			}
+			if !l.IsDir() || !libIDPattern.MatchString(l.Name()) {
+				continue
+			}
+			if !s.libs.isOpen(t.Name(), l.Name()) {
+				d, err := library.StoredExpiry(filepath.Join(s.libs.root, t.Name(), l.Name(), libIndexDir))
+				if err != nil || d == 0 {
+					continue // nothing to expire, or nothing readable yet: leave it closed
+				}
+			}
+			rep, err := s.expire(ctx, t.Name(), l.Name(), now, 0, store.Key{TenantID: t.Name(), ID: "system"})
 			total += rep.Faces
 			if !errors.Is(err, errNoLibrary) {
 				errs = errors.Join(errs, err)
@@ -169,14 +171,21 @@ func (s *Server) ExpireLibraries(ctx context.Context, now time.Time) (int, error
 	return total, errs
 }
 
+// CloseIdleLibraries closes the libraries no request has used for idle,
+// freeing their memory (a later request opens them again), and returns how
+// many it closed.
+func (s *Server) CloseIdleLibraries(idle time.Duration) (int, error) {
+	return s.libs.closeIdle(time.Now().Add(-idle))
+}
+
 // expire applies a library's expiry (ttl 0: the library's setting) and
 // audits what it erased.
-func (s *Server) expire(ctx context.Context, ol *openLibrary, now time.Time, ttl time.Duration, k store.Key) (library.ExpireReport, error) {
-	ol.mu.Lock()
-	defer ol.mu.Unlock()
-	if ol.gone {
-		return library.ExpireReport{}, errNoLibrary
+func (s *Server) expire(ctx context.Context, tenant, id string, now time.Time, ttl time.Duration, k store.Key) (library.ExpireReport, error) {
+	ol, unlock, err := s.libs.acquire(tenant, id, true)
+	if err != nil {
+		return library.ExpireReport{}, err
 	}
+	defer unlock()
 	rep, err := ol.lib.Expire(now, ttl)
 	if rep.Faces > 0 {
 		s.auditLibrary(ctx, k, "library.expire", ol.meta.ID, map[string]any{"people": rep.People, "faces": rep.Faces})

@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mienhq/mien/library"
@@ -51,7 +52,8 @@ type libMeta struct {
 }
 
 // libraries is the set of open libraries. Each is opened once per process
-// (the library package allows one writer) and stays open.
+// (the library package allows one writer) and stays open until it has been
+// idle for a while (closeIdle); the next request opens it again.
 type libraries struct {
 	root   string
 	mu     sync.Mutex
@@ -63,11 +65,13 @@ type libraries struct {
 // curation and deletion hold it for writing, so a deleted library is never
 // written again.
 type openLibrary struct {
-	mu   sync.RWMutex
-	dir  string
-	meta libMeta
-	lib  *library.Library
-	gone bool
+	mu     sync.RWMutex
+	dir    string
+	meta   libMeta
+	lib    *library.Library
+	gone   bool         // forgotten
+	closed bool         // closed for idleness: get opens it again
+	used   atomic.Int64 // last get, Unix nanoseconds
 }
 
 func newLibraries(root string, workers int) *libraries {
@@ -99,6 +103,7 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
 	if ol, ok := ls.open[dir]; ok {
+		ol.used.Store(time.Now().UnixNano())
 		return ol, nil
 	}
 	b, err := os.ReadFile(filepath.Join(dir, libMetaFile))
@@ -117,8 +122,71 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 		return nil, err
 	}
 	ol := &openLibrary{dir: dir, meta: m, lib: lib}
+	ol.used.Store(time.Now().UnixNano())
 	ls.open[dir] = ol
 	return ol, nil
+}
+
+// acquire gets a library and locks it, for writing or reading; it opens
+// the library again when it was closed for idleness in between. The caller
+// calls unlock.
+func (ls *libraries) acquire(tenant, id string, write bool) (ol *openLibrary, unlock func(), err error) {
+	for {
+		if ol, err = ls.get(tenant, id); err != nil {
+			return nil, nil, err
+		}
+		if write {
+			ol.mu.Lock()
+			unlock = ol.mu.Unlock
+		} else {
+			ol.mu.RLock()
+			unlock = ol.mu.RUnlock
+		}
+		switch {
+		case ol.closed:
+			unlock()
+		case ol.gone:
+			unlock()
+			return nil, nil, errNoLibrary
+		default:
+			return ol, unlock, nil
+		}
+	}
+}
+
+// closeIdle closes the libraries not used since before (and not in use
+// now), freeing their memory, and returns how many it closed.
+func (ls *libraries) closeIdle(before time.Time) (int, error) {
+	if ls == nil {
+		return 0, nil
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	n := 0
+	var errs error
+	for dir, ol := range ls.open {
+		if ol.used.Load() >= before.UnixNano() || !ol.mu.TryLock() {
+			continue
+		}
+		ol.closed = true
+		errs = errors.Join(errs, ol.lib.Close())
+		delete(ls.open, dir)
+		ol.mu.Unlock()
+		n++
+	}
+	return n, errs
+}
+
+// isOpen reports whether a library is open in this process.
+func (ls *libraries) isOpen(tenant, id string) bool {
+	td, err := ls.tenantDir(tenant)
+	if err != nil {
+		return false
+	}
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	_, ok := ls.open[filepath.Join(td, id)]
+	return ok
 }
 
 // create makes a new, empty library for a tenant.
@@ -178,17 +246,17 @@ func (ls *libraries) list(tenant string) ([]*openLibrary, error) {
 // forget deletes everything a library holds: templates, boxes, grouping,
 // names, photos, thumbnails and its directory. meta.json goes last, so an
 // interrupted deletion leaves a library that can be deleted again.
-func (ls *libraries) forget(ol *openLibrary) error {
-	ol.mu.Lock()
-	defer ol.mu.Unlock()
-	if ol.gone {
-		return errNoLibrary
+func (ls *libraries) forget(tenant, id string) error {
+	ol, unlock, err := ls.acquire(tenant, id, true)
+	if err != nil {
+		return err
 	}
+	defer unlock()
 	ol.gone = true
 	ls.mu.Lock()
 	delete(ls.open, ol.dir)
 	ls.mu.Unlock()
-	err := ol.lib.Close()
+	err = ol.lib.Close()
 	if _, serr := os.Stat(filepath.Join(ol.dir, libIndexDir)); serr == nil {
 		err = errors.Join(err, library.Forget(filepath.Join(ol.dir, libIndexDir)))
 	}

@@ -352,11 +352,7 @@ func (s *Server) expireNow(w http.ResponseWriter, r *http.Request) error {
 	if req.Seconds < 0 || req.Seconds > maxExpiry {
 		return badRequest(`older_than_seconds must be from 0 (the library's expiry) to 3153600000`)
 	}
-	ol, err := s.libs.get(keyOf(r).TenantID, r.PathValue("lib"))
-	if err != nil {
-		return err
-	}
-	rep, err := s.expire(r.Context(), ol, time.Now(), time.Duration(req.Seconds)*time.Second, keyOf(r))
+	rep, err := s.expire(r.Context(), keyOf(r).TenantID, r.PathValue("lib"), time.Now(), time.Duration(req.Seconds)*time.Second, keyOf(r))
 	if err != nil {
 		return err
 	}

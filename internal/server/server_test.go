@@ -29,6 +29,7 @@ type env struct {
 	admin string // tenant A admin
 	other string // tenant B admin
 	libs  string // the server's LibraryDir
+	srv   *server.Server
 }
 
 func setup(t *testing.T) *env {
@@ -63,7 +64,7 @@ func serve(t *testing.T, eng server.Engine, sopts store.Options, opts server.Opt
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir}
+	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir, srv: srv}
 }
 
 func fixture(t *testing.T, name string) []byte {
