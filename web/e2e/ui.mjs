@@ -199,6 +199,14 @@ try {
   text = await act(() => cards.filter({ hasNot: page.locator("h3", { hasText: /^Grandpa$/ }) }).locator(".merge-select").selectOption({ label: "Grandpa" }));
   fc = await faceCounts();
   check(text === "Merged." && fc.length === 1 && fc[0].startsWith("7 faces in 7 photos, confirmed"), `merged into Grandpa: ${JSON.stringify(fc)}`);
+  await page.fill("#library-expiry", "30");
+  text = await act(() => page.click("#library-expiry-save"));
+  const stored = await page.evaluate(async (key) => {
+    const lib = document.getElementById("library-select").value;
+    const r = await fetch("/v1/libraries/" + lib + "/expiry", { headers: { Authorization: "Bearer " + key } });
+    return (await r.json()).expire_after_seconds;
+  }, env("MIEN_KEY"));
+  check(/erased 30 days after/.test(text) && stored === 30 * 86400, `expiry set: ${text} (stored ${stored} s)`);
   text = await press("#library-forget", "library-out");
   check(/^Library forgotten/.test(text) && (await page.locator("#library-select option").count()) === 0, `library forgotten: ${text}`);
 } finally {
