@@ -6,10 +6,10 @@
 // templates are never written to a gallery or any shared index, and no API
 // searches them from outside the library. Forget deletes the directory.
 // Nothing beyond geometry, quality measures, templates and user-given
-// names is stored: no age, gender or any other attribute.
+// names is stored: it never infers age, gender or any other attribute.
 //
-// A Library is safe for concurrent use; two processes must not open the same
-// library at once.
+// A Library is safe for concurrent use; one process at a time opens it (Open
+// takes an exclusive lock, ErrLocked otherwise).
 package library
 
 import (

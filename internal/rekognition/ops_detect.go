@@ -13,7 +13,7 @@ import (
 // attributes of a person.
 var knownAttributes = map[string]bool{
 	"DEFAULT": true, "ALL": true, "AGE_RANGE": true, "BEARD": true, "EMOTIONS": true,
-	"EYE_DIRECTION": true, "EYEGLASSES": true, "EYES_OPEN": true, "GENDER": true,
+	"EYE_DIRECTION": true, "EYEGLASSES": true, "EYES_OPEN": true, "GENDER": true, // accepted, and mien never infers it
 	"MOUTH_OPEN": true, "MUSTACHE": true, "FACE_OCCLUDED": true, "SMILE": true, "SUNGLASSES": true,
 }
 
