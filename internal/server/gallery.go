@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -122,15 +123,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("%w: subject %s's consent expired on %s; they cannot be verified until they consent again",
 			store.ErrConsent, sub.ID, sub.Consent.ExpiresAt.Format(time.RFC3339))
 	}
-	imgs, err := images(r, "image", 1)
+	img, far, thr, err := s.probeForm(r)
 	if err != nil {
 		return err
 	}
-	far, thr, err := s.farParam(r)
-	if err != nil {
-		return err
-	}
-	a, err := s.analyze(r.Context(), imgs[0], detect.Options{MaxFaces: 1})
+	a, err := s.analyze(r.Context(), img, detect.Options{MaxFaces: 1})
 	if err != nil {
 		return err
 	}
@@ -176,11 +173,7 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := images(r, "image", 1)
-	if err != nil {
-		return err
-	}
-	far, thr, err := s.farParam(r)
+	img, far, thr, err := s.probeForm(r)
 	if err != nil {
 		return err
 	}
@@ -190,7 +183,7 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("top_k must be 1..50")
 		}
 	}
-	a, err := s.analyze(r.Context(), imgs[0], detect.Options{})
+	a, err := s.analyze(r.Context(), img, detect.Options{})
 	if err != nil {
 		return err
 	}
@@ -206,30 +199,11 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 	out := []result{}
 	var matched []string
 	for _, f := range a.Faces {
-		res := result{Box: f.Box, Decision: "unknown", Candidates: []Candidate{}}
-		ms, err := g.idx.Search(f.Embedding.Vector, topK*4)
+		cands, err := s.candidates(r.Context(), g, col.ID, f.Embedding.Vector, thr, topK)
 		if err != nil {
 			return err
 		}
-		var over []int64
-		for _, m := range ms {
-			if m.Score >= thr {
-				over = append(over, m.ID)
-			}
-		}
-		live, err := s.opts.Store.LiveTemplates(r.Context(), col.ID, over)
-		if err != nil {
-			return err
-		}
-		seen := map[string]bool{}
-		for _, m := range ms {
-			sid, ok := live[m.ID]
-			if !ok || m.Score < thr || seen[sid] || len(res.Candidates) == topK {
-				continue
-			}
-			seen[sid] = true
-			res.Candidates = append(res.Candidates, Candidate{SubjectID: sid, Similarity: m.Score})
-		}
+		res := result{Box: f.Box, Decision: "unknown", Candidates: cands}
 		if len(res.Candidates) > 0 {
 			res.Decision = "match"
 			matched = append(matched, res.Candidates[0].SubjectID)
@@ -240,4 +214,48 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 		Detail: map[string]any{"faces": len(a.Faces), "matched_subjects": matched, "far": far}})
 	writeJSON(w, http.StatusOK, map[string]any{"faces": out, "far": far, "threshold": thr})
 	return nil
+}
+
+// probeForm reads a probe request's image and false-match rate.
+func (s *Server) probeForm(r *http.Request) ([]byte, float64, float32, error) {
+	imgs, err := images(r, "image", 1)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	far, thr, err := s.farParam(r)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	return imgs[0], far, thr, nil
+}
+
+// candidates ranks the distinct subjects whose templates score at least thr
+// against a probe vector, best first, at most topK; subjects whose consent
+// has expired are left out.
+func (s *Server) candidates(ctx context.Context, g *gallery, collectionID string, v []float32, thr float32, topK int) ([]Candidate, error) {
+	ms, err := g.idx.Search(v, topK*4)
+	if err != nil {
+		return nil, err
+	}
+	var over []int64
+	for _, m := range ms {
+		if m.Score >= thr {
+			over = append(over, m.ID)
+		}
+	}
+	live, err := s.opts.Store.LiveTemplates(ctx, collectionID, over)
+	if err != nil {
+		return nil, err
+	}
+	out := []Candidate{}
+	seen := map[string]bool{}
+	for _, m := range ms {
+		sid, ok := live[m.ID]
+		if !ok || m.Score < thr || seen[sid] || len(out) == topK {
+			continue
+		}
+		seen[sid] = true
+		out = append(out, Candidate{SubjectID: sid, Similarity: m.Score})
+	}
+	return out, nil
 }
