@@ -10,11 +10,11 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } \
     || echo "test: chromium not installed; the web UI test will skip" >&2
 fi
-if [ ! -f web/e2e/node_modules/playwright-core/package.json ]; then
-  echo "==> installing playwright-core for the web UI test (npm ci in web/e2e)" >&2
-  npm ci --silent --prefix web/e2e >/dev/null || echo "test: playwright-core not installed; the web UI test will skip" >&2
+if [ ! -f web/e2e/node_modules/playwright-core/package.json ] || [ ! -f web/e2e/node_modules/@aws-sdk/client-rekognition/package.json ]; then
+  echo "==> installing web/e2e's node modules (playwright-core, @aws-sdk/client-rekognition) for the UI and JavaScript SDK tests" >&2
+  npm ci --silent --prefix web/e2e >/dev/null || echo "test: web/e2e's node modules not installed; the UI and JavaScript SDK tests will skip" >&2
 fi
-# In CI the web UI test must run, not skip.
+# In CI the web UI and JavaScript SDK tests must run, not skip.
 if [ "${CI:-}" = true ] && command -v chromium >/dev/null 2>&1; then export MIEN_REQUIRE_E2E=1; fi
 export MIEN_HOME=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
 export MIEN_ORT_LIB=${MIEN_ORT_LIB:-$MIEN_HOME/lib/libonnxruntime.so.1}

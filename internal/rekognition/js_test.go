@@ -7,52 +7,22 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/mienhq/mien/internal/testenv"
 )
 
-// jsProgram is a Rekognition program written for AWS: it configures
-// nothing but what the environment gives the SDK.
-const jsProgram = `
-const { RekognitionClient, CreateCollectionCommand, IndexFacesCommand, SearchFacesByImageCommand,
-  DetectFacesCommand, ListCollectionsCommand } = require("@aws-sdk/client-rekognition");
-(async () => {
-  const out = {};
-  const client = new RekognitionClient({});
-  const img = (s) => ({ Bytes: Buffer.from(s) });
-  await client.send(new CreateCollectionCommand({ CollectionId: "staff",
-    Tags: { "mien:consent-purpose": "door access", "mien:consent-expires-days": "30" } }));
-  const idx = await client.send(new IndexFacesCommand({ CollectionId: "staff", Image: img("FAKE:alice"), ExternalImageId: "alice" }));
-  out.indexed = idx.FaceRecords.length;
-  const s = await client.send(new SearchFacesByImageCommand({ CollectionId: "staff", Image: img("FAKE:alice2") }));
-  out.match = s.FaceMatches.map((m) => m.Face.ExternalImageId);
-  const d = await client.send(new DetectFacesCommand({ Image: img("FAKE:bob"), Attributes: ["ALL"] }));
-  out.detailKeys = Object.keys(d.FaceDetails[0]).sort();
-  const bad = new RekognitionClient({ credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: "wrong" }, maxAttempts: 1 });
-  try { await bad.send(new ListCollectionsCommand({})); } catch (e) { out.wrongSecret = e.name; }
-  try { await client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: "b", Name: "k" } } })); } catch (e) { out.s3 = e.name + ": " + e.message; }
-  console.log(JSON.stringify(out));
-})().catch((e) => { console.error(e); process.exit(1); });
-`
-
 // TestJavaScriptSDK runs an unmodified @aws-sdk/client-rekognition program
-// against mien, configured by environment variables only. Enable with:
-//
-//	npm install --prefix /tmp/mien-js @aws-sdk/client-rekognition
-//	MIEN_NODE_PATH=/tmp/mien-js/node_modules go test ./internal/rekognition -run JavaScript
+// (web/e2e/rekognition.cjs) against mien, configured by environment
+// variables only. It needs node and web/e2e's node modules (scripts/test.sh
+// installs them).
 func TestJavaScriptSDK(t *testing.T) {
-	nodePath := os.Getenv("MIEN_NODE_PATH")
-	node, err := exec.LookPath("node")
-	if nodePath == "" || err != nil {
-		t.Skip("needs node and MIEN_NODE_PATH holding @aws-sdk/client-rekognition (see the test's comment)")
-	}
+	node, script, nodePath := jsSDK(t)
 	s := newTestServer(t, fakeAnalyzer{}, Options{})
-	script := filepath.Join(t.TempDir(), "program.js")
-	if err := os.WriteFile(script, []byte(jsProgram), 0o644); err != nil {
-		t.Fatal(err)
-	}
 	cmd := exec.CommandContext(ctx(t), node, script)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+nodePath,
 		"AWS_ENDPOINT_URL_REKOGNITION="+s.URL, "AWS_ACCESS_KEY_ID="+keyA, "AWS_SECRET_ACCESS_KEY="+secretA,
-		"AWS_REGION=us-east-1", "AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent")
+		"AWS_REGION=us-east-1", "AWS_CONFIG_FILE=/nonexistent", "AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
+		"INDEX_IMAGE=FAKE:alice", "PROBE_IMAGE=FAKE:alice2", "DETECT_IMAGE=FAKE:bob")
 	b, err := cmd.Output()
 	if err != nil {
 		t.Fatalf("node: %v\n%s", err, err.(*exec.ExitError).Stderr)
@@ -80,4 +50,11 @@ func TestJavaScriptSDK(t *testing.T) {
 	if out.S3 != "InvalidParameterException: S3Object is not supported by mien; send Image.Bytes" {
 		t.Errorf("S3Object: %q", out.S3)
 	}
+}
+
+// jsSDK finds node, the program and the SDK's node_modules, or skips.
+func jsSDK(t *testing.T) (node, script, nodePath string) {
+	t.Helper()
+	node, dir := testenv.Node(t, "@aws-sdk/client-rekognition")
+	return node, filepath.Join(dir, "rekognition.cjs"), filepath.Join(dir, "node_modules")
 }

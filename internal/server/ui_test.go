@@ -90,33 +90,20 @@ func TestWebUI(t *testing.T) {
 // e2eTools finds chromium, node and the playwright-core install, or skips.
 func e2eTools(t *testing.T) (browser, node, script string) {
 	t.Helper()
-	skip := func(why string) {
-		if os.Getenv("MIEN_REQUIRE_E2E") == "1" {
-			t.Fatalf("%s (MIEN_REQUIRE_E2E=1)", why)
-		}
-		t.Skipf("%s: run scripts/test.sh, which installs chromium and web/e2e's node modules", why)
-	}
 	browser = os.Getenv("MIEN_CHROMIUM")
-	if browser == "" {
-		for _, name := range []string{"chromium", "chromium-browser"} {
-			if p, err := exec.LookPath(name); err == nil {
-				browser = p
-				break
-			}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if browser != "" {
+			break
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			browser = p
 		}
 	}
 	if browser == "" {
-		skip("chromium not found")
+		testenv.E2E(t, "chromium not found")
 	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		skip("node not found")
-	}
-	e2e := filepath.Join(testenv.Root(t), "web", "e2e")
-	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core", "package.json")); err != nil {
-		skip("playwright-core not installed in web/e2e (npm ci --prefix web/e2e)")
-	}
-	return browser, node, filepath.Join(e2e, "ui.mjs")
+	node, dir := testenv.Node(t, "playwright-core")
+	return browser, node, filepath.Join(dir, "ui.mjs")
 }
 
 // writeY4M writes a short 4:2:0 video of the photo centred on a grey

@@ -5,6 +5,7 @@ package testenv
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -102,4 +103,29 @@ func Engine(t testing.TB, pack string) *mien.Engine {
 	}
 	engines[pack] = e
 	return e
+}
+
+// E2E skips the test with why, or fails it when MIEN_REQUIRE_E2E=1 (CI sets
+// it once scripts/test.sh has installed the browser and node modules).
+func E2E(t testing.TB, why string) {
+	t.Helper()
+	if os.Getenv("MIEN_REQUIRE_E2E") == "1" {
+		t.Fatalf("%s (MIEN_REQUIRE_E2E=1)", why)
+	}
+	t.Skipf("%s: run scripts/test.sh, which installs chromium and web/e2e's node modules", why)
+}
+
+// Node returns node and the web/e2e directory, whose node_modules must hold
+// the named package, or skips (see E2E).
+func Node(t testing.TB, pkg string) (node, dir string) {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		E2E(t, "node not found")
+	}
+	dir = filepath.Join(Root(t), "web", "e2e")
+	if _, err := os.Stat(filepath.Join(dir, "node_modules", pkg, "package.json")); err != nil {
+		E2E(t, pkg+" is not installed in web/e2e (npm ci --prefix web/e2e)")
+	}
+	return node, dir
 }
