@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	rek "github.com/aws/aws-sdk-go-v2/service/rekognition"
+
 	"github.com/mienhq/mien/internal/testenv"
 )
 
@@ -200,5 +203,32 @@ func TestGracefulShutdownDrains(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("mien serve did not exit after draining")
+	}
+}
+
+// TestRekognitionKill9Durability: a face acknowledged by IndexFaces through
+// the AWS SDK survives kill -9 of mien serve and a restart.
+func TestRekognitionKill9Durability(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the mien binary")
+	}
+	testenv.Engine(t, "standard") // skips without models
+	bin, data := buildMien(t), t.TempDir()
+	cmd, url := serveProc(t, bin, data)
+	code, key := request(t, "POST", url+"/v1/rekognition/keys", bytes.NewBufferString(`{}`), "application/json")
+	if code != 201 {
+		t.Fatalf("access key: %d %v", code, key)
+	}
+	c := rekClient(url, key["access_key_id"].(string), key["secret_access_key"].(string))
+	rekCreate(t, c, "doors", rekStaffTags)
+	faceID := rekIndex(t, c, "doors", fixture(t, "bulk_Rob_Lowe_0001.jpg"), "rob")
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	_, url = serveProc(t, bin, data)
+	c = rekClient(url, key["access_key_id"].(string), key["secret_access_key"].(string))
+	out, err := c.SearchFacesByImage(rekCtx(t), &rek.SearchFacesByImageInput{CollectionId: aws.String("doors"), Image: rekImg(fixture(t, "bulk_Rob_Lowe_0002.jpg"))})
+	if err != nil || len(out.FaceMatches) != 1 || *out.FaceMatches[0].Face.FaceId != faceID {
+		t.Fatalf("after kill -9 and restart, the indexed face is not found: %+v %v", out, err)
 	}
 }
