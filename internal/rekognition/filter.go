@@ -12,8 +12,9 @@ type qualityFilter struct {
 	minConfidence float32
 }
 
-// Quality filters. AUTO is mien's enrolment gate (quality.DefaultGate), the
-// one its own enrolment API applies; LOW and MEDIUM are looser, HIGH stricter.
+// Quality filters. AUTO is mien's enrolment gate, the one its own
+// enrolment API applies (Options.AutoGate; quality.DefaultGate by default);
+// LOW and MEDIUM are looser, HIGH stricter.
 var qualityFilters = map[string]qualityFilter{
 	"NONE":   {},
 	"LOW":    {&quality.Gate{MinFaceSize: 20, MinSharpness: 3, MaxYaw: 60, MaxPitch: 60, MinBright: 5, MaxBright: 99}, 0.5},
@@ -22,14 +23,18 @@ var qualityFilters = map[string]qualityFilter{
 	"HIGH":   {&quality.Gate{MinFaceSize: 80, MinSharpness: 25, MaxYaw: 25, MaxPitch: 25, MinBright: 20, MaxBright: 90}, 0.7},
 }
 
-// parseQualityFilter returns the filter for a request's value ("" takes def).
-func parseQualityFilter(v, def string) (qualityFilter, error) {
+// parseQualityFilter returns the filter for a request's value ("" takes
+// def); AUTO applies the auto gate.
+func parseQualityFilter(v, def string, auto *quality.Gate) (qualityFilter, error) {
 	if v == "" {
 		v = def
 	}
 	f, ok := qualityFilters[v]
 	if !ok {
 		return f, Invalid("QualityFilter %q is not one of NONE, AUTO, LOW, MEDIUM, HIGH", v)
+	}
+	if v == "AUTO" {
+		f.gate = auto
 	}
 	return f, nil
 }

@@ -23,6 +23,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/mienhq/mien/quality"
 )
 
 const (
@@ -42,6 +44,9 @@ type Options struct {
 	// Now is the clock (default time.Now).
 	Now    func() time.Time
 	Logger *slog.Logger
+	// AutoGate is what QualityFilter AUTO (IndexFaces' default) applies: the
+	// server's enrolment gate (zero: quality.DefaultGate).
+	AutoGate quality.Gate
 }
 
 // Handler is an http.Handler speaking Rekognition's protocol over a Backend.
@@ -54,12 +59,16 @@ type Handler struct {
 	maxImage int
 	now      func() time.Time
 	log      *slog.Logger
+	autoGate quality.Gate
 }
 
 // New returns a Handler over b.
 func New(b Backend, opts Options) *Handler {
 	h := &Handler{backend: b, scale: NewScale(b.Threshold), maxSkew: opts.MaxSkew, maxBody: opts.MaxBodyBytes,
-		maxImage: opts.MaxImageBytes, now: opts.Now, log: opts.Logger}
+		maxImage: opts.MaxImageBytes, now: opts.Now, log: opts.Logger, autoGate: opts.AutoGate}
+	if h.autoGate == (quality.Gate{}) {
+		h.autoGate = quality.DefaultGate
+	}
 	if h.maxSkew <= 0 {
 		h.maxSkew = 5 * time.Minute
 	}

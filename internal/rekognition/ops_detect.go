@@ -86,7 +86,7 @@ func (h *Handler) compareFaces(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	filter, err := parseQualityFilter(in.QualityFilter, "NONE")
+	filter, err := parseQualityFilter(in.QualityFilter, "NONE", &h.autoGate)
 	if err != nil {
 		return nil, err
 	}

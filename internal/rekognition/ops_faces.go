@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/quality"
 )
 
 // faceWire is Rekognition's Face.
@@ -64,7 +65,7 @@ type indexFacesOutput struct {
 	FaceModelVersion string
 }
 
-func (in *indexFacesInput) check() (qualityFilter, error) {
+func (in *indexFacesInput) check(auto *quality.Gate) (qualityFilter, error) {
 	if err := checkCollectionID(in.CollectionId); err != nil {
 		return qualityFilter{}, err
 	}
@@ -77,7 +78,7 @@ func (in *indexFacesInput) check() (qualityFilter, error) {
 	if err := checkAttributes(in.DetectionAttributes); err != nil {
 		return qualityFilter{}, err
 	}
-	return parseQualityFilter(in.QualityFilter, "AUTO")
+	return parseQualityFilter(in.QualityFilter, "AUTO", auto)
 }
 
 func (h *Handler) indexFaces(ctx context.Context, c *call) (any, error) {
@@ -85,7 +86,7 @@ func (h *Handler) indexFaces(ctx context.Context, c *call) (any, error) {
 	if err := c.decode(&in); err != nil {
 		return nil, err
 	}
-	filter, err := in.check()
+	filter, err := in.check(&h.autoGate)
 	if err != nil {
 		return nil, err
 	}

@@ -112,7 +112,7 @@ type searchFacesByImageOutput struct {
 // one Rekognition searches with. Neither the image nor any template of it
 // is kept.
 func (h *Handler) probe(ctx context.Context, tenant, collection string, img *image, qf string) (*mien.Analysis, int, error) {
-	filter, err := parseQualityFilter(qf, "NONE")
+	filter, err := parseQualityFilter(qf, "NONE", &h.autoGate)
 	if err != nil {
 		return nil, 0, err
 	}

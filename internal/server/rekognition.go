@@ -28,7 +28,7 @@ func (s *Server) rekognitionHandler() http.Handler {
 	if s.opts.MaxBody <= maxBody {
 		maxBody = s.opts.MaxBody - 1 // refused by the handler, in AWS's words, before MaxBytesReader trips
 	}
-	return rekognition.New(rekBackend{s}, rekognition.Options{Logger: s.opts.Logger, MaxBodyBytes: maxBody})
+	return rekognition.New(rekBackend{s}, rekognition.Options{Logger: s.opts.Logger, MaxBodyBytes: maxBody, AutoGate: s.opts.Gate})
 }
 
 // rekBackend implements rekognition.Backend. Tenants are mien tenant ids.
