@@ -146,6 +146,16 @@ try {
   text = await press("#create-library", "library-out");
   check(text === "Created library family.", `library created: ${text}`);
   const libFiles = env("LIBRARY_PHOTOS").split(":");
+  // The first upload request is answered "busy" (429, Retry-After 1): the page waits and sends it again.
+  const sent = []; // photos per upload request
+  await page.route("**/photos", (route) => {
+    const req = route.request();
+    if (req.method() !== "POST") return route.continue();
+    sent.push((req.postDataBuffer() || Buffer.alloc(0)).toString("latin1").split('name="photos"').length - 1);
+    if (sent.length > 1) return route.continue();
+    return route.fulfill({ status: 429, headers: { "Retry-After": "1" }, contentType: "application/json",
+      body: JSON.stringify({ error: { code: "busy", message: "server: busy: too many images waiting; retry shortly" } }) });
+  });
   await page.setInputFiles("#library-files", [...libFiles, env("PHOTO_CORRUPT")]);
   await page.evaluate(() => { document.getElementById("library-out").textContent = ""; });
   await page.click("#library-upload");
@@ -153,6 +163,8 @@ try {
   text = (await out("library-out").textContent()).trim();
   check(text.startsWith(`Added ${libFiles.length} photos (0 already there)`) && /Not added:\ncorrupt\.jpg: /.test(text),
     `photos added, the corrupt one named: ${JSON.stringify(text)}`);
+  await page.unroute("**/photos");
+  check(sent.length >= 2 && sent[0] === sent[1] && sent[0] > 1, `the busy answer's request was sent again whole: photos per request ${JSON.stringify(sent)}`);
   check(await page.locator("#library-progress").evaluate((b) => b.value === b.max), "progress bar complete");
   const cards = page.locator("#people .person");
   const counts = await cards.locator("small").allTextContents();
