@@ -29,6 +29,35 @@ type Analysed struct {
 // as Add does. It checks every photo before recording any, so a bad one
 // changes nothing; Unreadable stays empty (the caller reports those).
 func (l *Library) Record(ctx context.Context, model string, photos []Analysed) (*AddReport, error) {
+	rep, err := l.RecordUngrouped(model, photos)
+	if err != nil {
+		return rep, err
+	}
+	start := time.Now()
+	n, err := l.Group(ctx, false)
+	rep.Grouped = n
+	rep.Seconds += time.Since(start).Seconds()
+	return rep, err
+}
+
+// Ungrouped counts the faces that grouping would place but that are in no
+// person yet (recorded by RecordUngrouped, or left by an interrupted Group).
+func (l *Library) Ungrouped() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for _, f := range l.allFaces() {
+		if _, ok := l.people.Assign[f.id]; !ok && l.groupable(f) {
+			n++
+		}
+	}
+	return n
+}
+
+// RecordUngrouped is Record without the grouping: the new faces are in no
+// person until the caller runs Group (a server groups a burst of uploads
+// once, after it).
+func (l *Library) RecordUngrouped(model string, photos []Analysed) (*AddReport, error) {
 	start := time.Now()
 	for _, p := range photos {
 		if _, err := hex.DecodeString(p.Hash); err != nil || len(p.Hash) != 64 {
@@ -59,10 +88,8 @@ func (l *Library) Record(ctx context.Context, model string, photos []Analysed) (
 	if err := l.commit(); err != nil {
 		return rep, err
 	}
-	n, err := l.Group(ctx, false)
-	rep.Grouped = n
 	rep.Seconds = time.Since(start).Seconds()
-	return rep, err
+	return rep, nil
 }
 
 // faceRecords turns an analysis into stored faces: geometry, quality

@@ -121,7 +121,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
 	opts := server.Options{Engine: eng, Store: st, Logger: log, Workers: env.Config.Workers,
 		MaxBody: int64(fileCfg.MaxBodyMB) << 20, Timeout: time.Duration(fileCfg.TimeoutSeconds) * time.Second, Queue: fileCfg.Queue,
-		LibraryDir: filepath.Join(*data, "libraries")}
+		LibraryDir: filepath.Join(*data, "libraries"), GroupDelay: libraryGroupDelay}
 	if g := fileCfg.Gate; g != nil {
 		opts.Gate = quality.Gate{MinFaceSize: g.MinFaceSize, MinSharpness: g.MinSharpness, MaxYaw: g.MaxYaw, MaxPitch: g.MaxPitch, MinBright: g.MinBright, MaxBright: g.MaxBright}
 	}
@@ -180,6 +180,10 @@ func bootstrap(ctx context.Context, env *Env, st *store.Store, dev bool) (string
 // libraryIdle is how long a photo library stays in memory after its last
 // request (the purge loop closes it; the next request opens it again).
 const libraryIdle = 10 * time.Minute
+
+// libraryGroupDelay is how long after an upload a library groups its new
+// faces: a burst of uploads is grouped once, after it.
+const libraryGroupDelay = 2 * time.Second
 
 // purgeLoop erases subjects whose consent expired, every minute.
 func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every time.Duration) {

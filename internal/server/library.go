@@ -26,12 +26,14 @@ type libraryView struct {
 	NamedPeople int    `json:"named_people"`
 	Ignored     int    `json:"ignored_faces"`
 	ExpireAfter int64  `json:"expire_after_seconds"`
+	// GroupingPending: faces uploaded but not placed into people yet.
+	GroupingPending bool `json:"grouping_pending"`
 }
 
 func (ol *openLibrary) view() libraryView {
 	ex := ol.lib.Export()
 	v := libraryView{libMeta: ol.meta, Model: ex.Model, Photos: len(ex.Photos), People: len(ex.People),
-		ExpireAfter: int64(ol.lib.Expiry() / time.Second)}
+		ExpireAfter: int64(ol.lib.Expiry() / time.Second), GroupingPending: ol.lib.Ungrouped() > 0}
 	for _, p := range ex.People {
 		if p.Name != "" {
 			v.NamedPeople++
@@ -178,6 +180,23 @@ func (s *Server) CloseIdleLibraries(idle time.Duration) (int, error) {
 	return s.libs.closeIdle(time.Now().Add(-idle))
 }
 
+// groupLibrary places a library's new faces into people (after a burst of
+// uploads; see Options.GroupDelay).
+func (s *Server) groupLibrary(tenant, id string) {
+	ol, unlock, err := s.libs.acquire(tenant, id, true)
+	if err != nil {
+		return // forgotten meanwhile
+	}
+	defer unlock()
+	start := time.Now()
+	n, err := ol.lib.Group(context.Background(), false)
+	if err != nil {
+		s.opts.Logger.Error("library grouping", "library", id, "err", err)
+		return
+	}
+	s.opts.Logger.Info("library grouping", "library", id, "faces_placed", n, "seconds", time.Since(start).Seconds())
+}
+
 // expire applies a library's expiry (ttl 0: the library's setting) and
 // audits what it erased.
 func (s *Server) expire(ctx context.Context, tenant, id string, now time.Time, ttl time.Duration, k store.Key) (library.ExpireReport, error) {
@@ -222,7 +241,7 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 
 // libraryRoutes registers the photo library endpoints.
 func (s *Server) libraryRoutes() {
-	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers)
+	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers, s.opts.GroupDelay, s.groupLibrary)
 	for _, rt := range s.libraryRouteTable() {
 		s.handle(rt.pattern, rt.role, rt.h)
 	}

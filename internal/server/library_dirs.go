@@ -55,10 +55,13 @@ type libMeta struct {
 // (the library package allows one writer) and stays open until it has been
 // idle for a while (closeIdle); the next request opens it again.
 type libraries struct {
-	root   string
-	mu     sync.Mutex
-	open   map[string]*openLibrary // by directory
-	thumbs chan struct{}           // photos decoded for thumbnails at once
+	root     string
+	mu       sync.Mutex
+	open     map[string]*openLibrary // by directory
+	thumbs   chan struct{}           // photos decoded for thumbnails at once
+	delay    time.Duration           // grouping after uploads (0: within them)
+	group    func(tenant, id string) // groups a library's new faces
+	grouping map[string]*time.Timer  // scheduled groupings, by directory
 }
 
 // openLibrary is one open library. Reads hold mu for reading; uploads,
@@ -67,6 +70,7 @@ type libraries struct {
 type openLibrary struct {
 	mu     sync.RWMutex
 	dir    string
+	tenant string
 	meta   libMeta
 	lib    *library.Library
 	gone   bool         // forgotten
@@ -74,8 +78,33 @@ type openLibrary struct {
 	used   atomic.Int64 // last get, Unix nanoseconds
 }
 
-func newLibraries(root string, workers int) *libraries {
-	return &libraries{root: root, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers))}
+func newLibraries(root string, workers int, delay time.Duration, group func(tenant, id string)) *libraries {
+	return &libraries{root: root, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers)),
+		delay: delay, group: group, grouping: map[string]*time.Timer{}}
+}
+
+// scheduleGroup (re)starts a library's grouping timer: it fires delay after
+// the last call, so a burst of uploads is grouped once. The caller holds
+// ls.mu.
+func (ls *libraries) scheduleGroup(tenant, id string) {
+	dir := filepath.Join(ls.root, tenant, id)
+	if t, ok := ls.grouping[dir]; ok {
+		t.Reset(ls.delay)
+		return
+	}
+	ls.grouping[dir] = time.AfterFunc(ls.delay, func() {
+		ls.mu.Lock()
+		delete(ls.grouping, dir)
+		ls.mu.Unlock()
+		ls.group(tenant, id)
+	})
+}
+
+// groupLater schedules a library's grouping after an upload.
+func (ls *libraries) groupLater(tenant, id string) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	ls.scheduleGroup(tenant, id)
 }
 
 // tenantDir is the directory of a tenant's libraries.
@@ -121,9 +150,12 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	if err != nil {
 		return nil, err
 	}
-	ol := &openLibrary{dir: dir, meta: m, lib: lib}
+	ol := &openLibrary{dir: dir, tenant: tenant, meta: m, lib: lib}
 	ol.used.Store(time.Now().UnixNano())
 	ls.open[dir] = ol
+	if ls.delay > 0 && lib.Ungrouped() > 0 { // uploads whose grouping a restart interrupted
+		ls.scheduleGroup(tenant, id)
+	}
 	return ol, nil
 }
 

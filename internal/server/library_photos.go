@@ -137,7 +137,7 @@ func (s *Server) uploadPhotos(w http.ResponseWriter, r *http.Request) error {
 			s.auditLibrary(r.Context(), k, "library.expire", ol.meta.ID, map[string]any{"people": exp.People, "faces": exp.Faces})
 		}
 		out := map[string]any{"indexed": rep.Indexed, "duplicates": rep.Duplicates, "faces": rep.Faces,
-			"grouped": rep.Grouped, "expired_faces": exp.Faces, "seconds": rep.Seconds}
+			"grouped": rep.Grouped, "grouping_pending": ol.lib.Ungrouped() > 0, "expired_faces": exp.Faces, "seconds": rep.Seconds}
 		var photos []map[string]any
 		for _, u := range ups {
 			p, err := ol.lib.Photo(u.hash)
@@ -187,7 +187,15 @@ func (s *Server) storeUploads(ctx context.Context, ol *openLibrary, ups []*uploa
 	if len(items) == 0 {
 		return rep, nil
 	}
-	r, err := ol.lib.Record(context.WithoutCancel(ctx), s.opts.Engine.ModelID(), items)
+	var r *library.AddReport
+	var err error
+	if s.opts.GroupDelay > 0 {
+		if r, err = ol.lib.RecordUngrouped(s.opts.Engine.ModelID(), items); r != nil {
+			s.libs.groupLater(ol.tenant, ol.meta.ID)
+		}
+	} else {
+		r, err = ol.lib.Record(context.WithoutCancel(ctx), s.opts.Engine.ModelID(), items)
+	}
 	if r == nil {
 		removeAll(written) // Record refused before writing anything
 		return nil, err

@@ -41,6 +41,11 @@ type Options struct {
 	// LibraryDir holds the tenants' photo libraries, one directory per
 	// tenant and library ("": the library endpoints answer 404).
 	LibraryDir string
+	// GroupDelay is how long after an upload a photo library groups its
+	// new faces into people, so that a burst of uploads (the web UI sends
+	// many requests of a few photos) is grouped once, after it. Until then
+	// the library answers grouping_pending. 0 groups within each upload.
+	GroupDelay time.Duration
 }
 
 // Server serves the API.

@@ -12,7 +12,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/mienhq/mien/internal/server"
+	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/internal/testenv"
 )
 
@@ -28,7 +31,8 @@ func TestWebUI(t *testing.T) {
 	browser, node, script := e2eTools(t)
 	lfw := testenv.Shared(t, "data/lfw/images")
 	noFace := testenv.Shared(t, "fixtures/insightface/crop_no_face.png")
-	e := setup(t)
+	// The server groups library uploads after a burst, as mien serve does.
+	e := serve(t, testenv.Engine(t, "standard"), store.Options{}, server.Options{MaxBody: 2 << 20, GroupDelay: 500 * time.Millisecond})
 	photo := func(name string, n int) string {
 		return filepath.Join(lfw, name, fmt.Sprintf("%s_%04d.jpg", name, n))
 	}
