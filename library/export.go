@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mienhq/mien/imageio"
 )
 
 // Export is the JSON export: every face with its source file, box and
@@ -74,8 +76,8 @@ type Region struct {
 
 // WriteXMP writes an XMP packet holding the face regions of one photo in
 // the Metadata Working Group region format (mwg-rs:Regions; stArea x/y are
-// the region's centre, normalised like w/h). Regions are in the coordinates
-// of the upright image (after EXIF orientation).
+// the region's centre, normalised like w/h). The regions and dimensions are
+// written as given: see StoredRegions for photos with an EXIF orientation.
 func WriteXMP(w io.Writer, width, height int, regions []Region) error {
 	var b strings.Builder
 	b.WriteString("<?xpacket begin=\"\ufeff\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n")
@@ -99,6 +101,62 @@ func WriteXMP(w io.Writer, width, height int, regions []Region) error {
 	b.WriteString("     </rdf:Bag>\n    </mwg-rs:RegionList>\n   </mwg-rs:Regions>\n  </rdf:Description>\n </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// StoredRegions maps regions and dimensions of the upright image onto the
+// image as stored with EXIF orientation o, as MWG regions are written and
+// read by photo tools (digiKam, ExifTool, pigallery2): normalised to the
+// stored pixels, which the orientation turns upright for display.
+func StoredRegions(width, height int, regions []Region, o int) (int, int, []Region) {
+	if o < 2 || o > 8 {
+		return width, height, regions
+	}
+	out := make([]Region, len(regions))
+	for i, r := range regions {
+		u, v := r.X, r.Y
+		var x, y float64
+		switch o {
+		case 2:
+			x, y = 1-u, v
+		case 3:
+			x, y = 1-u, 1-v
+		case 4:
+			x, y = u, 1-v
+		case 5:
+			x, y = v, u
+		case 6:
+			x, y = v, 1-u
+		case 7:
+			x, y = 1-v, 1-u
+		case 8:
+			x, y = 1-v, u
+		}
+		w, h := r.W, r.H
+		if o >= 5 {
+			w, h = h, w
+		}
+		out[i] = Region{Name: r.Name, X: x, Y: y, W: w, H: h}
+	}
+	if o >= 5 {
+		width, height = height, width
+	}
+	return width, height, out
+}
+
+// orientation returns a photo's EXIF orientation from its bytes (1 when it
+// has none or cannot be read; HEIF photos decode upright and give 1).
+func orientation(data []byte) int {
+	info, err := imageio.DecodeConfig(data, imageio.Options{})
+	if err != nil {
+		return 1
+	}
+	return info.Orientation
+}
+
+// writeSidecar writes one photo's XMP in the stored orientation.
+func (l *Library) writeSidecar(w io.Writer, p PhotoExport, o int) error {
+	width, height, regs := StoredRegions(p.Width, p.Height, l.regions(p), o)
+	return WriteXMP(w, width, height, regs)
 }
 
 // regions returns the XMP regions of a photo's faces that are not ignored,
@@ -129,8 +187,7 @@ func (l *Library) WriteSidecars(outDir string, beside bool) (int, error) {
 	root := commonDir(ex.Photos)
 	n := 0
 	for _, p := range ex.Photos {
-		regs := l.regions(p)
-		if len(regs) == 0 || len(p.Paths) == 0 {
+		if len(p.Paths) == 0 || len(l.regions(p)) == 0 {
 			continue
 		}
 		src := p.Paths[0]
@@ -149,7 +206,11 @@ func (l *Library) WriteSidecars(outDir string, beside bool) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("library: %w", err)
 		}
-		err = WriteXMP(f, p.Width, p.Height, regs)
+		o := 1
+		if data, rerr := os.ReadFile(src); rerr == nil {
+			o = orientation(data)
+		}
+		err = l.writeSidecar(f, p, o)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

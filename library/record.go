@@ -145,11 +145,13 @@ func (l *Library) Face(id string) (Face, error) {
 	return l.faceInfo(f), nil
 }
 
-// WriteSidecar writes the XMP sidecar (MWG face regions) of one photo.
-func (l *Library) WriteSidecar(w io.Writer, hash string) error {
+// WriteSidecar writes the XMP sidecar (MWG face regions) of one photo,
+// given its bytes (for its EXIF orientation: regions are written in the
+// stored orientation, see StoredRegions).
+func (l *Library) WriteSidecar(w io.Writer, hash string, photo []byte) error {
 	p, err := l.Photo(hash)
 	if err != nil {
 		return err
 	}
-	return WriteXMP(w, p.Width, p.Height, l.regions(p))
+	return l.writeSidecar(w, p, orientation(photo))
 }

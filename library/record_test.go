@@ -85,7 +85,7 @@ func TestRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	var xmp bytes.Buffer
-	if err := l.WriteSidecar(&xmp, h); err != nil || !strings.Contains(xmp.String(), `mwg-rs:Name="Ada"`) {
+	if err := l.WriteSidecar(&xmp, h, []byte("person 1 variant 0\n")); err != nil || !strings.Contains(xmp.String(), `mwg-rs:Name="Ada"`) {
 		t.Fatalf("sidecar: %v\n%s", err, xmp.String())
 	}
 	// Reopened, the library holds the same.

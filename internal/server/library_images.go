@@ -62,8 +62,12 @@ func (s *Server) photoXMP(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		data, err := os.ReadFile(filepath.Join(ol.dir, libPhotosDir, p.Hash))
+		if err != nil {
+			return err
+		}
 		var buf bytes.Buffer
-		if err := ol.lib.WriteSidecar(&buf, p.Hash); err != nil {
+		if err := ol.lib.WriteSidecar(&buf, p.Hash, data); err != nil {
 			return err
 		}
 		w.Header().Set("Content-Type", "application/rdf+xml")
