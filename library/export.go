@@ -104,9 +104,10 @@ func WriteXMP(w io.Writer, width, height int, regions []Region) error {
 }
 
 // StoredRegions maps regions and dimensions of the upright image onto the
-// image as stored with EXIF orientation o, as MWG regions are written and
-// read by photo tools (digiKam, ExifTool, pigallery2): normalised to the
-// stored pixels, which the orientation turns upright for display.
+// image as stored with EXIF orientation o, the way photo tools read MWG
+// regions (pigallery2 maps them through the orientation; digiKam writes
+// them so): normalised to the stored pixels, which the orientation turns
+// upright for display.
 func StoredRegions(width, height int, regions []Region, o int) (int, int, []Region) {
 	if o < 2 || o > 8 {
 		return width, height, regions
