@@ -211,6 +211,16 @@ try {
   text = await act(() => cards.filter({ hasNot: page.locator("h3", { hasText: /^Grandpa$/ }) }).locator(".merge-select").selectOption({ label: "Grandpa" }));
   fc = await faceCounts();
   check(text === "Merged." && fc.length === 1 && fc[0].startsWith("7 faces in 7 photos, confirmed"), `merged into Grandpa: ${JSON.stringify(fc)}`);
+  // Split two faces off Grandpa: select them on the card, then split.
+  await grandpa.locator(".split-btn").click();
+  await grandpa.locator(".sheet img").nth(0).click();
+  await grandpa.locator(".sheet img").nth(1).click();
+  check((await grandpa.locator(".split-btn").textContent()) === "Split off 2" && await page.locator("#photo-view").isHidden(),
+    "two faces selected for a split (no photo opened)");
+  text = await act(() => grandpa.locator(".split-btn").click());
+  fc = await faceCounts();
+  check(/^Split 2 faces off Grandpa/.test(text) && fc.length === 2 && fc.includes("5 faces in 5 photos, confirmed") &&
+    fc.includes("2 faces in 2 photos, confirmed"), `${text} ${JSON.stringify(fc)}`);
   await page.fill("#library-expiry", "30");
   text = await act(() => page.click("#library-expiry-save"));
   const stored = await page.evaluate(async (key) => {
