@@ -117,6 +117,7 @@ func (l *Library) Expire(now time.Time, ttl time.Duration) (ExpireReport, error)
 // the other paths), atomically, and reopens it for appending. The caller
 // holds l.mu.
 func (l *Library) compactLog() error {
+	l.version++
 	if err := l.log.commit(); err != nil {
 		return err
 	}

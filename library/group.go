@@ -44,8 +44,45 @@ func (l *Library) groupable(f faceRef) bool {
 // stay together, pairs the user separated stay apart, and each person keeps
 // its id and name where most of its faces go.
 func (l *Library) Group(ctx context.Context, full bool) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+	// The clustering (seconds for tens of thousands of faces) runs without
+	// the lock, on a snapshot, so the library keeps answering meanwhile; a
+	// change in between (an upload, a curation) makes it start again, and
+	// the last attempt holds the lock throughout.
+	for attempt := 1; ; attempt++ {
+		last := attempt == 3
+		l.mu.Lock()
+		faces, vecs, cons, placed := l.groupInput(full)
+		version := l.version
+		if placed == len(faces) && !full {
+			l.mu.Unlock()
+			return 0, nil
+		}
+		if !last {
+			l.mu.Unlock()
+		}
+		labels, err := cluster.Cluster(ctx, vecs, l.opts.Cluster, cons)
+		if !last {
+			l.mu.Lock()
+		}
+		if err != nil {
+			l.mu.Unlock()
+			return 0, err
+		}
+		if l.version != version {
+			l.mu.Unlock()
+			continue
+		}
+		n := l.relabel(faces, labels, full)
+		err = l.savePeople()
+		l.mu.Unlock()
+		return n, err
+	}
+}
+
+// groupInput collects the groupable faces, their templates and the
+// constraints of the grouping and the curation, and counts the faces
+// already placed. The caller holds l.mu.
+func (l *Library) groupInput(full bool) ([]faceRef, [][]float32, cluster.Constraints, int) {
 	var faces []faceRef
 	for _, f := range l.allFaces() {
 		if l.groupable(f) {
@@ -59,15 +96,7 @@ func (l *Library) Group(ctx context.Context, full bool) (int, error) {
 		vecs[i] = f.photo.faces[f.index].Vector
 	}
 	cons, placed := l.constraints(faces, pos, full)
-	if placed == len(faces) && !full {
-		return 0, nil
-	}
-	labels, err := cluster.Cluster(ctx, vecs, l.opts.Cluster, cons)
-	if err != nil {
-		return 0, err
-	}
-	n := l.relabel(faces, labels, full)
-	return n, l.savePeople()
+	return faces, vecs, cons, placed
 }
 
 // constraints turns the grouping and the curation into cluster

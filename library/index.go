@@ -239,6 +239,7 @@ func (l *Library) commit() error {
 func (l *Library) record(r record, rep *AddReport) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.version++
 	if r.Type == "photo" {
 		if _, dup := l.photos[r.Hash]; dup { // the same bytes twice in this run
 			r = record{Type: "path", Hash: r.Hash, Path: r.Path, Size: r.Size, MTime: r.MTime}

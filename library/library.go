@@ -45,6 +45,10 @@ type Library struct {
 	people peopleState
 	log    *logWriter
 	lock   *os.File // held while open: one writer across processes
+	// version counts changes to the photos and the people, so that Group,
+	// which clusters without holding mu, knows whether its snapshot is
+	// still current.
+	version uint64
 }
 
 // Photo is an indexed photo.
@@ -194,6 +198,7 @@ func (l *Library) loadPeople() error {
 
 // savePeople writes people.json atomically. The caller holds l.mu.
 func (l *Library) savePeople() error {
+	l.version++
 	l.people.Model = l.model
 	b, err := json.Marshal(l.people)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mienhq/mien/detect"
 )
@@ -126,5 +127,61 @@ func TestOpenLocked(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Fatalf("directory left after Forget: %v", err)
+	}
+}
+
+// TestGroupDoesNotBlockReads: the library answers while it groups (the
+// clustering runs without its lock), and a change during the clustering
+// makes Group start again rather than overwrite it.
+func TestGroupDoesNotBlockReads(t *testing.T) {
+	l := open(t, t.TempDir())
+	a := &fakeAnalyzer{}
+	photos := analysed(t, a, 300, 8)
+	if _, err := l.RecordUngrouped(a.ModelID(), photos[:8]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.Group(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
+	first := l.People()[0].ID
+	if _, err := l.RecordUngrouped(a.ModelID(), photos[8:]); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { _, err := l.Group(context.Background(), false); done <- err }()
+	var slowest time.Duration
+	reads := 0
+	renamed := false
+	for {
+		select {
+		case err := <-done:
+			took := time.Since(start)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := l.Ungrouped(); n != 0 {
+				t.Fatalf("%d faces left ungrouped", n)
+			}
+			if l.people.Names[first] != "Ada" {
+				t.Fatalf("the name given during grouping was lost: %v", l.people.Names)
+			}
+			t.Logf("grouping took %v; %d reads meanwhile, the slowest %v", took, reads, slowest)
+			if reads > 10 && slowest > took*3/4 {
+				t.Fatalf("a read waited %v of the grouping's %v", slowest, took)
+			}
+			return
+		default:
+		}
+		t0 := time.Now()
+		l.People()
+		slowest = max(slowest, time.Since(t0))
+		reads++
+		if !renamed && reads == 5 {
+			if err := l.Name(first, "Ada"); err != nil {
+				t.Fatal(err)
+			}
+			renamed = true
+		}
 	}
 }

@@ -183,7 +183,9 @@ func (s *Server) CloseIdleLibraries(idle time.Duration) (int, error) {
 // groupLibrary places a library's new faces into people (after a burst of
 // uploads; see Options.GroupDelay).
 func (s *Server) groupLibrary(tenant, id string) {
-	ol, unlock, err := s.libs.acquire(tenant, id, true)
+	// A read lock: Group is safe beside the library's readers, and clusters
+	// without the library's own lock, so requests go on meanwhile.
+	ol, unlock, err := s.libs.acquire(tenant, id, false)
 	if err != nil {
 		return // forgotten meanwhile
 	}
