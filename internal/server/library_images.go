@@ -11,20 +11,30 @@ import (
 
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/imageio"
+	"github.com/mienhq/mien/library"
 	"github.com/mienhq/mien/raster"
 )
+
+// storedPhoto finds the request's photo and reads its stored bytes.
+func storedPhoto(r *http.Request, ol *openLibrary) (library.PhotoExport, []byte, error) {
+	p, err := photo(r, ol)
+	if err != nil {
+		return p, nil, err
+	}
+	data, err := os.ReadFile(filepath.Join(ol.dir, libPhotosDir, p.Hash))
+	if err != nil {
+		return p, nil, fmt.Errorf("server: photo %s: %w", p.Hash[:12], err)
+	}
+	return p, data, nil
+}
 
 // photoImage serves the photo as uploaded, or with boxed=true an upright
 // JPEG (longest side at most max, default 1600) with the faces boxed.
 func (s *Server) photoImage(w http.ResponseWriter, r *http.Request) error {
 	return s.withLibrary(r, false, func(ol *openLibrary) error {
-		p, err := photo(r, ol)
+		p, data, err := storedPhoto(r, ol)
 		if err != nil {
 			return err
-		}
-		data, err := os.ReadFile(filepath.Join(ol.dir, libPhotosDir, p.Hash))
-		if err != nil {
-			return fmt.Errorf("server: photo %s: %w", p.Hash[:12], err)
 		}
 		if r.URL.Query().Get("boxed") != "true" {
 			writeImage(w, "image/"+imageio.Sniff(data), data)
@@ -58,11 +68,7 @@ func (s *Server) photoImage(w http.ResponseWriter, r *http.Request) error {
 // photoXMP serves the photo's XMP sidecar (MWG face regions).
 func (s *Server) photoXMP(w http.ResponseWriter, r *http.Request) error {
 	return s.withLibrary(r, false, func(ol *openLibrary) error {
-		p, err := photo(r, ol)
-		if err != nil {
-			return err
-		}
-		data, err := os.ReadFile(filepath.Join(ol.dir, libPhotosDir, p.Hash))
+		p, data, err := storedPhoto(r, ol)
 		if err != nil {
 			return err
 		}

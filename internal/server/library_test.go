@@ -7,9 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -22,25 +20,6 @@ import (
 	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/internal/testenv"
 )
-
-// raw sends a request and returns the answer's bytes.
-func (e *env) raw(method, path, key string, body io.Reader, ctype string) (int, http.Header, []byte) {
-	e.t.Helper()
-	req, _ := http.NewRequest(method, e.url+path, body)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header, b
-}
 
 // js sends a JSON body (a string, sent as is) and decodes the answer.
 func (e *env) js(method, path, key, body string) (int, map[string]any) {

@@ -75,8 +75,8 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
-// call sends a request and decodes the JSON answer.
-func (e *env) call(method, path, key string, body io.Reader, ctype string) (int, map[string]any) {
+// raw sends a request and returns the answer's bytes.
+func (e *env) raw(method, path, key string, body io.Reader, ctype string) (int, http.Header, []byte) {
 	e.t.Helper()
 	req, _ := http.NewRequest(method, e.url+path, body)
 	if key != "" {
@@ -90,9 +90,17 @@ func (e *env) call(method, path, key string, body io.Reader, ctype string) (int,
 		e.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header, b
+}
+
+// call sends a request and decodes the JSON answer.
+func (e *env) call(method, path, key string, body io.Reader, ctype string) (int, map[string]any) {
+	e.t.Helper()
+	code, _, b := e.raw(method, path, key, body, ctype)
 	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
+	json.Unmarshal(b, &out)
+	return code, out
 }
 
 func form(files map[string][][]byte, fields map[string]string) (*bytes.Buffer, string) {
