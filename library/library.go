@@ -41,6 +41,9 @@ type Library struct {
 	mu     sync.Mutex
 	model  string
 	photos map[string]*Photo // by content hash
+	// byPrefix finds a photo by the first 12 hex digits of its hash (the
+	// face ids' prefix).
+	byPrefix map[string]*Photo
 	paths  map[string]pathState
 	people peopleState
 	log    *logWriter
@@ -101,7 +104,7 @@ func Open(dir string, opts Options) (*Library, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Library{dir: dir, opts: opts, photos: map[string]*Photo{}, paths: map[string]pathState{}, lock: lock}
+	l := &Library{dir: dir, opts: opts, photos: map[string]*Photo{}, byPrefix: map[string]*Photo{}, paths: map[string]pathState{}, lock: lock}
 	if err := readLog(filepath.Join(dir, logFile), l.apply); err != nil {
 		lock.Close()
 		return nil, err
@@ -128,10 +131,14 @@ func (l *Library) apply(r record) error {
 		}
 		l.model = r.Model
 	case "photo":
+		if len(r.Hash) != 64 || !isLowerHex(r.Hash) {
+			return fmt.Errorf("library: photo record with hash %q", r.Hash)
+		}
 		p, ok := l.photos[r.Hash]
 		if !ok {
 			p = &Photo{Hash: r.Hash, Width: r.Width, Height: r.Height, Added: r.Added, faces: r.Faces}
 			l.photos[r.Hash] = p
+			l.byPrefix[r.Hash[:12]] = p
 		}
 		if r.Path != "" { // a compacted log keeps photos whose paths all moved away
 			l.setPath(r.Path, pathState{size: r.Size, mtime: r.MTime, hash: r.Hash})

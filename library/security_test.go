@@ -1,0 +1,59 @@
+package library
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSecurityFaceIDAliases: a face id has one spelling. "3f2a9c1b04de-01"
+// and "3f2a9c1b04de-0x" used to resolve to face 1 (and 0) under their own
+// spelling, so ignore, move and not reported success while changing
+// nothing of the real face.
+func TestSecurityFaceIDAliases(t *testing.T) {
+	photos, dir := t.TempDir(), t.TempDir()
+	writePhotos(t, photos, 2, 2)
+	os.WriteFile(filepath.Join(photos, "two.jpg"), []byte("person 1 variant 7\nperson 2 variant 7\n"), 0o644)
+	l := open(t, dir)
+	if _, err := l.Add(context.Background(), &fakeAnalyzer{}, photos, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var two Face
+	for _, f := range l.Faces(0) {
+		if strings.HasSuffix(f.ID, "-1") {
+			two = f
+		}
+	}
+	if two.ID == "" || two.Person == 0 {
+		t.Fatalf("no grouped second face: %+v", l.Faces(0))
+	}
+	prefix := strings.TrimSuffix(two.ID, "-1")
+	for _, alias := range []string{prefix + "-01", prefix + "-001", prefix + "-1x", prefix + "-+1", prefix + "- 1", strings.ToUpper(prefix) + "-1"} {
+		if f, err := l.Face(alias); err == nil {
+			t.Errorf("Face(%q) resolved to %q", alias, f.ID)
+		}
+		err := l.Ignore(alias, "ignore")
+		f, ferr := l.Face(two.ID)
+		if ferr != nil {
+			t.Fatal(ferr)
+		}
+		if err == nil && f.Ignored == "" {
+			t.Errorf("Ignore(%q) reported success but face %s is not ignored", alias, two.ID)
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			t.Errorf("Ignore(%q): %v, want ErrNotFound", alias, err)
+		}
+		if _, err := l.Move(alias, 0); err == nil {
+			t.Errorf("Move(%q) succeeded", alias)
+		}
+	}
+	if err := l.Ignore(two.ID, "ignore"); err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := l.Face(two.ID); f.Ignored != "ignore" || f.Person != 0 {
+		t.Errorf("canonical ignore: %+v", f)
+	}
+}
