@@ -191,7 +191,10 @@ func (s *Server) groupLibrary(tenant, id string) {
 	}
 	defer unlock()
 	start := time.Now()
-	n, err := ol.lib.Group(context.Background(), false)
+	n, err := ol.lib.Group(ol.ctx, false)
+	if errors.Is(err, context.Canceled) {
+		return // forgotten or closed meanwhile
+	}
 	if err != nil {
 		s.opts.Logger.Error("library grouping", "library", id, "err", err)
 		return

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -62,6 +63,12 @@ type libraries struct {
 	delay    time.Duration           // grouping after uploads (0: within them)
 	group    func(tenant, id string) // groups a library's new faces
 	grouping map[string]*time.Timer  // scheduled groupings, by directory
+	// deleting holds the directories being forgotten: get answers not
+	// found for them, so no request opens a library that is going away.
+	deleting map[string]bool
+	// retireWait bounds how long forget waits for a library's current
+	// requests before it removes the directory anyway (0: 5 s).
+	retireWait time.Duration
 }
 
 // openLibrary is one open library. Reads hold mu for reading; uploads,
@@ -76,11 +83,17 @@ type openLibrary struct {
 	gone   bool         // forgotten
 	closed bool         // closed for idleness: get opens it again
 	used   atomic.Int64 // last get, Unix nanoseconds
+	// ctx is cancelled when the library is forgotten or closed, stopping
+	// long work on it (grouping) so that deletion does not wait for it.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
 func newLibraries(root string, workers int, delay time.Duration, group func(tenant, id string)) *libraries {
-	return &libraries{root: root, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers)),
-		delay: delay, group: group, grouping: map[string]*time.Timer{}}
+	ls := &libraries{root: root, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers)),
+		delay: delay, group: group, grouping: map[string]*time.Timer{}, deleting: map[string]bool{}}
+	ls.sweepTrash() // deletions a crash interrupted
+	return ls
 }
 
 // scheduleGroup (re)starts a library's grouping timer: it fires delay after
@@ -131,6 +144,9 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	dir := filepath.Join(td, id)
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
+	if ls.deleting[dir] {
+		return nil, errNoLibrary
+	}
 	if ol, ok := ls.open[dir]; ok {
 		ol.used.Store(time.Now().UnixNano())
 		return ol, nil
@@ -150,7 +166,12 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cleanOrphans(dir, lib); err != nil {
+		lib.Close()
+		return nil, err
+	}
 	ol := &openLibrary{dir: dir, tenant: tenant, meta: m, lib: lib}
+	ol.ctx, ol.cancel = context.WithCancel(context.Background())
 	ol.used.Store(time.Now().UnixNano())
 	ls.open[dir] = ol
 	if ls.delay > 0 && lib.Ungrouped() > 0 { // uploads whose grouping a restart interrupted
@@ -201,6 +222,7 @@ func (ls *libraries) closeIdle(before time.Time) (int, error) {
 			continue
 		}
 		ol.closed = true
+		ol.cancel()
 		errs = errors.Join(errs, ol.lib.Close())
 		delete(ls.open, dir)
 		ol.mu.Unlock()
@@ -273,39 +295,6 @@ func (ls *libraries) list(tenant string) ([]*openLibrary, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].meta.CreatedAt < out[j].meta.CreatedAt })
 	return out, nil
-}
-
-// forget deletes everything a library holds: templates, boxes, grouping,
-// names, photos, thumbnails and its directory. meta.json goes last, so an
-// interrupted deletion leaves a library that can be deleted again.
-func (ls *libraries) forget(tenant, id string) error {
-	ol, unlock, err := ls.acquire(tenant, id, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	ol.gone = true
-	ls.mu.Lock()
-	delete(ls.open, ol.dir)
-	ls.mu.Unlock()
-	err = ol.lib.Close()
-	if _, serr := os.Stat(filepath.Join(ol.dir, libIndexDir)); serr == nil {
-		err = errors.Join(err, library.Forget(filepath.Join(ol.dir, libIndexDir)))
-	}
-	for _, d := range []string{libPhotosDir, libThumbsDir} {
-		err = errors.Join(err, os.RemoveAll(filepath.Join(ol.dir, d)))
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(filepath.Join(ol.dir, libMetaFile)); err != nil {
-		return err
-	}
-	if err := os.Remove(ol.dir); err != nil {
-		return err
-	}
-	os.Remove(filepath.Dir(ol.dir)) // the tenant's directory, when it is empty now
-	return nil
 }
 
 // writeFileSync writes a new file and fsyncs it and its directory.

@@ -1,0 +1,103 @@
+package server
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/library"
+)
+
+// TestSecurityLibraryForgetBounded: a request that holds a library does
+// not stop its deletion: forget waits for it at most retireWait, then
+// removes the directory; the library answers not found from the start.
+func TestSecurityLibraryForgetBounded(t *testing.T) {
+	ls := newLibraries(t.TempDir(), 1, 0, func(string, string) {})
+	ls.retireWait = 200 * time.Millisecond
+	ol, err := ls.create("a", "held")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held, unlock, err := ls.acquire("a", ol.meta.ID, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := ls.forget("a", ol.meta.ID); err != nil {
+		t.Fatalf("forget while held: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("forget took %v with a reader holding the library", d)
+	}
+	if _, err := os.Stat(held.dir); !os.IsNotExist(err) {
+		t.Errorf("directory left: %v", err)
+	}
+	if _, _, err := ls.acquire("a", ol.meta.ID, false); err != errNoLibrary {
+		t.Errorf("acquire after forget: %v", err)
+	}
+	_ = held.lib.People() // the slow reader finishes on its in-memory library
+	unlock()
+	time.Sleep(50 * time.Millisecond) // the retired library is closed now
+	if err := ls.forget("a", ol.meta.ID); err != errNoLibrary {
+		t.Errorf("forget twice: %v", err)
+	}
+}
+
+// TestSecurityLibraryOrphansCleaned: a photo written by an upload that a
+// crash stopped before its record was committed, and half-written
+// thumbnails, are removed when the library is next opened; recorded photos
+// stay. Trash of a deletion a crash interrupted is removed at start.
+func TestSecurityLibraryOrphansCleaned(t *testing.T) {
+	root := t.TempDir()
+	ls := newLibraries(root, 1, 0, func(string, string) {})
+	ol, err := ls.create("a", "crashed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := []byte("recorded photo")
+	kh := sha256.Sum256(kept)
+	khex := hex.EncodeToString(kh[:])
+	an := &mien.Analysis{Width: 100, Height: 80, Faces: []mien.Face{{Detection: face.Detection{Box: face.R(10, 10, 50, 50), Score: 0.9},
+		Embedding: face.Embedding{Model: "m", Vector: []float32{1, 0, 0, 0}}}}}
+	if err := os.WriteFile(filepath.Join(ol.dir, libPhotosDir, khex), kept, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ol.lib.RecordUngrouped("m", []library.Analysed{{Path: libPhotosDir + "/" + khex, Hash: khex, Size: 14, Analysis: an}}); err != nil {
+		t.Fatal(err)
+	}
+	orphan := sha256.Sum256([]byte("written, never recorded"))
+	files := map[string]bool{ // path -> kept
+		filepath.Join(ol.dir, libPhotosDir, khex):                                        true,
+		filepath.Join(ol.dir, libThumbsDir, khex[:12]+"-0-96.jpg"):                       true,
+		filepath.Join(ol.dir, libPhotosDir, hex.EncodeToString(orphan[:])):               false,
+		filepath.Join(ol.dir, libThumbsDir, hex.EncodeToString(orphan[:12])+"-0-96.jpg"): false,
+		filepath.Join(ol.dir, libThumbsDir, "thumb-123.tmp"):                             false,
+	}
+	for f := range files {
+		if _, err := os.Stat(f); os.IsNotExist(err) {
+			os.WriteFile(f, []byte("x"), 0o600)
+		}
+	}
+	trash := filepath.Join(root, "a", trashPrefix+"lib_000000000000000000000000-00")
+	os.MkdirAll(filepath.Join(trash, libPhotosDir), 0o700)
+	if n, err := ls.closeIdle(time.Now().Add(time.Hour)); n != 1 || err != nil {
+		t.Fatalf("close: %d %v", n, err)
+	}
+	ls = newLibraries(root, 1, 0, func(string, string) {}) // a restart
+	if _, err := ls.get("a", ol.meta.ID); err != nil {
+		t.Fatal(err)
+	}
+	for f, keep := range files {
+		if _, err := os.Stat(f); (err == nil) != keep {
+			t.Errorf("%s: kept %v, want %v", filepath.Base(f), err == nil, keep)
+		}
+	}
+	if _, err := os.Stat(trash); !os.IsNotExist(err) {
+		t.Errorf("trash of an interrupted deletion left: %v", err)
+	}
+}
