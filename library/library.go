@@ -44,10 +44,10 @@ type Library struct {
 	// byPrefix finds a photo by the first 12 hex digits of its hash (the
 	// face ids' prefix).
 	byPrefix map[string]*Photo
-	paths  map[string]pathState
-	people peopleState
-	log    *logWriter
-	lock   *os.File // held while open: one writer across processes
+	paths    map[string]pathState
+	people   peopleState
+	log      *logWriter
+	lock     *os.File // held while open: one writer across processes
 	// version counts changes to the photos and the people, so that Group,
 	// which clusters without holding mu, knows whether its snapshot is
 	// still current.
