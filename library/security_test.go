@@ -57,3 +57,53 @@ func TestSecurityFaceIDAliases(t *testing.T) {
 		t.Errorf("canonical ignore: %+v", f)
 	}
 }
+
+// TestSecurityLibraryModes: a library's directory is 0700 and its files
+// 0600, also when an older version (or the user) made them wider; the HTML
+// report, which holds face crops, is written 0700/0600 too.
+func TestSecurityLibraryModes(t *testing.T) {
+	photos, dir := t.TempDir(), filepath.Join(t.TempDir(), "lib")
+	writePhotos(t, photos, 2, 2)
+	l := open(t, dir)
+	if _, err := l.Add(context.Background(), &fakeAnalyzer{}, photos, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	checkModes(t, dir)
+	os.Chmod(dir, 0o755)
+	for _, f := range []string{logFile, peopleFile, lockFile} {
+		os.Chmod(filepath.Join(dir, f), 0o644)
+	}
+	l = open(t, dir)
+	checkModes(t, dir)
+	out := filepath.Join(t.TempDir(), "report")
+	if err := l.WriteReport(context.Background(), out, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	checkModes(t, out)
+}
+
+// checkModes fails for any directory under root wider than 0700 or file
+// wider than 0600.
+func checkModes(t *testing.T, root string) {
+	t.Helper()
+	n := 0
+	filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if err != nil {
+			t.Error(err)
+			return nil
+		}
+		n++
+		want := os.FileMode(0o600)
+		if fi.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm()&^want != 0 {
+			t.Errorf("%s is %v, want at most %v", p, fi.Mode().Perm(), want)
+		}
+		return nil
+	})
+	if n < 2 {
+		t.Errorf("%s holds nothing", root)
+	}
+}

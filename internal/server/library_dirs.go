@@ -162,6 +162,9 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	if err := json.Unmarshal(b, &m); err != nil || m.ID != id {
 		return nil, fmt.Errorf("server: library %s: bad %s", id, libMetaFile)
 	}
+	if err := tightenLibrary(ls.root, td, dir); err != nil {
+		return nil, err
+	}
 	lib, err := library.Open(filepath.Join(dir, libIndexDir), library.Options{})
 	if err != nil {
 		return nil, err

@@ -128,6 +128,8 @@ func cleanOrphans(dir string, lib *library.Library) error {
 			if err := os.RemoveAll(filepath.Join(dir, libPhotosDir, e.Name())); err != nil {
 				return err
 			}
+		} else if err := library.Tighten(filepath.Join(dir, libPhotosDir), e.Name()); err != nil {
+			return err
 		}
 	}
 	thumbs, err := os.ReadDir(filepath.Join(dir, libThumbsDir))
@@ -137,6 +139,9 @@ func cleanOrphans(dir string, lib *library.Library) error {
 	for _, e := range thumbs {
 		if fid, ok := thumbFace(e.Name()); ok {
 			if _, err := lib.Face(fid); err == nil {
+				if err := library.Tighten(filepath.Join(dir, libThumbsDir), e.Name()); err != nil {
+					return err
+				}
 				continue
 			}
 		}
@@ -166,4 +171,17 @@ func syncDir(dir string) {
 		d.Sync()
 		d.Close()
 	}
+}
+
+// tightenLibrary makes the libraries' root, the tenant's directory and the
+// library's directories 0700 and its meta.json 0600 where they are wider (a
+// library made by an older version); cleanOrphans does the photos and
+// thumbnails.
+func tightenLibrary(root, tenantDir, dir string) error {
+	for _, d := range []string{root, tenantDir, filepath.Join(dir, libPhotosDir), filepath.Join(dir, libThumbsDir)} {
+		if err := library.Tighten(d); err != nil {
+			return err
+		}
+	}
+	return library.Tighten(dir, libMetaFile)
 }

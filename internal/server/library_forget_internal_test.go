@@ -101,3 +101,55 @@ func TestSecurityLibraryOrphansCleaned(t *testing.T) {
 		t.Errorf("trash of an interrupted deletion left: %v", err)
 	}
 }
+
+// TestSecurityLibraryDirModes: every directory of a tenant's library is
+// 0700 and every file 0600, tightened on open when they were wider.
+func TestSecurityLibraryDirModes(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "libraries")
+	ls := newLibraries(root, 1, 0, func(string, string) {})
+	ol, err := ls.create("a", "modes")
+	if err != nil {
+		t.Fatal(err)
+	}
+	an := &mien.Analysis{Width: 100, Height: 80, Faces: []mien.Face{{Detection: face.Detection{Box: face.R(10, 10, 50, 50), Score: 0.9},
+		Embedding: face.Embedding{Model: "m", Vector: []float32{1, 0, 0, 0}}}}}
+	h := sha256.Sum256([]byte("photo"))
+	hx := hex.EncodeToString(h[:])
+	if err := writeFileSync(filepath.Join(ol.dir, libPhotosDir, hx), []byte("photo")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ol.lib.RecordUngrouped("m", []library.Analysed{{Path: libPhotosDir + "/" + hx, Hash: hx, Size: 5, Analysis: an}}); err != nil {
+		t.Fatal(err)
+	}
+	cacheThumb(filepath.Join(ol.dir, libThumbsDir, hx[:12]+"-0-96.jpg"), []byte("thumb"))
+	modes := func() {
+		t.Helper()
+		n := 0
+		filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+			n++
+			want := os.FileMode(0o600)
+			if fi.IsDir() {
+				want = 0o700
+			}
+			if fi.Mode().Perm()&^want != 0 {
+				t.Errorf("%s is %v, want at most %v", p, fi.Mode().Perm(), want)
+			}
+			return nil
+		})
+		if n < 10 {
+			t.Errorf("only %d entries", n)
+		}
+	}
+	modes()
+	ls.closeIdle(time.Now().Add(time.Hour))
+	filepath.Walk(root, func(p string, fi os.FileInfo, err error) error {
+		if fi.IsDir() {
+			return os.Chmod(p, 0o755)
+		}
+		return os.Chmod(p, 0o644)
+	})
+	if _, err := ls.get("a", ol.meta.ID); err != nil {
+		t.Fatal(err)
+	}
+	modes()
+}
