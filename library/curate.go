@@ -147,9 +147,9 @@ func (l *Library) checkPerson(pid int) error {
 // zeros), so no alias ("...-01") can name a face under another key of the
 // curation. The caller holds l.mu.
 func (l *Library) resolveFace(id string) (faceRef, error) {
-	prefix, idx, ok := strings.Cut(id, "-")
-	i, err := strconv.Atoi(idx)
-	if ok && err == nil && i >= 0 && strconv.Itoa(i) == idx && len(prefix) == 12 && isLowerHex(prefix) {
+	if validFaceID(id) {
+		prefix, idx, _ := strings.Cut(id, "-")
+		i, _ := strconv.Atoi(idx)
 		if p := l.byPrefix[prefix]; p != nil && i < len(p.faces) {
 			return faceRef{id: faceID(p.Hash, i), photo: p, index: i}, nil
 		}

@@ -29,35 +29,16 @@ type PhotoExport struct {
 	Faces  []Face   `json:"faces"`
 }
 
-// Export returns the library's contents without templates.
+// Export returns the library's contents without templates: photos in
+// order of their first path (then hash), each with its faces in index order.
 func (l *Library) Export() Export {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ex := Export{Model: l.model, People: l.peopleLocked()}
-	byPhoto := map[string][]Face{}
-	for _, f := range l.allFaces() {
-		byPhoto[f.photo.Hash] = append(byPhoto[f.photo.Hash], l.faceInfo(f))
+	ex := Export{Model: l.model, People: l.peopleLocked(), Photos: []PhotoExport{}}
+	for _, p := range l.sortedPhotos() {
+		ex.Photos = append(ex.Photos, l.photoExport(p))
 	}
-	for _, p := range l.photos {
-		ex.Photos = append(ex.Photos, PhotoExport{Hash: p.Hash, Paths: append([]string(nil), p.Paths...),
-			Width: p.Width, Height: p.Height, Faces: append([]Face{}, byPhoto[p.Hash]...)})
-	}
-	sortPhotos(ex.Photos)
 	return ex
-}
-
-func sortPhotos(ps []PhotoExport) {
-	key := func(p PhotoExport) string {
-		if len(p.Paths) > 0 {
-			return p.Paths[0]
-		}
-		return p.Hash
-	}
-	for i := 1; i < len(ps); i++ { // insertion sort keeps this dependency-free and stable
-		for j := i; j > 0 && key(ps[j]) < key(ps[j-1]); j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
 }
 
 // WriteJSON writes the export as indented JSON.

@@ -44,6 +44,10 @@ type Library struct {
 	// byPrefix finds a photo by the first 12 hex digits of its hash (the
 	// face ids' prefix).
 	byPrefix map[string]*Photo
+	// sorted (photos in export order) and faceList (every face by id) are
+	// kept between changes; nil when a photo or a path changed since.
+	sorted   []*Photo
+	faceList []faceRef
 	paths    map[string]pathState
 	people   peopleState
 	log      *logWriter
@@ -116,6 +120,7 @@ func Open(dir string, opts Options) (*Library, error) {
 		lock.Close()
 		return nil, err
 	}
+	l.pruneCuration()
 	f, err := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		lock.Close()
@@ -142,6 +147,7 @@ func (l *Library) apply(r record) error {
 			p = &Photo{Hash: r.Hash, Width: r.Width, Height: r.Height, Added: r.Added, faces: r.Faces}
 			l.photos[r.Hash] = p
 			l.byPrefix[r.Hash[:12]] = p
+			l.invalidate()
 		}
 		if r.Path != "" { // a compacted log keeps photos whose paths all moved away
 			l.setPath(r.Path, pathState{size: r.Size, mtime: r.MTime, hash: r.Hash})
@@ -158,6 +164,7 @@ func (l *Library) apply(r record) error {
 
 // setPath records what is at path, moving it off the photo it held before.
 func (l *Library) setPath(path string, st pathState) {
+	l.invalidate()
 	if old, ok := l.paths[path]; ok && old.hash != "" && old.hash != st.hash {
 		if p := l.photos[old.hash]; p != nil {
 			p.Paths = remove(p.Paths, path)
@@ -204,6 +211,38 @@ func (l *Library) loadPeople() error {
 		}
 	}
 	return nil
+}
+
+// pruneCuration drops curation keys that name no stored face: aliases
+// such as "3f2a9c1b04de-01" that versions before one spelling per id
+// recorded as faces of their own. The caller holds l.mu or owns l.
+func (l *Library) pruneCuration() {
+	known := map[string]bool{}
+	for _, f := range l.allFaces() {
+		known[f.id] = true
+	}
+	for id := range l.people.Assign {
+		if !known[id] {
+			delete(l.people.Assign, id)
+		}
+	}
+	for id := range l.people.Pinned {
+		if !known[id] {
+			delete(l.people.Pinned, id)
+		}
+	}
+	for id := range l.people.Ignore {
+		if !known[id] {
+			delete(l.people.Ignore, id)
+		}
+	}
+	apart := l.people.Apart[:0]
+	for _, p := range l.people.Apart {
+		if known[p[0]] && known[p[1]] {
+			apart = append(apart, p)
+		}
+	}
+	l.people.Apart = apart
 }
 
 // savePeople writes people.json atomically. The caller holds l.mu.

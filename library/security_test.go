@@ -56,6 +56,23 @@ func TestSecurityFaceIDAliases(t *testing.T) {
 	if f, _ := l.Face(two.ID); f.Ignored != "ignore" || f.Person != 0 {
 		t.Errorf("canonical ignore: %+v", f)
 	}
+	// A library curated by an older version holds aliases as faces of their
+	// own (a phantom face in person 99): they are dropped on open.
+	l.mu.Lock()
+	l.people.Assign[prefix+"-01"] = 99
+	l.people.Ignore[prefix+"-001"] = "ignore"
+	l.savePeople()
+	l.mu.Unlock()
+	l.Close()
+	l = open(t, dir)
+	for _, p := range l.People() {
+		if p.ID == 99 {
+			t.Errorf("alias kept as a face of person 99: %+v", p)
+		}
+	}
+	if s := l.Summary(); s.Ignored != 1 {
+		t.Errorf("ignored faces after reopening: %d, want 1", s.Ignored)
+	}
 }
 
 // TestSecurityLibraryModes: a library's directory is 0700 and its files
