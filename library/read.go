@@ -123,7 +123,9 @@ func (l *Library) PhotosPage(pg Page) ([]PhotoExport, string, error) {
 	ps := l.sortedPhotos()
 	start := 0
 	if pg.After != "" {
-		start = sort.Search(len(ps), func(i int) bool { return !photoBefore(ps[i], key, hash) && !(photoKey(ps[i]) == key && ps[i].Hash == hash) })
+		start = sort.Search(len(ps), func(i int) bool {
+			return !photoBefore(ps[i], key, hash) && !(photoKey(ps[i]) == key && ps[i].Hash == hash)
+		})
 	}
 	end := len(ps)
 	if pg.Limit > 0 {
