@@ -141,23 +141,33 @@ func (l *Library) writeSidecar(w io.Writer, p PhotoExport, o int) error {
 	return WriteXMP(w, width, height, regs)
 }
 
-// regions returns the XMP regions of a photo's faces that are not ignored,
-// named by their person's name when it has one.
+// regions returns the XMP regions of a photo's faces that are not ignored:
+// the faces of named people first, then the others, each in face order.
+// Readers that flatten the regions into parallel lists (exiftool's
+// RegionName, RegionAreaX, ...) list names only for the regions that have
+// one, so with an unnamed face before a named one they paired the name
+// with the wrong area; with named regions first the i-th name belongs to
+// the i-th area.
 func (l *Library) regions(p PhotoExport) []Region {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []Region
+	var named, unnamed []Region
 	for _, f := range p.Faces {
 		if f.Ignored != "" || p.Width == 0 || p.Height == 0 {
 			continue
 		}
 		b := f.Box.Clamp(p.Width, p.Height)
 		c := b.Center()
-		out = append(out, Region{Name: l.people.Names[f.Person],
+		r := Region{Name: l.people.Names[f.Person],
 			X: float64(c.X) / float64(p.Width), Y: float64(c.Y) / float64(p.Height),
-			W: float64(b.Dx()) / float64(p.Width), H: float64(b.Dy()) / float64(p.Height)})
+			W: float64(b.Dx()) / float64(p.Width), H: float64(b.Dy()) / float64(p.Height)}
+		if r.Name != "" {
+			named = append(named, r)
+		} else {
+			unnamed = append(unnamed, r)
+		}
 	}
-	return out
+	return append(named, unnamed...)
 }
 
 // WriteSidecars writes an XMP sidecar for every photo with faces. With
