@@ -31,6 +31,12 @@ type Options struct {
 	// MinFaceSize leaves faces whose box is smaller (shorter side, pixels)
 	// out of grouping (0 = 0: group every face).
 	MinFaceSize float32
+	// Key, when set (32 bytes), seals the library's files with AES-256-GCM
+	// (see Seal): its log of templates, boxes and paths and its people
+	// file of names. A library stored plain is sealed when opened with a
+	// key. nil keeps them plain JSON (the CLI's libraries, on their owner's
+	// disk beside the photos themselves).
+	Key []byte
 }
 
 // Library is one open library.
@@ -101,6 +107,9 @@ const lockFile = ".lock"
 
 // Open opens the library in dir, creating the directory when absent.
 func Open(dir string, opts Options) (*Library, error) {
+	if opts.Key != nil && len(opts.Key) != 32 {
+		return nil, fmt.Errorf("library: a sealing key is 32 bytes, got %d", len(opts.Key))
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("library: %w", err)
 	}
@@ -112,11 +121,13 @@ func Open(dir string, opts Options) (*Library, error) {
 		return nil, err
 	}
 	l := &Library{dir: dir, opts: opts, photos: map[string]*Photo{}, byPrefix: map[string]*Photo{}, paths: map[string]pathState{}, lock: lock}
-	if err := readLog(filepath.Join(dir, logFile), l.apply); err != nil {
+	plain, err := readLog(filepath.Join(dir, logFile), opts.Key, l.apply)
+	if err != nil {
 		lock.Close()
 		return nil, err
 	}
-	if err := l.loadPeople(); err != nil {
+	plainPeople, err := l.loadPeople()
+	if err != nil {
 		lock.Close()
 		return nil, err
 	}
@@ -126,8 +137,32 @@ func Open(dir string, opts Options) (*Library, error) {
 		lock.Close()
 		return nil, fmt.Errorf("library: %w", err)
 	}
-	l.log = &logWriter{f: f}
+	l.log = &logWriter{f: f, key: opts.Key}
+	if err := l.sealPlain(plain > 0, plainPeople); err != nil {
+		l.Close()
+		return nil, err
+	}
 	return l, nil
+}
+
+// sealPlain rewrites, sealed, the files a library opened with a key held
+// in plain (a library made before sealing, or without a key): the log
+// atomically (compacted), and the people file.
+func (l *Library) sealPlain(log, people bool) error {
+	if l.opts.Key == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if log {
+		if err := l.compactLog(); err != nil {
+			return err
+		}
+	}
+	if people {
+		return l.savePeople()
+	}
+	return nil
 }
 
 // apply replays one log record.
@@ -177,40 +212,51 @@ func (l *Library) setPath(path string, st pathState) {
 	}
 }
 
-func (l *Library) loadPeople() error {
-	l.people = peopleState{Model: l.model, NextID: 1, Assign: map[string]int{}, Names: map[int]string{},
-		Pinned: map[string]bool{}, Ignore: map[string]string{}}
-	b, err := os.ReadFile(filepath.Join(l.dir, peopleFile))
+// loadPeople reads people.json, and reports whether it was stored plain.
+func (l *Library) loadPeople() (plain bool, err error) {
+	l.people = peopleState{Model: l.model, NextID: 1}
+	b, sealed, err := readPeopleFile(l.dir, l.opts.Key)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		err = nil
+	} else if err == nil {
+		if err = json.Unmarshal(b, &l.people); err != nil {
+			err = fmt.Errorf("library: %s: %w", peopleFile, err)
+		}
+		plain = !sealed
+	}
+	if l.people.Assign == nil {
+		l.people.Assign = map[string]int{}
+	}
+	if l.people.Names == nil {
+		l.people.Names = map[int]string{}
+	}
+	if l.people.Pinned == nil {
+		l.people.Pinned = map[string]bool{}
+	}
+	if l.people.Ignore == nil {
+		l.people.Ignore = map[string]string{}
+	}
+	return plain, err
+}
+
+// readPeopleFile reads a library's people.json, unsealing it with key
+// when it is sealed.
+func readPeopleFile(dir string, key []byte) (js []byte, sealed bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, peopleFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, err
 	}
 	if err != nil {
-		return fmt.Errorf("library: %w", err)
+		return nil, false, fmt.Errorf("library: %w", err)
 	}
-	if err := json.Unmarshal(b, &l.people); err != nil {
-		return fmt.Errorf("library: %s: %w", peopleFile, err)
+	if !IsSealed(b) {
+		return b, false, nil
 	}
-	for _, m := range []any{&l.people.Assign, &l.people.Names, &l.people.Pinned, &l.people.Ignore} {
-		switch m := m.(type) {
-		case *map[string]int:
-			if *m == nil {
-				*m = map[string]int{}
-			}
-		case *map[int]string:
-			if *m == nil {
-				*m = map[int]string{}
-			}
-		case *map[string]bool:
-			if *m == nil {
-				*m = map[string]bool{}
-			}
-		case *map[string]string:
-			if *m == nil {
-				*m = map[string]string{}
-			}
-		}
+	if key == nil {
+		return nil, true, ErrSealed
 	}
-	return nil
+	b, err = Unseal(key, b, aadPeople)
+	return b, true, err
 }
 
 // pruneCuration drops curation keys that name no stored face: aliases
@@ -252,6 +298,11 @@ func (l *Library) savePeople() error {
 	b, err := json.Marshal(l.people)
 	if err != nil {
 		return err
+	}
+	if l.opts.Key != nil {
+		if b, err = Seal(l.opts.Key, b, aadPeople); err != nil {
+			return err
+		}
 	}
 	return writeFileAtomic(filepath.Join(l.dir, peopleFile), b)
 }

@@ -175,7 +175,7 @@ func (s *Server) ExpireLibraries(ctx context.Context, now time.Time) (int, error
 				continue
 			}
 			if !s.libs.isOpen(t.Name(), l.Name()) {
-				d, err := library.StoredExpiry(filepath.Join(s.libs.root, t.Name(), l.Name(), libIndexDir))
+				d, err := s.libs.storedExpiry(t.Name(), l.Name())
 				if err != nil || d == 0 {
 					continue // nothing to expire, or nothing readable yet: leave it closed
 				}
@@ -263,7 +263,7 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 
 // libraryRoutes registers the photo library endpoints.
 func (s *Server) libraryRoutes() {
-	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers, s.opts.GroupDelay, s.groupLibrary)
+	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers, s.opts.GroupDelay, s.groupLibrary, s.opts.Store)
 	for _, rt := range s.libraryRouteTable() {
 		s.handle(rt.pattern, rt.role, rt.h)
 	}

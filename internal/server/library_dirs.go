@@ -66,6 +66,8 @@ type libraries struct {
 	// deleting holds the directories being forgotten: get answers not
 	// found for them, so no request opens a library that is going away.
 	deleting map[string]bool
+	// keys wraps each library's data key (nil: libraries stored unsealed).
+	keys keyStore
 	// retireWait bounds how long forget waits for a library's current
 	// requests before it removes the directory anyway (0: 5 s).
 	retireWait time.Duration
@@ -80,6 +82,7 @@ type openLibrary struct {
 	tenant string
 	meta   libMeta
 	lib    *library.Library
+	key    []byte       // the library's data key (nil: stored unsealed)
 	gone   bool         // forgotten
 	closed bool         // closed for idleness: get opens it again
 	used   atomic.Int64 // last get, Unix nanoseconds
@@ -89,8 +92,8 @@ type openLibrary struct {
 	cancel context.CancelFunc
 }
 
-func newLibraries(root string, workers int, delay time.Duration, group func(tenant, id string)) *libraries {
-	ls := &libraries{root: root, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers)),
+func newLibraries(root string, workers int, delay time.Duration, group func(tenant, id string), keys keyStore) *libraries {
+	ls := &libraries{root: root, keys: keys, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers)),
 		delay: delay, group: group, grouping: map[string]*time.Timer{}, deleting: map[string]bool{}}
 	ls.sweepTrash() // deletions a crash interrupted
 	return ls
@@ -165,15 +168,19 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	if err := tightenLibrary(ls.root, td, dir); err != nil {
 		return nil, err
 	}
-	lib, err := library.Open(filepath.Join(dir, libIndexDir), library.Options{})
+	key, err := ls.libraryKey(tenant, id, dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := cleanOrphans(dir, lib); err != nil {
+	lib, err := library.Open(filepath.Join(dir, libIndexDir), library.Options{Key: key})
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(cleanOrphans(dir, lib), sealPhotos(dir, key)); err != nil {
 		lib.Close()
 		return nil, err
 	}
-	ol := &openLibrary{dir: dir, tenant: tenant, meta: m, lib: lib}
+	ol := &openLibrary{dir: dir, tenant: tenant, meta: m, lib: lib, key: key}
 	ol.ctx, ol.cancel = context.WithCancel(context.Background())
 	ol.used.Store(time.Now().UnixNano())
 	ls.open[dir] = ol
@@ -227,6 +234,7 @@ func (ls *libraries) closeIdle(before time.Time) (int, error) {
 		ol.closed = true
 		ol.cancel()
 		errs = errors.Join(errs, ol.lib.Close())
+		clear(ol.key)
 		delete(ls.open, dir)
 		ol.mu.Unlock()
 		n++
@@ -260,6 +268,10 @@ func (ls *libraries) create(tenant, name string) (*openLibrary, error) {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := ls.libraryKey(tenant, m.ID, dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	data, _ := json.Marshal(m)
 	if err := writeFileSync(filepath.Join(dir, libMetaFile), data); err != nil {

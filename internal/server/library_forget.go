@@ -84,6 +84,7 @@ func (ls *libraries) retire(ol *openLibrary) {
 	}
 	finish := func() {
 		ol.lib.Close()
+		clear(ol.key)
 		ol.mu.Unlock()
 	}
 	select {
@@ -97,9 +98,10 @@ func (ls *libraries) retire(ol *openLibrary) {
 	}
 }
 
-// removeTrash removes a library directory renamed for deletion.
+// removeTrash removes a library directory renamed for deletion, its key
+// overwritten first.
 func removeTrash(dir string) error {
-	return os.RemoveAll(dir)
+	return errors.Join(destroyKey(dir), os.RemoveAll(dir))
 }
 
 // sweepTrash finishes the deletions a crash interrupted.
@@ -183,5 +185,5 @@ func tightenLibrary(root, tenantDir, dir string) error {
 			return err
 		}
 	}
-	return library.Tighten(dir, libMetaFile)
+	return library.Tighten(dir, libMetaFile, libKeyFile)
 }

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/library"
 )
 
@@ -17,7 +20,7 @@ import (
 // not stop its deletion: forget waits for it at most retireWait, then
 // removes the directory; the library answers not found from the start.
 func TestSecurityLibraryForgetBounded(t *testing.T) {
-	ls := newLibraries(t.TempDir(), 1, 0, func(string, string) {})
+	ls := newLibraries(t.TempDir(), 1, 0, func(string, string) {}, nil)
 	ls.retireWait = 200 * time.Millisecond
 	ol, err := ls.create("a", "held")
 	if err != nil {
@@ -54,7 +57,7 @@ func TestSecurityLibraryForgetBounded(t *testing.T) {
 // stay. Trash of a deletion a crash interrupted is removed at start.
 func TestSecurityLibraryOrphansCleaned(t *testing.T) {
 	root := t.TempDir()
-	ls := newLibraries(root, 1, 0, func(string, string) {})
+	ls := newLibraries(root, 1, 0, func(string, string) {}, nil)
 	ol, err := ls.create("a", "crashed")
 	if err != nil {
 		t.Fatal(err)
@@ -88,7 +91,7 @@ func TestSecurityLibraryOrphansCleaned(t *testing.T) {
 	if n, err := ls.closeIdle(time.Now().Add(time.Hour)); n != 1 || err != nil {
 		t.Fatalf("close: %d %v", n, err)
 	}
-	ls = newLibraries(root, 1, 0, func(string, string) {}) // a restart
+	ls = newLibraries(root, 1, 0, func(string, string) {}, nil) // a restart
 	if _, err := ls.get("a", ol.meta.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +109,8 @@ func TestSecurityLibraryOrphansCleaned(t *testing.T) {
 // 0700 and every file 0600, tightened on open when they were wider.
 func TestSecurityLibraryDirModes(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "libraries")
-	ls := newLibraries(root, 1, 0, func(string, string) {})
+	keys := testKeys(t)
+	ls := newLibraries(root, 1, 0, func(string, string) {}, keys)
 	ol, err := ls.create("a", "modes")
 	if err != nil {
 		t.Fatal(err)
@@ -115,13 +119,14 @@ func TestSecurityLibraryDirModes(t *testing.T) {
 		Embedding: face.Embedding{Model: "m", Vector: []float32{1, 0, 0, 0}}}}}
 	h := sha256.Sum256([]byte("photo"))
 	hx := hex.EncodeToString(h[:])
-	if err := writeFileSync(filepath.Join(ol.dir, libPhotosDir, hx), []byte("photo")); err != nil {
+	if err := ol.writePhoto(hx, []byte("photo")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ol.lib.RecordUngrouped("m", []library.Analysed{{Path: libPhotosDir + "/" + hx, Hash: hx, Size: 5, Analysis: an}}); err != nil {
 		t.Fatal(err)
 	}
-	cacheThumb(filepath.Join(ol.dir, libThumbsDir, hx[:12]+"-0-96.jpg"), []byte("thumb"))
+	thumb, _ := ol.sealed([]byte("thumb"), thumbAAD(hx[:12]+"-0-96.jpg"))
+	cacheThumb(filepath.Join(ol.dir, libThumbsDir, hx[:12]+"-0-96.jpg"), thumb)
 	modes := func() {
 		t.Helper()
 		n := 0
@@ -152,4 +157,78 @@ func TestSecurityLibraryDirModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	modes()
+}
+
+// testKeys is a store holding a master key, to wrap libraries' keys.
+func testKeys(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: bytes.Repeat([]byte{3}, 32)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// TestSecurityLibrarySealedInPlace: a library made before sealing (no key,
+// plain photo, thumbnail, log and people file) is sealed when next opened:
+// the photo in place, the thumbnail dropped, the log and people rewritten;
+// it reads back the same.
+func TestSecurityLibrarySealedInPlace(t *testing.T) {
+	root := t.TempDir()
+	ls := newLibraries(root, 1, 0, func(string, string) {}, nil)
+	ol, err := ls.create("a", "old")
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo := []byte("\xff\xd8\xff plain photo bytes")
+	sum := sha256.Sum256(photo)
+	hx := hex.EncodeToString(sum[:])
+	an := &mien.Analysis{Width: 100, Height: 80, Faces: []mien.Face{{Detection: face.Detection{Box: face.R(10, 10, 50, 50), Score: 0.9},
+		Embedding: face.Embedding{Model: "m", Vector: []float32{0.5, 0.5, 0.5, 0.5}}}}}
+	if err := ol.writePhoto(hx, photo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ol.lib.RecordUngrouped("m", []library.Analysed{{Path: libPhotosDir + "/" + hx, Hash: hx, Size: int64(len(photo)), Analysis: an}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := ol.lib.SetExpiry(time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	thumb := filepath.Join(ol.dir, libThumbsDir, hx[:12]+"-0-96.jpg")
+	os.WriteFile(thumb, []byte("\xff\xd8\xff plain thumbnail"), 0o600)
+	ls.closeIdle(time.Now().Add(time.Hour))
+	if b, _ := os.ReadFile(filepath.Join(ol.dir, libIndexDir, "faces.jsonl")); !bytes.Contains(b, []byte(`"vector"`)) {
+		t.Fatal("expected a plain log to start from")
+	}
+
+	ls = newLibraries(root, 1, 0, func(string, string) {}, testKeys(t))
+	if d, err := ls.storedExpiry("a", ol.meta.ID); err != nil || d != time.Hour { // before it is opened
+		t.Fatalf("stored expiry of a plain library: %v %v", d, err)
+	}
+	sealed, err := ls.get("a", ol.meta.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := sealed.readPhoto(hx); err != nil || !bytes.Equal(got, photo) {
+		t.Fatalf("photo after sealing: %q %v", got, err)
+	}
+	if f, err := sealed.lib.Face(hx[:12] + "-0"); err != nil || f.Box != an.Faces[0].Box {
+		t.Fatalf("face after sealing: %+v %v", f, err)
+	}
+	if _, err := os.Stat(thumb); !os.IsNotExist(err) {
+		t.Errorf("a plain thumbnail was kept: %v", err)
+	}
+	filepath.Walk(ol.dir, func(p string, fi os.FileInfo, err error) error {
+		if fi.IsDir() {
+			return nil
+		}
+		b, _ := os.ReadFile(p)
+		for _, s := range []string{"plain photo", `"vector"`, `"expire_after"`} {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s still holds %q", p, s)
+			}
+		}
+		return nil
+	})
 }

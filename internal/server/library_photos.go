@@ -175,7 +175,7 @@ func (s *Server) storeUploads(ctx context.Context, ol *openLibrary, ups []*uploa
 		}
 		path := filepath.Join(ol.dir, libPhotosDir, u.hash)
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			if err := writeFileSync(path, u.data); err != nil {
+			if err := ol.writePhoto(u.hash, u.data); err != nil {
 				removeAll(written)
 				return nil, err
 			}
