@@ -358,39 +358,6 @@ func Forget(dir string) error {
 	return os.Remove(dir)
 }
 
-// Tighten makes dir readable by its owner only (0700) and the named files
-// in it 0600, where they are wider: a library made by an older version, or
-// in a directory the user made, holds templates and names. Absent files
-// are skipped.
-func Tighten(dir string, files ...string) error {
-	if err := tighten(dir, 0o700); err != nil {
-		return err
-	}
-	for _, f := range files {
-		if err := tighten(filepath.Join(dir, f), 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func tighten(path string, mode os.FileMode) error {
-	st, err := os.Lstat(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("library: %w", err)
-	}
-	if st.Mode()&os.ModeSymlink != 0 || st.Mode().Perm()&^mode == 0 {
-		return nil
-	}
-	if err := os.Chmod(path, st.Mode().Perm()&mode); err != nil {
-		return fmt.Errorf("library: %w", err)
-	}
-	return nil
-}
-
 // faceID names face i of the photo with the given content hash.
 func faceID(hash string, i int) string { return fmt.Sprintf("%s-%d", hash[:12], i) }
 
