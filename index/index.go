@@ -139,6 +139,20 @@ func (x *Index) Score(q []float32, id int64) (float32, bool, error) {
 	return Dot(q, x.data[s*d:(s+1)*d]), true, nil
 }
 
+// Vector copies the template stored under id into dst (grown as needed)
+// and returns it, or false when id is not in the index. The copy is the
+// caller's: it does not outlive a later Remove in the index's memory.
+func (x *Index) Vector(dst []float32, id int64) ([]float32, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s, ok := x.slot[id]
+	if !ok {
+		return dst[:0], false
+	}
+	d := x.opts.Dim
+	return append(dst[:0], x.data[s*d:(s+1)*d]...), true
+}
+
 // Len returns the number of templates.
 func (x *Index) Len() int {
 	x.mu.RLock()

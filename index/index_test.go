@@ -100,6 +100,39 @@ func TestScore(t *testing.T) {
 	}
 }
 
+// TestVector: Vector returns a copy of the stored template, after removals
+// moved templates between slots, and nothing for an id not held.
+func TestVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	x, _ := New(Options{Dim: 16})
+	vs := map[int64][]float32{}
+	for i := int64(0); i < 20; i++ {
+		vs[i] = randUnit(r, 16)
+		x.Add(i, vs[i])
+	}
+	x.Remove(2) // moves 19 into slot 2
+	var buf []float32
+	for _, id := range []int64{0, 19, 7} {
+		v, ok := x.Vector(buf, id)
+		if !ok || len(v) != 16 {
+			t.Fatalf("Vector(%d): %v %v", id, ok, len(v))
+		}
+		for i := range v {
+			if v[i] != vs[id][i] {
+				t.Fatalf("Vector(%d)[%d] = %v, want %v", id, i, v[i], vs[id][i])
+			}
+		}
+		v[0] = 42 // the caller's copy
+		if w, _ := x.Vector(nil, id); w[0] == 42 {
+			t.Fatal("Vector returned the index's own memory")
+		}
+		buf = v
+	}
+	if v, ok := x.Vector(buf, 2); ok || len(v) != 0 {
+		t.Fatalf("removed id: %v %v", v, ok)
+	}
+}
+
 func TestEdgeCases(t *testing.T) {
 	if _, err := New(Options{}); err == nil {
 		t.Fatal("Dim 0: want an error")

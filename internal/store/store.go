@@ -90,6 +90,9 @@ var migrations = []string{
 	 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
 	// 2: the Rekognition-compatible endpoint (rekognition.go, awskeys.go).
 	migrationRekognition,
+	// 4 (the lead orders it after the 3rd at merge): each collection's
+	// decision settings, its default FPIR (gallery_settings.go).
+	migrationGallerySettings,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
