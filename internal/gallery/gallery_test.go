@@ -55,7 +55,7 @@ func (c *clock) add(d time.Duration) {
 }
 
 type fixture struct {
-	t   *testing.T
+	t   testing.TB
 	ctx context.Context
 	st  *store.Store
 	eng *fakeEngine
@@ -66,7 +66,7 @@ type fixture struct {
 	rng *rand.Rand
 }
 
-func newFixture(t *testing.T, scoring Scoring) *fixture {
+func newFixture(t testing.TB, scoring Scoring) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	clk := &clock{now: time.Now()}
@@ -403,5 +403,40 @@ func TestSearchAgreesWithIdentify(t *testing.T) {
 	hs, _ = f.g.Search(f.ctx, f.col, emb(p), SearchQuery{K: 10, MinCosine: -1, Only: map[int64]bool{tids[5]: true, tids[0]: true}})
 	if len(hs) != 1 || hs[0].TemplateID != tids[5] {
 		t.Fatalf("only two faces, one expired: %+v", hs)
+	}
+}
+
+// BenchmarkIdentify measures the gallery's own part of an identification
+// (threshold for the size, search, consent check, subject scores), without
+// the engine: go test ./internal/gallery -bench Identify -benchmem
+func BenchmarkIdentify(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			f := newFixture(b, Max)
+			tpls := make([]store.Template, n)
+			for i := range tpls {
+				tpls[i] = store.Template{Vector: f.random()}
+			}
+			for i := 0; i < n; i += 1000 { // in bulk through the store, then loaded as at start-up
+				for j, t := range tpls[i:min(i+1000, n)] {
+					if _, err := f.st.Enroll(f.ctx, f.who.Tenant, f.col.ID, store.Subject{ExternalID: fmt.Sprint(i + j), Consent: f.consent(time.Hour)}, []store.Template{t}, "k"); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			g, err := New(f.ctx, Options{Engine: f.eng, Store: f.st})
+			if err != nil {
+				b.Fatal(err)
+			}
+			probe := []face.Embedding{emb(f.near(tpls[n/2].Vector, 0.7))}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := g.Identify(f.ctx, f.col, probe, Policy{}, 3)
+				if err != nil || len(res.Faces[0]) == 0 {
+					b.Fatalf("%+v %v", res, err)
+				}
+			}
+		})
 	}
 }
