@@ -48,7 +48,7 @@ type Options struct {
 	// collections that set none (0: gallery.DefaultFPIR, 1%).
 	FPIR float64
 	// Scoring is how a subject with several photos is scored (zero: the
-	// best photo's score, gallery.Max).
+	// cosine to the mean of their templates, gallery.Mean).
 	Scoring gallery.Scoring
 }
 
