@@ -440,3 +440,53 @@ func BenchmarkIdentify(b *testing.B) {
 		})
 	}
 }
+
+// TestConcurrentUse: enrolments, erasures, identifications and searches at
+// once (run with -race); every enrolled subject still there is found.
+func TestConcurrentUse(t *testing.T) {
+	f := newFixture(t, Mean)
+	vs := make([][]float32, 40)
+	for i := range vs {
+		vs[i] = f.random()
+	}
+	subs := make([]store.Subject, len(vs))
+	var wg sync.WaitGroup
+	errs := make(chan error, 4*len(vs))
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(vs); i += 4 {
+				sub, err := f.g.Enroll(f.ctx, f.who, f.col, store.Subject{ExternalID: fmt.Sprint(i), Consent: f.consent(time.Hour)},
+					[]Template{{Embedding: emb(vs[i])}, {Embedding: emb(f.near(vs[i], 0.8))}})
+				subs[i] = sub
+				errs <- err
+				if _, err := f.g.Identify(f.ctx, f.col, []face.Embedding{emb(vs[i])}, Policy{}, 3); err != nil {
+					errs <- err
+				}
+				if _, err := f.g.Search(f.ctx, f.col, emb(vs[i]), SearchQuery{K: 3, MinCosine: 0.2}); err != nil {
+					errs <- err
+				}
+				if i%2 == 0 {
+					errs <- f.g.DeleteSubject(f.ctx, f.who, f.col.ID, sub.ID)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, v := range vs {
+		got := f.identify(Policy{}, 1, v).Faces[0]
+		if found := len(got) == 1 && got[0].SubjectID == subs[i].ID; found != (i%2 == 1) {
+			t.Errorf("subject %d (erased: %v): %+v", i, i%2 == 0, got)
+		}
+	}
+	if tpls, subjects := f.g.Size(f.col.ID); tpls != 40 || subjects != 20 {
+		t.Fatalf("%d templates, %d subjects, want 40 and 20", tpls, subjects)
+	}
+}
