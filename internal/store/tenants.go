@@ -36,7 +36,10 @@ type Key struct {
 func (s *Store) CreateTenant(ctx context.Context, name string) (Tenant, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return Tenant{}, fmt.Errorf("store: tenant name is empty")
+		return Tenant{}, fmt.Errorf("%w: tenant name is empty", ErrInvalid)
+	}
+	if err := CheckText("tenant name", name, MaxName); err != nil {
+		return Tenant{}, err
 	}
 	var t Tenant
 	err := s.db.QueryRowContext(ctx, `SELECT id, name FROM tenants WHERE name = ?`, name).Scan(&t.ID, &t.Name)

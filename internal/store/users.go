@@ -15,6 +15,9 @@ type User struct {
 
 // CreateUser adds an empty user (ErrExists when it exists).
 func (s *Store) CreateUser(ctx context.Context, tenantID, collectionID, userID, actor string) error {
+	if err := CheckText("user id", userID, MaxName); err != nil {
+		return err
+	}
 	return wrapErr(s.tx(ctx, func(tx *sql.Tx) error {
 		if err := ownedTx(ctx, tx, tenantID, collectionID); err != nil {
 			return err
