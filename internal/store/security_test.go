@@ -175,3 +175,54 @@ func TestSecurityDatabaseFilesPrivate(t *testing.T) {
 	s.CreateTenant(ctx, "other")
 	check("reopened")
 }
+
+// Issue 9, Medium 9 and issue 10: keys are listed without secrets, revoked
+// at once, and a revoked bootstrap key is not imported again.
+func TestSecurityKeyRevocation(t *testing.T) {
+	ctx := context.Background()
+	clock := time.Now()
+	s := openTest(t, filepath.Join(t.TempDir(), "mien.db"), func() time.Time { return clock })
+	a, _ := s.CreateTenant(ctx, "a")
+	b, _ := s.CreateTenant(ctx, "b")
+	boot := "bootstrap-admin-key-0123456789abcdef"
+	bk, err := s.ImportKey(ctx, a.ID, RoleAdmin, boot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, k, _ := s.CreateKey(ctx, a.ID, RoleRead, "test")
+	s.CreateKey(ctx, b.ID, RoleAdmin, "test")
+	if _, err := s.Authenticate(ctx, token); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.Keys(ctx, a.ID)
+	if err != nil || len(keys) != 2 || keys[1].ID != k.ID || keys[1].Tenant != "a" || keys[1].Role != RoleRead || keys[1].RevokedAt != 0 || keys[1].LastUsedAt == 0 {
+		t.Fatalf("tenant a's keys: %+v %v", keys, err)
+	}
+	if all, _ := s.Keys(ctx, ""); len(all) != 3 {
+		t.Fatalf("all keys: %+v", all)
+	}
+	if err := s.RevokeKey(ctx, b.ID, k.ID, "test"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("tenant b revoked a's key: %v", err)
+	}
+	if err := s.RevokeKey(ctx, a.ID, k.ID, "admin"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Authenticate(ctx, token); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("revoked key authenticated: %v", err)
+	}
+	if err := s.RevokeKey(ctx, a.ID, k.ID, "admin"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("revoked twice: %v", err)
+	}
+	log, _ := s.AuditLog(ctx, a.ID, 0, 100)
+	if last := log[len(log)-1]; last.Action != "key.revoke" || last.Object != k.ID || last.Actor != "admin" {
+		t.Fatalf("revocation not audited: %+v", last)
+	}
+	// The bootstrap key, revoked, stays revoked when the server starts again.
+	s.RevokeKey(ctx, a.ID, bk.ID, "admin")
+	if _, err := s.ImportKey(ctx, a.ID, RoleAdmin, boot); !errors.Is(err, ErrRevoked) {
+		t.Fatalf("revoked bootstrap key imported again: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, boot); !errors.Is(err, ErrUnauthorized) {
+		t.Fatalf("revoked bootstrap key authenticates: %v", err)
+	}
+}
