@@ -63,3 +63,13 @@ func (s *Store) TenantByName(ctx context.Context, name string) (Tenant, error) {
 	}
 	return t, wrapErr(err)
 }
+
+// Tenant returns a tenant by id.
+func (s *Store) Tenant(ctx context.Context, id string) (Tenant, error) {
+	var t Tenant
+	err := s.db.QueryRowContext(ctx, `SELECT id, name FROM tenants WHERE id = ?`, id).Scan(&t.ID, &t.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("%w: tenant %s", ErrNotFound, id)
+	}
+	return t, wrapErr(err)
+}
