@@ -257,3 +257,33 @@ func TestSecurityErasureReachesDiskRekognition(t *testing.T) {
 	}
 	f.check(t, gone, kept)
 }
+
+// A Rekognition user id is chosen by the client and may be a person's name;
+// the audit log, which is never erased, keeps only a keyed pseudonym of it,
+// and deleting the user reaches the disk.
+func TestSecurityUserIDsNotInAudit(t *testing.T) {
+	ctx := context.Background()
+	f := newErasureFixture(t, false)
+	user := randomTag("Zebulon Quixotefield user ")
+	if err := f.s.CreateUser(ctx, f.ten.ID, f.col.ID, user, "t"); err != nil {
+		t.Fatal(err)
+	}
+	faces, _ := f.s.Faces(ctx, f.col.ID, FaceQuery{Limit: 1})
+	if err := f.s.SetFaceUser(ctx, f.ten.ID, f.col.ID, []string{faces[0].ID}, user, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.DeleteUser(ctx, f.ten.ID, f.col.ID, user, "t"); err != nil {
+		t.Fatal(err)
+	}
+	log, _ := f.s.AuditLog(ctx, f.ten.ID, 0, 1000)
+	var pseudonyms []any
+	for _, e := range log {
+		if strings.HasPrefix(e.Action, "user.") || strings.HasPrefix(e.Action, "faces.associate") {
+			pseudonyms = append(pseudonyms, e.Detail["user"])
+		}
+	}
+	if len(pseudonyms) != 3 || pseudonyms[0] != pseudonyms[1] || pseudonyms[1] != pseudonyms[2] || !strings.HasPrefix(pseudonyms[0].(string), "user:") {
+		t.Fatalf("audit user fields: %v", pseudonyms)
+	}
+	f.check(t, secrets{"user id": []byte(user)}, nil)
+}
