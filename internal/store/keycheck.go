@@ -15,12 +15,15 @@ import (
 var ErrWrongKey = errors.New("store: the master key does not match this database (it was first opened with another key)")
 
 // migrationSecurity (3) adds what lets the store check its master key and
-// anchor the audit chain's head outside the audit table, and when each API
-// key was last used.
+// anchor the audit chain's head outside the audit table, when each API key
+// was last used, and an index that spares erasing a subject a scan of every
+// template (the foreign key's cascade and the counts look templates up by
+// subject).
 var migrationSecurity = `
 	CREATE TABLE store_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 	CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL, mac TEXT NOT NULL);
-	ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;`
+	ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+	CREATE INDEX templates_subject ON templates(subject_id);`
 
 // securityVersion is migrationSecurity's place in migrations; initSecurity
 // runs in its transaction.
