@@ -25,10 +25,6 @@ var migrationSecurity = `
 	ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
 	CREATE INDEX templates_subject ON templates(subject_id);`
 
-// securityVersion is migrationSecurity's place in migrations; initSecurity
-// runs in its transaction.
-const securityVersion = 3
-
 // subkey derives a key for one purpose from the master key (HMAC-SHA256 of
 // the purpose's label), so the master key itself never signs anything.
 func (s *Store) subkey(label string) []byte {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func TestSecurityWrongMasterKeyOnUpgrade(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "mien.db")
 	saved := migrations
 	t.Cleanup(func() { migrations = saved })
-	migrations = migrations[:securityVersion-1]
+	migrations = migrations[:slices.Index(migrations, migrationSecurity)]
 	s := openTest(t, path, nil)
 	ten, _ := s.CreateTenant(ctx, "acme")
 	s.CreateCollection(ctx, ten.ID, "staff", "m", "t")

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -70,7 +71,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	// Tests that build an older database run with fewer migrations.
-	s.secured = len(migrations) >= securityVersion
+	s.secured = slices.Contains(migrations, migrationSecurity)
 	err = s.migrate(ctx)
 	if err == nil && s.secured {
 		err = s.checkMasterKey(ctx)
@@ -133,7 +134,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
 				return err
 			}
-			if v == securityVersion {
+			if migrations[v-1] == migrationSecurity {
 				if err := s.initSecurity(ctx, tx); err != nil {
 					return err
 				}
