@@ -48,6 +48,16 @@ func TestSecurityKeysListAndRevoke(t *testing.T) {
 		t.Fatalf("create: %d %q %q", code, token, errs)
 	}
 	run("keys", "create", "--data", data, "--tenant", "other", "--role", "admin")
+	// Issue 9, Low: the data directory is private, and so is the database.
+	for p, want := range map[string]os.FileMode{data: 0o700, filepath.Join(data, "mien.db"): 0o600} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != want {
+			t.Fatalf("%s is %v, want %v", p, fi.Mode().Perm(), want)
+		}
+	}
 	code, out, errs := run("keys", "list", "--data", data, "--tenant", "acme", "--json")
 	var list struct {
 		Keys []map[string]any `json:"keys"`
