@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -148,5 +149,32 @@ func TestSecurityServeDevRefusesData(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "mien.db")); err == nil {
 		t.Fatal("serve --dev --data touched the database")
+	}
+}
+
+// Issue 9, Low: `mien audit verify` did not notice the newest entries
+// deleted (with the triggers dropped, as whoever holds the file can).
+func TestSecurityAuditVerifyTruncation(t *testing.T) {
+	data := keyedHome(t)
+	for _, tenant := range []string{"a", "b", "c"} {
+		if code, _, errs := run("keys", "create", "--data", data, "--tenant", tenant, "--role", "read"); code != 0 {
+			t.Fatal(errs)
+		}
+	}
+	if code, out, errs := run("audit", "verify", "--data", data); code != 0 || !strings.Contains(out, "intact: 6 entries") {
+		t.Fatalf("clean: %d %q %q", code, out, errs)
+	}
+	raw, err := sql.Open("sqlite", filepath.Join(data, "mien.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER audit_no_delete`, `DELETE FROM audit WHERE seq > 4`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+	if code, out, errs := run("audit", "verify", "--data", data); code != 1 || !strings.Contains(errs, "newest entries removed") {
+		t.Fatalf("truncated: %d %q %q", code, out, errs)
 	}
 }

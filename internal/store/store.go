@@ -113,7 +113,8 @@ var migrations = []string{
 	 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
 	// 2: the Rekognition-compatible endpoint (rekognition.go, awskeys.go).
 	migrationRekognition,
-	// 3: the master key's check value, the audit head's anchor, keys' last use (keycheck.go).
+	// 3: the master key's check value, the audit head's anchor, keys' last use, an index of
+	// templates by subject (keycheck.go). Found by its content, so it may move.
 	migrationSecurity,
 }
 
