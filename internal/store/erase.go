@@ -65,7 +65,3 @@ func (s *Store) scrub(ctx context.Context) error {
 func (s *Store) erased(ctx context.Context) {
 	s.scrub(context.WithoutCancel(ctx))
 }
-
-// Scrub finishes erasures on disk now (a WAL checkpoint with truncation)
-// and reports whether it could.
-func (s *Store) Scrub(ctx context.Context) error { return s.scrub(ctx) }

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -286,4 +287,40 @@ func TestSecurityUserIDsNotInAudit(t *testing.T) {
 		t.Fatalf("audit user fields: %v", pseudonyms)
 	}
 	f.check(t, secrets{"user id": []byte(user)}, nil)
+}
+
+// While another connection holds an old snapshot the checkpoint cannot
+// complete (it waits out the busy timeout, 5 s): the erasure stands, and the
+// next purge finishes it on disk.
+func TestSecurityErasureRetriedAfterBusyCheckpoint(t *testing.T) {
+	ctx := context.Background()
+	f := newErasureFixture(t, false)
+	reader, err := sql.Open("sqlite", filepath.Join(f.dir, "mien.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	tx, err := reader.Begin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	tx.QueryRow(`SELECT COUNT(*) FROM subjects`).Scan(&n) // holds a read snapshot
+	if _, err := f.s.DeleteSubject(ctx, f.ten.ID, f.col.ID, f.erase[0].ID, "t"); err != nil {
+		t.Fatal(err)
+	}
+	if !f.s.scrubPending.Load() {
+		t.Fatal("the checkpoint completed under an open reader: the test cannot show the retry")
+	}
+	if _, err := f.s.Subject(ctx, f.ten.ID, f.col.ID, f.erase[0].ID); err == nil {
+		t.Fatal("the erasure did not stand")
+	}
+	tx.Rollback()
+	if _, _, err := f.s.PurgeExpired(ctx, f.clock); err != nil {
+		t.Fatal(err)
+	}
+	gone := secrets{"name": []byte(f.erase[0].Name), "external id": []byte(f.erase[0].ExternalID)}
+	if found := findSecrets(t, gone, f.dir); len(found) > 0 || f.s.scrubPending.Load() {
+		t.Fatalf("after the next purge, still on disk: %v (pending %v)", found, f.s.scrubPending.Load())
+	}
 }
