@@ -33,6 +33,8 @@ async function show() {
   await list();
 }
 
+const day = (unix) => new Date(unix * 1000).toISOString().slice(0, 10);
+
 async function list() {
   const out = $("keys-list-out");
   let keys;
@@ -47,9 +49,10 @@ async function list() {
   $("key-form").hidden = false;
   status(out, keys.length ? "" : "No keys.");
   $("keys").replaceChildren(...keys.map((k) => {
-    const revoked = k.revoked_at || k.revoked;
-    return h("li", { dataset: { key: k.id } },
-      h("span", {}, h("strong", {}, k.id), ` — ${k.role}`, k.created_at ? `, made ${String(k.created_at).slice(0, 10)}` : "", revoked ? " — revoked" : ""),
+    const revoked = k.revoked_at;
+    return h("li", { dataset: { key: k.id, revoked: revoked ? "true" : null } },
+      h("span", {}, h("strong", {}, k.id), ` — ${k.role}`, k.created_at ? `, made ${day(k.created_at)}` : "",
+        k.last_used_at ? `, last used ${day(k.last_used_at)}` : ", never used", revoked ? ` — revoked ${day(revoked)}` : ""),
       revoked ? null : h("button", { type: "button", class: "danger", "aria-label": "Revoke key " + k.id, onclick: () => revoke(k) }, "Revoke"));
   }));
 }

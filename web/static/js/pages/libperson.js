@@ -47,7 +47,10 @@ export function mountPerson() {
 }
 
 export async function showPerson(id) {
-  if (current !== id) selecting = false;
+  if (current !== id) {
+    selecting = false;
+    status($("person-out"), "");
+  }
   current = id;
   $("person-back").href = `#/library/${state.library}`;
   const p = lib.byId.get(id);
@@ -208,8 +211,9 @@ function faceItem(f, i) {
     new Option("choose a person...", ""), ...lib.people.filter((q) => q.id !== f.person).map((q) => new Option(personLabel(q), q.id)));
   li.append(h("label", { for: "move-" + f.id }, `Move face ${i + 1} to`), sel);
   if (p) {
-    li.append(h("button", { type: "button", class: "not-btn", onclick: () => act("Saving...", () => move(f, 0)) }, "Not " + personName(p)));
-    li.append(h("a", { href: `#/library/${state.library}/person/${p.id}`, onclick: () => $("photo-dialog").close() }, "Open " + personName(p)), " ");
+    const who = p.name || "this person";
+    li.append(h("button", { type: "button", class: "not-btn", onclick: () => act("Saving...", () => move(f, 0)) }, "Not " + who));
+    li.append(h("a", { href: `#/library/${state.library}/person/${p.id}`, onclick: () => $("photo-dialog").close() }, "Open " + who), " ");
   }
   li.append(h("button", { type: "button", class: "secondary ignore-btn", onclick: () => act("Saving...", () => ignore(f)) }, "Ignore"));
   return li;

@@ -187,7 +187,7 @@ async function upload(all) {
   for (const part of batches) {
     try { await send(part, t); } catch {
       for (const x of part) { // one bad photo refuses its whole request: send them one by one to name it
-        try { await send([x], t); } catch (e2) { refused.push(x.name + ": " + message(e2)); }
+        try { await send([x], t); } catch (e2) { const base = x.name.split("/").pop(), m = message(e2); refused.push(x.name + ": " + (m.startsWith(base + ": ") ? m.slice(base.length + 2) : m)); }
       }
     }
     done += part.length; bar.value = done;

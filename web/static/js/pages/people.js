@@ -136,7 +136,7 @@ async function drawPhotos() {
     if (p.faces.length > 1) {
       const fs = h("fieldset", { class: "pick" }, h("legend", {}, "Which face is the person?"));
       p.faces.forEach((_, k) => fs.append(h("label", {},
-        h("input", { type: "radio", name: "pick-" + i, value: k, checked: p.choice === k, onchange: () => { p.choice = k; } }), ` Face ${k + 1}`)));
+        h("input", { type: "radio", name: "pick-" + i, value: k, checked: p.choice === k, dataset: { cx: Math.round(p.faces[k].box.x + p.faces[k].box.width / 2) }, onchange: () => { p.choice = k; } }), ` Face ${k + 1}`)));
       li.firstChild.append(fs);
     }
     li.append(h("button", { type: "button", class: "secondary", "aria-label": "Remove " + p.name, onclick: () => { photos.splice(i, 1); drawPhotos(); } }, "Remove"));
