@@ -77,6 +77,10 @@ let toastTimer = 0;
 // toast says an action is done, with Undo when it can be undone.
 export function toast(text, undo) {
   const t = $("toast"), u = $("toast-undo");
+  // Inside an open modal dialog the rest of the page is inert: the message
+  // goes into the dialog so that its Undo can be reached.
+  const host = [...document.querySelectorAll("dialog[open]")].pop() || document.body;
+  if (t.parentElement !== host) host.append(t);
   $("toast-text").textContent = text;
   t.hidden = false;
   u.hidden = !undo;

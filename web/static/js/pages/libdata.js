@@ -107,14 +107,20 @@ export async function ignore(face) {
   await api("POST", path(`/faces/${face.id}/ignore`), { reason: "ignore" });
   return {
     done: "Face ignored: it stays out of every person.",
-    undo: async () => { await api("POST", path(`/faces/${face.id}/unignore`)); return "Undone: the face is back in the grouping."; },
+    undo: async () => {
+      // Unignoring places the face by similarity; put it back where it was.
+      const f = await api("POST", path(`/faces/${face.id}/unignore`));
+      const back = face.person && (await api("GET", path("/people"))).people.some((p) => p.id === face.person);
+      if (back && f.person !== face.person) await api("POST", path(`/faces/${face.id}/move`), { person: face.person });
+      return "Undone: the face is back.";
+    },
   };
 }
 
 export async function setHidden(p, on) {
   await api("PUT", path(`/people/${p.id}/hidden`), { hidden: on });
   return {
-    done: on ? `${personName(p)} is hidden (under "Hidden").` : `${personName(p)} is shown again.`,
+    done: on ? `${p.name || "This person"} is hidden (under "Hidden").` : `${p.name || "This person"} is shown again.`,
     undo: async () => { await api("PUT", path(`/people/${p.id}/hidden`), { hidden: !on }); return "Undone."; },
   };
 }
