@@ -233,7 +233,7 @@ try {
   await page.waitForSelector("#people-named .person-card");
   const before = await page.locator("#people-unnamed .person-card").count();
   await page.click("#library-settings summary");
-  await page.fill("#min-face", "5000");
+  await page.fill("#min-face", "4000");
   text = await press(page, "#min-face-save", "library-out");
   check(await page.locator("#people-unnamed .person-card").count() === 0 && await page.locator("#people-small .person-card").count() === before &&
     await page.locator("#people-named .person-card").count() === 1, `background: ${before} unnamed people moved there (${text})`);

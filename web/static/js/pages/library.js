@@ -15,7 +15,7 @@ const imageTypes = /\.(jpe?g|png|webp|gif|heic|heif|hif|avif)$/i;
 
 function mount(sec) {
   sec.append(
-    h("div", { class: "card" },
+    h("div", { class: "card", id: "library-controls" },
       h("div", { class: "row" },
         h("div", {}, h("label", { for: "library-select" }, "Library"),
           h("select", { id: "library-select", onchange: (e) => { location.hash = "#/library/" + e.target.value; } })),
@@ -69,7 +69,7 @@ async function show(params) {
 async function redraw() {
   releaseImages();
   const person = view.startsWith("person:") ? Number(view.slice(7)) : 0;
-  $("overview").hidden = !!person;
+  $("overview").hidden = $("library-controls").hidden = !!person;
   $("person-view").hidden = !person;
   if (person) return showPerson(person);
   drawPeople();
