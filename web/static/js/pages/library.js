@@ -113,7 +113,7 @@ function drawSuggestions() {
     const [into, from] = (b.name && !a.name) || (!a.name && !b.name && b.faces > a.faces) ? [b, a] : [a, b];
     const pic = (p) => { const f = cover(p), img = h("img", { alt: personName(p) }); if (f) image(img, thumb(f.id, 112)); return img; };
     return h("div", { class: "suggestion", dataset: { a: s.a, b: s.b } }, pic(a), pic(b),
-      h("span", {}, s.reason === "same_name" ? `Both named ${a.name}` : `${personName(a)} and ${personName(b)} look alike`),
+      h("span", {}, s.reason === "same_name" ? `Both named ${a.name}` : a.name || b.name ? `${a.name || b.name} and an unnamed person look alike` : "These two people look alike"),
       h("button", { type: "button", class: "merge-suggestion", onclick: () => confirmMerge(into, from, $("library-out")) }, "Merge..."));
   }));
 }
