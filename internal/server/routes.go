@@ -56,6 +56,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /rekognition", rek)
 	s.mux.Handle("POST /rekognition/", rek)
 	s.libraryRoutes()
+	s.libraryUIRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}
