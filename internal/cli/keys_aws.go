@@ -20,7 +20,7 @@ func runAWSKeys(ctx context.Context, env *Env, args []string) error {
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
 	tenant := fs.String("tenant", "default", "tenant name (created when new)")
 	readOnly := fs.Bool("read-only", false, "the key may detect, compare, list, describe and search, but change nothing")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if !create && fs.NArg() != 1 {

@@ -76,7 +76,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		usage()
 		fmt.Fprintf(env.Stderr, "\nThe environment overrides the configuration file (docs/configuration.md).\n%s", config.Help())
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	fileCfg, err := config.LoadServe(*cfgPath)
@@ -227,7 +227,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
 	tenant := fs.String("tenant", "default", "tenant name (created when new)")
 	role := fs.String("role", store.RoleAdmin, "admin, readwrite or read")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	st, err := openKeyedStore(ctx, env, *data)
@@ -254,7 +254,7 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	}
 	fs := newFlags(env, "audit verify", "[--data DIR]", "Check the audit log's hash chain; exit 1 when it is broken.")
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	st, err := openKeyedStore(ctx, env, *data)
