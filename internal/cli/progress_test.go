@@ -10,7 +10,7 @@ import (
 // fakeClock is a clock the test moves.
 type fakeClock struct{ t time.Time }
 
-func (c *fakeClock) now() time.Time      { return c.t }
+func (c *fakeClock) now() time.Time       { return c.t }
 func (c *fakeClock) step(d time.Duration) { c.t = c.t.Add(d) }
 func newFakeClock() *fakeClock            { return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
 
