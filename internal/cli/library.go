@@ -165,6 +165,10 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 	if err := needArgs(fs, 1, false); err != nil {
 		return err
 	}
+	root, err := addRoot(fs.Arg(0))
+	if err != nil {
+		return err
+	}
 	addEngine.noFlip = addEngine.noFlip || !*addFlip
 	eng, err := openEngine(env, addEngine)
 	if err != nil {
@@ -177,7 +181,7 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 	}
 	defer lib.Close()
 	var bar *progress
-	rep, err := lib.Add(ctx, eng, fs.Arg(0), library.AddOptions{
+	rep, err := lib.Add(ctx, eng, root, library.AddOptions{
 		Workers: env.Config.Workers + 1, // one more than sessions, to overlap reading and decoding
 		Progress: func(done, total int) {
 			if bar == nil {
@@ -208,6 +212,24 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 		return fmt.Errorf("library add: interrupted; the photos indexed so far are saved: run the same command again to continue")
 	}
 	return err
+}
+
+// addRoot returns the folder library add walks: DIR itself, or where it
+// points when it is a symbolic link (~/Pictures often is; the walk follows
+// no link, so it found no photo at all).
+func addRoot(dir string) (string, error) {
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("library add: %w", err)
+	}
+	if st.Mode()&os.ModeSymlink == 0 {
+		return dir, nil
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("library add: %w", err)
+	}
+	return root, nil
 }
 
 func printAddReport(env *Env, r *library.AddReport) {
