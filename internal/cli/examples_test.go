@@ -138,9 +138,13 @@ func TestDocExamples(t *testing.T) {
 	}
 	for _, file := range order {
 		t.Run(file, func(t *testing.T) {
-			dir, env := exampleDir(t, root, cfg.ModelsDir, cfg.ORTLib, file == "docs/models.md")
+			dir, mienHome, env := exampleDir(t, root, cfg.ModelsDir, cfg.ORTLib, file == "docs/models.md")
 			for _, ex := range byFile[file] {
 				runExample(t, dir, env, ex)
+			}
+			// Every example names its library: none may act on the default one.
+			if _, err := os.Stat(filepath.Join(mienHome, "library")); !os.IsNotExist(err) {
+				t.Errorf("%s: an example created or used the default library (%v)", file, err)
 			}
 		})
 	}
@@ -190,10 +194,10 @@ func runExample(t *testing.T, dir string, env []string, ex docExample) {
 // would be: examples/, bin/mien and ../shared; HOME and MIEN_HOME are the
 // test's own (models and ONNX Runtime are the installed ones, unless
 // ownModels asks for an empty models directory, for models install).
-func exampleDir(t *testing.T, root, modelsDir, ortLib string, ownModels bool) (string, []string) {
+func exampleDir(t *testing.T, root, modelsDir, ortLib string, ownModels bool) (dir, mienHome string, env []string) {
 	t.Helper()
 	top := t.TempDir()
-	dir := filepath.Join(top, "mien")
+	dir = filepath.Join(top, "mien")
 	if err := os.MkdirAll(filepath.Join(dir, "examples"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -209,12 +213,13 @@ func exampleDir(t *testing.T, root, modelsDir, ortLib string, ownModels bool) (s
 		t.Fatal(err)
 	}
 	home := filepath.Join(top, "home")
+	mienHome = filepath.Join(home, "mien")
 	if ownModels {
 		modelsDir = filepath.Join(dir, "models")
 	}
-	env := append(os.Environ(), asMien+"=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
-		"HOME="+home, "MIEN_HOME="+filepath.Join(home, "mien"), "MIEN_MODELS="+modelsDir, "MIEN_ORT_LIB="+ortLib, "MIEN_PACK=")
-	return dir, env
+	env = append(os.Environ(), asMien+"=1", "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"HOME="+home, "MIEN_HOME="+mienHome, "MIEN_MODELS="+modelsDir, "MIEN_ORT_LIB="+ortLib, "MIEN_PACK=")
+	return dir, mienHome, env
 }
 
 func copyFile(t *testing.T, from, to string) {
