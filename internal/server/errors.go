@@ -49,6 +49,8 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		status, code, msg = http.StatusNotFound, "not_found", err.Error()
 	case errors.Is(err, store.ErrExists):
 		status, code, msg = http.StatusConflict, "exists", err.Error()
+	case errors.Is(err, store.ErrInvalid):
+		status, code, msg = http.StatusBadRequest, "bad_request", err.Error()
 	case errors.Is(err, store.ErrConsent):
 		status, code, msg = http.StatusUnprocessableEntity, "consent", err.Error()
 	case errors.Is(err, imageio.ErrTooLarge):
