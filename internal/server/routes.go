@@ -67,20 +67,20 @@ func (s *Server) handle(pattern, role string, h handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
-			writeError(w, store.ErrUnauthorized)
+			writeError(w, r, store.ErrUnauthorized)
 			return
 		}
 		key, err := s.opts.Store.Authenticate(r.Context(), token)
 		if err != nil {
-			writeError(w, err)
+			writeError(w, r, err)
 			return
 		}
 		if rank[key.Role] < rank[role] {
-			writeError(w, errForbidden)
+			writeError(w, r, errForbidden)
 			return
 		}
 		if err := h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, key))); err != nil {
-			writeError(w, err)
+			writeError(w, r, err)
 		}
 	})
 }
