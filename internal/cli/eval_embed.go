@@ -29,7 +29,7 @@ func runEvalEmbed(ctx context.Context, env *Env, args []string) error {
 	ef.register(fs)
 	images := fs.String("images", "", "directory of images, one sub-directory per person")
 	out := fs.String("out", "", "write the embedding set to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *images == "" || *out == "" {

@@ -22,7 +22,7 @@ const keysUsage = "keys: usage: mien keys create --tenant NAME --role admin|read
 
 func runKeys(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return errors.New(keysUsage)
+		return usageError{errors.New(keysUsage)}
 	}
 	switch args[0] {
 	case "create":
@@ -34,7 +34,7 @@ func runKeys(ctx context.Context, env *Env, args []string) error {
 	case "create-aws", "revoke-aws":
 		return runAWSKeys(ctx, env, args)
 	}
-	return errors.New(keysUsage)
+	return usageError{errors.New(keysUsage)}
 }
 
 // runKeysCreate makes an API key. The tenant and the role are required: a
@@ -44,11 +44,11 @@ func runKeysCreate(ctx context.Context, env *Env, args []string) error {
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
 	tenant := fs.String("tenant", "", "tenant name, required (created when new)")
 	role := fs.String("role", "", "admin, readwrite or read, required")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *tenant == "" || *role == "" || fs.NArg() != 0 {
-		return errors.New("keys create: --tenant NAME and --role admin|readwrite|read are required (and nothing else)")
+		return usageError{errors.New("keys create: --tenant NAME and --role admin|readwrite|read are required (and nothing else)")}
 	}
 	switch *role {
 	case store.RoleAdmin, store.RoleReadWrite, store.RoleRead:
@@ -79,11 +79,11 @@ func runKeysList(ctx context.Context, env *Env, args []string) error {
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
 	tenant := fs.String("tenant", "", "only this tenant's keys (default: every tenant's)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
-		return errors.New("keys list: takes no arguments (--tenant NAME selects a tenant)")
+		return usageError{errors.New("keys list: takes no arguments (--tenant NAME selects a tenant)")}
 	}
 	st, err := openKeyedStore(ctx, env, *data)
 	if err != nil {
@@ -142,11 +142,11 @@ func unixDate(v int64) string {
 func runKeysRevoke(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "keys revoke", "[--data DIR] KEY_ID", "Revoke an API key: requests with it are refused from then on.")
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("keys revoke: usage: mien keys revoke [--data DIR] KEY_ID (ids: mien keys list)")
+		return usageError{errors.New("keys revoke: usage: mien keys revoke [--data DIR] KEY_ID (ids: mien keys list)")}
 	}
 	st, err := openKeyedStore(ctx, env, *data)
 	if err != nil {
@@ -167,12 +167,12 @@ func runKeysRevoke(ctx context.Context, env *Env, args []string) error {
 
 func runAudit(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("audit: usage: mien audit verify [--data DIR]")
+		return usageError{errors.New("audit: usage: mien audit verify [--data DIR]")}
 	}
 	fs := newFlags(env, "audit verify", "[--data DIR]",
 		"Check the audit log's hash chain and its anchored head (signed under a key derived from the master key); exit 1 when it is broken.")
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	st, err := openKeyedStore(ctx, env, *data)

@@ -74,7 +74,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		usage()
 		fmt.Fprintf(env.Stderr, "\nThe environment overrides the configuration file (docs/configuration.md).\n%s", config.Help())
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	fileCfg, err := config.LoadServe(*cfgPath)

@@ -59,6 +59,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /rekognition", rek)
 	s.mux.Handle("POST /rekognition/", rek)
 	s.libraryRoutes()
+	s.libraryUIRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}
@@ -69,20 +70,20 @@ func (s *Server) handle(pattern, role string, h handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
-			writeError(w, store.ErrUnauthorized)
+			writeError(w, r, store.ErrUnauthorized)
 			return
 		}
 		key, err := s.opts.Store.Authenticate(r.Context(), token)
 		if err != nil {
-			writeError(w, err)
+			writeError(w, r, err)
 			return
 		}
 		if rank[key.Role] < rank[role] {
-			writeError(w, errForbidden)
+			writeError(w, r, errForbidden)
 			return
 		}
 		if err := h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, key))); err != nil {
-			writeError(w, err)
+			writeError(w, r, err)
 		}
 	})
 }

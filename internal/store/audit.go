@@ -43,6 +43,7 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, e Entry) error {
 	e.Seq++
 	e.At = s.now().Unix()
 	e.PrevHash = prev
+	e.Detail = withRequestID(ctx, e.Detail)
 	detail, _ := json.Marshal(e.Detail)
 	// Round-trip the detail so the hash is computed on what is stored.
 	e.Detail = nil
