@@ -2,15 +2,19 @@
 // vectors (cosine similarity = dot product). The server keeps one Index per
 // collection, loaded at start-up and kept in step with the store.
 //
-// Each template is kept twice, contiguously: as float32 (exact scores) and
-// as int8 with a per-vector scale (a quarter of the memory traffic). A
-// search first scans the int8 codes with an AVX2 kernel (pure Go elsewhere),
-// split into shards over Workers goroutines, keeps the best max(8k, 64)
-// candidates, and re-scores those exactly in float32: the result is the
-// exact top k unless the int8 pass ranks a true top-k template below
-// hundreds of others, which the recall test bounds. Index is safe for
-// concurrent use: searches share a read lock, Add and Remove take the write
-// lock.
+// Each template is kept three times, contiguously: as float32 (exact
+// scores), as int8 with a per-vector scale, and as a two-bit code
+// (code2.go). A search of a gallery of PrefilterMin templates or more first
+// scores every two-bit code against the int8 query with an AVX2 kernel (128
+// bytes a template: a quarter of the int8 pass's memory traffic) and keeps
+// the best PrefilterCandidates; smaller galleries skip that pass. The int8
+// pass (AVX2 as well; pure Go elsewhere or with -tags purego) then ranks
+// those candidates, split into shards over Workers goroutines, keeps the
+// best max(8k, 64), and re-scores them exactly in float32: the result is the
+// exact top k unless a true top-k template ranks below the kept candidates
+// in a coarse pass, which TestPrefilterRecall and TestNearDuplicatesExact
+// bound against brute force. Index is safe for concurrent use: searches
+// share a read lock, Add and Remove take the write lock.
 package index
 
 import (
@@ -217,7 +221,7 @@ func PrefilterCandidates(n, k int) int {
 	if n < PrefilterMin {
 		return n
 	}
-	return min(n, max(4096, 256*k, n/32))
+	return min(n, max(4096, 256*k, n/64))
 }
 
 // parallel runs f over shards of [0, n) on the index's workers.
