@@ -113,7 +113,7 @@ func Open(dir string, opts Options) (*Library, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("library: %w", err)
 	}
-	if err := Tighten(dir, logFile, peopleFile, lockFile); err != nil {
+	if err := Tighten(dir, logFile, peopleFile, lockFile, metaFile); err != nil {
 		return nil, err
 	}
 	lock, err := lockDir(dir)
@@ -147,7 +147,7 @@ func Open(dir string, opts Options) (*Library, error) {
 
 // sealPlain rewrites, sealed, the files a library opened with a key held
 // in plain (a library made before sealing, or without a key): the log
-// atomically (compacted), and the people file.
+// atomically (compacted), the people file and people_meta.json.
 func (l *Library) sealPlain(log, people bool) error {
 	if l.opts.Key == nil {
 		return nil
@@ -160,9 +160,18 @@ func (l *Library) sealPlain(log, people bool) error {
 		}
 	}
 	if people {
-		return l.savePeople()
+		if err := l.savePeople(); err != nil {
+			return err
+		}
 	}
-	return nil
+	b, err := os.ReadFile(filepath.Join(l.dir, metaFile))
+	if err != nil || IsSealed(b) {
+		return nil // none, or sealed already
+	}
+	if b, err = Seal(l.opts.Key, b, aadMeta); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(l.dir, metaFile), b)
 }
 
 // apply replays one log record.
@@ -331,7 +340,7 @@ func Forget(dir string) error {
 	if err != nil {
 		return fmt.Errorf("library: %w", err)
 	}
-	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true, lockFile: true}
+	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true, lockFile: true, metaFile: true, metaFile + ".tmp": true}
 	found := false
 	for _, e := range ents {
 		if !known[e.Name()] {

@@ -11,7 +11,8 @@ import (
 )
 
 // Sealing. With Options.Key a library keeps its log (templates, boxes,
-// paths) and its people file (names, curation) sealed with AES-256-GCM
+// paths), its people file (names, curation) and its people_meta.json
+// (covers, hidden people) sealed with AES-256-GCM
 // under that key: each log line is the base64 of a sealed record, the
 // people file one sealed blob. The caller owns the key (a server wraps one
 // per library under its master key, and destroys it when the library is
@@ -26,6 +27,7 @@ var sealMagic = []byte("mien-sealed/1\n")
 var (
 	aadLog    = []byte("library-log")
 	aadPeople = []byte("library-people")
+	aadMeta   = []byte("library-people-meta")
 )
 
 // ErrSealed is returned when a library's files are sealed and no key (or

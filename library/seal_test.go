@@ -56,6 +56,9 @@ func TestSecuritySealedLibrary(t *testing.T) {
 	if err := l.Name(personOf(l)["p02"], "Secret Name"); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := l.SetHidden(personOf(l)["p03"], true); err != nil {
+		t.Fatal(err)
+	}
 	want := partition(l)
 	if len(want) != 3 {
 		t.Fatalf("partition %v", want)
@@ -63,7 +66,7 @@ func TestSecuritySealedLibrary(t *testing.T) {
 	checkSealed := func(stage string) {
 		t.Helper()
 		all := fileBytes(t, dir)
-		secrets := append(templateForms(fakeVector(2, 1)), []byte("Secret Name"), []byte(filepath.Join(photos, "p02")), []byte(`"vector"`))
+		secrets := append(templateForms(fakeVector(2, 1)), []byte("Secret Name"), []byte(filepath.Join(photos, "p02")), []byte(`"vector"`), []byte(`"hidden"`))
 		for _, s := range secrets {
 			if bytes.Contains(all, s) {
 				t.Errorf("%s: the library's files hold %q", stage, s)
@@ -96,6 +99,9 @@ func TestSecuritySealedLibrary(t *testing.T) {
 	if got := partition(l); !equal(got, want) || l.People()[0].Name == "" && l.People()[1].Name == "" {
 		t.Errorf("reopened: %v, want %v", got, want)
 	}
+	if m, err := l.PeopleMeta(); err != nil || !m[personOf(l)["p03"]].Hidden {
+		t.Errorf("people meta reopened: %v %v", m, err)
+	}
 	l.SetExpiry(48 * time.Hour)
 	l.Close()
 	if d, err := StoredExpiry(dir, key); err != nil || d != 48*time.Hour {
@@ -108,6 +114,7 @@ func TestSecuritySealedLibrary(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.Name(personOf(p)["p02"], "Secret Name")
+	p.SetHidden(personOf(p)["p03"], true)
 	plainWant := partition(p)
 	p.Close()
 	if !bytes.Contains(fileBytes(t, plainDir), []byte("Secret Name")) {
@@ -120,6 +127,9 @@ func TestSecuritySealedLibrary(t *testing.T) {
 	}
 	if got := partition(p); !equal(got, plainWant) {
 		t.Errorf("sealed in place: %v, want %v", got, plainWant)
+	}
+	if m, err := p.PeopleMeta(); err != nil || !m[personOf(p)["p03"]].Hidden {
+		t.Errorf("people meta after sealing in place: %v %v", m, err)
 	}
 	p.Close()
 	checkSealed("a plain library opened with a key")

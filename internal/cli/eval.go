@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mienhq/mien"
-	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/eval"
 	"github.com/mienhq/mien/models"
@@ -44,8 +43,14 @@ type lfwReport struct {
 }
 
 func runEval(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "embed":
+			return runEvalEmbed(ctx, env, args[1:])
+		}
+	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return fmt.Errorf("eval: usage: mien eval lfw --images DIR --pairs FILE")
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")
@@ -58,12 +63,12 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	far := fs.Float64("far", 1e-3, "with --fold: false-match rate of the threshold used")
 	roc := fs.String("roc", "", "write the ROC curve to this PNG file")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *images == "" || *pairsPath == "" {
 		fs.Usage()
-		return fmt.Errorf("eval lfw: --images and --pairs are required")
+		return usageError{fmt.Errorf("eval lfw: --images and --pairs are required")}
 	}
 	f, err := os.Open(*pairsPath)
 	if err != nil {
@@ -225,21 +230,9 @@ func embedCentral(ctx context.Context, eng *mien.Engine, path string) (face.Embe
 	if err != nil {
 		return face.Embedding{}, false, err
 	}
-	dets, err := eng.Detect(ctx, img, detect.Options{})
-	if err != nil {
+	best, ok, err := centralFace(ctx, eng, img)
+	if err != nil || !ok {
 		return face.Embedding{}, false, err
-	}
-	if len(dets) == 0 {
-		if dets, err = eng.Detect(ctx, img, detect.Options{MinScore: 0.2}); err != nil || len(dets) == 0 {
-			return face.Embedding{}, false, err
-		}
-	}
-	c := img.Bounds().Center()
-	best := dets[0]
-	for _, d := range dets[1:] {
-		if d.Box.Center().Dist(c) < best.Box.Center().Dist(c) {
-			best = d
-		}
 	}
 	e, err := eng.Embed(ctx, img, best)
 	return e, err == nil, err
