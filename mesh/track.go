@@ -3,6 +3,7 @@ package mesh
 import (
 	"context"
 	"fmt"
+	"math"
 
 	"github.com/mienhq/mien/face"
 )
@@ -19,6 +20,9 @@ type TrackOptions struct {
 	Smooth bool
 	// MinCutoff (Hz) and Beta tune the smoothing (0 = 1.0 and 0.01).
 	MinCutoff, Beta float64
+	// RegionDeadBand is how far (a fraction of the region's size) the face
+	// must move before the crop follows it (0 = 0.02; negative: always follow).
+	RegionDeadBand float32
 }
 
 // Frame is the tracker's output for one video frame.
@@ -84,20 +88,24 @@ func (t *Tracker) Step(ctx context.Context, img *face.Image, ts float64) (f Fram
 	if err != nil {
 		return f, false, err
 	}
+	if t.fromDet && f.Mesh.Presence >= t.opts.MinPresence {
+		// A detector's box is not the region the mesh was trained on: mesh
+		// the frame again from its own region so that the first frame of a
+		// track agrees with the ones that follow.
+		t.roi = regionOf(&f.Mesh, t.model.Scale)
+		if f.Mesh, err = t.model.Locate(ctx, img, t.roi, &t.scr); err != nil {
+			return f, false, err
+		}
+	}
 	f.Redetected, t.fromDet = t.fromDet, false
 	if f.Mesh.Presence < t.opts.MinPresence {
 		t.has, t.pose = false, nil
 		return f, false, nil
 	}
+	t.roi = t.follow(t.roi, regionOf(&f.Mesh, t.model.Scale))
 	if t.opts.Smooth {
 		t.smoothPoints(&f.Mesh, ts)
 	}
-	var xy [NumPoints]face.Point
-	for i, p := range f.Mesh.Points {
-		xy[i] = p.XY()
-	}
-	angle := eyeROI(xy[eyeOuterL], xy[eyeOuterR], 1).Angle
-	t.roi = fromPoints(xy[:], angle, t.model.Scale)
 	if f.Pose, err = SolvePose(&f.Mesh, img.W, img.H, t.opts.Focal, t.pose); err != nil {
 		t.pose = nil
 		return f, true, fmt.Errorf("mesh: %w", err)
@@ -139,4 +147,35 @@ func (t *Tracker) smoothPoints(m *Mesh, ts float64) {
 			m.Eyes[e].Iris[i].Y += d.Y
 		}
 	}
+}
+
+// regionOf is the mesh region of a mesh: its bounding box in the frame of
+// its eye line, squared and scaled.
+func regionOf(m *Mesh, scale float32) ROI {
+	var xy [NumPoints]face.Point
+	for i, p := range m.Points {
+		xy[i] = p.XY()
+	}
+	angle := eyeROI(xy[eyeOuterL], xy[eyeOuterR], 1).Angle
+	return fromPoints(xy[:], angle, scale)
+}
+
+// follow moves the region only when the face has moved by more than a
+// small dead band (RegionDeadBand of the region's size, or 2 degrees), so
+// that the crop does not chase the mesh's own noise.
+func (t *Tracker) follow(cur, next ROI) ROI {
+	band := t.opts.RegionDeadBand
+	if band == 0 {
+		band = 0.02
+	}
+	if band < 0 {
+		return next
+	}
+	moved := cur.Center.Dist(next.Center) > band*cur.Size ||
+		math.Abs(float64(next.Size-cur.Size)) > float64(2*band*cur.Size) ||
+		math.Abs(float64(next.Angle-cur.Angle)) > 2*math.Pi/180
+	if moved {
+		return next
+	}
+	return cur
 }
