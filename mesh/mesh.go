@@ -147,8 +147,10 @@ func (m *Model) HasIris() bool { return m.iris != nil }
 // Scratch holds the buffers of one Locate call so that a caller running
 // frame after frame allocates no pixels. It is not safe for concurrent use.
 type Scratch struct {
-	crop, eye     *face.Image
-	tensor, eyeTn []float32
+	crop   *face.Image
+	tensor []float32
+	eye    [2]*face.Image
+	eyeTn  [2][]float32
 }
 
 func (s *Scratch) ensure(meshN, irisN int) {
@@ -156,9 +158,11 @@ func (s *Scratch) ensure(meshN, irisN int) {
 		s.crop = face.NewImage(meshN, meshN)
 		s.tensor = make([]float32, 3*meshN*meshN)
 	}
-	if irisN > 0 && (s.eye == nil || s.eye.W != irisN) {
-		s.eye = face.NewImage(irisN, irisN)
-		s.eyeTn = make([]float32, 3*irisN*irisN)
+	for i := range s.eye {
+		if irisN > 0 && (s.eye[i] == nil || s.eye[i].W != irisN) {
+			s.eye[i] = face.NewImage(irisN, irisN)
+			s.eyeTn[i] = make([]float32, 3*irisN*irisN)
+		}
 	}
 }
 
@@ -195,13 +199,39 @@ func (m *Model) Locate(ctx context.Context, img *face.Image, roi ROI, scr *Scrat
 	if m.iris == nil {
 		return out, nil
 	}
-	for i := range out.Eyes {
-		if out.Eyes[i], err = m.eye(ctx, img, &out, i, scr); err != nil {
-			return out, err
-		}
+	if err := m.eyes(ctx, img, &out, scr); err != nil {
+		return out, err
 	}
 	out.HasIris = true
 	return out, nil
+}
+
+// eyes runs the iris model on both eyes, at once when the model has two
+// sessions or more (Options.Sessions), one after the other otherwise.
+func (m *Model) eyes(ctx context.Context, img *face.Image, ms *Mesh, scr *Scratch) error {
+	if m.iris.Size() < 2 {
+		for i := range ms.Eyes {
+			e, err := m.eye(ctx, img, ms, i, scr)
+			if err != nil {
+				return err
+			}
+			ms.Eyes[i] = e
+		}
+		return nil
+	}
+	var other Eye
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		other, err = m.eye(ctx, img, ms, 1, scr)
+		done <- err
+	}()
+	first, err := m.eye(ctx, img, ms, 0, scr)
+	if err2 := <-done; err == nil {
+		err = err2
+	}
+	ms.Eyes[0], ms.Eyes[1] = first, other
+	return err
 }
 
 // Eye-corner mesh indices of the image-left and image-right eyes, in the
@@ -220,12 +250,12 @@ func (m *Model) eye(ctx context.Context, img *face.Image, ms *Mesh, i int, scr *
 		nf := float32(m.irisN)
 		toImg = raster.Affine{-toImg[0], toImg[1], toImg[0]*nf + toImg[2], -toImg[3], toImg[4], toImg[3]*nf + toImg[5]}
 	}
-	raster.Warp(scr.eye, img, toImg)
-	if err := raster.Pack(scr.eyeTn, scr.eye, m.irisN, m.irisN, m.irisFmt); err != nil {
+	raster.Warp(scr.eye[i], img, toImg)
+	if err := raster.Pack(scr.eyeTn[i], scr.eye[i], m.irisN, m.irisN, m.irisFmt); err != nil {
 		return e, fmt.Errorf("mesh: %w", err)
 	}
 	n := int64(m.irisN)
-	outs, err := m.iris.Run(ctx, onnx.Tensor{Shape: []int64{1, 3, n, n}, Data: scr.eyeTn})
+	outs, err := m.iris.Run(ctx, onnx.Tensor{Shape: []int64{1, 3, n, n}, Data: scr.eyeTn[i]})
 	if err != nil {
 		return e, fmt.Errorf("mesh: iris: %w", err)
 	}

@@ -129,3 +129,22 @@ func TestOneEuroSettlesAndFollows(t *testing.T) {
 		t.Fatalf("after a step to 20 and 1 s: %.3f", last)
 	}
 }
+
+func BenchmarkSolvePose(b *testing.B) {
+	cam := camera{f: 640, cx: 320, cy: 240}
+	m := project(20, -10, 5, [3]float64{10, 0, 2500}, cam)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := SolvePose(m, 640, 480, 640, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMeasure(b *testing.B) {
+	m := synthetic(12, 10, 2)
+	b.ReportAllocs()
+	for b.Loop() {
+		Measure(m)
+	}
+}

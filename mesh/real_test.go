@@ -18,14 +18,22 @@ func openMesh(t testing.TB) (*mesh.Model, *mien.Engine) {
 	t.Helper()
 	e := testenv.Engine(t, "standard")
 	p := e.Pack()
-	mm, ok := p.Model(models.RoleMesh)
-	if !ok {
+	if _, ok := p.Model(models.RoleMesh); !ok {
 		t.Skipf("standard pack has no mesh model: %s", testenv.Enable)
 	}
-	im, ok := p.Model(models.RoleIris)
-	if !ok {
+	if _, ok := p.Model(models.RoleIris); !ok {
 		t.Skipf("standard pack has no iris model: %s", testenv.Enable)
 	}
+	m := openWith(t, e, mesh.Options{})
+	return m, e
+}
+
+// openWith opens the engine pack's mesh and iris models with options.
+func openWith(t testing.TB, e *mien.Engine, opts mesh.Options) *mesh.Model {
+	t.Helper()
+	p := e.Pack()
+	mm, _ := p.Model(models.RoleMesh)
+	im, _ := p.Model(models.RoleIris)
 	mb, err := p.Read(mm)
 	if err != nil {
 		t.Fatal(err)
@@ -34,12 +42,12 @@ func openMesh(t testing.TB) (*mesh.Model, *mien.Engine) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := mesh.New(mb, mm, ib, im, mesh.Options{})
+	m, err := mesh.New(mb, mm, ib, im, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { m.Close() })
-	return m, e
+	return m
 }
 
 // load decodes an image and returns it with its best face, or fails.
