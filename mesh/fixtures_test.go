@@ -38,7 +38,8 @@ var fixtures = []string{
 
 // TestFixtureGeometry checks that the mesh lands on the face: every point
 // inside the detector's box grown by 60%, the eyes and mouth corners near the
-// detector's five points, and the irises inside the eyes.
+// detector's five points (within 10% of the box side for the eyes, 12%
+// for the mouth corners), and the irises inside the eyes.
 func TestFixtureGeometry(t *testing.T) {
 	m, e := openMesh(t)
 	for _, rel := range fixtures {
@@ -52,19 +53,21 @@ func TestFixtureGeometry(t *testing.T) {
 				break
 			}
 		}
-		eyeDist := d.Landmarks.EyeDistance()
+		// Tolerances are fractions of the box's longer side: the eye
+		// distance collapses on a face in profile.
+		side := max(d.Box.Dx(), d.Box.Dy())
 		near := func(what string, p, want face.Point, tol float32) {
-			if p.Dist(want) > tol*eyeDist {
-				t.Errorf("%s: %s at %v, detector says %v (eye distance %.0f)", rel, what, p, want, eyeDist)
+			if p.Dist(want) > tol*side {
+				t.Errorf("%s: %s at %v, detector says %v (%.2f of the box side %.0f)", rel, what, p, want, p.Dist(want)/side, side)
 			}
 		}
 		pt := func(i int) face.Point { return f.Mesh.Points[i].XY() }
-		near("image-left eye", pt(33).Add(pt(133)).Mul(0.5), d.Landmarks[face.LeftEye], 0.35)
-		near("image-right eye", pt(362).Add(pt(263)).Mul(0.5), d.Landmarks[face.RightEye], 0.35)
-		near("image-left iris", f.Mesh.Eyes[0].Iris[0].XY(), d.Landmarks[face.LeftEye], 0.3)
-		near("image-right iris", f.Mesh.Eyes[1].Iris[0].XY(), d.Landmarks[face.RightEye], 0.3)
-		near("image-left mouth corner", pt(61), d.Landmarks[face.LeftMouth], 0.35)
-		near("image-right mouth corner", pt(291), d.Landmarks[face.RightMouth], 0.35)
+		near("image-left eye", pt(33).Add(pt(133)).Mul(0.5), d.Landmarks[face.LeftEye], 0.1)
+		near("image-right eye", pt(362).Add(pt(263)).Mul(0.5), d.Landmarks[face.RightEye], 0.1)
+		near("image-left iris", f.Mesh.Eyes[0].Iris[0].XY(), d.Landmarks[face.LeftEye], 0.1)
+		near("image-right iris", f.Mesh.Eyes[1].Iris[0].XY(), d.Landmarks[face.RightEye], 0.1)
+		near("image-left mouth corner", pt(61), d.Landmarks[face.LeftMouth], 0.12)
+		near("image-right mouth corner", pt(291), d.Landmarks[face.RightMouth], 0.12)
 		if pt(13).Y < pt(1).Y || pt(1).Y < pt(33).Y || pt(152).Y < pt(14).Y {
 			t.Errorf("%s: eyes, nose, lips and chin are not in order from top to bottom", rel)
 		}
