@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/driver"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/mesh"
 	"github.com/mienhq/mien/models"
@@ -52,4 +53,16 @@ func (e *Engine) TrackMesh(ctx context.Context, t *mesh.Tracker, img *face.Image
 	}
 	t.Reset(dets[0])
 	return t.Step(ctx, img, ts)
+}
+
+// DriverSample turns a tracked frame into the driver monitor's input; ok
+// false (no face) gives a sample with Face unset.
+func DriverSample(f mesh.Frame, ok bool, ts float64) driver.Sample {
+	if !ok {
+		return driver.Sample{T: ts}
+	}
+	return driver.Sample{
+		T: ts, Face: true, EyeOpen: f.Signals.EyeOpen, MouthOpen: f.Signals.MouthOpen,
+		Yaw: f.Pose.Yaw, Pitch: f.Pose.Pitch, GazeX: f.Signals.Gaze.X, GazeY: f.Signals.Gaze.Y,
+	}
 }
