@@ -75,7 +75,7 @@ func runPhotoSequence(t *testing.T, spans []span, fps float64) (map[driver.Kind]
 		if photos[s.photo] != nil {
 			continue
 		}
-		img, err := imageio.Decode(read(t, "fixtures/insightface/"+s.photo), imageio.Options{})
+		img, err := imageio.Decode(read(t, s.photo), imageio.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -117,7 +117,8 @@ func TestDriverOnPhotoSequences(t *testing.T) {
 	if testing.Short() {
 		t.Skip("photo sequences skipped in -short mode")
 	}
-	const open, closed, wink = "reaction_open_eyes.png", "reaction_close_eyes.jpeg", "reaction_close_open_eyes.jpeg"
+	const fx = "fixtures/insightface/"
+	const open, closed, wink = fx + "reaction_open_eyes.png", fx + "reaction_close_eyes.jpeg", fx + "reaction_close_open_eyes.jpeg"
 	var eyes []span
 	eyes = append(eyes, span{open, 4})
 	for _, b := range []float64{0.2, 0.3, 0.4, 0.2, 0.3} { // blinks
@@ -129,11 +130,21 @@ func TestDriverOnPhotoSequences(t *testing.T) {
 	if c[driver.Blink] != 5 || c[driver.LongClosure] != 2 || c[driver.HeadAway] != 0 || c[driver.GazeOff] != 0 || c[driver.FaceLost] != 0 {
 		t.Errorf("want 5 blinks and 2 long closures and no other alert, got %v", c)
 	}
-	const front, left = "bulk_Rob_Lowe_0001.jpg", "pose_left_face.jpeg"
+	const front, left = fx + "bulk_Rob_Lowe_0001.jpg", fx + "pose_left_face.jpeg"
 	turns := []span{{front, 4}, {left, 1}, {front, 4}, {left, 3}, {front, 4}, {left, 4}, {front, 4}}
 	c, n = runPhotoSequence(t, turns, 10)
 	t.Logf("head-turn sequence, %d frames at 10 fps: %v", n, c)
 	if c[driver.HeadAway] != 2 || c[driver.LongClosure] != 0 {
 		t.Errorf("want 2 head-away alerts (the 3 s and 4 s turns, not the 1 s one) and no closure, got %v", c)
+	}
+	// Yawns: no fixture yawns; two LFW photos (the widest mouths of 1,500
+	// LFW first images, checked by eye: wide-open shouting mouths) stand in.
+	const lfw = "data/lfw/images/"
+	const wide1, wide2 = lfw + "Filippo_Inzaghi/Filippo_Inzaghi_0001.jpg", lfw + "John_Hartson/John_Hartson_0001.jpg"
+	yawns := []span{{front, 4}, {wide1, 3}, {front, 5}, {wide1, 0.5}, {front, 5}, {wide2, 2.5}, {front, 5}}
+	c, n = runPhotoSequence(t, yawns, 10)
+	t.Logf("yawn sequence, %d frames at 10 fps: %v", n, c)
+	if c[driver.Yawn] != 2 {
+		t.Errorf("want 2 yawns (the 3 s and 2.5 s wide mouths, not the 0.5 s one), got %v", c)
 	}
 }
