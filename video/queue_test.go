@@ -1,0 +1,47 @@
+package video
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+)
+
+func TestQueueDropsOldest(t *testing.T) {
+	q := newQueue(3)
+	var dropped []uint64
+	for i := uint64(1); i <= 7; i++ {
+		if d := q.push(&Frame{Seq: i}); d != nil {
+			dropped = append(dropped, d.Seq)
+		}
+	}
+	if want := []uint64{1, 2, 3, 4}; len(dropped) != len(want) || dropped[0] != 1 || dropped[3] != 4 {
+		t.Errorf("dropped %v, want %v", dropped, want)
+	}
+	q.close(io.EOF)
+	ctx := context.Background()
+	for _, want := range []uint64{5, 6, 7} {
+		f, err := q.pop(ctx)
+		if err != nil || f.Seq != want {
+			t.Fatalf("pop = %v, %v; want seq %d", f, err, want)
+		}
+	}
+	if _, err := q.pop(ctx); !errors.Is(err, io.EOF) {
+		t.Errorf("pop after close = %v, want EOF", err)
+	}
+}
+
+func TestQueuePopWaitsAndHonoursContext(t *testing.T) {
+	q := newQueue(2)
+	go func() { time.Sleep(30 * time.Millisecond); q.push(&Frame{Seq: 9}) }()
+	f, err := q.pop(context.Background())
+	if err != nil || f.Seq != 9 {
+		t.Fatalf("pop = %v, %v", f, err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if _, err := q.pop(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("pop on empty queue = %v, want deadline", err)
+	}
+}
