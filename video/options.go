@@ -53,6 +53,10 @@ type Options struct {
 	// Queue is the number of decoded frames held for the consumer (default 4).
 	// When it is full the oldest frame is dropped and counted.
 	Queue int
+	// NoDrop makes the decoder wait for the consumer instead of dropping
+	// frames (ffmpeg is slowed by the pipe): for analysing a file offline,
+	// never for a live camera, which would fall behind.
+	NoDrop bool
 	// ConnectTimeout bounds the wait for the first frame of each attempt (default 10s).
 	ConnectTimeout time.Duration
 	// StallTimeout bounds the gap between frames once running (default 5s);

@@ -15,10 +15,11 @@ type queue struct {
 	done   bool
 	err    error
 	notify chan struct{} // capacity 1: a frame arrived or the queue closed
+	space  chan struct{} // capacity 1: a frame was taken
 }
 
 func newQueue(capacity int) *queue {
-	return &queue{ring: make([]*Frame, capacity), notify: make(chan struct{}, 1)}
+	return &queue{ring: make([]*Frame, capacity), notify: make(chan struct{}, 1), space: make(chan struct{}, 1)}
 }
 
 // push appends f and returns the frame dropped to make room, if any.
@@ -44,6 +45,25 @@ func (q *queue) wake() {
 	}
 }
 
+// pushWait appends f, waiting for room instead of dropping (offline
+// analysis of a file). It fails only when ctx ends.
+func (q *queue) pushWait(ctx context.Context, f *Frame) error {
+	for {
+		q.mu.Lock()
+		if q.n < len(q.ring) {
+			q.mu.Unlock()
+			q.push(f)
+			return nil
+		}
+		q.mu.Unlock()
+		select {
+		case <-q.space:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // close ends the queue: pop returns the frames still held, then err.
 func (q *queue) close(err error) {
 	q.mu.Lock()
@@ -63,6 +83,10 @@ func (q *queue) pop(ctx context.Context) (*Frame, error) {
 			q.n--
 			more := q.n > 0 || q.done
 			q.mu.Unlock()
+			select {
+			case q.space <- struct{}{}:
+			default:
+			}
 			if more {
 				q.wake()
 			}

@@ -45,3 +45,33 @@ func TestQueuePopWaitsAndHonoursContext(t *testing.T) {
 		t.Errorf("pop on empty queue = %v, want deadline", err)
 	}
 }
+
+func TestQueuePushWait(t *testing.T) {
+	q := newQueue(1)
+	ctx := context.Background()
+	if err := q.pushWait(ctx, &Frame{Seq: 1}); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	go func() { done <- q.pushWait(ctx, &Frame{Seq: 2}) }()
+	select {
+	case <-done:
+		t.Fatal("pushWait did not wait for room")
+	case <-time.After(30 * time.Millisecond):
+	}
+	if f, _ := q.pop(ctx); f.Seq != 1 {
+		t.Fatalf("popped %d", f.Seq)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if f, _ := q.pop(ctx); f.Seq != 2 {
+		t.Errorf("popped %d, want 2", f.Seq)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	q.push(&Frame{Seq: 3})
+	cancel()
+	if err := q.pushWait(cctx, &Frame{Seq: 4}); !errors.Is(err, context.Canceled) {
+		t.Errorf("pushWait on a full queue after cancel = %v", err)
+	}
+}

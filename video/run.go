@@ -75,7 +75,7 @@ func (s *Source) attempt(ctx context.Context) (int, error) {
 	}
 	var stalled atomic.Bool
 	watchdog := time.AfterFunc(s.opts.ConnectTimeout, func() { stalled.Store(true); cancel() })
-	n, rerr := s.readFrames(out, watchdog)
+	n, rerr := s.readFrames(actx, out, watchdog)
 	watchdog.Stop()
 	if rerr != nil && !errors.Is(rerr, io.EOF) {
 		cancel() // a partial frame: ffmpeg is dying or broken
@@ -97,7 +97,7 @@ func (s *Source) attempt(ctx context.Context) (int, error) {
 }
 
 // readFrames reads whole frames from r into pooled buffers and queues them.
-func (s *Source) readFrames(r io.Reader, watchdog *time.Timer) (int, error) {
+func (s *Source) readFrames(ctx context.Context, r io.Reader, watchdog *time.Timer) (int, error) {
 	n := 0
 	for {
 		f := s.frame()
@@ -112,6 +112,15 @@ func (s *Source) readFrames(r io.Reader, watchdog *time.Timer) (int, error) {
 		n++
 		s.seq++
 		f.Seq, f.Time = s.seq, time.Now()
+		if s.opts.NoDrop {
+			watchdog.Stop() // a slow consumer is not a stalled stream
+			if err := s.q.pushWait(ctx, f); err != nil {
+				return n, err
+			}
+			watchdog.Reset(s.opts.StallTimeout)
+			s.stats.frameIn(f.Time, false)
+			continue
+		}
 		dropped := s.q.push(f)
 		s.Release(dropped)
 		s.stats.frameIn(f.Time, dropped != nil)

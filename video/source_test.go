@@ -153,3 +153,26 @@ func TestStopUnblocksConsumer(t *testing.T) {
 	}
 	settleGoroutines(t, base)
 }
+
+// TestNoDropWaitsForTheConsumer: with NoDrop a slow consumer gets every frame.
+func TestNoDropWaitsForTheConsumer(t *testing.T) {
+	ffmpeg := ffmpegPath(t)
+	clip := makeClip(t, ffmpeg, "mp4", scene(160, 120, 30))
+	s, err := New(clip, Options{FFmpeg: ffmpeg, Width: 160, Height: 120, Queue: 2, NoDrop: true,
+		StallTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background())
+	defer s.Stop()
+	var seqs []uint64
+	err = s.Each(context.Background(), func(f *Frame) error {
+		time.Sleep(15 * time.Millisecond) // slower than the decoder; 30 frames outlast StallTimeout
+		seqs = append(seqs, f.Seq)
+		return nil
+	})
+	h := s.Health()
+	if err != nil || len(seqs) != 30 || seqs[29] != 30 || h.Dropped != 0 || h.Reconnects != 0 {
+		t.Errorf("Each = %v, %d frames, health %+v; want all 30, none dropped", err, len(seqs), h)
+	}
+}
