@@ -68,15 +68,15 @@ func det(cx, cy, size, score float32) Detection {
 
 // metrics of a tracker over a sequence.
 type metrics struct {
-	switches   int           // changes of track id along a walker's detections
-	ids        map[int][]int // walker -> distinct ids it was given, in order
-	falseIDs   int           // confirmed ids whose matches are all false positives
-	ended      int           // tracks reported ended (Update and Flush)
-	lostFrames map[int]int   // walker -> frames its track spent lost while the walker was detected
+	switches int           // changes of track id along a walker's detections
+	ids      map[int][]int // walker -> distinct ids it was given, in order
+	falseIDs int           // confirmed ids whose matches are all false positives
+	ended    int           // tracks reported ended (Update and Flush)
+	shared   int           // ids that followed more than one walker
 }
 
 func evaluate(tr *Tracker, s sequence) metrics {
-	m := metrics{ids: map[int][]int{}, lostFrames: map[int]int{}}
+	m := metrics{ids: map[int][]int{}}
 	last := map[int]uint64{}
 	real := map[uint64]bool{}
 	seen := map[uint64]bool{}
@@ -109,6 +109,14 @@ func evaluate(tr *Tracker, s sequence) metrics {
 	for id := range seen {
 		if !real[id] {
 			m.falseIDs++
+		}
+	}
+	owners := map[int]int{}
+	for _, ids := range m.ids {
+		for _, id := range ids {
+			if owners[id]++; owners[id] == 2 {
+				m.shared++
+			}
 		}
 	}
 	return m

@@ -29,12 +29,21 @@ type Options struct {
 	MatchIoU float32
 	// LowMatchIoU is the least IoU for a low-score detection (default 0.5).
 	LowMatchIoU float32
+	// Buffer widens both boxes by this fraction of their size on every side
+	// before the IoU of the high-score passes (C-BIoU's buffered IoU; default
+	// 0.3, negative for none), so a face that moves more than its own width
+	// between frames, as at 5 fps, still matches. Low-score detections are
+	// matched on plain IoU.
+	Buffer float32
 	// ConfirmHits is how many consecutive matched frames confirm a track and
 	// give it an id (default 3).
 	ConfirmHits int
 	// MaxLost is how many frames a confirmed track may go unmatched, coasting
 	// on its prediction, before it ends (default 30).
 	MaxLost int
+	// Bounds is the frame; when set, a lost track whose predicted centre has
+	// left it ends at once instead of coasting (the person walked out).
+	Bounds face.Rect
 	// Alpha and Beta are the filter's gains for position and velocity
 	// (defaults 0.6 and 0.3). Beta < 0 turns motion prediction off (a track
 	// is predicted where it was last seen), for comparison.
@@ -57,6 +66,7 @@ func (o Options) withDefaults() (Options, error) {
 	def(&o.Alpha, 0.6)
 	def(&o.Beta, 0.3)
 	def(&o.ShotSide, 112)
+	def(&o.Buffer, 0.3)
 	if o.ConfirmHits <= 0 {
 		o.ConfirmHits = 3
 	}
@@ -68,6 +78,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("track: scores must satisfy 0 <= low %g <= high %g <= 1", o.LowScore, o.HighScore)
 	case o.MatchIoU <= 0 || o.MatchIoU > 1 || o.LowMatchIoU <= 0 || o.LowMatchIoU > 1:
 		return o, errors.New("track: match IoU thresholds must be in (0, 1]")
+	case o.Buffer > 2:
+		return o, fmt.Errorf("track: buffer %g is over 2", o.Buffer)
 	case o.Alpha <= 0 || o.Alpha > 1 || o.Beta > 1:
 		return o, fmt.Errorf("track: filter gains alpha %g, beta %g are outside (0, 1]", o.Alpha, o.Beta)
 	}

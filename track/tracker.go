@@ -72,11 +72,12 @@ func (tr *Tracker) Update(dets []Detection) *Result {
 		s.Det, s.BestImproved = -1, false
 	}
 	// 1: confident detections against confirmed and lost tracks
-	tr.match(dets, tr.high, func(s *state) bool { return s.State != Tentative }, tr.opts.MatchIoU)
+	buf := 1 + 2*max(0, tr.opts.Buffer)
+	tr.match(dets, tr.high, func(s *state) bool { return s.State != Tentative }, tr.opts.MatchIoU, buf)
 	// 2: weak detections rescue confirmed tracks still unmatched (not lost ones)
-	tr.match(dets, tr.low, func(s *state) bool { return s.State == Confirmed && s.Det < 0 }, tr.opts.LowMatchIoU)
+	tr.match(dets, tr.low, func(s *state) bool { return s.State == Confirmed && s.Det < 0 }, tr.opts.LowMatchIoU, 1)
 	// 3: confident detections left over against tentative tracks
-	tr.match(dets, tr.high, func(s *state) bool { return s.State == Tentative }, tr.opts.MatchIoU)
+	tr.match(dets, tr.high, func(s *state) bool { return s.State == Tentative }, tr.opts.MatchIoU, buf)
 	tr.age()
 	for _, i := range tr.high {
 		if !tr.usedDet[i] {
@@ -103,19 +104,20 @@ func (tr *Tracker) Flush() []Track {
 }
 
 // match assigns detections (indices into dets, unused so far) to the tracks
-// that eligible accepts and that are still unmatched, greedily by IoU.
-func (tr *Tracker) match(dets []Detection, idx []int, eligible func(*state) bool, minIoU float32) {
+// that eligible accepts and that are still unmatched, greedily by the IoU
+// of the boxes scaled by buf about their centres.
+func (tr *Tracker) match(dets []Detection, idx []int, eligible func(*state) bool, minIoU, buf float32) {
 	tr.pairs = tr.pairs[:0]
 	for ti, s := range tr.tracks {
 		if s.Det >= 0 || !eligible(s) {
 			continue
 		}
-		box := s.predicted()
+		box := s.predicted().Scale(buf)
 		for _, di := range idx {
 			if tr.usedDet[di] {
 				continue
 			}
-			if iou := box.IoU(dets[di].Box); iou >= minIoU {
+			if iou := box.IoU(dets[di].Box.Scale(buf)); iou >= minIoU {
 				tr.pairs = append(tr.pairs, pair{ti, di, iou})
 			}
 		}
@@ -164,7 +166,7 @@ func (tr *Tracker) age() {
 			continue
 		}
 		s.State, s.Lost = Lost, s.Lost+1
-		if s.Lost > tr.opts.MaxLost {
+		if s.Lost > tr.opts.MaxLost || tr.left(s.Box) {
 			s.State = Ended
 			tr.res.Ended = append(tr.res.Ended, s.Track)
 			continue
@@ -173,6 +175,14 @@ func (tr *Tracker) age() {
 	}
 	clear(tr.tracks[len(keep):])
 	tr.tracks = keep
+}
+
+// left reports whether box's centre is outside the frame bounds, if set:
+// the face is at least half gone and coasting on would only let the track
+// capture someone entering there.
+func (tr *Tracker) left(box face.Rect) bool {
+	b, c := tr.opts.Bounds, box.Center()
+	return !b.Empty() && (c.X < b.Min.X || c.Y < b.Min.Y || c.X > b.Max.X || c.Y > b.Max.Y)
 }
 
 // start opens a tentative track on detection d.

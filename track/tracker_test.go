@@ -3,6 +3,8 @@ package track
 import (
 	"strings"
 	"testing"
+
+	"github.com/mienhq/mien/face"
 )
 
 func TestScenarios(t *testing.T) {
@@ -34,8 +36,13 @@ func TestScenarios(t *testing.T) {
 			{x: 0, y: 300, vx: 10, size: 80, from: 1, to: 70, hidden: [][2]int{{20, 39}}}}, ids: 1},
 		{name: "occlusion gap over MaxLost", frames: 90, opts: Options{MaxLost: 10}, walkers: []walker{
 			{x: 0, y: 300, vx: 10, size: 80, from: 1, to: 90, hidden: [][2]int{{20, 39}}}}, switches: 1, ids: 2},
+		{name: "walks out, another walks in where it would be", frames: 60, opts: Options{Bounds: face.R(0, 0, 1280, 720)}, walkers: []walker{
+			{x: 1100, y: 300, vx: 20, size: 80, from: 1, to: 10},
+			{x: 1270, y: 300, vx: -20, size: 80, from: 12, to: 40}}, ids: 2},
 		{name: "false positives never confirm", frames: 100, fps: 3, walkers: []walker{
 			{x: 0, y: 300, vx: 10, size: 80, from: 1, to: 100}}, ids: 1},
+		{name: "fast walker at a low frame rate", frames: 12, walkers: []walker{
+			{x: 0, y: 300, vx: 97, size: 120, from: 1, to: 12}}, ids: 1},
 		{name: "weak detections keep the track", frames: 60, walkers: []walker{
 			{x: 0, y: 300, vx: 10, size: 80, from: 1, to: 60, weak: [][2]int{{20, 35}}}}, ids: 1},
 	} {
@@ -49,9 +56,9 @@ func TestScenarios(t *testing.T) {
 			for _, ids := range m.ids {
 				distinct += len(ids)
 			}
-			if m.switches != tc.switches || distinct != tc.ids || m.falseIDs != tc.falseIDs {
-				t.Errorf("switches %d, ids %v, false ids %d; want %d switches, %d ids, %d false",
-					m.switches, m.ids, m.falseIDs, tc.switches, tc.ids, tc.falseIDs)
+			if m.switches != tc.switches || distinct != tc.ids || m.falseIDs != tc.falseIDs || m.shared != 0 {
+				t.Errorf("switches %d, ids %v (%d shared), false ids %d; want %d switches, %d ids, %d false",
+					m.switches, m.ids, m.shared, m.falseIDs, tc.switches, tc.ids, tc.falseIDs)
 			}
 		})
 	}
@@ -163,6 +170,7 @@ func TestOptionsRejected(t *testing.T) {
 		{HighScore: 1.5},
 		{MatchIoU: 2},
 		{Alpha: 1.5},
+		{Buffer: 3},
 	} {
 		if _, err := New(o); err == nil || !strings.HasPrefix(err.Error(), "track: ") {
 			t.Errorf("New(%+v) = %v, want a track: error", o, err)

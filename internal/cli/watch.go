@@ -134,7 +134,10 @@ func openWatchSource(src string, wf watchFlags) (*video.Source, error) {
 // printing each crossing as a JSON line to out.
 func watchCount(ctx context.Context, src frameSource, det faceDetector, line count.Line, wf watchFlags, out io.Writer) (watchSummary, error) {
 	var sum watchSummary
-	tr, err := track.New(track.Options{})
+	// a lost track coasts for at most a second and a half, and ends once its
+	// prediction has left the frame
+	tr, err := track.New(track.Options{MaxLost: max(1, int(1.5*wf.fps)),
+		Bounds: face.R(0, 0, float32(wf.width), float32(wf.height))})
 	if err != nil {
 		return sum, err
 	}
