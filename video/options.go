@@ -71,6 +71,11 @@ type Options struct {
 	MaxAttempts int
 }
 
+// inputFormats are the ffmpeg demuxers Format may force: containers and
+// elementary streams only, never a device or filter graph (lavfi could open files).
+var inputFormats = map[string]bool{"mpjpeg": true, "mjpeg": true, "mpegts": true, "hls": true,
+	"h264": true, "hevc": true, "matroska": true, "mov": true, "flv": true}
+
 // maxSide bounds the frame size so one frame cannot ask for gigabytes.
 const maxSide = 8192
 
@@ -93,6 +98,9 @@ func (o Options) withDefaults() (Options, error) {
 	case "tcp", "udp":
 	default:
 		return o, fmt.Errorf("video: rtsp transport %q is not tcp or udp", o.Transport)
+	}
+	if o.Format != "" && !inputFormats[o.Format] {
+		return o, fmt.Errorf("video: input format %q is not one of mpjpeg, mjpeg, mpegts, hls, h264, hevc, matroska, mov, flv", o.Format)
 	}
 	if o.Queue <= 0 {
 		o.Queue = 4

@@ -54,6 +54,7 @@ func TestOptionsRejected(t *testing.T) {
 		{"odd", func(o *Options) { o.Width = 641 }, "even"},
 		{"fps", func(o *Options) { o.FPS = -1 }, "fps"},
 		{"transport", func(o *Options) { o.Transport = "http" }, "transport"},
+		{"lavfi", func(o *Options) { o.Format = "lavfi" }, "input format"},
 	} {
 		o := ok
 		tc.edit(&o)
@@ -85,6 +86,12 @@ func TestArgs(t *testing.T) {
 	} {
 		if !containsRun(a, want) {
 			t.Errorf("args %q lack %q", a, want)
+		}
+	}
+	// frames only ever go to the pipe: no output file, whatever the kind
+	for _, k := range []Kind{KindFile, KindRTSP, KindHTTP, KindV4L2} {
+		if args := o.Args(k, "x"); args[len(args)-1] != "pipe:1" || slices.Contains(args, "-y") {
+			t.Errorf("%s: ffmpeg output is %q, not the pipe", k, args[len(args)-1])
 		}
 	}
 	f := Options{FFmpeg: "ffmpeg", Width: 2, Height: 2, Loop: true, Realtime: true}.Args(KindFile, "file:x")
