@@ -3,6 +3,7 @@ package video
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -20,6 +21,8 @@ func BenchmarkDecode720p(b *testing.B) {
 		b.Run(fmt.Sprintf("streams=%d/out=%dx%d", streams, c.w, c.h), func(b *testing.B) {
 			var frames uint64
 			var mu sync.Mutex
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
 			start := time.Now()
 			for i := 0; i < b.N; i++ {
 				var wg sync.WaitGroup
@@ -44,6 +47,9 @@ func BenchmarkDecode720p(b *testing.B) {
 				wg.Wait()
 			}
 			el := time.Since(start).Seconds()
+			runtime.ReadMemStats(&m1)
+			b.ReportMetric(float64(m1.Mallocs-m0.Mallocs)/float64(frames), "allocs/frame")
+			b.ReportMetric(float64(m1.TotalAlloc-m0.TotalAlloc)/float64(frames), "B/frame")
 			b.ReportMetric(float64(frames)/el, "frames/s")
 			b.ReportMetric(float64(frames)/el/float64(streams), "frames/s/stream")
 		})
