@@ -215,3 +215,24 @@ func TestStallIsDetected(t *testing.T) {
 		t.Errorf("health %+v; want the stall reported", h)
 	}
 }
+
+// TestPasswordNotInHealth: a camera URL's password never reaches health.
+func TestPasswordNotInHealth(t *testing.T) {
+	ffmpeg := ffmpegPath(t)
+	srv := httptest.NewServer(http.NotFoundHandler())
+	defer srv.Close()
+	src := strings.Replace(srv.URL, "http://", "http://admin:s3cret@", 1) + "/video.mjpg"
+	s, err := New(src, Options{FFmpeg: ffmpeg, Width: 160, Height: 120, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Start(context.Background())
+	defer s.Stop()
+	_, nerr := s.Next(context.Background())
+	h := s.Health()
+	if nerr == nil || h.LastError == "" || strings.Contains(h.LastError, "s3cret") || strings.Contains(nerr.Error(), "s3cret") ||
+		strings.Contains(s.String(), "s3cret") {
+		t.Errorf("password leaked or no error: %q / %v / %s", h.LastError, nerr, s)
+	}
+	t.Logf("last error: %s", h.LastError)
+}

@@ -111,3 +111,35 @@ func containsRun(a, run []string) bool {
 	}
 	return false
 }
+
+func FuzzParseSource(f *testing.F) {
+	for _, s := range []string{"clip.mp4", "rtsp://h/s", "http://h/a.m3u8", "/dev/video0", "v4l2:///dev/video1",
+		"file:///x", "concat:a|b", "subfile:,,start,0,end,0,,:/etc/passwd", "pipe:0", "RTSP://H/S", "data:,x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		kind, input, err := ParseSource(src)
+		if err != nil {
+			return
+		}
+		switch kind {
+		case KindFile:
+			if !strings.HasPrefix(input, "file:") {
+				t.Errorf("file source %q opens %q", src, input)
+			}
+		case KindV4L2:
+			if !strings.HasPrefix(input, "/dev/") {
+				t.Errorf("v4l2 source %q opens %q", src, input)
+			}
+		case KindRTSP, KindHTTP:
+			if input != src {
+				t.Errorf("%s source %q opens %q", kind, src, input)
+			}
+			if _, ok := protocols[kind]; !ok {
+				t.Errorf("no protocol whitelist for %s", kind)
+			}
+		default:
+			t.Errorf("unknown kind %q for %q", kind, src)
+		}
+	})
+}

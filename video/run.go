@@ -38,6 +38,9 @@ func (s *Source) run(ctx context.Context) {
 			}
 			err = fmt.Errorf("video: stream ended after %d frames", n)
 		}
+		if s.safe != s.url {
+			err = errors.New(strings.ReplaceAll(err.Error(), s.url, s.safe))
+		}
 		s.stats.fail(err)
 		fails++
 		if s.opts.MaxAttempts > 0 && fails >= s.opts.MaxAttempts {

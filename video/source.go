@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/url"
 	"sync"
 	"time"
 
@@ -26,6 +27,7 @@ type Frame struct {
 // concurrent use; Next is meant for a single consumer.
 type Source struct {
 	url   string
+	safe  string // url with any password masked, for errors and logs
 	kind  Kind
 	args  []string
 	opts  Options
@@ -50,16 +52,29 @@ func New(src string, opts Options) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{url: src, kind: kind, opts: o, args: o.Args(kind, input),
+	s := &Source{url: src, safe: redact(src), kind: kind, opts: o, args: o.Args(kind, input),
 		q: newQueue(o.Queue), free: make(chan *Frame, o.Queue+2), done: make(chan struct{})}
 	s.stats.h.State = StateIdle
 	return s, nil
 }
 
+// redact masks the password of a URL (rtsp://user:xxxxx@host/...).
+func redact(src string) string {
+	u, err := url.Parse(src)
+	if err != nil || u.User == nil {
+		return src
+	}
+	return u.Redacted()
+}
+
+// String is the source URL with any password masked.
+func (s *Source) String() string { return s.safe }
+
 // Kind reports the kind of source.
 func (s *Source) Kind() Kind { return s.kind }
 
-// Args returns the ffmpeg arguments the source runs (without the binary).
+// Args returns the ffmpeg arguments the source runs (without the binary);
+// they hold the URL as given, credentials included: log String instead.
 func (s *Source) Args() []string { return append([]string(nil), s.args...) }
 
 // Start launches the decoding loop; it runs until Stop, ctx ends, a file
