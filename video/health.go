@@ -29,8 +29,8 @@ type Health struct {
 	Queued      int       `json:"queued"`     // frames waiting in the queue now
 	Reconnects  int       `json:"reconnects"` // ffmpeg restarts after the first attempt
 	LastError   string    `json:"last_error"` // the last failure, "" if none
-	LastErrorAt time.Time `json:"last_error_at"`
-	LastFrame   time.Time `json:"last_frame"` // when the last frame was decoded
+	LastErrorAt time.Time `json:"last_error_at,omitzero"`
+	LastFrame   time.Time `json:"last_frame,omitzero"` // when the last frame was decoded
 }
 
 // meter measures a rate over windows of about a second.

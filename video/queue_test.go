@@ -2,6 +2,8 @@ package video
 
 import (
 	"context"
+	"encoding/json"
+	"strings"
 	"errors"
 	"io"
 	"testing"
@@ -73,5 +75,12 @@ func TestQueuePushWait(t *testing.T) {
 	cancel()
 	if err := q.pushWait(cctx, &Frame{Seq: 4}); !errors.Is(err, context.Canceled) {
 		t.Errorf("pushWait on a full queue after cancel = %v", err)
+	}
+}
+
+func TestHealthJSONOmitsZeroTimes(t *testing.T) {
+	b, err := json.Marshal(Health{State: StateIdle})
+	if err != nil || strings.Contains(string(b), "0001-01-01") || !strings.Contains(string(b), `"state":"idle"`) {
+		t.Errorf("Health JSON %s, %v", b, err)
 	}
 }
