@@ -3,9 +3,9 @@ package video
 import (
 	"context"
 	"encoding/json"
-	"strings"
 	"errors"
 	"io"
+	"strings"
 	"testing"
 	"time"
 )
