@@ -150,7 +150,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
 	_, pattern := s.mux.Handler(r)
-	s.mux.ServeHTTP(rec, r.WithContext(ctx))
+	s.mux.ServeHTTP(rec, withFormState(ctx, r, s.opts.MaxBody))
 	if pattern == "" {
 		pattern = "unmatched"
 	}
