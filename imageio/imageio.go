@@ -41,10 +41,10 @@ const (
 
 // Options bound what Decode accepts. Zero fields take the defaults.
 type Options struct {
-	MaxPixels         int  // pixel budget (default 40 MP)
-	MaxSide           int  // longest side (default 16384)
-	MaxBytes          int  // input size (default 50 MiB)
-	IgnoreOrientation bool // do not apply EXIF orientation
+	MaxPixels         int   // pixel budget (default 40 MP)
+	MaxSide           int   // longest side (default 16384)
+	MaxBytes          int   // input size (default 50 MiB)
+	IgnoreOrientation bool  // do not apply EXIF orientation
 	MaxScans          int   // JPEG scans (default 100)
 	MaxScanPixels     int64 // JPEG pixels x scans (default 1e9)
 }

@@ -134,4 +134,3 @@ func TestSecurityConnectionCap(t *testing.T) {
 		t.Fatalf("%d connections open, want the cap of 10", open)
 	}
 }
-
