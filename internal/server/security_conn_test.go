@@ -29,14 +29,18 @@ func (noFaceEngine) Threshold(float64) (float32, error)           { return 0.3, 
 func (noFaceEngine) ModelID() string                              { return "fake-recognizer" }
 
 // listenLimited serves a server the way `mien serve` does: its HTTPServer
-// on a LimitListener.
-func listenLimited(t *testing.T, opts server.Options, l server.ConnLimits) (*server.Server, string) {
+// on a LimitListener. It returns the address and the admin and read keys of
+// a tenant.
+func listenLimited(t *testing.T, opts server.Options, l server.ConnLimits) (string, string, string) {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "mien.db"), store.Options{MasterKey: master})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	ten, _ := st.CreateTenant(context.Background(), "a")
+	admin, _, _ := st.CreateKey(context.Background(), ten.ID, store.RoleAdmin, "test")
+	read, _, _ := st.CreateKey(context.Background(), ten.ID, store.RoleRead, "test")
 	opts.Engine, opts.Store = noFaceEngine{}, st
 	srv, err := server.New(context.Background(), opts)
 	if err != nil {
@@ -49,7 +53,7 @@ func listenLimited(t *testing.T, opts server.Options, l server.ConnLimits) (*ser
 	hs := srv.HTTPServer(l)
 	go hs.Serve(server.LimitListener(ln, l))
 	t.Cleanup(func() { hs.Close() })
-	return srv, ln.Addr().String()
+	return ln.Addr().String(), admin, read
 }
 
 // dialFrom opens a TCP connection to addr from the loopback address src.
@@ -79,7 +83,7 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 // and a silent one stayed open 10 s, a kept-alive idle one for ever.
 func TestSecurityIdleConnections(t *testing.T) {
 	l := server.ConnLimits{MaxConns: 64, MaxConnsPerIP: 8, ReadHeaderTimeout: time.Second, IdleTimeout: time.Second}
-	_, addr := listenLimited(t, server.Options{}, l)
+	addr, _, _ := listenLimited(t, server.Options{}, l)
 	var held []net.Conn
 	for range 30 {
 		c := dialFrom(t, "127.0.0.2", addr)
@@ -121,7 +125,7 @@ func TestSecurityIdleConnections(t *testing.T) {
 // TestSecurityConnectionCap: the total cap holds across clients.
 func TestSecurityConnectionCap(t *testing.T) {
 	l := server.ConnLimits{MaxConns: 10, MaxConnsPerIP: 8, ReadHeaderTimeout: 5 * time.Second}
-	_, addr := listenLimited(t, server.Options{}, l)
+	addr, _, _ := listenLimited(t, server.Options{}, l)
 	open := 0
 	for _, src := range []string{"127.0.0.2", "127.0.0.3"} {
 		for range 8 {

@@ -41,6 +41,9 @@ type Options struct {
 	// LibraryDir holds the tenants' photo libraries, one directory per
 	// tenant and library ("": the library endpoints answer 404).
 	LibraryDir string
+	// MetricsPublic serves /metrics without a key (for a scraper on a
+	// private network); otherwise it needs an admin API key.
+	MetricsPublic bool
 	// GroupDelay is how long after an upload a photo library groups its
 	// new faces into people, so that a burst of uploads (the web UI sends
 	// many requests of a few photos) is grouped once, after it. Until then
@@ -142,8 +145,10 @@ func (s *Server) dropGallery(collectionID string) {
 	delete(s.indexes, collectionID)
 }
 
-// ServeHTTP applies the body limit and the timeout, then routes.
+// ServeHTTP sets the security headers, applies the body limit and the
+// timeout, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w, r)
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
