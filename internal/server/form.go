@@ -107,7 +107,10 @@ func parseForm(r *http.Request, limit int64) (*memForm, error) {
 		}
 		if p.FileName() == "" {
 			b, err := readPart(p, min(maxFormValueBytes, maxFormValuesBytes-valueBytes))
-			if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) && mbe.Limit < maxFormValuesBytes {
+				return nil, badRequest(fmt.Sprintf("the form field %q is too long (fields: %d bytes each, %d together)", name, maxFormValueBytes, maxFormValuesBytes))
+			} else if err != nil {
 				return nil, formErr(err)
 			}
 			valueBytes += int64(len(b))

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,6 +112,33 @@ func TestSecurityNoDiskFormParser(t *testing.T) {
 			if bytes.Contains(b, []byte(bad)) {
 				t.Errorf("%s calls %s, which may spool uploads to disk; use formFiles", f, bad)
 			}
+		}
+	}
+}
+
+// TestSecurityFormLimits: a form's fields and parts are bounded; over a
+// bound the answer is a clear 400 or 413 and nothing is analysed.
+func TestSecurityFormLimits(t *testing.T) {
+	addr, admin, _ := listenLimited(t, server.Options{MaxBody: 1 << 20}, server.ConnLimits{})
+	e := &env{t: t, url: "http://" + addr}
+	png := []byte("\x89PNG\r\n\x1a\n")
+	manyParts := map[string][][]byte{"image": {png}}
+	for i := range 300 {
+		manyParts[fmt.Sprintf("f%d", i)] = [][]byte{png}
+	}
+	for _, c := range []struct {
+		name   string
+		files  map[string][][]byte
+		fields map[string]string
+		want   int
+	}{
+		{"a 100 KiB field", map[string][][]byte{"image": {png}}, map[string]string{"name": strings.Repeat("n", 100<<10)}, 400},
+		{"300 parts", manyParts, nil, 400},
+		{"a file over the body limit", map[string][][]byte{"image": {make([]byte, 2<<20)}}, nil, 413},
+	} {
+		body, ct := form(c.files, c.fields)
+		if code, out := e.call("POST", "/v1/detect", admin, body, ct); code != c.want || out["error"] == nil {
+			t.Errorf("%s: %d %v, want %d", c.name, code, out, c.want)
 		}
 	}
 }
