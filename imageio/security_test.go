@@ -4,88 +4,20 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"math/bits"
 	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/mienhq/mien/imageio/imageiotest"
 )
-
-// bitWriter writes JPEG entropy-coded bits, with 0xFF bytes stuffed.
-type bitWriter struct {
-	buf bytes.Buffer
-	acc byte
-	n   uint
-}
-
-func (w *bitWriter) put(code uint32, n uint) {
-	for i := n; i > 0; i-- {
-		w.acc = w.acc<<1 | byte(code>>(i-1)&1)
-		if w.n++; w.n == 8 {
-			w.buf.WriteByte(w.acc)
-			if w.acc == 0xFF {
-				w.buf.WriteByte(0)
-			}
-			w.acc, w.n = 0, 0
-		}
-	}
-}
-
-func (w *bitWriter) flush() []byte {
-	for w.n != 0 {
-		w.put(1, 1)
-	}
-	return w.buf.Bytes()
-}
-
-// progressiveJPEG writes a valid greyscale progressive JPEG of w x h: one
-// DC scan, then acScans AC scans of coefficients 1..63, each a few bytes of
-// end-of-band runs (up to 32,767 blocks per code) that every decoder still
-// walks block by block. This is the shape of the CPU bomb of issue 9.
-func progressiveJPEG(w, h, acScans int) []byte {
-	var b bytes.Buffer
-	seg := func(marker byte, payload ...byte) {
-		b.Write([]byte{0xFF, marker, byte((len(payload) + 2) >> 8), byte(len(payload) + 2)})
-		b.Write(payload)
-	}
-	b.Write([]byte{0xFF, 0xD8})
-	seg(0xDB, append([]byte{0}, bytes.Repeat([]byte{1}, 64)...)...)       // quantisation table 0: all 1
-	seg(0xC2, 8, byte(h>>8), byte(h), byte(w>>8), byte(w), 1, 1, 0x11, 0) // SOF2, one component
-	seg(0xC4, append([]byte{0x00, 1}, append(make([]byte, 15), 0)...)...) // DC table: "0" is category 0
-	ac := append([]byte{0x10, 0, 0, 0, 15}, make([]byte, 12)...)          // AC table: 15 codes of 4 bits,
-	for r := range 15 {                                                   // code r is EOBRUN class r
-		ac = append(ac, byte(r<<4))
-	}
-	seg(0xC4, ac...)
-	blocks := ((w + 7) / 8) * ((h + 7) / 8)
-	seg(0xDA, 1, 1, 0x00, 0, 0, 0) // DC first scan
-	var dc bitWriter
-	for range blocks {
-		dc.put(0, 1)
-	}
-	b.Write(dc.flush())
-	for range acScans {
-		seg(0xDA, 1, 1, 0x00, 1, 63, 0) // AC first scan, coefficients 1..63
-		var bw bitWriter
-		for left := blocks; left > 0; {
-			run := min(left, 32767)
-			r := bits.Len(uint(run)) - 1
-			bw.put(uint32(r), 4)
-			bw.put(uint32(run-1<<r), uint(r))
-			left -= run
-		}
-		b.Write(bw.flush())
-	}
-	b.Write([]byte{0xFF, 0xD9})
-	return b.Bytes()
-}
 
 // TestSecurityProgressiveJPEGValid: the generator's files are valid JPEGs
 // that both decoders accept when the scans are few, and the scan counter
 // counts them.
 func TestSecurityProgressiveJPEGValid(t *testing.T) {
-	data := progressiveJPEG(200, 120, 9)
+	data := imageiotest.ProgressiveJPEG(200, 120, 9)
 	if n := jpegScans(data, 1000); n != 10 {
 		t.Fatalf("counted %d scans, want 10", n)
 	}
@@ -105,8 +37,8 @@ func TestSecurityProgressiveJPEGValid(t *testing.T) {
 		}
 	}
 	seed, err := os.ReadFile(filepath.Join("testdata", "seed-progressive.jpg"))
-	if err != nil || !bytes.Equal(seed, progressiveJPEG(64, 48, 40)) {
-		t.Fatalf("testdata/seed-progressive.jpg is not progressiveJPEG(64, 48, 40) (%v): write it again from it", err)
+	if err != nil || !bytes.Equal(seed, imageiotest.ProgressiveJPEG(64, 48, 40)) {
+		t.Fatalf("testdata/seed-progressive.jpg is not imageiotest.ProgressiveJPEG(64, 48, 40) (%v): write it again from it", err)
 	}
 }
 
@@ -114,7 +46,7 @@ func TestSecurityProgressiveJPEGValid(t *testing.T) {
 // 0.6 MB) is refused from its markers, before any pixel is decoded. Before
 // the fix it kept the decoder busy for minutes.
 func TestSecurityJPEGScanBomb(t *testing.T) {
-	bomb := progressiveJPEG(6400, 6000, 12000)
+	bomb := imageiotest.ProgressiveJPEG(6400, 6000, 12000)
 	start := time.Now()
 	_, err := Decode(bomb, Options{})
 	took := time.Since(start)
@@ -129,7 +61,7 @@ func TestSecurityJPEGScanBomb(t *testing.T) {
 		t.Fatalf("DecodeConfig: got %v, want ErrTooLarge", err)
 	}
 	// Under the scan limit but over the pixels x scans budget: 16 MP in 81 scans.
-	if _, err := DecodeConfig(progressiveJPEG(4000, 4000, 80), Options{}); !errors.Is(err, ErrTooLarge) {
+	if _, err := DecodeConfig(imageiotest.ProgressiveJPEG(4000, 4000, 80), Options{}); !errors.Is(err, ErrTooLarge) {
 		t.Fatalf("16 MP in 81 scans: got %v, want ErrTooLarge", err)
 	}
 }
@@ -138,7 +70,7 @@ func TestSecurityJPEGScanBomb(t *testing.T) {
 // still returns when its context ends: DecodeContext at once, and the
 // pure-Go decoder itself stops soon after (it reads through the context).
 func TestSecurityDecodeAbandoned(t *testing.T) {
-	slow := progressiveJPEG(6400, 6000, 400)
+	slow := imageiotest.ProgressiveJPEG(6400, 6000, 400)
 	lifted := Options{MaxScans: 1 << 30, MaxScanPixels: 1 << 62}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

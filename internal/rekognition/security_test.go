@@ -16,6 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	rek "github.com/aws/aws-sdk-go-v2/service/rekognition"
+	"github.com/aws/aws-sdk-go-v2/service/rekognition/types"
+
+	"github.com/mienhq/mien/imageio/imageiotest"
+	"github.com/mienhq/mien/internal/testenv"
 )
 
 // sdkSign signs req with the AWS SDK's own signer, over the headers req
@@ -160,5 +164,21 @@ func TestSecurityUnsignedFloodBounded(t *testing.T) {
 	}
 	if limit := int64(budget + 48<<20); grew > limit {
 		t.Fatalf("heap grew by %d MiB under the flood, over %d MiB", grew>>20, limit>>20)
+	}
+}
+
+// TestSecurityJPEGBombDetectFaces: the progressive-JPEG CPU bomb of issue 9
+// sent through the AWS SDK's DetectFaces is refused at once with
+// ImageTooLargeException. Before the fix it held the engine for minutes.
+func TestSecurityJPEGBombDetectFaces(t *testing.T) {
+	s := newTestServer(t, testenv.Engine(t, "standard"), Options{})
+	bomb := imageiotest.ProgressiveJPEG(6400, 6000, 12000)
+	start := time.Now()
+	_, err := s.client(keyA, secretA).DetectFaces(ctx(t), &rek.DetectFacesInput{Image: &types.Image{Bytes: bomb}})
+	took := time.Since(start)
+	t.Logf("bomb of %d bytes: %v in %v", len(bomb), awsCode(err), took)
+	wantCode(t, err, "ImageTooLargeException")
+	if took > 5*time.Second {
+		t.Fatalf("refusing the bomb took %v", took)
 	}
 }
