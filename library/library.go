@@ -231,7 +231,7 @@ func Forget(dir string) error {
 	if err != nil {
 		return fmt.Errorf("library: %w", err)
 	}
-	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true, lockFile: true}
+	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true, lockFile: true, metaFile: true, metaFile + ".tmp": true}
 	found := false
 	for _, e := range ents {
 		if !known[e.Name()] {

@@ -50,6 +50,8 @@ func rekErr(err error) error {
 		return rekognition.Conflict("The %s already exists", msg(store.ErrExists))
 	case errors.Is(err, store.ErrConsent):
 		return rekognition.Denied("consent: %s", msg(store.ErrConsent))
+	case errors.Is(err, store.ErrInvalid):
+		return rekognition.Invalid("%s", msg(store.ErrInvalid))
 	}
 	return err
 }

@@ -149,6 +149,7 @@ func (s *Server) dropGallery(collectionID string) {
 // timeout, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w, r)
+	r, trace := traceRequest(w, r) // the request's id: answer, errors, log, audit (requestid.go)
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
@@ -160,7 +161,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		pattern = "unmatched"
 	}
 	s.metrics.observe(pattern, rec.status, time.Since(start))
-	s.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+	s.logRequest(r, trace, rec.status, time.Since(start))
 }
 
 type statusRecorder struct {
