@@ -15,19 +15,23 @@ import (
 // nothing may load from an answer, and nothing may frame it.
 const apiCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
-// uiCSP is the web UI's policy: its own inline script only (by hash), its
-// own inline styles, images from itself and from blob: URLs (thumbnails it
-// fetches with the key), API calls to itself; never framed.
+// uiCSP is the web UI's policy: scripts and styles from itself only (an
+// inline script, should the page hold one, allowed by its hash), images
+// from itself and from blob: URLs (photos it fetches with the key), API
+// calls to itself, the camera's stream; never framed.
 var uiCSP = func() string {
-	script := "'none'"
+	script := "'self'"
 	if page, err := fs.ReadFile(web.FS(), "index.html"); err == nil {
-		script = scriptHashes(page)
+		if h := scriptHashes(page); h != "" {
+			script += " " + h
+		}
 	}
-	return "default-src 'none'; script-src " + script + "; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data:; " +
+	return "default-src 'none'; script-src " + script + "; style-src 'self'; img-src 'self' blob: data:; " +
 		"media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 }()
 
-// scriptHashes returns the CSP hash sources of page's inline scripts.
+// scriptHashes returns the CSP hash sources of page's inline scripts ("" if
+// it has none).
 func scriptHashes(page []byte) string {
 	var out []string
 	for {
@@ -42,9 +46,6 @@ func scriptHashes(page []byte) string {
 		sum := sha256.Sum256(body)
 		out = append(out, "'sha256-"+base64.StdEncoding.EncodeToString(sum[:])+"'")
 		page = after
-	}
-	if len(out) == 0 {
-		return "'none'"
 	}
 	return strings.Join(out, " ")
 }
