@@ -68,6 +68,12 @@ func tooLarge(format string, args ...any) *Error {
 }
 
 // Authentication errors, as AWS's JSON services answer them.
+// throttled refuses a request for lack of capacity (429; the SDKs retry
+// ThrottlingException with back-off).
+func throttled(format string, args ...any) *Error {
+	return newError(http.StatusTooManyRequests, "ThrottlingException", format, args...)
+}
+
 func invalidSignature(format string, args ...any) *Error {
 	return newError(http.StatusBadRequest, "InvalidSignatureException", format, args...)
 }

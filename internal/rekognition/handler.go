@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mienhq/mien/quality"
@@ -39,6 +40,11 @@ type Options struct {
 	MaxSkew time.Duration
 	// MaxBodyBytes bounds a request body (default 16 MiB: two images).
 	MaxBodyBytes int64
+	// MaxBytesInFlight bounds the request-body bytes held at once across
+	// all requests (default 64 MiB, at least MaxBodyBytes). A signed
+	// request whose body would go over it is refused at once with
+	// ThrottlingException (429), before its body is read.
+	MaxBytesInFlight int64
 	// MaxImageBytes bounds one image (default 5 MiB, AWS's limit for Bytes).
 	MaxImageBytes int
 	// Now is the clock (default time.Now).
@@ -60,6 +66,7 @@ type Handler struct {
 	now      func() time.Time
 	log      *slog.Logger
 	autoGate quality.Gate
+	inflight *budget
 }
 
 // New returns a Handler over b.
@@ -74,6 +81,10 @@ func New(b Backend, opts Options) *Handler {
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = 16 << 20
+	}
+	h.inflight = &budget{limit: max(opts.MaxBytesInFlight, h.maxBody)}
+	if opts.MaxBytesInFlight <= 0 {
+		h.inflight.limit = max(64<<20, h.maxBody)
 	}
 	if h.maxImage <= 0 {
 		h.maxImage = 5 << 20
@@ -154,14 +165,16 @@ func (h *Handler) serve(r *http.Request, opName string) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, newError(http.StatusMethodNotAllowed, "InvalidAction", "Rekognition requests are POSTs, not %s", r.Method)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.maxBody+1))
+	pre, err := h.preauthenticate(r.Context(), r)
 	if err != nil {
-		return nil, serialization("reading the request body: %v", err)
+		return nil, err
 	}
-	if int64(len(body)) > h.maxBody {
-		return nil, tooLarge("The request body is over the %d-byte limit", h.maxBody)
+	body, release, err := h.readBody(r)
+	if err != nil {
+		return nil, err
 	}
-	creds, region, err := h.authenticate(r.Context(), r, body)
+	defer release()
+	creds, region, err := h.verify(r, pre, body)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +187,60 @@ func (h *Handler) serve(r *http.Request, opName string) (any, error) {
 	}
 	ctx := context.WithValue(r.Context(), accessKeyCtx{}, creds.AccessKeyID)
 	return op.run(h, ctx, &call{tenant: creds.Tenant, region: region, body: body})
+}
+
+// readBody reads r's body within the per-request limit and the budget of
+// bytes in flight; release returns the bytes to the budget.
+func (h *Handler) readBody(r *http.Request) (body []byte, release func(), err error) {
+	if r.ContentLength > h.maxBody {
+		return nil, nil, tooLarge("The request body is over the %d-byte limit", h.maxBody)
+	}
+	n := h.maxBody // unknown length (chunked): reserve the most it may be
+	if r.ContentLength >= 0 {
+		n = r.ContentLength
+	}
+	if !h.inflight.acquire(n) {
+		return nil, nil, throttled("mien is receiving too many request bodies at once; try your call again")
+	}
+	release = func() { h.inflight.release(n) }
+	if r.ContentLength >= 0 {
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, n+1))
+	}
+	if err == nil && int64(len(body)) > h.maxBody {
+		err = tooLarge("The request body is over the %d-byte limit", h.maxBody)
+	} else if err != nil {
+		err = serialization("reading the request body: %v", err)
+	}
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return body, release, nil
+}
+
+// budget counts bytes held across requests; acquire never waits.
+type budget struct {
+	mu          sync.Mutex
+	used, limit int64
+}
+
+func (b *budget) acquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.limit {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
 }
 
 type accessKeyCtx struct{}

@@ -232,12 +232,7 @@ func TestRekognitionThrottling(t *testing.T) {
 	<-eng.entered // one call runs
 	go func() { done <- detectOnce() }()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) { // one waits
-		resp, err := http.Get(e.url + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_, _, b := e.raw("GET", "/metrics", e.admin, nil, "")
 		if bytes.Contains(b, []byte("mien_queue_depth 1")) {
 			break
 		}
