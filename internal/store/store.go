@@ -90,6 +90,9 @@ var migrations = []string{
 	 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
 	// 2: the Rekognition-compatible endpoint (rekognition.go, awskeys.go).
 	migrationRekognition,
+	// 5 (3 and 4 come from other branches; merge in order): answers kept
+	// for Rekognition's ClientRequestToken (tokens.go).
+	migrationRequestAnswers,
 }
 
 func (s *Store) migrate(ctx context.Context) error {
