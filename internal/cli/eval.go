@@ -47,6 +47,8 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		switch args[0] {
 		case "embed":
 			return runEvalEmbed(ctx, env, args[1:])
+		case "calibrate":
+			return runEvalCalibrate(ctx, env, args[1:])
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
