@@ -30,7 +30,9 @@ func randomSet(rng *rand.Rand, people, photos, dim int, noise float64) []Record 
 	return recs
 }
 
-func personName(p int) string { return "P" + strings.Repeat("x", p%3) + string(rune('A'+p%26)) + string(rune('a'+p/26)) }
+func personName(p int) string {
+	return "P" + strings.Repeat("x", p%3) + string(rune('A'+p%26)) + string(rune('a'+p/26))
+}
 
 func TestScoreImpostorsMatchesBruteForce(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
