@@ -43,7 +43,11 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("eval calibrate: --embeddings is required")
 	}
-	set, aliases, err := loadSetAndAliases(*embPath, *aliasPath)
+	set, err := loadSet(*embPath)
+	if err != nil {
+		return err
+	}
+	aliases, err := readAliases(*aliasPath)
 	if err != nil {
 		return err
 	}
@@ -94,28 +98,16 @@ func printCalibration(env *Env, r calibrationReport, took time.Duration) {
 	}
 }
 
-// loadSetAndAliases reads an embedding set and the alias list (built-in
-// LFW aliases plus an optional file).
-func loadSetAndAliases(embPath, aliasPath string) (*eval.Set, map[string]string, error) {
-	f, err := os.Open(embPath)
+// loadSet reads an embedding set.
+func loadSet(path string) (*eval.Set, error) {
+	f, err := os.Open(path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	defer f.Close()
 	set, err := eval.ReadSet(bufio.NewReader(f))
-	f.Close()
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", embPath, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	aliases := eval.LFWAliases
-	if aliasPath != "" {
-		af, err := os.Open(aliasPath)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer af.Close()
-		if aliases, err = eval.ParseAliases(af, aliases); err != nil {
-			return nil, nil, err
-		}
-	}
-	return set, aliases, nil
+	return set, nil
 }
