@@ -51,6 +51,9 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	all := len(set.Records)
+	set.Records = eval.Exclude(set.Records, eval.LFWExcluded)
+	fmt.Fprintf(env.Stderr, "%d of %d images left out (eval.LFWExcluded: filed under the wrong name)\n", all-len(set.Records), all)
 	start := time.Now()
 	bar := newProgress(env.Stderr, "scoring pairs", len(set.Records))
 	im := eval.ScoreImpostors(set.Records, eval.Identities(aliases), 0.15, *top, runtime.NumCPU(), func() { bar.Add(1) })
@@ -62,7 +65,7 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	src := fmt.Sprintf("mien eval calibrate: all %d pairs of different people among the %d LFW images (aliases merged), %s", im.Total, len(set.Records), set.Pipeline)
+	src := fmt.Sprintf("mien eval calibrate: all %d pairs of different people among %d LFW images (aliases merged, mislabelled images left out), %s", im.Total, len(set.Records), set.Pipeline)
 	tail.Source = fmt.Sprintf("generalized Pareto, probability-weighted moments, fitted to the %d impostor scores above the FAR %g threshold; %s", tail.Exceedances, *anchor, src)
 	rep := calibrationReport{Pipeline: set.Pipeline, Model: set.Model, Images: len(set.Records), Impostors: im.Total, Tail: tail, Highest: im.Highest,
 		Points: eval.Calibrate(im, tail, eval.CalibrationFARs(), *minAbove)}

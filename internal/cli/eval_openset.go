@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/internal/eval"
@@ -56,6 +57,7 @@ func runEvalOpenset(ctx context.Context, env *Env, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of the split")
 	aliasPath := fs.String("aliases", "", "extra aliases, NAME CANONICAL a line, on top of the built-in LFW list")
 	det := fs.String("det", "", "write the DET plot to this PNG file")
+	list := fs.String("list", "", "use only the images this file names (paths relative to --images, one a line)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -69,9 +71,17 @@ func runEvalOpenset(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer eng.Close()
-	set, err := loadOrEmbed(ctx, env, eng, ef, *images, *embPath)
+	only, err := readList(*list)
 	if err != nil {
 		return err
+	}
+	set, err := loadOrEmbed(ctx, env, eng, ef, *images, *embPath, only)
+	if err != nil {
+		return err
+	}
+	set.Records = eval.Exclude(set.Records, eval.LFWExcluded)
+	if only != nil {
+		set.Records = slices.DeleteFunc(set.Records, func(r eval.Record) bool { return !only[r.Path] })
 	}
 	if set.Model != eng.ModelID() {
 		return fmt.Errorf("eval openset: embeddings are of %s, the engine's recognizer is %s", set.Model, eng.ModelID())
@@ -161,14 +171,14 @@ func printOpenset(env *Env, r opensetReport) {
 
 // loadOrEmbed reads the embedding set at embPath, or embeds the images
 // (and writes the set to embPath when given).
-func loadOrEmbed(ctx context.Context, env *Env, eng *mien.Engine, ef engineFlags, images, embPath string) (*eval.Set, error) {
+func loadOrEmbed(ctx context.Context, env *Env, eng *mien.Engine, ef engineFlags, images, embPath string, only map[string]bool) (*eval.Set, error) {
 	if embPath != "" {
 		set, err := loadSet(embPath)
 		if err == nil || !errors.Is(err, fs.ErrNotExist) || images == "" {
 			return set, err
 		}
 	}
-	set, err := embedDir(ctx, env, eng, images, ef)
+	set, err := embedDir(ctx, env, eng, images, ef, only)
 	if err != nil || embPath == "" {
 		return set, err
 	}

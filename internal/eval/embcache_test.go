@@ -2,9 +2,13 @@ package eval
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/mienhq/mien/internal/testenv"
 )
 
 func TestSetRoundTrip(t *testing.T) {
@@ -39,5 +43,27 @@ func TestAliases(t *testing.T) {
 	id := Identities(a)
 	if id(Record{Path: "Yingfan_Wang/Yingfan_Wang_0001.jpg"}) != "Wang_Yingfan" || id(Record{Path: "Z/Z_0001.jpg"}) != "Z" {
 		t.Fatal("identities")
+	}
+}
+
+// Every alias and excluded image names something in LFW (a typo would
+// silently merge or exclude nothing).
+func TestLFWListsNameRealEntries(t *testing.T) {
+	dir := testenv.Shared(t, "data/lfw/images")
+	for alias, canon := range LFWAliases {
+		for _, n := range []string{alias, canon} {
+			if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+				t.Errorf("alias %s -> %s: %v", alias, canon, err)
+			}
+		}
+	}
+	for p := range LFWExcluded {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("excluded: %v", err)
+		}
+	}
+	recs := []Record{{Path: "Ricky_Ray/Ricky_Ray_0001.jpg"}, {Path: "Ricky_Ray/Ricky_Ray_0002.jpg"}}
+	if got := Exclude(recs, LFWExcluded); len(got) != 1 || got[0].Path != recs[1].Path {
+		t.Fatalf("Exclude: %v", got)
 	}
 }
