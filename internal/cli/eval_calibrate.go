@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/eval"
 	"github.com/mienhq/mien/models"
 )
@@ -36,6 +37,7 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	minAbove := fs.Int("min-above", 50, "use the empirical threshold where at least this many impostor pairs lie above it, else the tail model")
 	top := fs.Int("top", 40, "list this many of the highest-scoring pairs of different names (for review)")
 	jsonOut := fs.String("json", "", "write thresholds and tail as JSON to this file")
+	pairsPath := fs.String("pairs", "", "LFW pairs file: report the share of its genuine pairs at each Similarity under the new calibration")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -80,6 +82,11 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("eval calibrate: %w", err)
 	}
 	printCalibration(env, rep, time.Since(start))
+	if *pairsPath != "" {
+		if err := printGenuineSimilarity(env, set, rep, *pairsPath); err != nil {
+			return err
+		}
+	}
 	if *jsonOut == "" {
 		return nil
 	}
@@ -113,4 +120,45 @@ func loadSet(path string) (*eval.Set, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return set, nil
+}
+
+// printGenuineSimilarity reports how the genuine pairs of a pairs file
+// fall on the Similarity scale under a calibration.
+func printGenuineSimilarity(env *Env, set *eval.Set, rep calibrationReport, path string) error {
+	cal, err := models.NewCalibration(rep.Thresholds, &rep.Tail)
+	if err != nil {
+		return err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	pairs, err := eval.ParsePairs(f, 10)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	vec := map[string][]float32{}
+	for _, r := range set.Records {
+		vec[r.Path] = r.Vector
+	}
+	var sims []float32
+	for _, p := range pairs {
+		a, b := vec[p.A], vec[p.B]
+		if p.Same && a != nil && b != nil {
+			sims = append(sims, models.SimilarityForFAR(cal.FAR(face.Dot(a, b))))
+		}
+	}
+	fmt.Fprintf(env.Stdout, "  genuine pairs of %s (%d with both images): Similarity", path, len(sims))
+	for _, at := range []float32{70, 80, 90, 95, 99} {
+		n := 0
+		for _, s := range sims {
+			if s >= at {
+				n++
+			}
+		}
+		fmt.Fprintf(env.Stdout, " >=%g: %.1f%% (cosine %.4f);", at, 100*float64(n)/float64(max(len(sims), 1)), cal.Cosine(models.FARForSimilarity(at)))
+	}
+	fmt.Fprintln(env.Stdout)
+	return nil
 }

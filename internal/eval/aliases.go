@@ -19,13 +19,19 @@ var LFWAliases = map[string]string{
 	"Hasan_Wirayuda":                 "Hassan_Wirajuda",
 	"Mireya_Elisa_Moscoso_Rodriguez": "Mireya_Moscoso",
 	// Found and reviewed by eye: the same person under two names.
-	"Noer_Muis":        "Noer_Moeis",
-	"Dai_Chul_Chyung":  "Chyung_Dai-chul",
-	"Sepp_Blatter":     "Joseph_Blatter",
-	"Prince_Felipe":    "Felipe_De_Borbon",
-	"Glenn_Rivers":     "Doc_Rivers",
-	"William_Pryor_Jr": "Bill_Pryor",
-	"Brian_Williams":   "Bison_Dele", // the basketball player, born Brian Williams
+	"Noer_Muis":            "Noer_Moeis",
+	"Dai_Chul_Chyung":      "Chyung_Dai-chul",
+	"Sepp_Blatter":         "Joseph_Blatter",
+	"Prince_Felipe":        "Felipe_De_Borbon",
+	"Glenn_Rivers":         "Doc_Rivers",
+	"William_Pryor_Jr":     "Bill_Pryor",
+	"Brian_Williams":       "Bison_Dele", // the basketball player, born Brian Williams
+	"Wang_Nan":             "Nan_Wang",
+	"Talisa_Bratt":         "Talisa_Soto",
+	"John_Gruden":          "Jon_Gruden",
+	"Cristina_Kirchner":    "Cristina_Fernandez",
+	"Virgina_Ruano_Pascal": "Ruano_Pascual",
+	"Odai_Hussein":         "Uday_Hussein",
 }
 
 // LFWExcluded lists LFW images left out of evaluation and calibration
@@ -51,6 +57,7 @@ var LFWExcluded = map[string]bool{
 	"Michael_Schumacher/Michael_Schumacher_0008.jpg":     true, // shows Rubens Barrichello
 	"Shavon_Earp/Shavon_Earp_0001.jpg":                   true, // shows Diana Taurasi
 	"Anja_Paerson/Anja_Paerson_0001.jpg":                 true, // shows Janica Kostelic (Croatian team cap)
+	"Mahmoud_Abbas/Mahmoud_Abbas_0012.jpg":               true, // shows Hamad bin Isa al-Khalifa
 }
 
 // Exclude returns the records whose paths are not in excluded.
