@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"os"
 	"runtime"
 	"time"
@@ -73,10 +72,11 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 		Points: eval.Calibrate(im, tail, eval.CalibrationFARs(), *minAbove)}
 	for _, p := range rep.Points {
 		how := "empirical"
-		if float64(p.Used) != math.Round(float64(p.Empirical)*1e4)/1e4 {
+		if p.FromModel {
 			how = "tail model"
 		}
-		rep.Thresholds = append(rep.Thresholds, models.Threshold{FAR: p.FAR, Cosine: p.Used, Source: how + "; " + src})
+		rep.Thresholds = append(rep.Thresholds, models.Threshold{FAR: p.FAR, Cosine: p.Used,
+			Source: fmt.Sprintf("%s; mien eval calibrate, %d LFW impostor pairs", how, im.Total)})
 	}
 	if _, err := models.NewCalibration(rep.Thresholds, &rep.Tail); err != nil {
 		return fmt.Errorf("eval calibrate: %w", err)

@@ -123,7 +123,7 @@ func TestCalibrateUsesTailWhereDataIsThin(t *testing.T) {
 	pts := Calibrate(merged, tail, []float64{0.1, 1e-2, 1e-3, 1e-4, 1e-6}, 50)
 	for _, p := range pts {
 		thin := p.FAR*1e5 < 50
-		if thin && p.Used != round4(p.Model) || !thin && p.Used != round4(float64(p.Empirical)) {
+		if thin != p.FromModel || thin && p.Used != round4(p.Model) || !thin && p.Used != round4(float64(p.Empirical)) {
 			t.Errorf("FAR %g: used %g, empirical %g, model %g", p.FAR, p.Used, p.Empirical, p.Model)
 		}
 		if p.FAR <= 1e-3 { // true GPD quantile: 0.2 + scale/shape*((far/0.1)^-shape - 1)

@@ -66,8 +66,9 @@ type CalibrationPoint struct {
 	Above     int64
 	// Model is the tail model's threshold (NaN above its anchor).
 	Model float64
-	// Used is what goes into the table.
-	Used float32
+	// Used is what goes into the table, and FromModel says it is the model's.
+	Used      float32
+	FromModel bool
 }
 
 // Calibrate builds a calibration table over fars: the empirical threshold
@@ -82,8 +83,8 @@ func Calibrate(im *Impostors, tail models.Tail, fars []float64, minAbove int) []
 			p.Model = tailCosine(tail, far)
 		}
 		p.Used = round4(float64(p.Empirical))
-		if float64(far)*float64(im.Total) < float64(minAbove) {
-			p.Used = round4(p.Model)
+		if far*float64(im.Total) < float64(minAbove) {
+			p.Used, p.FromModel = round4(p.Model), true
 		}
 		out = append(out, p)
 	}
