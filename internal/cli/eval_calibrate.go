@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"time"
 
 	"github.com/mienhq/mien/face"
@@ -36,6 +37,7 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	minAbove := fs.Int("min-above", 50, "use the empirical threshold where at least this many impostor pairs lie above it, else the tail model")
 	top := fs.Int("top", 40, "list this many of the highest-scoring pairs of different names (for review)")
 	jsonOut := fs.String("json", "", "write thresholds and tail as JSON to this file")
+	list := fs.String("list", "", "use only the images this file names (paths relative to the image directory, one a line)")
 	pairsPath := fs.String("pairs", "", "LFW pairs file: report the share of its genuine pairs at each Similarity under the new calibration")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,6 +53,13 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	aliases, err := readAliases(*aliasPath)
 	if err != nil {
 		return err
+	}
+	only, err := readList(*list)
+	if err != nil {
+		return err
+	}
+	if only != nil {
+		set.Records = slices.DeleteFunc(set.Records, func(r eval.Record) bool { return !only[r.Path] })
 	}
 	all := len(set.Records)
 	set.Records = eval.Exclude(set.Records, eval.LFWExcluded)
