@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/mienhq/mien/face"
@@ -117,18 +118,30 @@ func printCalibration(env *Env, r calibrationReport, took time.Duration) {
 	}
 }
 
-// loadSet reads an embedding set.
-func loadSet(path string) (*eval.Set, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// loadSet reads an embedding set, or several (comma-separated paths) of
+// the same pipeline, e.g. two halves of a directory embedded apart.
+func loadSet(paths string) (*eval.Set, error) {
+	var out *eval.Set
+	for _, path := range strings.Split(paths, ",") {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		set, err := eval.ReadSet(bufio.NewReader(f))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		switch {
+		case out == nil:
+			out = set
+		case set.Pipeline != out.Pipeline || set.Model != out.Model:
+			return nil, fmt.Errorf("eval: %s holds %s embeddings of %s, not %s of %s", path, set.Model, set.Pipeline, out.Model, out.Pipeline)
+		default:
+			out.Records = append(out.Records, set.Records...)
+		}
 	}
-	defer f.Close()
-	set, err := eval.ReadSet(bufio.NewReader(f))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return set, nil
+	return out, nil
 }
 
 // printGenuineSimilarity reports how the genuine pairs of a pairs file

@@ -49,7 +49,7 @@ func runEvalOpenset(ctx context.Context, env *Env, args []string) error {
 	var ef engineFlags
 	ef.register(fs)
 	images := fs.String("images", "", "directory of images, one sub-directory per person (LFW layout)")
-	embPath := fs.String("embeddings", "", "embedding set to read (from eval embed), or to write after embedding --images")
+	embPath := fs.String("embeddings", "", "embedding set to read (from eval embed; several: A,B), or to write after embedding --images")
 	k := fs.Int("enrol", 1, "enrolment photos per subject (people with more photos are enrolled)")
 	share := fs.Float64("share", 0.9, "share of the people with more than K photos enrolled (by seeded hash of the name); the rest are strangers")
 	perPerson := fs.Int("nonmated-per-person", 1, "photos searched per person left out")
