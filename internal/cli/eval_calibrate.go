@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/mienhq/mien/face"
@@ -36,6 +38,7 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	minAbove := fs.Int("min-above", 50, "use the empirical threshold where at least this many impostor pairs lie above it, else the tail model")
 	top := fs.Int("top", 40, "list this many of the highest-scoring pairs of different names (for review)")
 	jsonOut := fs.String("json", "", "write thresholds and tail as JSON to this file")
+	list := fs.String("list", "", "use only the images this file names (paths relative to the image directory, one a line)")
 	pairsPath := fs.String("pairs", "", "LFW pairs file: report the share of its genuine pairs at each Similarity under the new calibration")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,6 +54,13 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	aliases, err := readAliases(*aliasPath)
 	if err != nil {
 		return err
+	}
+	only, err := readList(*list)
+	if err != nil {
+		return err
+	}
+	if only != nil {
+		set.Records = slices.DeleteFunc(set.Records, func(r eval.Record) bool { return !only[r.Path] })
 	}
 	all := len(set.Records)
 	set.Records = eval.Exclude(set.Records, eval.LFWExcluded)
@@ -108,18 +118,30 @@ func printCalibration(env *Env, r calibrationReport, took time.Duration) {
 	}
 }
 
-// loadSet reads an embedding set.
-func loadSet(path string) (*eval.Set, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
+// loadSet reads an embedding set, or several (comma-separated paths) of
+// the same pipeline, e.g. two halves of a directory embedded apart.
+func loadSet(paths string) (*eval.Set, error) {
+	var out *eval.Set
+	for _, path := range strings.Split(paths, ",") {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		set, err := eval.ReadSet(bufio.NewReader(f))
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		switch {
+		case out == nil:
+			out = set
+		case set.Pipeline != out.Pipeline || set.Model != out.Model:
+			return nil, fmt.Errorf("eval: %s holds %s embeddings of %s, not %s of %s", path, set.Model, set.Pipeline, out.Model, out.Pipeline)
+		default:
+			out.Records = append(out.Records, set.Records...)
+		}
 	}
-	defer f.Close()
-	set, err := eval.ReadSet(bufio.NewReader(f))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return set, nil
+	return out, nil
 }
 
 // printGenuineSimilarity reports how the genuine pairs of a pairs file

@@ -49,7 +49,7 @@ func runEvalOpenset(ctx context.Context, env *Env, args []string) error {
 	var ef engineFlags
 	ef.register(fs)
 	images := fs.String("images", "", "directory of images, one sub-directory per person (LFW layout)")
-	embPath := fs.String("embeddings", "", "embedding set to read (from eval embed), or to write after embedding --images")
+	embPath := fs.String("embeddings", "", "embedding set to read (from eval embed; several: A,B), or to write after embedding --images")
 	k := fs.Int("enrol", 1, "enrolment photos per subject (people with more photos are enrolled)")
 	share := fs.Float64("share", 0.9, "share of the people with more than K photos enrolled (by seeded hash of the name); the rest are strangers")
 	perPerson := fs.Int("nonmated-per-person", 1, "photos searched per person left out")
@@ -101,9 +101,39 @@ func runEvalOpenset(ctx context.Context, env *Env, args []string) error {
 			rep.NoFace++
 		}
 	}
+	series, err := searchAll(env, eng, set, split, &rep)
+	if err != nil {
+		return err
+	}
+	printOpenset(env, rep)
+	return writeOpenset(rep, series, *det, *jsonOut)
+}
+
+// writeOpenset writes the DET plot and the JSON report where asked.
+func writeOpenset(rep opensetReport, series []eval.Series, det, jsonOut string) error {
+	if det != "" {
+		title := fmt.Sprintf("DET: %d subjects with %d photo(s) each, %d mated / %d non-mated searches (seed %d)", rep.Subjects, rep.K, rep.Mated, rep.NonMated, rep.Seed)
+		var buf bytes.Buffer
+		if err := eval.DETChart(title, series, 1e-3, 1e-3).WritePNG(&buf); err != nil {
+			return err
+		}
+		if err := os.WriteFile(det, buf.Bytes(), 0o644); err != nil {
+			return err
+		}
+	}
+	if jsonOut != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		return os.WriteFile(jsonOut, append(b, '\n'), 0o644)
+	}
+	return nil
+}
+
+// searchAll runs the split under each scoring (one for K = 1, where they
+// coincide), adds the figures to rep and returns the DET curves.
+func searchAll(env *Env, eng *mien.Engine, set *eval.Set, split *eval.Split, rep *opensetReport) ([]eval.Series, error) {
 	scorings := eval.Scorings
-	if *k == 1 {
-		scorings = scorings[:1] // one photo: every scoring is the same
+	if rep.K == 1 {
+		scorings = scorings[:1]
 	}
 	var series []eval.Series
 	for _, sc := range scorings {
@@ -111,31 +141,16 @@ func runEvalOpenset(ctx context.Context, env *Env, args []string) error {
 		res, err := eval.Search(set.Records, split, sc, runtime.NumCPU(), func() { bar.Add(1) })
 		bar.Finish()
 		if err != nil {
-			return err
+			return nil, err
 		}
-		row, err := opensetFigures(eng, res, sc, *fpir, len(split.Subjects)**k)
+		row, err := opensetFigures(eng, res, sc, rep.FPIRDefault, len(split.Subjects)*rep.K)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		rep.Rows = append(rep.Rows, row)
 		series = append(series, eval.DETSeries(fmt.Sprintf("%s: rank-1 %.1f%%, DIR@FPIR 1%% %.1f%%", sc, 100*row.Rank1, 100*row.DIRAtFPIR["0.01"]), res.DET()))
 	}
-	printOpenset(env, rep)
-	if *det != "" {
-		title := fmt.Sprintf("DET: %d subjects with %d photo(s) each, %d mated / %d non-mated searches (seed %d)", rep.Subjects, *k, rep.Mated, rep.NonMated, *seed)
-		var buf bytes.Buffer
-		if err := eval.DETChart(title, series, 1e-3, 1e-3).WritePNG(&buf); err != nil {
-			return err
-		}
-		if err := os.WriteFile(*det, buf.Bytes(), 0o644); err != nil {
-			return err
-		}
-	}
-	if *jsonOut != "" {
-		b, _ := json.MarshalIndent(rep, "", "  ")
-		return os.WriteFile(*jsonOut, append(b, '\n'), 0o644)
-	}
-	return nil
+	return series, nil
 }
 
 // opensetFigures computes one scoring's figures; the default setting's
