@@ -327,7 +327,8 @@ const (
 
 // Threshold returns the cosine threshold at which a fraction far of
 // comparisons between different people score at or above it (the
-// per-comparison false-match rate), for any far in [MinFAR, MaxFAR]: the
+// per-comparison false-match rate), for any far in [MinFAR, MaxFAR] (up to
+// the table's highest FAR where that is lower): the
 // recognizer's calibrated value where far is a table point, interpolated
 // in log(far) between points, and from the fitted tail model below the
 // deepest point (docs/models.md says how the table and tail were made).
@@ -335,8 +336,9 @@ func (e *Engine) Threshold(far float64) (float32, error) {
 	if e.calib == nil {
 		return 0, fmt.Errorf("mien: recognizer %s: %w", e.recModel.ID, e.calibErr)
 	}
-	if !(far >= MinFAR && far <= MaxFAR) {
-		return 0, fmt.Errorf("mien: false-match rate %g is outside [%g, %g]", far, MinFAR, MaxFAR)
+	top := min(MaxFAR, e.calib.MaxFAR()) // an older pack's table may stop lower
+	if !(far >= MinFAR && far <= top) {
+		return 0, fmt.Errorf("mien: false-match rate %g is outside [%g, %g]", far, MinFAR, top)
 	}
 	return e.calib.Cosine(far), nil
 }

@@ -47,6 +47,10 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		switch args[0] {
 		case "embed":
 			return runEvalEmbed(ctx, env, args[1:])
+		case "calibrate":
+			return runEvalCalibrate(ctx, env, args[1:])
+		case "openset":
+			return runEvalOpenset(ctx, env, args[1:])
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
@@ -125,7 +129,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if *roc != "" {
 		var buf bytes.Buffer
 		curve := eval.Curve{Label: fmt.Sprintf("%s + %s (%.2f%%)", rep.Detector, rep.Recognizer, 100*rep.Accuracy), Points: eval.ROC(genuine, impostor, 1e-3)}
-		if err := eval.PlotROC(&buf, "LFW 6,000 pairs: ROC", []eval.Curve{curve}, 1e-3, 0.9); err != nil {
+		if err := eval.PlotROC(&buf, eval.ROCTitle(filepath.Base(*pairsPath), len(pairs)), []eval.Curve{curve}, 1e-3, 0.9); err != nil {
 			return err
 		}
 		if err := os.WriteFile(*roc, buf.Bytes(), 0o644); err != nil {

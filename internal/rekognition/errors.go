@@ -125,3 +125,15 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, op string, 
 	body, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
 	w.Write(body)
 }
+
+func idempotentMismatch() *Error {
+	return newError(http.StatusBadRequest, "IdempotentParameterMismatchException",
+		"A ClientRequestToken input parameter was reused with an operation, but at least one of the other input parameters is different from the previous call to the operation.")
+}
+
+// invalidS3Object answers an Image given as an S3Object: mien reaches no
+// object store.
+func invalidS3Object(field string) *Error {
+	return newError(http.StatusBadRequest, "InvalidS3ObjectException",
+		"mien does not read images from S3 (S3Object): send the image's bytes in %s.Bytes", field)
+}

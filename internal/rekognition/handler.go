@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,7 +58,6 @@ type Options struct {
 // It is safe for concurrent use.
 type Handler struct {
 	backend  Backend
-	scale    Scale
 	maxSkew  time.Duration
 	maxBody  int64
 	maxImage int
@@ -71,7 +69,7 @@ type Handler struct {
 
 // New returns a Handler over b.
 func New(b Backend, opts Options) *Handler {
-	h := &Handler{backend: b, scale: NewScale(b.Threshold), maxSkew: opts.MaxSkew, maxBody: opts.MaxBodyBytes,
+	h := &Handler{backend: b, maxSkew: opts.MaxSkew, maxBody: opts.MaxBodyBytes,
 		maxImage: opts.MaxImageBytes, now: opts.Now, log: opts.Logger, autoGate: opts.AutoGate}
 	if h.autoGate == (quality.Gate{}) {
 		h.autoGate = quality.DefaultGate
@@ -97,9 +95,6 @@ func New(b Backend, opts Options) *Handler {
 	}
 	return h
 }
-
-// Scale returns the Similarity mapping the handler uses.
-func (h *Handler) Scale() Scale { return h.scale }
 
 // call is one authenticated request.
 type call struct {
@@ -277,28 +272,6 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-// Paging tokens are opaque to clients: the last id of the previous page,
-// tagged with what is being listed.
-
-func encodeToken(kind, last string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + last))
-}
-
-func decodeToken(kind, tok string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return "", invalidToken()
-	}
-	last, ok := strings.CutPrefix(string(b), kind+":")
-	if !ok || last == "" {
-		return "", invalidToken()
-	}
-	return last, nil
 }
 
 // limit validates MaxResults-like values: 0 (absent) takes def.

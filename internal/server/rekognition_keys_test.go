@@ -54,6 +54,8 @@ func (f *rekFakeEngine) Analyze(ctx context.Context, _ []byte, _ detect.Options)
 func (f *rekFakeEngine) Compare(a, b face.Embedding) (float32, error) { return face.Cosine(a, b) }
 func (f *rekFakeEngine) Threshold(far float64) (float32, error)       { return 0.3, nil }
 func (f *rekFakeEngine) ModelID() string                              { return "fake-recognizer" }
+func (f *rekFakeEngine) Similarity(cos float32) float32               { return 100 * max(0, cos) }
+func (f *rekFakeEngine) CosineForSimilarity(sim float32) float32      { return sim / 100 }
 
 // rekServe runs a server over a fresh store with tenants a and b, each with
 // an admin key, and returns the env.
