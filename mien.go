@@ -55,6 +55,9 @@ type Options struct {
 	Detect detect.Options
 	// Image holds the decoding limits.
 	Image imageio.Options
+	// LivenessThreshold overrides the pack's calibrated liveness threshold
+	// (0 = the pack's; see Engine.Liveness).
+	LivenessThreshold float64
 }
 
 // Face is one analysed face.
@@ -80,6 +83,7 @@ type Engine struct {
 	marks    *landmark.Model // five points for detectors that give boxes only
 	embedder *embed.Embedder
 	recModel models.Model
+	spoof    spoofState // anti-spoof ensemble, opened on first Liveness call
 }
 
 // Open loads ONNX Runtime and the pack's detector and recognizer.
@@ -337,5 +341,6 @@ func (e *Engine) Close() error {
 	if e.embedder != nil {
 		errs = append(errs, e.embedder.Close())
 	}
+	errs = append(errs, e.closeLiveness())
 	return errors.Join(errs...)
 }

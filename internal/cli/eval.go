@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(command{name: "eval", summary: "measure accuracy: eval lfw --images DIR --pairs FILE", run: runEval})
+	register(command{name: "eval", summary: "measure accuracy: eval lfw --images DIR --pairs FILE | eval liveness --bona-fide DIR --attack DIR", run: runEval})
 }
 
 // lfwReport is what `mien eval lfw` prints as JSON.
@@ -44,6 +44,9 @@ type lfwReport struct {
 }
 
 func runEval(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "liveness" {
+		return runEvalLiveness(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "lfw" {
 		return usageError{fmt.Errorf("eval: usage: mien eval lfw --images DIR --pairs FILE")}
 	}
