@@ -49,12 +49,16 @@ type Config struct {
 	// MaxGap is the longest time between two frames (default 2 s).
 	MaxGap time.Duration
 	// MinMotion is the least landmark motion relative to the first frame,
-	// in face scales, for a frame to count in the plane test (default 0.04).
+	// in face scales, for a turned frame to count in the plane test
+	// (default 0.04).
 	MinMotion float64
-	// PlanarResidual: when the median homography residual of the moving
-	// frames, in face scales, is below it, the face moved as a plane
-	// (default 0.012).
+	// PlanarResidual and PlanarRatio decide the plane test: the face moved
+	// as a plane when the upper-quartile homography residual of the turned
+	// frames (in face scales) is below PlanarResidual (default 0.012) or below
+	// PlanarRatio (default 1.8) times the median residual of the frontal
+	// frames, which is the landmark model's own noise.
 	PlanarResidual float64
+	PlanarRatio    float64
 	// PassiveThreshold, when > 0, is the least median passive score.
 	PassiveThreshold float32
 }
@@ -84,6 +88,9 @@ func (c Config) withDefaults() Config {
 	if c.PlanarResidual == 0 {
 		c.PlanarResidual = 0.012
 	}
+	if c.PlanarRatio == 0 {
+		c.PlanarRatio = 1.8
+	}
 	return c
 }
 
@@ -93,9 +100,13 @@ type Verdict struct {
 	Reasons   []string `json:"reasons,omitempty"`
 	Completed []Kind   `json:"completed"`
 	Frames    int      `json:"frames"`
-	// Residual is the median homography residual of the moving frames in
-	// face scales (a plane gives about the landmark noise); NaN when none moved.
+	// Residual is the upper-quartile homography residual of the turned
+	// frames in face scales (the most turned frames show depth best; a plane
+	// gives about the landmark noise); NaN when none turned.
 	Residual float64 `json:"residual"`
+	// Noise is the median residual of the still frames (the landmark
+	// noise); NaN when there were none.
+	Noise float64 `json:"noise"`
 	// Passive is the median passive score; negative when none was measured.
 	Passive float32 `json:"passive"`
 }
@@ -113,7 +124,8 @@ type Checker struct {
 	first    Frame
 	prev     Frame
 	refScale float64
-	residual []float64
+	residual []float64 // of frames that moved from the first
+	still    []float64 // of frames that did not
 	passive  []float32
 	reasons  []string
 	late     bool
@@ -189,14 +201,24 @@ func (c *Checker) continuity(f Frame) {
 	}
 }
 
-// motion records, for frames that moved away from the first, how well one
-// homography explains the landmarks' motion.
+// motion records how well one homography explains the landmarks' motion
+// from the first frame: for frames where the head is turned (by the pose
+// measurement) and the landmarks moved, and, as the noise reference, for
+// frames where it is frontal.
 func (c *Checker) motion(f Frame) {
-	if c.frames == 0 || motionOf(c.first.Landmarks, f.Landmarks)/c.refScale < c.cfg.MinMotion {
+	if c.frames == 0 {
 		return
 	}
-	if _, res, err := FitHomography(c.first.Landmarks, f.Landmarks); err == nil {
+	_, res, err := FitHomography(c.first.Landmarks, f.Landmarks)
+	if err != nil {
+		return
+	}
+	turned := max(abs(f.Yaw), abs(f.Pitch))
+	switch {
+	case turned >= c.cfg.Neutral && motionOf(c.first.Landmarks, f.Landmarks)/c.refScale >= c.cfg.MinMotion:
 		c.residual = append(c.residual, res/c.refScale)
+	case turned < c.cfg.Neutral/2:
+		c.still = append(c.still, res/c.refScale)
 	}
 }
 
@@ -210,7 +232,7 @@ func (c *Checker) Decide(nonce string, now time.Time) (Verdict, error) {
 		return Verdict{}, ErrDecided
 	}
 	c.decided = true
-	v := Verdict{Completed: c.s.Challenges[:c.step], Frames: c.frames, Residual: median64(c.residual), Passive: -1}
+	v := Verdict{Completed: c.s.Challenges[:c.step], Frames: c.frames, Residual: quantile(c.residual, 0.75), Noise: quantile(c.still, 0.5), Passive: -1}
 	v.Reasons = append(v.Reasons, c.reasons...)
 	if c.step < len(c.s.Challenges) {
 		if c.late || now.After(c.s.Deadline) {
@@ -221,8 +243,9 @@ func (c *Checker) Decide(nonce string, now time.Time) (Verdict, error) {
 	switch {
 	case len(c.residual) == 0:
 		v.Reasons = append(v.Reasons, "the head never moved enough to show depth")
-	case v.Residual < c.cfg.PlanarResidual:
-		v.Reasons = append(v.Reasons, fmt.Sprintf("the face moved as a flat surface (homography residual %.4f face sizes, a head shows at least %.4f)", v.Residual, c.cfg.PlanarResidual))
+	case v.Residual < c.cfg.PlanarResidual || len(c.still) >= 3 && v.Residual < c.cfg.PlanarRatio*v.Noise:
+		v.Reasons = append(v.Reasons, fmt.Sprintf("the face moved as a flat surface (homography residual %.4f face sizes while moving, %.4f still; a head shows at least %.4f and %.1fx the still residual)",
+			v.Residual, v.Noise, c.cfg.PlanarResidual, c.cfg.PlanarRatio))
 	}
 	if len(c.passive) > 0 {
 		v.Passive = median32(c.passive)
@@ -234,13 +257,14 @@ func (c *Checker) Decide(nonce string, now time.Time) (Verdict, error) {
 	return v, nil
 }
 
-func median64(v []float64) float64 {
+// quantile returns the q-quantile of v (nearest rank); NaN when v is empty.
+func quantile(v []float64, q float64) float64 {
 	if len(v) == 0 {
 		return math.NaN()
 	}
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
-	return s[len(s)/2]
+	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
 func median32(v []float32) float32 {
@@ -248,5 +272,5 @@ func median32(v []float32) float32 {
 	for i, x := range v {
 		s[i] = float64(x)
 	}
-	return float32(median64(s))
+	return float32(quantile(s, 0.5))
 }
