@@ -77,6 +77,7 @@ func runEvalLiveness(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ef.liveness = *thr
 	eng, err := openEngine(env, ef)
 	if err != nil {
 		return err
