@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"sync"
 
@@ -83,6 +84,8 @@ type Engine struct {
 	marks    *landmark.Model // five points for detectors that give boxes only
 	embedder *embed.Embedder
 	recModel models.Model
+	calib    *models.Calibration // nil when calibErr says why
+	calibErr error
 	spoof    spoofState // anti-spoof ensemble, opened on first Liveness call
 }
 
@@ -113,6 +116,11 @@ func Open(pack *models.Pack, opts Options) (*Engine, error) {
 		return nil, fmt.Errorf("mien: %w", err)
 	}
 	e.recModel = rec
+	e.calib, e.calibErr = models.NewCalibration(rec.Thresholds, rec.Tail)
+	if e.calibErr != nil && !errors.Is(e.calibErr, models.ErrNotCalibrated) {
+		e.Close()
+		return nil, fmt.Errorf("mien: recognizer %s: %w", rec.ID, e.calibErr)
+	}
 	return e, nil
 }
 
@@ -171,6 +179,10 @@ func (e *Engine) Recognizer() models.Model { return e.recModel }
 
 // DetectorModel returns the detector's manifest entry.
 func (e *Engine) DetectorModel() models.Model { return e.detModel }
+
+// RefinesLandmarks reports whether alignment points come from the pack's
+// landmark model rather than the detector.
+func (e *Engine) RefinesLandmarks() bool { return e.marks != nil }
 
 // Pack returns the pack the engine was opened from.
 func (e *Engine) Pack() *models.Pack { return e.pack }
@@ -310,21 +322,62 @@ func (e *Engine) Compare(a, b face.Embedding) (float32, error) {
 	return face.Cosine(a, b)
 }
 
-// Threshold returns the calibrated cosine threshold for a false-match rate.
+// MinFAR and MaxFAR bound the false-match rates Threshold accepts.
+const (
+	MinFAR = 1e-9
+	MaxFAR = 0.5
+)
+
+// Threshold returns the cosine threshold at which a fraction far of
+// comparisons between different people score at or above it (the
+// per-comparison false-match rate), for any far in [MinFAR, MaxFAR]: the
+// recognizer's calibrated value where far is a table point, interpolated
+// in log(far) between points, and from the fitted tail model below the
+// deepest point (docs/models.md says how the table and tail were made).
 func (e *Engine) Threshold(far float64) (float32, error) {
-	for _, t := range e.recModel.Thresholds {
-		if t.FAR == far {
-			return t.Cosine, nil
-		}
+	if e.calib == nil {
+		return 0, fmt.Errorf("mien: recognizer %s: %w", e.recModel.ID, e.calibErr)
 	}
-	return 0, fmt.Errorf("mien: recognizer %s has no threshold calibrated at false-match rate %g (have %v)", e.recModel.ID, far, e.FARs())
+	if !(far >= MinFAR && far <= MaxFAR) {
+		return 0, fmt.Errorf("mien: false-match rate %g is outside [%g, %g]", far, MinFAR, MaxFAR)
+	}
+	return e.calib.Cosine(far), nil
 }
 
-// FARs lists the false-match rates the recognizer has thresholds for.
+// FAR is Threshold's inverse: the per-comparison false-match rate at a
+// cosine (1 at -1, falling towards 0 past the tail's end; NaN for a
+// recognizer without calibration).
+func (e *Engine) FAR(cosine float32) float64 {
+	if e.calib == nil {
+		return math.NaN()
+	}
+	return e.calib.FAR(cosine)
+}
+
+// Similarity maps a cosine to a 0..100 score on AWS Rekognition's scale
+// through the false-match rate: 80 is FAR 1e-6, 90 is 1e-7, 100 is 1e-8
+// or rarer (models.SimilarityForFAR; 0 without calibration).
+func (e *Engine) Similarity(cosine float32) float32 {
+	return models.SimilarityForFAR(e.FAR(cosine))
+}
+
+// CosineForSimilarity is Similarity's inverse: the cosine at which
+// comparisons reach a Similarity (clamped to 0..100; 1 without calibration).
+func (e *Engine) CosineForSimilarity(sim float32) float32 {
+	if e.calib == nil {
+		return 1
+	}
+	return e.calib.Cosine(models.FARForSimilarity(sim))
+}
+
+// FARs lists the false-match rates of the recognizer's calibration table
+// (Threshold also takes any rate between them).
 func (e *Engine) FARs() []float64 {
 	var out []float64
-	for _, t := range e.recModel.Thresholds {
-		out = append(out, t.FAR)
+	if e.calib != nil {
+		for _, t := range e.calib.Points() {
+			out = append(out, t.FAR)
+		}
 	}
 	return out
 }

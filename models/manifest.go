@@ -66,6 +66,9 @@ type Model struct {
 	Params map[string]float64 `json:"params,omitempty"`
 	// Thresholds are calibrated decision thresholds (recognizers only).
 	Thresholds []Threshold `json:"thresholds,omitempty"`
+	// Tail models the impostor scores past the deepest threshold
+	// (recognizers only; see Calibration and docs/models.md).
+	Tail *Tail `json:"tail,omitempty"`
 }
 
 // Source says where a model file comes from.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/mienhq/mien"
-	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/eval"
 	"github.com/mienhq/mien/models"
@@ -44,11 +43,16 @@ type lfwReport struct {
 }
 
 func runEval(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 && args[0] == "liveness" {
-		return runEvalLiveness(ctx, env, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "embed":
+			return runEvalEmbed(ctx, env, args[1:])
+		case "liveness":
+			return runEvalLiveness(ctx, env, args[1:])
+		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return usageError{fmt.Errorf("eval: usage: mien eval lfw --images DIR --pairs FILE")}
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|liveness [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")
@@ -228,21 +232,9 @@ func embedCentral(ctx context.Context, eng *mien.Engine, path string) (face.Embe
 	if err != nil {
 		return face.Embedding{}, false, err
 	}
-	dets, err := eng.Detect(ctx, img, detect.Options{})
-	if err != nil {
+	best, ok, err := centralFace(ctx, eng, img)
+	if err != nil || !ok {
 		return face.Embedding{}, false, err
-	}
-	if len(dets) == 0 {
-		if dets, err = eng.Detect(ctx, img, detect.Options{MinScore: 0.2}); err != nil || len(dets) == 0 {
-			return face.Embedding{}, false, err
-		}
-	}
-	c := img.Bounds().Center()
-	best := dets[0]
-	for _, d := range dets[1:] {
-		if d.Box.Center().Dist(c) < best.Box.Center().Dist(c) {
-			best = d
-		}
 	}
 	e, err := eng.Embed(ctx, img, best)
 	return e, err == nil, err

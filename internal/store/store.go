@@ -116,6 +116,8 @@ var migrations = []string{
 	// 3: the master key's check value, the audit head's anchor, keys' last use, an index of
 	// templates by subject (keycheck.go). Found by its content, so it may move.
 	migrationSecurity,
+	// 4: each collection's decision settings, its default FPIR (gallery_settings.go).
+	migrationGallerySettings,
 }
 
 // migrate applies the migrations not yet applied.

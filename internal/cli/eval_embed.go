@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/internal/eval"
+	"github.com/mienhq/mien/quality"
+)
+
+// runEvalEmbed embeds the central face of every image under a directory
+// once and writes the set, so calibration and open-set runs reuse it.
+func runEvalEmbed(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "eval embed", "--images DIR --out FILE [flags]",
+		"Embed the face nearest the centre of every image under DIR (NAME/FILE.jpg) once, for eval calibrate and eval openset.")
+	var ef engineFlags
+	ef.register(fs)
+	images := fs.String("images", "", "directory of images, one sub-directory per person")
+	out := fs.String("out", "", "write the embedding set to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *images == "" || *out == "" {
+		fs.Usage()
+		return fmt.Errorf("eval embed: --images and --out are required")
+	}
+	eng, err := openEngine(env, ef)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	start := time.Now()
+	set, err := embedDir(ctx, env, eng, *images, ef)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(*out)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriter(f)
+	if err := eval.WriteSet(w, set); err != nil {
+		f.Close()
+		return err
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	noFace := 0
+	for _, r := range set.Records {
+		if r.Vector == nil {
+			noFace++
+		}
+	}
+	fmt.Fprintf(env.Stdout, "embedded %d images (no face in %d) with %s in %.0f s -> %s\n",
+		len(set.Records), noFace, set.Pipeline, time.Since(start).Seconds(), *out)
+	return f.Close()
+}
+
+// pipelineName describes how an engine makes embeddings.
+func pipelineName(eng *mien.Engine, ef engineFlags, flip bool) string {
+	align := "detector 5 points"
+	if eng.RefinesLandmarks() {
+		align = "68-point model"
+	}
+	return fmt.Sprintf("pack %s, detector %s, alignment %s, flip %v", eng.Pack().Manifest.Name, eng.DetectorModel().ID, align, flip)
+}
+
+// listImages returns the image files under dir, relative, sorted.
+func listImages(dir string) ([]string, error) {
+	var files []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		switch strings.ToLower(filepath.Ext(p)) {
+		case ".jpg", ".jpeg", ".png":
+			rel, err := filepath.Rel(dir, p)
+			if err != nil {
+				return err
+			}
+			files = append(files, filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eval: listing %s: %w", dir, err)
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("eval: no images under %s", dir)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// embedDir embeds every image under dir with a progress bar.
+func embedDir(ctx context.Context, env *Env, eng *mien.Engine, dir string, ef engineFlags) (*eval.Set, error) {
+	files, err := listImages(dir)
+	if err != nil {
+		return nil, err
+	}
+	set := &eval.Set{Pipeline: pipelineName(eng, ef, env.Config.Flip && !ef.noFlip), Model: eng.ModelID(),
+		Records: make([]eval.Record, len(files))}
+	bar := newProgress(env.Stderr, "embedding", len(files))
+	jobs := make(chan int)
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for w := 0; w < max(env.Config.Workers, runtime.NumCPU()); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				rec, err := embedRecord(ctx, eng, dir, files[i])
+				set.Records[i] = rec
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("%s: %w", files[i], err)
+					}
+					mu.Unlock()
+				}
+				bar.Add(1)
+			}
+		}()
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	bar.Finish()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return set, ctx.Err()
+}
+
+// embedRecord embeds the face nearest the centre of one image.
+func embedRecord(ctx context.Context, eng *mien.Engine, dir, rel string) (eval.Record, error) {
+	rec := eval.Record{Path: rel}
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return rec, err
+	}
+	img, err := eng.Decode(data)
+	if err != nil {
+		return rec, err
+	}
+	d, ok, err := centralFace(ctx, eng, img)
+	if err != nil || !ok {
+		return rec, err
+	}
+	crop, err := eng.Align(img, d)
+	if err != nil {
+		return rec, err
+	}
+	e, err := eng.Embed(ctx, img, d)
+	if err != nil {
+		return rec, err
+	}
+	q := quality.Assess(img, d, crop)
+	rec.Vector, rec.DetScore, rec.FaceSize, rec.Sharpness, rec.Yaw, rec.Pitch = e.Vector, d.Score, q.FaceSize, q.Sharpness, q.Yaw, q.Pitch
+	return rec, nil
+}
+
+// centralFace finds the detected face closest to the image centre; when
+// none is found it retries with a low score threshold.
+func centralFace(ctx context.Context, eng *mien.Engine, img *face.Image) (face.Detection, bool, error) {
+	dets, err := eng.Detect(ctx, img, detect.Options{})
+	if err != nil {
+		return face.Detection{}, false, err
+	}
+	if len(dets) == 0 {
+		if dets, err = eng.Detect(ctx, img, detect.Options{MinScore: 0.2}); err != nil || len(dets) == 0 {
+			return face.Detection{}, false, err
+		}
+	}
+	c := img.Bounds().Center()
+	best := dets[0]
+	for _, d := range dets[1:] {
+		if d.Box.Center().Dist(c) < best.Box.Center().Dist(c) {
+			best = d
+		}
+	}
+	return best, true, nil
+}
