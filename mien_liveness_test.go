@@ -10,6 +10,7 @@ import (
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/testenv"
+	"github.com/mienhq/mien/liveness"
 	"github.com/mienhq/mien/models"
 )
 
@@ -89,6 +90,16 @@ func TestLivenessThresholdOverride(t *testing.T) {
 	}
 	if a.Score != b.Score || b.Threshold != 0.99999 || !a.Live || b.Live {
 		t.Fatalf("default %+v, strict %+v", a, b)
+	}
+}
+
+// TestLivenessBadBox: a box outside the image is a clear error, not a score.
+func TestLivenessBadBox(t *testing.T) {
+	eng := livenessEngine(t, mien.Options{})
+	img, d := centralFace(t, eng, "fixtures/antispoof/image_T1.jpg")
+	d.Box = face.R(float32(img.W)+10, 0, float32(img.W)+60, 50)
+	if _, err := eng.Liveness(context.Background(), img, d); !errors.Is(err, liveness.ErrBadBox) {
+		t.Fatalf("got %v, want liveness.ErrBadBox", err)
 	}
 }
 
