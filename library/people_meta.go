@@ -36,6 +36,14 @@ func (l *Library) readMeta() (peopleMeta, error) {
 	if err != nil {
 		return m, fmt.Errorf("library: %w", err)
 	}
+	if IsSealed(b) { // sealed under the library's key (Options.Key)
+		if l.opts.Key == nil {
+			return m, ErrSealed
+		}
+		if b, err = Unseal(l.opts.Key, b, aadMeta); err != nil {
+			return m, err
+		}
+	}
 	if err := json.Unmarshal(b, &m); err != nil {
 		return m, fmt.Errorf("library: %s: %w", metaFile, err)
 	}
@@ -97,6 +105,11 @@ func (l *Library) updateMeta(pid int, fn func(*PersonMeta) error) (PersonMeta, e
 	b, err := json.Marshal(m)
 	if err != nil {
 		return PersonMeta{}, err
+	}
+	if l.opts.Key != nil {
+		if b, err = Seal(l.opts.Key, b, aadMeta); err != nil {
+			return PersonMeta{}, err
+		}
 	}
 	return pm, writeFileAtomic(filepath.Join(l.dir, metaFile), b)
 }
