@@ -83,7 +83,7 @@ func TestDependencyDirection(t *testing.T) {
 // TestPureGoPackages checks that the pure stages build without cgo.
 func TestPureGoPackages(t *testing.T) {
 	pkgs := listPackages(t, "CGO_ENABLED=0")
-	for _, rel := range []string{"face", "align", "raster", "detect", "quality", "index", "cluster", "driver"} {
+	for _, rel := range []string{"face", "align", "raster", "detect", "quality", "index", "cluster", "driver", "liveness/challenge"} {
 		p, ok := pkgs[rel]
 		if !ok {
 			continue // not written yet

@@ -56,6 +56,9 @@ type Options struct {
 	Detect detect.Options
 	// Image holds the decoding limits.
 	Image imageio.Options
+	// LivenessThreshold overrides the pack's calibrated liveness threshold
+	// (0 = the pack's; see Engine.Liveness).
+	LivenessThreshold float64
 }
 
 // Face is one analysed face.
@@ -83,6 +86,7 @@ type Engine struct {
 	recModel models.Model
 	calib    *models.Calibration // nil when calibErr says why
 	calibErr error
+	spoof    spoofState // anti-spoof ensemble, opened on first Liveness call
 }
 
 // Open loads ONNX Runtime and the pack's detector and recognizer.
@@ -393,5 +397,6 @@ func (e *Engine) Close() error {
 	if e.embedder != nil {
 		errs = append(errs, e.embedder.Close())
 	}
+	errs = append(errs, e.closeLiveness())
 	return errors.Join(errs...)
 }
