@@ -1,6 +1,7 @@
 package index
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 )
@@ -41,5 +42,68 @@ func BenchmarkDot8Go_512(b *testing.B) {
 	b.SetBytes(512)
 	for i := 0; i < b.N; i++ {
 		dot8Go(x, y)
+	}
+}
+
+func BenchmarkScores2(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const n = 1024
+	stride := code2Bytes(512)
+	codes := make([]byte, n*stride)
+	for i := 0; i < n; i++ {
+		encode2(codes[i*stride:(i+1)*stride], randUnit(r, 512))
+	}
+	qc := make([]int8, 512)
+	quantize(qc, randUnit(r, 512))
+	q := query2(qc)
+	out := make([]int32, n)
+	b.SetBytes(int64(n * stride))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		scores2(codes, stride, q, out)
+	}
+}
+
+func TestScores2MatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(13, 14))
+	for _, d := range []int{1, 100, 128, 200, 512, 1000, 1024, 1100} {
+		const n = 7
+		stride := code2Bytes(d)
+		codes := make([]byte, n*stride)
+		var vs [][]float32
+		for i := 0; i < n; i++ {
+			vs = append(vs, randUnit(r, d))
+			encode2(codes[i*stride:(i+1)*stride], vs[i])
+		}
+		qc := make([]int8, d)
+		quantize(qc, randUnit(r, d))
+		qc[0] = 127
+		q := query2(qc)
+		out := make([]int32, n)
+		scores2(codes, stride, q, out)
+		for i := 0; i < n; i++ {
+			want := score2Go(codes[i*stride:(i+1)*stride], q)
+			// The definition: Σ q_j·u_j with u from the thresholds.
+			var def int32
+			var ss float64
+			for _, x := range vs[i] {
+				ss += float64(x) * float64(x)
+			}
+			step := float32(code2Step * math.Sqrt(ss/float64(d)))
+			for j, x := range vs[i] {
+				u := int32(0)
+				if x >= step {
+					u = 3
+				} else if x >= 0 {
+					u = 2
+				} else if x >= -step {
+					u = 1
+				}
+				def += u * int32(qc[j])
+			}
+			if out[i] != want || want != def {
+				t.Fatalf("d=%d template %d: kernel %d, portable %d, definition %d", d, i, out[i], want, def)
+			}
+		}
 	}
 }

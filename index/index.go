@@ -2,15 +2,19 @@
 // vectors (cosine similarity = dot product). The server keeps one Index per
 // collection, loaded at start-up and kept in step with the store.
 //
-// Each template is kept twice, contiguously: as float32 (exact scores) and
-// as int8 with a per-vector scale (a quarter of the memory traffic). A
-// search first scans the int8 codes with an AVX2 kernel (pure Go elsewhere),
-// split into shards over Workers goroutines, keeps the best max(8k, 64)
-// candidates, and re-scores those exactly in float32: the result is the
-// exact top k unless the int8 pass ranks a true top-k template below
-// hundreds of others, which the recall test bounds. Index is safe for
-// concurrent use: searches share a read lock, Add and Remove take the write
-// lock.
+// Each template is kept three times, contiguously: as float32 (exact
+// scores), as int8 with a per-vector scale, and as a two-bit code
+// (code2.go). A search of a gallery of PrefilterMin templates or more first
+// scores every two-bit code against the int8 query with an AVX2 kernel (128
+// bytes a template: a quarter of the int8 pass's memory traffic) and keeps
+// the best PrefilterCandidates; smaller galleries skip that pass. The int8
+// pass (AVX2 as well; pure Go elsewhere or with -tags purego) then ranks
+// those candidates, split into shards over Workers goroutines, keeps the
+// best max(8k, 64), and re-scores them exactly in float32: the result is the
+// exact top k unless a true top-k template ranks below the kept candidates
+// in a coarse pass, which TestPrefilterRecall and TestNearDuplicatesExact
+// bound against brute force. Index is safe for concurrent use: searches
+// share a read lock, Add and Remove take the write lock.
 package index
 
 import (
@@ -48,6 +52,7 @@ type Index struct {
 	data  []float32     // Len*Dim values, exact
 	codes []int8        // Len*Dim values, quantised
 	scale []float32     // per slot: data ~ scale * codes
+	code2 []byte        // per slot: two-bit code (code2.go)
 	ids   []int64       // slot -> id
 	slot  map[int64]int // id -> slot
 }
@@ -91,6 +96,9 @@ func (x *Index) Add(id int64, v []float32) error {
 	n := len(x.codes)
 	x.codes = append(x.codes, make([]int8, len(v))...)
 	x.scale = append(x.scale, quantize(x.codes[n:], v))
+	m := len(x.code2)
+	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
+	encode2(x.code2[m:], v)
 	return nil
 }
 
@@ -109,6 +117,8 @@ func (x *Index) Remove(id int64) bool {
 		copy(x.data[s*d:(s+1)*d], x.data[last*d:(last+1)*d])
 		copy(x.codes[s*d:(s+1)*d], x.codes[last*d:(last+1)*d])
 		x.scale[s] = x.scale[last]
+		w2 := code2Bytes(d)
+		copy(x.code2[s*w2:(s+1)*w2], x.code2[last*w2:(last+1)*w2])
 		x.ids[s] = x.ids[last]
 		x.slot[x.ids[s]] = s
 	}
@@ -118,6 +128,9 @@ func (x *Index) Remove(id int64) bool {
 	x.data = x.data[:last*d]
 	x.codes = x.codes[:last*d]
 	x.scale = x.scale[:last]
+	w2 := code2Bytes(d)
+	clear(x.code2[last*w2 : (last+1)*w2])
+	x.code2 = x.code2[:last*w2]
 	x.ids = x.ids[:last]
 	delete(x.slot, id)
 	return true
@@ -139,6 +152,20 @@ func (x *Index) Score(q []float32, id int64) (float32, bool, error) {
 	return Dot(q, x.data[s*d:(s+1)*d]), true, nil
 }
 
+// Vector copies the template stored under id into dst (grown as needed)
+// and returns it, or false when id is not in the index. The copy is the
+// caller's: it does not outlive a later Remove in the index's memory.
+func (x *Index) Vector(dst []float32, id int64) ([]float32, bool) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	s, ok := x.slot[id]
+	if !ok {
+		return dst[:0], false
+	}
+	d := x.opts.Dim
+	return append(dst[:0], x.data[s*d:(s+1)*d]...), true
+}
+
 // Len returns the number of templates.
 func (x *Index) Len() int {
 	x.mu.RLock()
@@ -147,7 +174,9 @@ func (x *Index) Len() int {
 }
 
 // BytesPerTemplate is the memory one template takes (vector, id and map entry, approximately).
-func (x *Index) BytesPerTemplate() int { return 5*x.opts.Dim + 4 + 8 + 16 }
+func (x *Index) BytesPerTemplate() int {
+	return 5*x.opts.Dim + 4 + code2Bytes(x.opts.Dim) + 8 + 16
+}
 
 // Search returns the k templates most similar to q, best first.
 func (x *Index) Search(q []float32, k int) ([]Match, error) {
@@ -166,18 +195,14 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 	cand := max(8*k, 64)
 	qc := make([]int8, len(q))
 	quantize(qc, q)
-	workers := min(x.opts.Workers, max(1, n/4096))
-	parts := make([]topK, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[w] = x.scan(qc, lo, hi, cand)
-		}()
+	var parts []topK
+	if c := PrefilterCandidates(n, k); c < n {
+		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
+		slots := x.prefilter(qc, c)
+		parts = x.parallel(len(slots), func(lo, hi int) topK { return x.scanSlots(qc, slots[lo:hi], cand) })
+	} else {
+		parts = x.parallel(n, func(lo, hi int) topK { return x.scan(qc, lo, hi, cand) })
 	}
-	wg.Wait()
 	// Re-score the candidates exactly (their IDs hold slots here).
 	d := x.opts.Dim
 	best := make(topK, 0, k+1)
@@ -197,6 +222,99 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 	return out, nil
 }
 
+// PrefilterMin is the gallery size from which a search starts with the
+// two-bit pass; smaller galleries are scanned in int8 directly.
+const PrefilterMin = 1 << 16
+
+// PrefilterCandidates is how many templates the two-bit pass hands to the
+// int8 pass in a gallery of n templates searched for the best k (n when
+// the gallery is scanned in int8 directly). The margin is measured in
+// TestPrefilterRecall and docs/benchmarks.md: the true top 10 of 1M
+// templates ranked at most a few hundred deep in the two-bit order.
+func PrefilterCandidates(n, k int) int {
+	if n < PrefilterMin {
+		return n
+	}
+	return min(n, max(4096, 256*k, n/64))
+}
+
+// parallel runs f over shards of [0, n) on the index's workers.
+func (x *Index) parallel(n int, f func(lo, hi int) topK) []topK {
+	workers := min(x.opts.Workers, max(1, n/4096))
+	parts := make([]topK, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			parts[w] = f(lo, hi)
+		}()
+	}
+	wg.Wait()
+	return parts
+}
+
+// prefilter returns the slots whose two-bit codes score best against the
+// int8 query qc: at least c of them (ties of the last histogram bin kept).
+// Scores go to a buffer and a histogram in one parallel pass; the cut-off
+// comes from the histogram, so selection needs no heap.
+func (x *Index) prefilter(qc []int8, c int) []int {
+	q := query2(qc)
+	stride := code2Bytes(x.opts.Dim)
+	n := len(x.ids)
+	buf := scorePool.Get().(*[]int32)
+	defer scorePool.Put(buf)
+	if cap(*buf) < n {
+		*buf = make([]int32, n)
+	}
+	scores := (*buf)[:n]
+	off := maxScore2(len(q))
+	bins := 2*off>>histShift + 1
+	workers := min(x.opts.Workers, max(1, n/4096))
+	hists := make([][]int32, workers)
+	var wg sync.WaitGroup
+	for wk := 0; wk < workers; wk++ {
+		lo, hi := n*wk/workers, n*(wk+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := make([]int32, bins)
+			for b := lo; b < hi; b += 1024 { // batches stay in cache for the histogram
+				e := min(hi, b+1024)
+				scores2(x.code2[b*stride:e*stride], stride, q, scores[b:e])
+				for _, sc := range scores[b:e] {
+					h[(int(sc)+off)>>histShift]++
+				}
+			}
+			hists[wk] = h
+		}()
+	}
+	wg.Wait()
+	cut, total := bins-1, 0
+	for ; cut > 0; cut-- {
+		for _, h := range hists {
+			total += int(h[cut])
+		}
+		if total >= c {
+			break
+		}
+	}
+	slots := make([]int, 0, total)
+	for s, sc := range scores {
+		if (int(sc)+off)>>histShift >= cut {
+			slots = append(slots, s)
+		}
+	}
+	return slots
+}
+
+// histShift coarsens the histogram of two-bit scores (a score step is small
+// next to the spread of scores).
+const histShift = 5
+
+var scorePool = sync.Pool{New: func() any { return new([]int32) }}
+
 // scan ranks slots [lo, hi) by their int8 score and returns the best c,
 // with slot numbers in Match.ID.
 func (x *Index) scan(qc []int8, lo, hi, c int) topK {
@@ -212,6 +330,16 @@ func (x *Index) scan(qc []int8, lo, hi, c int) topK {
 		if len(t) == c {
 			floor = t[0].Score
 		}
+	}
+	return t
+}
+
+// scanSlots is scan over a list of slots.
+func (x *Index) scanSlots(qc []int8, slots []int, c int) topK {
+	d := x.opts.Dim
+	t := make(topK, 0, c+1)
+	for _, s := range slots {
+		t.offer(Match{ID: int64(s), Score: float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]}, c)
 	}
 	return t
 }

@@ -100,6 +100,39 @@ func TestScore(t *testing.T) {
 	}
 }
 
+// TestVector: Vector returns a copy of the stored template, after removals
+// moved templates between slots, and nothing for an id not held.
+func TestVector(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	x, _ := New(Options{Dim: 16})
+	vs := map[int64][]float32{}
+	for i := int64(0); i < 20; i++ {
+		vs[i] = randUnit(r, 16)
+		x.Add(i, vs[i])
+	}
+	x.Remove(2) // moves 19 into slot 2
+	var buf []float32
+	for _, id := range []int64{0, 19, 7} {
+		v, ok := x.Vector(buf, id)
+		if !ok || len(v) != 16 {
+			t.Fatalf("Vector(%d): %v %v", id, ok, len(v))
+		}
+		for i := range v {
+			if v[i] != vs[id][i] {
+				t.Fatalf("Vector(%d)[%d] = %v, want %v", id, i, v[i], vs[id][i])
+			}
+		}
+		v[0] = 42 // the caller's copy
+		if w, _ := x.Vector(nil, id); w[0] == 42 {
+			t.Fatal("Vector returned the index's own memory")
+		}
+		buf = v
+	}
+	if v, ok := x.Vector(buf, 2); ok || len(v) != 0 {
+		t.Fatalf("removed id: %v %v", v, ok)
+	}
+}
+
 func TestEdgeCases(t *testing.T) {
 	if _, err := New(Options{}); err == nil {
 		t.Fatal("Dim 0: want an error")
@@ -255,4 +288,140 @@ func TestNearDuplicatesExact(t *testing.T) {
 			}
 		}
 	}
+}
+
+var recallN = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
+
+// TestPrefilterRecall checks that searches of a gallery large enough for
+// the two-bit pass return exactly the brute-force top 10, for random
+// queries (the hardest case: the top 10 are the far tail of near-zero
+// scores) and for noisy copies of enrolled templates (a person's new
+// photo), and prints how deep in the two-bit order the true top 10 sat.
+// go test ./index -run PrefilterRecall -v -index.recall 1000000
+func TestPrefilterRecall(t *testing.T) {
+	n := 100_000
+	if *recallN > 0 {
+		n = *recallN
+	}
+	if testing.Short() {
+		t.Skip("builds a 100,000-template gallery")
+	}
+	x := build(n)
+	r := rand.New(rand.NewPCG(31, 32))
+	d := 512
+	worst := 0
+	for trial := 0; trial < 40; trial++ {
+		q := randUnit(r, d)
+		if trial%2 == 1 { // a noisy copy of an enrolled template, cosine ~0.6
+			s := r.IntN(n)
+			noise := randUnit(r, d)
+			var ss float64
+			for i := range q {
+				q[i] = x.data[s*d+i]/norm(x.data[s*d:(s+1)*d]) + 1.3*noise[i]
+				ss += float64(q[i]) * float64(q[i])
+			}
+			for i := range q {
+				q[i] /= float32(math.Sqrt(ss))
+			}
+		}
+		got, err := x.Search(q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bruteIndex(x, q, 10)
+		depth := prefilterDepth(x, q, want)
+		worst = max(worst, depth)
+		for i := range want {
+			if got[i].ID != want[i].ID {
+				t.Fatalf("trial %d rank %d: got %+v, want %+v (true top 10 sat %d deep in the two-bit order)", trial, i, got[i], want[i], depth)
+			}
+		}
+	}
+	c := PrefilterCandidates(n, 10)
+	t.Logf("%d templates: the true top 10 sat at most %d deep in the two-bit order (the search keeps %d)", n, worst, c)
+	if worst >= c {
+		t.Fatalf("depth %d not within the %d candidates", worst, c)
+	}
+}
+
+func norm(v []float32) float32 { return float32(math.Sqrt(float64(Dot(v, v)))) }
+
+// bruteIndex is the exact top k over the index's float32 data.
+func bruteIndex(x *Index, q []float32, k int) []Match {
+	d := x.opts.Dim
+	t := make(topK, 0, k+1)
+	for s, id := range x.ids {
+		t.offer(Match{ID: id, Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
+	}
+	out := []Match(t)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Score != out[j].Score {
+			return out[i].Score > out[j].Score
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// prefilterDepth is the deepest two-bit rank (1-based) of the wanted ids.
+func prefilterDepth(x *Index, q []float32, want []Match) int {
+	qc := make([]int8, len(q))
+	quantize(qc, q)
+	q2 := query2(qc)
+	stride := code2Bytes(x.opts.Dim)
+	all := make([]int32, len(x.ids))
+	scores2(x.code2, stride, q2, all)
+	deepest := 0
+	for _, m := range want {
+		own := all[x.slot[m.ID]]
+		rank := 1
+		for _, v := range all {
+			if v > own {
+				rank++
+			}
+		}
+		deepest = max(deepest, rank)
+	}
+	return deepest
+}
+
+var tenM = flag.Bool("index.10m", false, "measure the two-bit pass over 10,000,000 synthetic codes (slow, ~1.5 GB)")
+
+// TestLatency10MCodes times the two-bit pass alone over 10,000,000
+// synthetic templates: the exact tiers (float32 and int8, 2,560 bytes a
+// template) would need 25.6 GB, more than the 24 GiB machine holds, so only
+// the codes (130 bytes a template) are built.
+// go test ./index -run Latency10MCodes -v -index.10m
+func TestLatency10MCodes(t *testing.T) {
+	if !*tenM {
+		t.Skip("run with -index.10m to measure the two-bit pass over 10M templates")
+	}
+	const n = 10_000_000
+	x, _ := New(Options{Dim: 512})
+	stride := code2Bytes(512)
+	x.code2 = make([]byte, n*stride)
+	x.ids = make([]int64, n)
+	r := rand.New(rand.NewPCG(11, 12))
+	v := make([]float32, 512)
+	t0 := time.Now()
+	for s := 0; s < n; s++ {
+		for j := range v {
+			v[j] = float32(r.NormFloat64())
+		}
+		encode2(x.code2[s*stride:(s+1)*stride], v)
+		x.ids[s] = int64(s)
+	}
+	t.Logf("built %d two-bit codes in %v (%d bytes each, with the id)", n, time.Since(t0).Round(time.Second), stride+8)
+	var d []time.Duration
+	qc := make([]int8, 512)
+	for i := 0; i < 30; i++ {
+		quantize(qc, randUnit(r, 512))
+		s := time.Now()
+		if got := x.prefilter(qc, PrefilterCandidates(n, 10)); len(got) < PrefilterCandidates(n, 10) {
+			t.Fatalf("prefilter kept %d", len(got))
+		}
+		d = append(d, time.Since(s))
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	t.Logf("10M codes, two-bit pass, %d queries: p50 %v, p99 %v", len(d), d[len(d)/2], d[len(d)*99/100])
 }

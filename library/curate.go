@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/mienhq/mien/face"
@@ -141,20 +142,28 @@ func (l *Library) checkPerson(pid int) error {
 	return fmt.Errorf("%w: person %d", ErrNotFound, pid)
 }
 
-// resolveFace finds a face by id. The caller holds l.mu.
+// resolveFace finds a face by id. An id has exactly one spelling (12
+// lowercase hex digits, a dash and the index in decimal without leading
+// zeros), so no alias ("...-01") can name a face under another key of the
+// curation. The caller holds l.mu.
 func (l *Library) resolveFace(id string) (faceRef, error) {
-	hash, idx, ok := strings.Cut(id, "-")
-	if ok {
-		var i int
-		if _, err := fmt.Sscan(idx, &i); err == nil {
-			for h, p := range l.photos {
-				if strings.HasPrefix(h, hash) && i >= 0 && i < len(p.faces) && len(hash) == 12 {
-					return faceRef{id: id, photo: p, index: i}, nil
-				}
-			}
+	if validFaceID(id) {
+		prefix, idx, _ := strings.Cut(id, "-")
+		i, _ := strconv.Atoi(idx)
+		if p := l.byPrefix[prefix]; p != nil && i < len(p.faces) {
+			return faceRef{id: faceID(p.Hash, i), photo: p, index: i}, nil
 		}
 	}
 	return faceRef{}, fmt.Errorf("%w: face %q", ErrNotFound, id)
+}
+
+func isLowerHex(s string) bool {
+	for _, c := range s {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // Name names a person and confirms its current faces, so they stay

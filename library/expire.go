@@ -34,14 +34,15 @@ func (l *Library) SetExpiry(d time.Duration) error {
 }
 
 // StoredExpiry reads the expiry setting of the library in dir without
-// opening it (0: never, or no setting stored yet).
-func StoredExpiry(dir string) (time.Duration, error) {
-	b, err := os.ReadFile(filepath.Join(dir, peopleFile))
+// opening it (0: never, or no setting stored yet); key is the library's
+// sealing key (nil for a library stored unsealed).
+func StoredExpiry(dir string, key []byte) (time.Duration, error) {
+	b, _, err := readPeopleFile(dir, key)
 	if errors.Is(err, os.ErrNotExist) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("library: %w", err)
+		return 0, err
 	}
 	var st struct {
 		ExpireAfter int64 `json:"expire_after"`
@@ -122,7 +123,7 @@ func (l *Library) compactLog() error {
 		return err
 	}
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	enc := lineEncoder{w: &buf, key: l.opts.Key}
 	if err := enc.Encode(record{Type: "meta", Format: formatTag, Model: l.model}); err != nil {
 		return err
 	}
@@ -171,6 +172,21 @@ func (l *Library) compactLog() error {
 	if err != nil {
 		return fmt.Errorf("library: %w", err)
 	}
-	l.log = &logWriter{f: f}
+	l.log = &logWriter{f: f, key: l.opts.Key}
+	return nil
+}
+
+// lineEncoder writes log lines (sealed under key when it is set).
+type lineEncoder struct {
+	w   *bytes.Buffer
+	key []byte
+}
+
+func (e lineEncoder) Encode(r record) error {
+	b, err := encodeLine(e.key, r)
+	if err != nil {
+		return err
+	}
+	e.w.Write(b)
 	return nil
 }

@@ -29,35 +29,16 @@ type PhotoExport struct {
 	Faces  []Face   `json:"faces"`
 }
 
-// Export returns the library's contents without templates.
+// Export returns the library's contents without templates: photos in
+// order of their first path (then hash), each with its faces in index order.
 func (l *Library) Export() Export {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	ex := Export{Model: l.model, People: l.peopleLocked()}
-	byPhoto := map[string][]Face{}
-	for _, f := range l.allFaces() {
-		byPhoto[f.photo.Hash] = append(byPhoto[f.photo.Hash], l.faceInfo(f))
+	ex := Export{Model: l.model, People: l.peopleLocked(), Photos: []PhotoExport{}}
+	for _, p := range l.sortedPhotos() {
+		ex.Photos = append(ex.Photos, l.photoExport(p))
 	}
-	for _, p := range l.photos {
-		ex.Photos = append(ex.Photos, PhotoExport{Hash: p.Hash, Paths: append([]string(nil), p.Paths...),
-			Width: p.Width, Height: p.Height, Faces: append([]Face{}, byPhoto[p.Hash]...)})
-	}
-	sortPhotos(ex.Photos)
 	return ex
-}
-
-func sortPhotos(ps []PhotoExport) {
-	key := func(p PhotoExport) string {
-		if len(p.Paths) > 0 {
-			return p.Paths[0]
-		}
-		return p.Hash
-	}
-	for i := 1; i < len(ps); i++ { // insertion sort keeps this dependency-free and stable
-		for j := i; j > 0 && key(ps[j]) < key(ps[j-1]); j-- {
-			ps[j], ps[j-1] = ps[j-1], ps[j]
-		}
-	}
 }
 
 // WriteJSON writes the export as indented JSON.
@@ -160,23 +141,33 @@ func (l *Library) writeSidecar(w io.Writer, p PhotoExport, o int) error {
 	return WriteXMP(w, width, height, regs)
 }
 
-// regions returns the XMP regions of a photo's faces that are not ignored,
-// named by their person's name when it has one.
+// regions returns the XMP regions of a photo's faces that are not ignored:
+// the faces of named people first, then the others, each in face order.
+// Readers that flatten the regions into parallel lists (exiftool's
+// RegionName, RegionAreaX, ...) list names only for the regions that have
+// one, so with an unnamed face before a named one they paired the name
+// with the wrong area; with named regions first the i-th name belongs to
+// the i-th area.
 func (l *Library) regions(p PhotoExport) []Region {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var out []Region
+	var named, unnamed []Region
 	for _, f := range p.Faces {
 		if f.Ignored != "" || p.Width == 0 || p.Height == 0 {
 			continue
 		}
 		b := f.Box.Clamp(p.Width, p.Height)
 		c := b.Center()
-		out = append(out, Region{Name: l.people.Names[f.Person],
+		r := Region{Name: l.people.Names[f.Person],
 			X: float64(c.X) / float64(p.Width), Y: float64(c.Y) / float64(p.Height),
-			W: float64(b.Dx()) / float64(p.Width), H: float64(b.Dy()) / float64(p.Height)})
+			W: float64(b.Dx()) / float64(p.Width), H: float64(b.Dy()) / float64(p.Height)}
+		if r.Name != "" {
+			named = append(named, r)
+		} else {
+			unnamed = append(unnamed, r)
+		}
 	}
-	return out
+	return append(named, unnamed...)
 }
 
 // WriteSidecars writes an XMP sidecar for every photo with faces. With

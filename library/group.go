@@ -14,8 +14,12 @@ type faceRef struct {
 	index int
 }
 
-// allFaces lists every stored face, sorted by id. The caller holds l.mu.
+// allFaces lists every stored face, sorted by id (once per change of the
+// photos: callers must not modify the slice). The caller holds l.mu.
 func (l *Library) allFaces() []faceRef {
+	if l.faceList != nil {
+		return l.faceList
+	}
 	var out []faceRef
 	for _, p := range l.photos {
 		for i := range p.faces {
@@ -23,6 +27,7 @@ func (l *Library) allFaces() []faceRef {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	l.faceList = out
 	return out
 }
 

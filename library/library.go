@@ -31,6 +31,12 @@ type Options struct {
 	// MinFaceSize leaves faces whose box is smaller (shorter side, pixels)
 	// out of grouping (0 = 0: group every face).
 	MinFaceSize float32
+	// Key, when set (32 bytes), seals the library's files with AES-256-GCM
+	// (see Seal): its log of templates, boxes and paths and its people
+	// file of names. A library stored plain is sealed when opened with a
+	// key. nil keeps them plain JSON (the CLI's libraries, on their owner's
+	// disk beside the photos themselves).
+	Key []byte
 }
 
 // Library is one open library.
@@ -41,10 +47,17 @@ type Library struct {
 	mu     sync.Mutex
 	model  string
 	photos map[string]*Photo // by content hash
-	paths  map[string]pathState
-	people peopleState
-	log    *logWriter
-	lock   *os.File // held while open: one writer across processes
+	// byPrefix finds a photo by the first 12 hex digits of its hash (the
+	// face ids' prefix).
+	byPrefix map[string]*Photo
+	// sorted (photos in export order) and faceList (every face by id) are
+	// kept between changes; nil when a photo or a path changed since.
+	sorted   []*Photo
+	faceList []faceRef
+	paths    map[string]pathState
+	people   peopleState
+	log      *logWriter
+	lock     *os.File // held while open: one writer across processes
 	// version counts changes to the photos and the people, so that Group,
 	// which clusters without holding mu, knows whether its snapshot is
 	// still current.
@@ -94,29 +107,71 @@ const lockFile = ".lock"
 
 // Open opens the library in dir, creating the directory when absent.
 func Open(dir string, opts Options) (*Library, error) {
+	if opts.Key != nil && len(opts.Key) != 32 {
+		return nil, fmt.Errorf("library: a sealing key is 32 bytes, got %d", len(opts.Key))
+	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("library: %w", err)
+	}
+	if err := Tighten(dir, logFile, peopleFile, lockFile, metaFile); err != nil {
+		return nil, err
 	}
 	lock, err := lockDir(dir)
 	if err != nil {
 		return nil, err
 	}
-	l := &Library{dir: dir, opts: opts, photos: map[string]*Photo{}, paths: map[string]pathState{}, lock: lock}
-	if err := readLog(filepath.Join(dir, logFile), l.apply); err != nil {
+	l := &Library{dir: dir, opts: opts, photos: map[string]*Photo{}, byPrefix: map[string]*Photo{}, paths: map[string]pathState{}, lock: lock}
+	plain, err := readLog(filepath.Join(dir, logFile), opts.Key, l.apply)
+	if err != nil {
 		lock.Close()
 		return nil, err
 	}
-	if err := l.loadPeople(); err != nil {
+	plainPeople, err := l.loadPeople()
+	if err != nil {
 		lock.Close()
 		return nil, err
 	}
+	l.pruneCuration()
 	f, err := os.OpenFile(filepath.Join(dir, logFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("library: %w", err)
 	}
-	l.log = &logWriter{f: f}
+	l.log = &logWriter{f: f, key: opts.Key}
+	if err := l.sealPlain(plain > 0, plainPeople); err != nil {
+		l.Close()
+		return nil, err
+	}
 	return l, nil
+}
+
+// sealPlain rewrites, sealed, the files a library opened with a key held
+// in plain (a library made before sealing, or without a key): the log
+// atomically (compacted), the people file and people_meta.json.
+func (l *Library) sealPlain(log, people bool) error {
+	if l.opts.Key == nil {
+		return nil
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if log {
+		if err := l.compactLog(); err != nil {
+			return err
+		}
+	}
+	if people {
+		if err := l.savePeople(); err != nil {
+			return err
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(l.dir, metaFile))
+	if err != nil || IsSealed(b) {
+		return nil // none, or sealed already
+	}
+	if b, err = Seal(l.opts.Key, b, aadMeta); err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(l.dir, metaFile), b)
 }
 
 // apply replays one log record.
@@ -128,10 +183,15 @@ func (l *Library) apply(r record) error {
 		}
 		l.model = r.Model
 	case "photo":
+		if len(r.Hash) != 64 || !isLowerHex(r.Hash) {
+			return fmt.Errorf("library: photo record with hash %q", r.Hash)
+		}
 		p, ok := l.photos[r.Hash]
 		if !ok {
 			p = &Photo{Hash: r.Hash, Width: r.Width, Height: r.Height, Added: r.Added, faces: r.Faces}
 			l.photos[r.Hash] = p
+			l.byPrefix[r.Hash[:12]] = p
+			l.invalidate()
 		}
 		if r.Path != "" { // a compacted log keeps photos whose paths all moved away
 			l.setPath(r.Path, pathState{size: r.Size, mtime: r.MTime, hash: r.Hash})
@@ -148,6 +208,7 @@ func (l *Library) apply(r record) error {
 
 // setPath records what is at path, moving it off the photo it held before.
 func (l *Library) setPath(path string, st pathState) {
+	l.invalidate()
 	if old, ok := l.paths[path]; ok && old.hash != "" && old.hash != st.hash {
 		if p := l.photos[old.hash]; p != nil {
 			p.Paths = remove(p.Paths, path)
@@ -160,40 +221,83 @@ func (l *Library) setPath(path string, st pathState) {
 	}
 }
 
-func (l *Library) loadPeople() error {
-	l.people = peopleState{Model: l.model, NextID: 1, Assign: map[string]int{}, Names: map[int]string{},
-		Pinned: map[string]bool{}, Ignore: map[string]string{}}
-	b, err := os.ReadFile(filepath.Join(l.dir, peopleFile))
+// loadPeople reads people.json, and reports whether it was stored plain.
+func (l *Library) loadPeople() (plain bool, err error) {
+	l.people = peopleState{Model: l.model, NextID: 1}
+	b, sealed, err := readPeopleFile(l.dir, l.opts.Key)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		err = nil
+	} else if err == nil {
+		if err = json.Unmarshal(b, &l.people); err != nil {
+			err = fmt.Errorf("library: %s: %w", peopleFile, err)
+		}
+		plain = !sealed
+	}
+	if l.people.Assign == nil {
+		l.people.Assign = map[string]int{}
+	}
+	if l.people.Names == nil {
+		l.people.Names = map[int]string{}
+	}
+	if l.people.Pinned == nil {
+		l.people.Pinned = map[string]bool{}
+	}
+	if l.people.Ignore == nil {
+		l.people.Ignore = map[string]string{}
+	}
+	return plain, err
+}
+
+// readPeopleFile reads a library's people.json, unsealing it with key
+// when it is sealed.
+func readPeopleFile(dir string, key []byte) (js []byte, sealed bool, err error) {
+	b, err := os.ReadFile(filepath.Join(dir, peopleFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, false, err
 	}
 	if err != nil {
-		return fmt.Errorf("library: %w", err)
+		return nil, false, fmt.Errorf("library: %w", err)
 	}
-	if err := json.Unmarshal(b, &l.people); err != nil {
-		return fmt.Errorf("library: %s: %w", peopleFile, err)
+	if !IsSealed(b) {
+		return b, false, nil
 	}
-	for _, m := range []any{&l.people.Assign, &l.people.Names, &l.people.Pinned, &l.people.Ignore} {
-		switch m := m.(type) {
-		case *map[string]int:
-			if *m == nil {
-				*m = map[string]int{}
-			}
-		case *map[int]string:
-			if *m == nil {
-				*m = map[int]string{}
-			}
-		case *map[string]bool:
-			if *m == nil {
-				*m = map[string]bool{}
-			}
-		case *map[string]string:
-			if *m == nil {
-				*m = map[string]string{}
-			}
+	if key == nil {
+		return nil, true, ErrSealed
+	}
+	b, err = Unseal(key, b, aadPeople)
+	return b, true, err
+}
+
+// pruneCuration drops curation keys that name no stored face: aliases
+// such as "3f2a9c1b04de-01" that versions before one spelling per id
+// recorded as faces of their own. The caller holds l.mu or owns l.
+func (l *Library) pruneCuration() {
+	known := map[string]bool{}
+	for _, f := range l.allFaces() {
+		known[f.id] = true
+	}
+	for id := range l.people.Assign {
+		if !known[id] {
+			delete(l.people.Assign, id)
 		}
 	}
-	return nil
+	for id := range l.people.Pinned {
+		if !known[id] {
+			delete(l.people.Pinned, id)
+		}
+	}
+	for id := range l.people.Ignore {
+		if !known[id] {
+			delete(l.people.Ignore, id)
+		}
+	}
+	apart := l.people.Apart[:0]
+	for _, p := range l.people.Apart {
+		if known[p[0]] && known[p[1]] {
+			apart = append(apart, p)
+		}
+	}
+	l.people.Apart = apart
 }
 
 // savePeople writes people.json atomically. The caller holds l.mu.
@@ -203,6 +307,11 @@ func (l *Library) savePeople() error {
 	b, err := json.Marshal(l.people)
 	if err != nil {
 		return err
+	}
+	if l.opts.Key != nil {
+		if b, err = Seal(l.opts.Key, b, aadPeople); err != nil {
+			return err
+		}
 	}
 	return writeFileAtomic(filepath.Join(l.dir, peopleFile), b)
 }
@@ -231,7 +340,7 @@ func Forget(dir string) error {
 	if err != nil {
 		return fmt.Errorf("library: %w", err)
 	}
-	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true, lockFile: true}
+	known := map[string]bool{logFile: true, peopleFile: true, peopleFile + ".tmp": true, lockFile: true, metaFile: true, metaFile + ".tmp": true}
 	found := false
 	for _, e := range ents {
 		if !known[e.Name()] {

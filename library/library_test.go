@@ -417,3 +417,24 @@ func TestForget(t *testing.T) {
 		t.Error("forget touched the photos")
 	}
 }
+
+func TestExists(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lib")
+	if ok, err := Exists(dir); ok || err != nil {
+		t.Fatalf("missing directory: %v %v", ok, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := Exists(dir); ok || err != nil {
+		t.Fatalf("empty directory: %v %v", ok, err)
+	}
+	l, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	if ok, err := Exists(dir); !ok || err != nil {
+		t.Fatalf("opened library: %v %v", ok, err)
+	}
+}

@@ -127,11 +127,7 @@ func (l *Library) Photo(hash string) (PhotoExport, error) {
 	if !ok {
 		return PhotoExport{}, fmt.Errorf("%w: photo %q", ErrNotFound, hash)
 	}
-	out := PhotoExport{Hash: p.Hash, Paths: append([]string(nil), p.Paths...), Width: p.Width, Height: p.Height, Faces: []Face{}}
-	for i := range p.faces {
-		out.Faces = append(out.Faces, l.faceInfo(faceRef{id: faceID(p.Hash, i), photo: p, index: i}))
-	}
-	return out, nil
+	return l.photoExport(p), nil
 }
 
 // Face returns one face by id (no template).

@@ -48,6 +48,8 @@ func (l *Library) RemovePhoto(hash string) (int, error) {
 		}
 	}
 	delete(l.photos, hash)
+	delete(l.byPrefix, hash[:12])
+	l.invalidate()
 	if err := l.compactLog(); err != nil {
 		return 0, err
 	}

@@ -77,7 +77,7 @@ func (l *Library) WriteReport(ctx context.Context, outDir string, o ReportOption
 	if o.Size <= 0 {
 		o.Size = 96
 	}
-	if err := os.MkdirAll(filepath.Join(outDir, "thumbs"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(outDir, "thumbs"), 0o700); err != nil {
 		return fmt.Errorf("library: %w", err)
 	}
 	ex := l.Export()
@@ -181,7 +181,7 @@ func thumbPhoto(p PhotoExport, wanted map[string]bool, outDir string, size int) 
 			continue
 		}
 		crop := raster.Crop(img, f.Box.Square().Scale(1.25), size, size)
-		out, err := os.Create(filepath.Join(outDir, "thumbs", f.ID+".jpg"))
+		out, err := os.OpenFile(filepath.Join(outDir, "thumbs", f.ID+".jpg"), os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 		if err != nil {
 			return
 		}
@@ -215,7 +215,7 @@ func reportPhotos(ex Export, names map[int]string) []reportPhoto {
 }
 
 func writeTemplate(path string, t *template.Template, data any) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
 	if err != nil {
 		return fmt.Errorf("library: %w", err)
 	}

@@ -81,20 +81,35 @@ func (v *vector) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// logWriter appends records to the log.
+// logWriter appends records to the log, sealed under key when it is set.
 type logWriter struct {
 	f   *os.File
+	key []byte
 	buf bytes.Buffer
 }
 
 func (w *logWriter) add(r record) error {
-	b, err := json.Marshal(r)
+	b, err := encodeLine(w.key, r)
 	if err != nil {
 		return err
 	}
 	w.buf.Write(b)
-	w.buf.WriteByte('\n')
 	return nil
+}
+
+// encodeLine encodes one log record as a line: JSON, or sealed JSON in
+// base64 under key.
+func encodeLine(key []byte, r record) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	if key != nil {
+		if b, err = sealLine(key, b); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '\n'), nil
 }
 
 // commit writes the buffered records and fsyncs the file.
@@ -112,15 +127,16 @@ func (w *logWriter) commit() error {
 	return nil
 }
 
-// readLog replays the log through fn. A torn last line (a crash mid-write)
-// is cut off; a bad line elsewhere is an error.
-func readLog(path string, fn func(record) error) error {
+// readLog replays the log through fn, unsealing sealed lines with key,
+// and counts the plain lines (to be sealed when key is set). A torn last
+// line (a crash mid-write) is cut off; a bad line elsewhere is an error.
+func readLog(path string, key []byte, fn func(record) error) (plain int, err error) {
 	f, err := os.OpenFile(path, os.O_RDWR, 0)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil
+		return 0, nil
 	}
 	if err != nil {
-		return fmt.Errorf("library: %w", err)
+		return 0, fmt.Errorf("library: %w", err)
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, 1<<20)
@@ -129,19 +145,26 @@ func readLog(path string, fn func(record) error) error {
 		line, err := r.ReadBytes('\n')
 		if errors.Is(err, io.EOF) {
 			if len(line) > 0 { // torn tail: drop it
-				return f.Truncate(good)
+				return plain, f.Truncate(good)
 			}
-			return nil
+			return plain, nil
 		}
 		if err != nil {
-			return fmt.Errorf("library: reading %s: %w", path, err)
+			return plain, fmt.Errorf("library: reading %s: %w", path, err)
+		}
+		js, sealed, err := openLine(key, bytes.TrimSuffix(line, []byte("\n")))
+		if err != nil {
+			return plain, fmt.Errorf("library: %s at byte %d: %w", path, good, err)
+		}
+		if !sealed {
+			plain++
 		}
 		var rec record
-		if err := json.Unmarshal(line, &rec); err != nil {
-			return fmt.Errorf("library: %s at byte %d: %w", path, good, err)
+		if err := json.Unmarshal(js, &rec); err != nil {
+			return plain, fmt.Errorf("library: %s at byte %d: %w", path, good, err)
 		}
 		if err := fn(rec); err != nil {
-			return err
+			return plain, err
 		}
 		good += int64(len(line))
 	}
@@ -172,6 +195,39 @@ func writeFileAtomic(path string, data []byte) error {
 	if d, err := os.Open(filepath.Dir(path)); err == nil {
 		d.Sync()
 		d.Close()
+	}
+	return nil
+}
+
+// Tighten makes dir readable by its owner only (0700) and the named files
+// in it 0600, where they are wider: a library made by an older version, or
+// in a directory the user made, holds templates and names. Absent files
+// are skipped.
+func Tighten(dir string, files ...string) error {
+	if err := tighten(dir, 0o700); err != nil {
+		return err
+	}
+	for _, f := range files {
+		if err := tighten(filepath.Join(dir, f), 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func tighten(path string, mode os.FileMode) error {
+	st, err := os.Lstat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("library: %w", err)
+	}
+	if st.Mode()&os.ModeSymlink != 0 || st.Mode().Perm()&^mode == 0 {
+		return nil
+	}
+	if err := os.Chmod(path, st.Mode().Perm()&mode); err != nil {
+		return fmt.Errorf("library: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ package onnx
 
 import (
 	"fmt"
+	"os"
 	"sync"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -14,8 +15,23 @@ var (
 	initPath string
 )
 
+// telemetryOff is the variable ONNX Runtime reads when its environment is
+// created; "1" turns its telemetry off before any of it starts.
+const telemetryOff = "ORT_DISABLE_TELEMETRY"
+
 // Init loads the ONNX Runtime shared library. It is safe to call more than
 // once with the same path; a different path after a successful load is an error.
+//
+// Init turns ONNX Runtime's telemetry off before the runtime's environment
+// is created (it sets ORT_DISABLE_TELEMETRY=1 in the process environment,
+// the only switch read early enough). Since 1.30 the Linux runtime otherwise
+// starts a telemetry system inside CreateOrtEnv: it reads /etc/machine-id
+// and /proc/self/cmdline, keeps a device id and an event database under
+// ~/.cache/Microsoft, and matches the whole command line with a recursive
+// std::regex, one stack frame per character. A command line over about
+// 30,000 bytes (mien embed with 600 photo paths) overflowed the 8 MiB stack
+// of the thread cgo calls on: SIGSEGV in CreateOrtEnv. mien sends nothing
+// anywhere, so the telemetry is off whatever the size.
 func Init(opts RuntimeOptions) error {
 	initMu.Lock()
 	defer initMu.Unlock()
@@ -28,9 +44,16 @@ func Init(opts RuntimeOptions) error {
 		}
 		return nil
 	}
+	if err := os.Setenv(telemetryOff, "1"); err != nil {
+		return fmt.Errorf("onnx: turning telemetry off: %w", err)
+	}
 	ort.SetSharedLibraryPath(opts.LibraryPath)
 	if err := ort.InitializeEnvironment(ort.WithLogLevelError()); err != nil {
 		return fmt.Errorf("%w: loading %s: %v", ErrUnavailable, opts.LibraryPath, err)
+	}
+	if err := ort.DisableTelemetry(); err != nil {
+		ort.DestroyEnvironment()
+		return fmt.Errorf("onnx: turning telemetry off: %w", err)
 	}
 	initPath = opts.LibraryPath
 	return nil

@@ -31,12 +31,12 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	size := fs.String("size", "640x480", "re-encode every input as a JPEG of this size first (\"\" = use the files as they are)")
 	dur := fs.Duration("duration", 10*time.Second, "how long each throughput run lasts")
 	cpuProfile := fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return fmt.Errorf("bench: no image given (single-face photos work best)")
+		return usageError{fmt.Errorf("bench: no image given (single-face photos work best)")}
 	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)

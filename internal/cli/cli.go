@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 
 	"github.com/mienhq/mien"
@@ -42,6 +41,26 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// usageError is a command line mien cannot run as given: a wrong number of
+// arguments, an unknown flag or subcommand (exit status 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// Exit statuses, the same for every command (printed by mien --help).
+const (
+	exitOK     = 0 // done; detect and embed: every file was read
+	exitFailed = 1 // an error; detect and embed: at least one file could not be read (the others are still printed)
+	exitUsage  = 2 // the command line is wrong (unknown command, flag or subcommand, wrong number of arguments)
+	exitDiff   = 3 // compare: the faces are of different people
+)
+
+const exitHelp = `Exit status: 0 done; 1 an error (detect and embed: at least one file could
+not be read: each is named on stderr with the reason, and the JSON still has
+every file); 2 the command line is wrong; 3 compare: different people.
+`
+
 // Main runs the command line and returns the process exit status.
 func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -51,7 +70,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cfg, err := config.FromEnv()
 	if err != nil {
 		fmt.Fprintln(stderr, "mien:", err)
-		return 2
+		return exitUsage
 	}
 	env := &Env{Stdout: stdout, Stderr: stderr, Config: cfg}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,23 +78,28 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	name, rest := args[0], args[1:]
 	for _, c := range commands {
 		if c.name == name {
-			err := c.run(ctx, env, rest)
-			var ee exitError
-			switch {
-			case err == nil:
-				return 0
-			case errors.As(err, &ee):
-				return ee.code
-			case errors.Is(err, flag.ErrHelp):
-				return 0
-			default:
-				fmt.Fprintln(stderr, "mien:", err)
-				return 1
-			}
+			return exitStatus(stderr, c.run(ctx, env, rest))
 		}
 	}
 	fmt.Fprintf(stderr, "mien: unknown command %q (run 'mien --help')\n", name)
-	return 2
+	return exitUsage
+}
+
+// exitStatus prints a command's error and returns the process exit status.
+func exitStatus(stderr io.Writer, err error) int {
+	var ee exitError
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "mien:", err)
+		return exitUsage
+	}
+	fmt.Fprintln(stderr, "mien:", err)
+	return exitFailed
 }
 
 func usage(w io.Writer) {
@@ -86,7 +110,10 @@ func usage(w io.Writer) {
 	for _, c := range sorted {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'mien COMMAND -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'mien COMMAND -h' for a command's flags. Flags may come before or after the")
+	fmt.Fprintln(w, "arguments; \"--\" ends the flags (mien detect -- -photo.jpg).")
+	fmt.Fprintln(w)
+	fmt.Fprint(w, exitHelp)
 	fmt.Fprintln(w)
 	fmt.Fprint(w, config.Help())
 }
@@ -96,8 +123,9 @@ func newFlags(env *Env, c string, usageLine, summary string) *flag.FlagSet {
 	fs := flag.NewFlagSet(c, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stderr, "Usage: mien %s %s\n\n%s\n\nFlags:\n", c, usageLine, summary)
+		fmt.Fprintf(env.Stderr, "Usage: mien %s %s\n\n%s\n\nFlags (before or after the arguments; -- ends them):\n", c, usageLine, summary)
 		fs.PrintDefaults()
+		fmt.Fprintf(env.Stderr, "\n%s", exitHelp)
 	}
 	return fs
 }
@@ -186,5 +214,3 @@ func plural(n int, one, many string) string {
 	}
 	return fmt.Sprintf("%d %s", n, many)
 }
-
-var _ = strings.TrimSpace

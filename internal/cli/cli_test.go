@@ -77,3 +77,31 @@ func TestDetectJSONAndDraw(t *testing.T) {
 		t.Fatalf("drawing not written: %v", err)
 	}
 }
+
+// TestUnreadableFilesFail: detect and embed name each file they cannot read
+// on stderr, with the reason, keep the JSON of every file and exit 1 (embed
+// exited 0; detect gave the reason only inside the JSON).
+func TestUnreadableFilesFail(t *testing.T) {
+	testenv.Pack(t, "standard")
+	testenv.Runtime(t)
+	img := testenv.Shared(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg")
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.jpg")
+	notImage := filepath.Join(dir, "notes.jpg")
+	os.WriteFile(notImage, []byte("shopping list"), 0o644)
+	for _, cmd := range []string{"detect", "embed"} {
+		code, out, errs := run(cmd, img, missing, notImage, "--pack", "standard")
+		var res []map[string]any
+		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 3 || res[0]["error"] != nil || res[1]["error"] == nil {
+			t.Errorf("%s JSON: %v %s", cmd, err, out)
+		}
+		if code != exitFailed {
+			t.Errorf("%s: exit %d, want 1", cmd, code)
+		}
+		for _, want := range []string{"mien: " + cmd + ": " + missing + ": ", "no such file", "mien: " + cmd + ": " + notImage + ": ", "2 of 3 files could not be read"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("%s: stderr lacks %q: %q", cmd, want, errs)
+			}
+		}
+	}
+}

@@ -54,7 +54,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset [flags] (mien eval lfw --help)")
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")
@@ -67,12 +67,12 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	far := fs.Float64("far", 1e-3, "with --fold: false-match rate of the threshold used")
 	roc := fs.String("roc", "", "write the ROC curve to this PNG file")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if *images == "" || *pairsPath == "" {
 		fs.Usage()
-		return fmt.Errorf("eval lfw: --images and --pairs are required")
+		return usageError{fmt.Errorf("eval lfw: --images and --pairs are required")}
 	}
 	f, err := os.Open(*pairsPath)
 	if err != nil {

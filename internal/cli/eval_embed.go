@@ -31,7 +31,7 @@ func runEvalEmbed(ctx context.Context, env *Env, args []string) error {
 	images := fs.String("images", "", "directory of images, one sub-directory per person")
 	out := fs.String("out", "", "write the embedding set to this file")
 	list := fs.String("list", "", "embed only the images this file names (paths relative to --images, one a line)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *images == "" || *out == "" {

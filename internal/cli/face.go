@@ -34,18 +34,18 @@ type imageResult struct {
 }
 
 func runDetect(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "detect", "[flags] IMAGE...", "Detect faces and five landmarks; prints one JSON document.")
+	fs := newFlags(env, "detect", "IMAGE... [flags]", "Detect faces and five landmarks; prints one JSON document (an entry per image; an image that cannot be read has an \"error\" and is named on stderr).")
 	var ef engineFlags
 	ef.register(fs)
-	draw := fs.String("draw", "", "write the (first) image with boxes and landmarks drawn to this PNG file")
+	draw := fs.String("draw", "", "write the first image read with boxes and landmarks drawn to this PNG file")
 	minScore := fs.Float64("min-score", 0, "minimum detection score (default: the detector's)")
 	minSize := fs.Float64("min-size", 0, "minimum face size in pixels")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return fmt.Errorf("detect: no image given")
+		return usageError{fmt.Errorf("detect: no image given")}
 	}
 	eng, err := openEngine(env, ef)
 	if err != nil {
@@ -54,13 +54,17 @@ func runDetect(ctx context.Context, env *Env, args []string) error {
 	defer eng.Close()
 	opts := detect.Options{MinScore: float32(*minScore), MinSize: float32(*minSize)}
 	var results []imageResult
-	failed := 0
-	for i, path := range fs.Args() {
+	var failed fileErrors
+	drawn := false
+	for _, path := range fs.Args() {
 		r := imageResult{File: path, Faces: []detectedFace{}}
 		img, dets, err := detectFile(ctx, eng, path, opts)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err != nil {
 			r.Error = err.Error()
-			failed++
+			failed.add(env, "detect", path, err)
 			results = append(results, r)
 			continue
 		}
@@ -70,19 +74,37 @@ func runDetect(ctx context.Context, env *Env, args []string) error {
 			r.Faces = append(r.Faces, detectedFace{Detection: d, Quality: quality.Assess(img, d, crop)})
 		}
 		results = append(results, r)
-		if i == 0 && *draw != "" {
+		if !drawn && *draw != "" {
 			if err := writeDrawing(*draw, img, dets); err != nil {
-				return err
+				return fmt.Errorf("detect: --draw: %w", err)
 			}
+			drawn = true
 		}
 	}
 	if err := writeJSON(env, results); err != nil {
 		return err
 	}
-	if failed > 0 {
-		return fmt.Errorf("detect: %d of %d images could not be read", failed, fs.NArg())
+	if *draw != "" && !drawn {
+		return fmt.Errorf("detect: --draw: no image could be read, nothing written to %s", *draw)
 	}
-	return nil
+	return failed.err("detect", fs.NArg())
+}
+
+// fileErrors counts the files a command could not read, naming each on
+// stderr as it happens.
+type fileErrors struct{ n int }
+
+func (f *fileErrors) add(env *Env, cmd, path string, err error) {
+	f.n++
+	fmt.Fprintf(env.Stderr, "mien: %s: %s: %v\n", cmd, path, err)
+}
+
+// err is the command's error when some files could not be read.
+func (f *fileErrors) err(cmd string, total int) error {
+	if f.n == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s: %d of %s could not be read (named above)", cmd, f.n, plural(total, "file", "files"))
 }
 
 func detectFile(ctx context.Context, eng *mien.Engine, path string, opts detect.Options) (*face.Image, []face.Detection, error) {
@@ -117,15 +139,15 @@ func writeJSON(env *Env, v any) error {
 }
 
 func runEmbed(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "embed", "[flags] IMAGE...", "Print the template of every face in each image as JSON.")
+	fs := newFlags(env, "embed", "IMAGE... [flags]", "Print the template of every face in each image as JSON (an entry per image; an image that cannot be read has an \"error\" and is named on stderr).")
 	var ef engineFlags
 	ef.register(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
-		return fmt.Errorf("embed: no image given")
+		return usageError{fmt.Errorf("embed: no image given")}
 	}
 	eng, err := openEngine(env, ef)
 	if err != nil {
@@ -138,35 +160,41 @@ func runEmbed(ctx context.Context, env *Env, args []string) error {
 		Error    string         `json:"error,omitempty"`
 	}
 	var out []result
+	var failed fileErrors
 	for _, path := range fs.Args() {
 		data, err := readInput(path)
-		if err != nil {
-			out = append(out, result{File: path, Error: err.Error()})
-			continue
+		if err == nil {
+			var a *mien.Analysis
+			if a, err = eng.Analyze(ctx, data, detect.Options{}); err == nil {
+				out = append(out, result{File: path, Analysis: a})
+				continue
+			}
 		}
-		a, err := eng.Analyze(ctx, data, detect.Options{})
-		if err != nil {
-			out = append(out, result{File: path, Error: err.Error()})
-			continue
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		out = append(out, result{File: path, Analysis: a})
+		failed.add(env, "embed", path, err)
+		out = append(out, result{File: path, Error: err.Error()})
 	}
-	return writeJSON(env, out)
+	if err := writeJSON(env, out); err != nil {
+		return err
+	}
+	return failed.err("embed", fs.NArg())
 }
 
 func runCompare(ctx context.Context, env *Env, args []string) error {
-	fs := newFlags(env, "compare", "[flags] IMAGE_A IMAGE_B",
+	fs := newFlags(env, "compare", "IMAGE_A IMAGE_B [flags]",
 		"Compare the largest face of two images. Exit status: 0 same person, 3 different person, 1 error.")
 	var ef engineFlags
 	ef.register(fs)
 	far := fs.Float64("far", 1e-3, "false-match rate the decision is taken at (1e-2, 1e-3 or 1e-4)")
 	asJSON := fs.Bool("json", false, "print JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 2 {
 		fs.Usage()
-		return fmt.Errorf("compare: need exactly two images")
+		return usageError{fmt.Errorf("compare: need exactly two images (%d given)", fs.NArg())}
 	}
 	eng, err := openEngine(env, ef)
 	if err != nil {
@@ -181,7 +209,7 @@ func runCompare(ctx context.Context, env *Env, args []string) error {
 	for i, path := range fs.Args() {
 		data, err := readInput(path)
 		if err != nil {
-			return err
+			return fmt.Errorf("compare: %w", err)
 		}
 		a, err := eng.Analyze(ctx, data, detect.Options{MaxFaces: 1})
 		if err != nil {
@@ -209,7 +237,7 @@ func runCompare(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "similarity %.4f, threshold %.4f at false-match rate %g: %s\n", sim, thr, *far, verdict)
 	}
 	if !same {
-		return exitError{3}
+		return exitError{exitDiff}
 	}
 	return nil
 }

@@ -18,13 +18,16 @@ func runAWSKeys(ctx context.Context, env *Env, args []string) error {
 	}
 	fs := newFlags(env, "keys "+args[0], usage, summary)
 	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
-	tenant := fs.String("tenant", "default", "tenant name (created when new)")
+	tenant := fs.String("tenant", "", "tenant name, required for create-aws (created when new)")
 	readOnly := fs.Bool("read-only", false, "the key may detect, compare, list, describe and search, but change nothing")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	if !create && fs.NArg() != 1 {
-		return errors.New("keys revoke-aws: usage: mien keys revoke-aws [--data DIR] ACCESS_KEY_ID")
+		return usageError{errors.New("keys revoke-aws: usage: mien keys revoke-aws [--data DIR] ACCESS_KEY_ID")}
+	}
+	if create && (*tenant == "" || fs.NArg() != 0) {
+		return usageError{errors.New("keys create-aws: --tenant NAME is required (and nothing else)")}
 	}
 	st, err := openKeyedStore(ctx, env, *data)
 	if err != nil {

@@ -32,6 +32,7 @@ type librarySub struct {
 
 // libraryFlags are the flags every subcommand shares.
 type libraryFlags struct {
+	create    bool // only library add creates a library
 	path      string
 	method    string
 	threshold float64
@@ -45,7 +46,29 @@ func (f *libraryFlags) register(fs *flag.FlagSet, env *Env) {
 	fs.Float64Var(&f.minSize, "min-face", 0, "leave faces smaller than this many pixels out of grouping")
 }
 
+// errNoLibrary is returned when --library names no library: a mistyped
+// path must not act on (or create) an empty library.
+var errNoLibrary = errors.New("no library")
+
+// exists checks that the library is there (library add may create it).
+func (f *libraryFlags) exists() error {
+	if f.create {
+		return nil
+	}
+	ok, err := library.Exists(f.path)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w at %s; create it with mien library add DIR --library %s", errNoLibrary, f.path, f.path)
+	}
+	return nil
+}
+
 func (f *libraryFlags) open() (*library.Library, error) {
+	if err := f.exists(); err != nil {
+		return nil, err
+	}
 	m, err := cluster.ParseMethod(f.method)
 	if err != nil {
 		return nil, err
@@ -86,23 +109,31 @@ func runLibrary(ctx context.Context, env *Env, args []string) error {
 		if s.name != args[0] {
 			continue
 		}
-		fs := newFlags(env, "library "+s.name, "[flags] "+s.args, s.summary)
-		var lf libraryFlags
+		fs := newFlags(env, "library "+s.name, s.args+" [flags]", s.summary)
+		lf := libraryFlags{create: s.name == "add"}
 		lf.register(fs, env)
 		if s.flags != nil {
 			s.flags(fs)
 		}
-		if err := fs.Parse(args[1:]); err != nil {
+		if err := parseFlags(fs, args[1:]); err != nil {
 			return err
+		}
+		if s.args == "" {
+			if err := needArgs(fs, 0, false); err != nil {
+				return err
+			}
 		}
 		return s.run(ctx, env, &lf, fs)
 	}
 	libraryUsage(env)
-	return fmt.Errorf("library: unknown subcommand %q", args[0])
+	if strings.HasPrefix(args[0], "-") {
+		return usageError{fmt.Errorf("library: name the subcommand first: mien library SUBCOMMAND [args] [flags]")}
+	}
+	return usageError{fmt.Errorf("library: unknown subcommand %q", args[0])}
 }
 
 func libraryUsage(env *Env) {
-	fmt.Fprintln(env.Stdout, "Usage: mien library SUBCOMMAND [flags] [args]\n\nA private photo library: its templates live only in its own directory (--library).\n\nSubcommands:")
+	fmt.Fprintln(env.Stdout, "Usage: mien library SUBCOMMAND [args] [flags]\n\nA private photo library: its templates live only in its own directory (--library).\n\nSubcommands:")
 	for _, s := range librarySubs {
 		fmt.Fprintf(env.Stdout, "  %-9s %-16s %s\n", s.name, s.args, s.summary)
 	}
@@ -112,7 +143,7 @@ func libraryUsage(env *Env) {
 func needArgs(fs *flag.FlagSet, n int, variadic bool) error {
 	if fs.NArg() < n || (!variadic && fs.NArg() > n) {
 		fs.Usage()
-		return fmt.Errorf("%s: wrong number of arguments", fs.Name())
+		return usageError{fmt.Errorf("%s: wrong number of arguments (%d given)", fs.Name(), fs.NArg())}
 	}
 	return nil
 }
@@ -134,6 +165,10 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 	if err := needArgs(fs, 1, false); err != nil {
 		return err
 	}
+	root, err := addRoot(fs.Arg(0))
+	if err != nil {
+		return err
+	}
 	addEngine.noFlip = addEngine.noFlip || !*addFlip
 	eng, err := openEngine(env, addEngine)
 	if err != nil {
@@ -146,7 +181,7 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 	}
 	defer lib.Close()
 	var bar *progress
-	rep, err := lib.Add(ctx, eng, fs.Arg(0), library.AddOptions{
+	rep, err := lib.Add(ctx, eng, root, library.AddOptions{
 		Workers: env.Config.Workers + 1, // one more than sessions, to overlap reading and decoding
 		Progress: func(done, total int) {
 			if bar == nil {
@@ -177,6 +212,24 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 		return fmt.Errorf("library add: interrupted; the photos indexed so far are saved: run the same command again to continue")
 	}
 	return err
+}
+
+// addRoot returns the folder library add walks: DIR itself, or where it
+// points when it is a symbolic link (~/Pictures often is; the walk follows
+// no link, so it found no photo at all).
+func addRoot(dir string) (string, error) {
+	st, err := os.Lstat(dir)
+	if err != nil {
+		return "", fmt.Errorf("library add: %w", err)
+	}
+	if st.Mode()&os.ModeSymlink == 0 {
+		return dir, nil
+	}
+	root, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", fmt.Errorf("library add: %w", err)
+	}
+	return root, nil
 }
 
 func printAddReport(env *Env, r *library.AddReport) {
@@ -445,6 +498,12 @@ func libraryRemove(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.Fla
 }
 
 func libraryForget(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSet) error {
+	if err := needArgs(fs, 0, false); err != nil {
+		return err
+	}
+	if err := lf.exists(); err != nil {
+		return err
+	}
 	if err := library.Forget(lf.path); err != nil {
 		return err
 	}

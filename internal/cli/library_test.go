@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mienhq/mien/library"
 )
 
 // TestLibraryCommands runs the subcommands that need no models on an
@@ -21,8 +23,28 @@ func TestLibraryCommands(t *testing.T) {
 	if code, out, _ := run("--help"); code != 0 || !strings.Contains(out, "forget") || !strings.Contains(out, "split") {
 		t.Errorf("help: %d %q", code, out)
 	}
+	for _, args := range [][]string{{"people", "--library", lib}, {"name", "1", "Kofi", "Annan", "--library", lib},
+		{"export", "--library", lib}, {"forget", "--library", lib}, {"name", "1", "Kofi", "Annan"}} {
+		if code, _, errs := run(args...); code != 1 || !strings.Contains(errs, "no library at") || !strings.Contains(errs, "mien library add") {
+			t.Errorf("%q on a missing library: %d %q", args, code, errs)
+		}
+	}
+	if _, err := os.Stat(lib); !os.IsNotExist(err) {
+		t.Fatalf("a command other than add created the library: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(os.Getenv("MIEN_HOME"), "library")); !os.IsNotExist(err) {
+		t.Fatalf("a command created the default library: %v", err)
+	}
+	l, err := library.Open(lib, library.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
 	if code, out, _ := run("people", "--library", lib); code != 0 || !strings.HasPrefix(out, "PERSON") {
 		t.Errorf("people: %d %q", code, out)
+	}
+	if code, out, _ := run("people", "--library="+lib); code != 0 || !strings.HasPrefix(out, "PERSON") {
+		t.Errorf("people --library=: %d %q", code, out)
 	}
 	if code, out, _ := run("export", "--library", lib, "--format", "json"); code != 0 || !strings.Contains(out, `"photos"`) {
 		t.Errorf("export json: %d %q", code, out)
@@ -32,6 +54,9 @@ func TestLibraryCommands(t *testing.T) {
 	}
 	if code, _, errs := run("name", "--library", lib, "7", "Ada"); code == 0 || !strings.Contains(errs, "not found") {
 		t.Errorf("naming a missing person: %d %q", code, errs)
+	}
+	if code, _, errs := run("name", "7", "Ada", "Lovelace", "--library", lib); code == 0 || !strings.Contains(errs, "not found") {
+		t.Errorf("naming a missing person, flag last: %d %q", code, errs)
 	}
 	if code, _, errs := run("remove", "--library", lib, strings.Repeat("ab", 32)); code == 0 || !strings.Contains(errs, "not found") {
 		t.Errorf("removing a photo the library does not hold: %d %q", code, errs)

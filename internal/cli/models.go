@@ -24,17 +24,20 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func runModels(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("models: usage: mien models list | install PACK [--from DIR]... | verify [PACK]")
+		return usageError{fmt.Errorf("models: usage: mien models list | install PACK [--from DIR]... | verify [PACK]")}
 	}
 	switch args[0] {
 	case "list":
+		if len(args) > 1 {
+			return usageError{fmt.Errorf("models list: takes no arguments")}
+		}
 		return modelsList(env)
 	case "install":
 		return modelsInstall(ctx, env, args[1:])
 	case "verify":
 		return modelsVerify(env, args[1:])
 	}
-	return fmt.Errorf("models: unknown subcommand %q (list, install, verify)", args[0])
+	return usageError{fmt.Errorf("models: unknown subcommand %q (list, install, verify)", args[0])}
 }
 
 func modelsList(env *Env) error {
@@ -62,14 +65,14 @@ func modelsInstall(ctx context.Context, env *Env, args []string) error {
 	var from multiFlag
 	fs.Var(&from, "from", "local mirror directory (repeatable): model files by their mirror path or name, or npm tarballs")
 	force := fs.Bool("force", false, "fetch files again even when present and correct")
-	if len(args) == 0 {
-		fs.Usage()
-		return fmt.Errorf("models install: name a pack (mien models list shows them)")
-	}
-	name := args[0]
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return usageError{fmt.Errorf("models install: name one pack (mien models list shows them)")}
+	}
+	name := fs.Arg(0)
 	m, err := models.BuiltinPack(name)
 	if err != nil {
 		return err
@@ -101,9 +104,13 @@ func modelsInstall(ctx context.Context, env *Env, args []string) error {
 }
 
 func modelsVerify(env *Env, args []string) error {
+	fs := newFlags(env, "models verify", "[PACK...]", "Check the sha256 of every file of the installed packs (or of the named ones).")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
 	var dirs []string
-	if len(args) > 0 {
-		for _, n := range args {
+	if fs.NArg() > 0 {
+		for _, n := range fs.Args() {
 			dirs = append(dirs, filepath.Join(env.Config.ModelsDir, n))
 		}
 	} else {

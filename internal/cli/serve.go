@@ -22,8 +22,6 @@ import (
 
 func init() {
 	register(command{name: "serve", summary: "run the HTTP API (enrolled galleries, 1:1 and 1:N, consent and erasure)", run: runServe})
-	register(command{name: "keys", summary: "create API keys: keys create --tenant T --role admin|readwrite|read; keys create-aws --tenant T [--read-only] | revoke-aws ID (Rekognition endpoint)", run: runKeys})
-	register(command{name: "audit", summary: "check the audit log's hash chain: audit verify", run: runAudit})
 }
 
 // masterKey reads the master key from the environment.
@@ -76,7 +74,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		usage()
 		fmt.Fprintf(env.Stderr, "\nThe environment overrides the configuration file (docs/configuration.md).\n%s", config.Help())
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	fileCfg, err := config.LoadServe(*cfgPath)
@@ -86,6 +84,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *addr == "" {
 		*addr = fileCfg.Addr
 	}
+	if *dev && *data != "" {
+		return errors.New("serve: --dev makes a throwaway master key, data directory and admin key; it cannot be used with --data (it would write a dev admin key into that database)")
+	}
 	if *data == "" && !*dev {
 		*data = fileCfg.Data
 	}
@@ -93,10 +94,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if *dev {
 		key = make([]byte, 32)
 		rand.Read(key)
-		if *data == "" {
-			if *data, err = os.MkdirTemp("", "mien-dev-"); err != nil {
-				return err
-			}
+		if *data, err = os.MkdirTemp("", "mien-dev-"); err != nil {
+			return err
 		}
 	} else if err != nil {
 		return err
@@ -164,6 +163,11 @@ func bootstrap(ctx context.Context, env *Env, st *store.Store, dev bool) (string
 			return "", err
 		}
 		_, err = st.ImportKey(ctx, t.ID, store.RoleAdmin, env.Config.BootstrapKey)
+		if errors.Is(err, store.ErrRevoked) {
+			// Revoking the bootstrap key must not stop the server, nor be undone by a restart.
+			fmt.Fprintln(env.Stderr, "mien: MIEN_BOOTSTRAP_ADMIN_KEY was revoked; it stays revoked (unset it, or set a new key)")
+			return "", nil
+		}
 		return "", err
 	}
 	if !dev {
@@ -214,58 +218,4 @@ func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every 
 		case <-t.C:
 		}
 	}
-}
-
-func runKeys(ctx context.Context, env *Env, args []string) error {
-	if len(args) > 0 && (args[0] == "create-aws" || args[0] == "revoke-aws") {
-		return runAWSKeys(ctx, env, args)
-	}
-	if len(args) == 0 || args[0] != "create" {
-		return errors.New("keys: usage: mien keys create --data DIR --tenant NAME --role admin|readwrite|read, or mien keys create-aws --tenant NAME [--read-only], or mien keys revoke-aws ACCESS_KEY_ID")
-	}
-	fs := newFlags(env, "keys create", "--tenant NAME --role ROLE [--data DIR]", "Create an API key (printed once; stored hashed).")
-	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
-	tenant := fs.String("tenant", "default", "tenant name (created when new)")
-	role := fs.String("role", store.RoleAdmin, "admin, readwrite or read")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	st, err := openKeyedStore(ctx, env, *data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	t, err := st.CreateTenant(ctx, *tenant)
-	if err != nil {
-		return err
-	}
-	token, k, err := st.CreateKey(ctx, t.ID, *role, "cli")
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "%s\n", token)
-	fmt.Fprintf(env.Stderr, "key %s for tenant %s (%s), role %s: shown once, stored only as a hash\n", k.ID, t.Name, t.ID, k.Role)
-	return nil
-}
-
-func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return errors.New("audit: usage: mien audit verify [--data DIR]")
-	}
-	fs := newFlags(env, "audit verify", "[--data DIR]", "Check the audit log's hash chain; exit 1 when it is broken.")
-	data := fs.String("data", filepath.Join(env.Config.Home, "data"), "data directory")
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	st, err := openKeyedStore(ctx, env, *data)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	n, err := st.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "audit log intact: %d entries\n", n)
-	return nil
 }

@@ -30,8 +30,10 @@ var errForbidden = &apiError{http.StatusForbidden, "forbidden", "this API key's 
 type handler func(w http.ResponseWriter, r *http.Request) error
 
 // writeError maps every error the handlers return to a status and a JSON
-// body, in one place.
-func writeError(w http.ResponseWriter, err error) {
+// body, in one place. The body carries the request's id (as does the
+// X-Request-Id header); the error behind a 500, never shown to the caller,
+// is kept for the request's log line, under the same id.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status, code := http.StatusInternalServerError, "internal"
 	msg := "internal error"
 	var ae *apiError
@@ -47,6 +49,8 @@ func writeError(w http.ResponseWriter, err error) {
 		status, code, msg = http.StatusNotFound, "not_found", err.Error()
 	case errors.Is(err, store.ErrExists):
 		status, code, msg = http.StatusConflict, "exists", err.Error()
+	case errors.Is(err, store.ErrInvalid):
+		status, code, msg = http.StatusBadRequest, "bad_request", err.Error()
 	case errors.Is(err, store.ErrConsent):
 		status, code, msg = http.StatusUnprocessableEntity, "consent", err.Error()
 	case errors.Is(err, imageio.ErrTooLarge):
@@ -65,7 +69,14 @@ func writeError(w http.ResponseWriter, err error) {
 	case errors.Is(err, context.DeadlineExceeded):
 		status, code, msg = http.StatusGatewayTimeout, "timeout", "the request took longer than the server's time limit"
 	}
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+	body := map[string]string{"code": code, "message": msg}
+	if tr := traceOf(r); tr != nil {
+		body["request_id"] = tr.id
+		if status >= 500 {
+			tr.err = err
+		}
+	}
+	writeJSON(w, status, map[string]any{"error": body})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

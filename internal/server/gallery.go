@@ -1,16 +1,53 @@
 package server
 
+// The /v1 gallery endpoints: transport only. Each decodes the request,
+// runs the engine on the photos, asks internal/gallery (which decides every
+// match, for /v1 and the Rekognition endpoint alike) and encodes its answer.
+
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/store"
 )
+
+func actorOf(k store.Key) gallery.Actor { return gallery.Actor{Tenant: k.TenantID, ID: k.ID} }
+
+// galleryErr turns a refused decision setting into a 400.
+func galleryErr(err error) error {
+	if errors.Is(err, gallery.ErrPolicy) {
+		return badRequest(err.Error())
+	}
+	return err
+}
+
+// enrolmentTemplates analyses enrolment photos: every one must hold exactly
+// one face that passes the quality gate, or none is used.
+func (s *Server) enrolmentTemplates(ctx context.Context, imgs [][]byte) ([]gallery.Template, error) {
+	var tpls []gallery.Template
+	for i, data := range imgs {
+		a, err := s.analyze(ctx, data, detect.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("image %d: %w", i+1, err)
+		}
+		if len(a.Faces) != 1 {
+			return nil, &apiError{http.StatusUnprocessableEntity, "face_count", fmt.Sprintf("image %d: enrolment needs exactly one face, found %d", i+1, len(a.Faces))}
+		}
+		f := a.Faces[0]
+		if err := s.opts.Gate.Check(f.Quality); err != nil {
+			return nil, &apiError{http.StatusUnprocessableEntity, "quality", fmt.Sprintf("image %d refused: %v", i+1, err)}
+		}
+		tpls = append(tpls, gallery.Template{Embedding: f.Embedding, Quality: f.Quality})
+	}
+	return tpls, nil
+}
 
 // enroll stores a subject with consent and one or more images; every image
 // must hold exactly one face that passes the quality gate, or nothing is stored.
@@ -20,8 +57,8 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if col.Model != s.opts.Engine.ModelID() {
-		return fmt.Errorf("collection %s holds templates of model %s, this server runs %s", col.ID, col.Model, s.opts.Engine.ModelID())
+	if err := s.gal.CheckModel(col); err != nil {
+		return err
 	}
 	imgs, err := images(r, "images", 10)
 	if err != nil {
@@ -34,35 +71,45 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) error {
 	if consent.ExpiresAt, err = parseTime("expires_at", r.FormValue("expires_at")); err != nil {
 		return err
 	}
-	var tpls []store.Template
-	for i, data := range imgs {
-		a, err := s.analyze(r.Context(), data, detect.Options{})
-		if err != nil {
-			return fmt.Errorf("image %d: %w", i+1, err)
-		}
-		if len(a.Faces) != 1 {
-			return &apiError{http.StatusUnprocessableEntity, "face_count", fmt.Sprintf("image %d: enrolment needs exactly one face, found %d", i+1, len(a.Faces))}
-		}
-		f := a.Faces[0]
-		if err := s.opts.Gate.Check(f.Quality); err != nil {
-			return &apiError{http.StatusUnprocessableEntity, "quality", fmt.Sprintf("image %d refused: %v", i+1, err)}
-		}
-		tpls = append(tpls, store.Template{Vector: f.Embedding.Vector, Quality: f.Quality})
-	}
-	sub, err := s.opts.Store.Enroll(r.Context(), k.TenantID, col.ID,
-		store.Subject{ExternalID: r.FormValue("external_id"), Name: r.FormValue("name"), Consent: consent}, tpls, k.ID)
+	tpls, err := s.enrolmentTemplates(r.Context(), imgs)
 	if err != nil {
 		return err
 	}
-	g, err := s.galleryFor(col.ID)
+	sub, err := s.gal.Enroll(r.Context(), actorOf(k), col,
+		store.Subject{ExternalID: r.FormValue("external_id"), Name: r.FormValue("name"), Consent: consent}, tpls)
 	if err != nil {
 		return err
 	}
-	for i, t := range sub.Templates {
-		g.idx.Add(t.ID, tpls[i].Vector)
-		s.mu.Lock()
-		g.subject[t.ID] = sub.ID
-		s.mu.Unlock()
+	writeJSON(w, http.StatusCreated, sub)
+	return nil
+}
+
+// addPhotos adds photos to an enrolled subject under its consent record:
+// every photo must hold exactly one face that passes the quality gate, or
+// none is added.
+func (s *Server) addPhotos(w http.ResponseWriter, r *http.Request) error {
+	k := keyOf(r)
+	col, err := s.opts.Store.Collection(r.Context(), k.TenantID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if err := s.gal.CheckModel(col); err != nil {
+		return err
+	}
+	if _, err := s.opts.Store.Subject(r.Context(), k.TenantID, col.ID, r.PathValue("sid")); err != nil {
+		return err
+	}
+	imgs, err := images(r, "images", 10)
+	if err != nil {
+		return err
+	}
+	tpls, err := s.enrolmentTemplates(r.Context(), imgs)
+	if err != nil {
+		return err
+	}
+	sub, err := s.gal.AddPhotos(r.Context(), actorOf(k), col, r.PathValue("sid"), tpls)
+	if err != nil {
+		return err
 	}
 	writeJSON(w, http.StatusCreated, sub)
 	return nil
@@ -89,92 +136,77 @@ func (s *Server) getSubject(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteSubject(w http.ResponseWriter, r *http.Request) error {
-	k := keyOf(r)
-	col, sid := r.PathValue("id"), r.PathValue("sid")
-	sub, err := s.opts.Store.Subject(r.Context(), k.TenantID, col, sid)
-	if err != nil {
+	if err := s.gal.DeleteSubject(r.Context(), actorOf(keyOf(r)), r.PathValue("id"), r.PathValue("sid")); err != nil {
 		return err
-	}
-	if _, err := s.opts.Store.DeleteSubject(r.Context(), k.TenantID, col, sid, k.ID); err != nil {
-		return err
-	}
-	if g, err := s.galleryFor(col); err == nil {
-		for _, t := range sub.Templates {
-			g.idx.Remove(t.ID)
-			s.mu.Lock()
-			delete(g.subject, t.ID)
-			s.mu.Unlock()
-		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
 
-// verify compares the probe's face (the largest) with one enrolled subject's
-// templates: 1:1, as for face login. The probe is never stored.
+// verify compares the probe's face (the largest) with one enrolled subject:
+// 1:1, as for face login, at a false-match rate. The probe is never stored.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	k := keyOf(r)
-	col, sid := r.PathValue("id"), r.PathValue("sid")
-	sub, err := s.opts.Store.Subject(r.Context(), k.TenantID, col, sid)
+	col, err := s.opts.Store.Collection(r.Context(), k.TenantID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	if now := s.opts.Store.Now(); !sub.Consent.ExpiresAt.After(now) {
-		return fmt.Errorf("%w: subject %s's consent expired on %s; they cannot be verified until they consent again",
-			store.ErrConsent, sub.ID, sub.Consent.ExpiresAt.Format(time.RFC3339))
-	}
-	img, far, thr, err := s.probeForm(r)
+	sub, err := s.opts.Store.Subject(r.Context(), k.TenantID, col.ID, r.PathValue("sid"))
 	if err != nil {
 		return err
 	}
-	a, err := s.analyze(r.Context(), img, detect.Options{MaxFaces: 1})
+	imgs, err := images(r, "image", 1)
+	if err != nil {
+		return err
+	}
+	far, err := rateParam(r, "far", 1e-3)
+	if err != nil {
+		return err
+	}
+	a, err := s.analyze(r.Context(), imgs[0], detect.Options{MaxFaces: 1})
 	if err != nil {
 		return err
 	}
 	if len(a.Faces) == 0 {
 		return mien.ErrNoFace
 	}
-	g, err := s.galleryFor(col)
+	v, err := s.gal.Verify(r.Context(), col, sub, a.Faces[0].Embedding, far)
 	if err != nil {
-		return err
-	}
-	best := float32(-1)
-	for _, t := range sub.Templates {
-		sc, ok, err := g.idx.Score(a.Faces[0].Embedding.Vector, t.ID)
-		if err != nil {
-			return err
-		}
-		if ok && sc > best {
-			best = sc
-		}
+		return galleryErr(err)
 	}
 	decision := "no_match"
-	if best >= thr {
+	if v.Match {
 		decision = "match"
 	}
 	s.opts.Store.Audit(r.Context(), store.Entry{TenantID: k.TenantID, Actor: k.ID, Action: "verify", Object: sub.ID,
-		Detail: map[string]any{"collection": col, "decision": decision, "far": far}})
-	writeJSON(w, http.StatusOK, map[string]any{"subject_id": sub.ID, "decision": decision, "similarity": best,
-		"threshold": thr, "far": far, "box": a.Faces[0].Box})
+		Detail: map[string]any{"collection": col.ID, "decision": decision, "far": far}})
+	writeJSON(w, http.StatusOK, map[string]any{"subject_id": sub.ID, "decision": decision, "similarity": v.Similarity,
+		"threshold": v.Threshold, "far": far, "box": a.Faces[0].Box})
 	return nil
 }
 
 // Candidate is one identification result.
-type Candidate struct {
-	SubjectID  string  `json:"subject_id"`
-	Similarity float32 `json:"similarity"`
-}
+type Candidate = gallery.Candidate
 
 // identify answers, for every face in the probe, the best enrolled subjects
-// or "unknown"; the probe and its templates are never stored.
+// or "unknown", at a false-positive identification rate (fpir) for the
+// collection's size, or at a per-comparison far; the probe and its
+// templates are never stored.
 func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 	k := keyOf(r)
 	col, err := s.opts.Store.Collection(r.Context(), k.TenantID, r.PathValue("id"))
 	if err != nil {
 		return err
 	}
-	img, far, thr, err := s.probeForm(r)
+	imgs, err := images(r, "image", 1)
 	if err != nil {
+		return err
+	}
+	var p gallery.Policy
+	if p.FPIR, err = rateParam(r, "fpir", 0); err != nil {
+		return err
+	}
+	if p.FAR, err = rateParam(r, "far", 0); err != nil {
 		return err
 	}
 	topK := 3
@@ -183,14 +215,27 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("top_k must be 1..50")
 		}
 	}
-	a, err := s.analyze(r.Context(), img, detect.Options{})
+	a, err := s.analyze(r.Context(), imgs[0], detect.Options{})
 	if err != nil {
 		return err
 	}
-	g, err := s.galleryFor(col.ID)
+	res, err := s.gal.Identify(r.Context(), col, embeddingsOf(a.Faces), p, topK)
 	if err != nil {
-		return err
+		return galleryErr(err)
 	}
+	return s.writeIdentification(w, r, k, col, a.Faces, res)
+}
+
+func embeddingsOf(fs []mien.Face) []face.Embedding {
+	out := make([]face.Embedding, len(fs))
+	for i, f := range fs {
+		out[i] = f.Embedding
+	}
+	return out
+}
+
+// writeIdentification audits an identification and writes its answer.
+func (s *Server) writeIdentification(w http.ResponseWriter, r *http.Request, k store.Key, col store.Collection, faces []mien.Face, res gallery.Identification) error {
 	type result struct {
 		Box        any         `json:"box"`
 		Decision   string      `json:"decision"` // "match" or "unknown"
@@ -198,64 +243,85 @@ func (s *Server) identify(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := []result{}
 	var matched []string
-	for _, f := range a.Faces {
-		cands, err := s.candidates(r.Context(), g, col.ID, f.Embedding.Vector, thr, topK)
-		if err != nil {
-			return err
+	for i, f := range faces {
+		rs := result{Box: f.Box, Decision: "unknown", Candidates: res.Faces[i]}
+		if len(rs.Candidates) > 0 {
+			rs.Decision = "match"
+			matched = append(matched, rs.Candidates[0].SubjectID)
 		}
-		res := result{Box: f.Box, Decision: "unknown", Candidates: cands}
-		if len(res.Candidates) > 0 {
-			res.Decision = "match"
-			matched = append(matched, res.Candidates[0].SubjectID)
-		}
-		out = append(out, res)
+		out = append(out, rs)
 	}
 	s.opts.Store.Audit(r.Context(), store.Entry{TenantID: k.TenantID, Actor: k.ID, Action: "identify", Object: col.ID,
-		Detail: map[string]any{"faces": len(a.Faces), "matched_subjects": matched, "far": far}})
-	writeJSON(w, http.StatusOK, map[string]any{"faces": out, "far": far, "threshold": thr})
+		Detail: map[string]any{"faces": len(faces), "matched_subjects": matched, "fpir": res.FPIR, "far": res.FAR,
+			"threshold": res.Threshold, "gallery_size": res.GallerySize}})
+	writeJSON(w, http.StatusOK, map[string]any{"faces": out, "fpir": res.FPIR, "far": res.FAR, "threshold": res.Threshold,
+		"gallery_size": res.GallerySize})
 	return nil
 }
 
-// probeForm reads a probe request's image and false-match rate.
-func (s *Server) probeForm(r *http.Request) ([]byte, float64, float32, error) {
-	imgs, err := images(r, "image", 1)
-	if err != nil {
-		return nil, 0, 0, err
+// rateParam reads an optional rate form field (def when absent).
+func rateParam(r *http.Request, field string, def float64) (float64, error) {
+	v := r.FormValue(field)
+	if v == "" {
+		return def, nil
 	}
-	far, thr, err := s.farParam(r)
+	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
-		return nil, 0, 0, err
+		return 0, badRequest(field + " must be a number such as 0.001")
 	}
-	return imgs[0], far, thr, nil
+	return f, nil
 }
 
-// candidates ranks the distinct subjects whose templates score at least thr
-// against a probe vector, best first, at most topK; subjects whose consent
-// has expired are left out.
-func (s *Server) candidates(ctx context.Context, g *gallery, collectionID string, v []float32, thr float32, topK int) ([]Candidate, error) {
-	ms, err := g.idx.Search(v, topK*4)
+// collectionSettings answers a collection's decision settings: its default
+// FPIR (0: the server's) and the one identify uses now.
+func (s *Server) collectionSettings(w http.ResponseWriter, r *http.Request) error {
+	col, err := s.opts.Store.Collection(r.Context(), keyOf(r).TenantID, r.PathValue("id"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var over []int64
-	for _, m := range ms {
-		if m.Score >= thr {
-			over = append(over, m.ID)
+	st, err := s.opts.Store.CollectionSettings(r.Context(), col.ID)
+	if err != nil {
+		return err
+	}
+	return s.writeSettings(w, col, st)
+}
+
+func (s *Server) writeSettings(w http.ResponseWriter, col store.Collection, st store.Settings) error {
+	eff := st.FPIR
+	if eff == 0 {
+		eff = s.gal.DefaultFPIR()
+	}
+	tpls, subs := s.gal.Size(col.ID)
+	writeJSON(w, http.StatusOK, map[string]any{"fpir": st.FPIR, "effective_fpir": eff, "updated_at": st.UpdatedAt,
+		"templates": tpls, "subjects": subs})
+	return nil
+}
+
+// putCollectionSettings sets a collection's default FPIR (a security level);
+// {"fpir": 0} returns it to the server's default.
+func (s *Server) putCollectionSettings(w http.ResponseWriter, r *http.Request) error {
+	var req struct {
+		FPIR *float64 `json:"fpir"`
+	}
+	if err := decodeOptional(r, &req); err != nil {
+		return err
+	}
+	if req.FPIR == nil {
+		return badRequest(`send {"fpir": 0.001} (0: the server's default)`)
+	}
+	if *req.FPIR != 0 {
+		if err := store.CheckFPIR(*req.FPIR); err != nil {
+			return badRequest(err.Error())
 		}
 	}
-	live, err := s.opts.Store.LiveTemplates(ctx, collectionID, over)
+	k := keyOf(r)
+	col, err := s.opts.Store.Collection(r.Context(), k.TenantID, r.PathValue("id"))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out := []Candidate{}
-	seen := map[string]bool{}
-	for _, m := range ms {
-		sid, ok := live[m.ID]
-		if !ok || m.Score < thr || seen[sid] || len(out) == topK {
-			continue
-		}
-		seen[sid] = true
-		out = append(out, Candidate{SubjectID: sid, Similarity: m.Score})
+	st, err := s.opts.Store.SetCollectionSettings(r.Context(), k.TenantID, col.ID, store.Settings{FPIR: *req.FPIR}, k.ID)
+	if err != nil {
+		return err
 	}
-	return out, nil
+	return s.writeSettings(w, col, st)
 }

@@ -167,12 +167,9 @@ func (s *Server) getCollection(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request) error {
-	k := keyOf(r)
-	id := r.PathValue("id")
-	if err := s.opts.Store.DeleteCollection(r.Context(), k.TenantID, id, k.ID); err != nil {
+	if err := s.gal.DeleteCollection(r.Context(), actorOf(keyOf(r)), r.PathValue("id")); err != nil {
 		return err
 	}
-	s.dropGallery(id)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

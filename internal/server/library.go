@@ -31,23 +31,40 @@ type libraryView struct {
 }
 
 func (ol *openLibrary) view() libraryView {
-	ex := ol.lib.Export()
-	v := libraryView{libMeta: ol.meta, Model: ex.Model, Photos: len(ex.Photos), People: len(ex.People),
-		ExpireAfter: int64(ol.lib.Expiry() / time.Second), GroupingPending: ol.lib.Ungrouped() > 0}
-	for _, p := range ex.People {
-		if p.Name != "" {
-			v.NamedPeople++
-		}
+	sm := ol.lib.Summary()
+	return libraryView{libMeta: ol.meta, Model: sm.Model, Photos: sm.Photos, Faces: sm.Faces, People: sm.People,
+		NamedPeople: sm.NamedPeople, Ignored: sm.Ignored, ExpireAfter: int64(ol.lib.Expiry() / time.Second),
+		GroupingPending: sm.Ungrouped > 0}
+}
+
+// maxPage is the most items one page of a library listing holds.
+const maxPage = 10000
+
+// pageParams reads a listing's limit (1 to maxPage; absent: everything,
+// as before paging) and after (the previous page's next).
+func pageParams(r *http.Request) (library.Page, error) {
+	limit, err := intParam(r, "limit", 0, 1, maxPage)
+	if err != nil {
+		return library.Page{}, err
 	}
-	for _, p := range ex.Photos {
-		v.Faces += len(p.Faces)
-		for _, f := range p.Faces {
-			if f.Ignored != "" {
-				v.Ignored++
-			}
-		}
+	return library.Page{Limit: limit, After: r.URL.Query().Get("after")}, nil
+}
+
+// writePage answers one page of a listing under key, with next when more
+// items follow.
+func writePage(w http.ResponseWriter, key string, items any, next string, err error) error {
+	if errors.Is(err, library.ErrBadCursor) {
+		return badRequest("after must be the next value of the previous page")
 	}
-	return v
+	if err != nil {
+		return err
+	}
+	out := map[string]any{key: items}
+	if next != "" {
+		out["next"] = next
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
 }
 
 // withLibrary runs fn on the request's library ({lib}) with it locked for
@@ -158,7 +175,7 @@ func (s *Server) ExpireLibraries(ctx context.Context, now time.Time) (int, error
 				continue
 			}
 			if !s.libs.isOpen(t.Name(), l.Name()) {
-				d, err := library.StoredExpiry(filepath.Join(s.libs.root, t.Name(), l.Name(), libIndexDir))
+				d, err := s.libs.storedExpiry(t.Name(), l.Name())
 				if err != nil || d == 0 {
 					continue // nothing to expire, or nothing readable yet: leave it closed
 				}
@@ -191,7 +208,10 @@ func (s *Server) groupLibrary(tenant, id string) {
 	}
 	defer unlock()
 	start := time.Now()
-	n, err := ol.lib.Group(context.Background(), false)
+	n, err := ol.lib.Group(ol.ctx, false)
+	if errors.Is(err, context.Canceled) {
+		return // forgotten or closed meanwhile
+	}
 	if err != nil {
 		s.opts.Logger.Error("library grouping", "library", id, "err", err)
 		return
@@ -243,7 +263,7 @@ func decodeOptionalJSON(r *http.Request, v any) error {
 
 // libraryRoutes registers the photo library endpoints.
 func (s *Server) libraryRoutes() {
-	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers, s.opts.GroupDelay, s.groupLibrary)
+	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers, s.opts.GroupDelay, s.groupLibrary, s.opts.Store)
 	for _, rt := range s.libraryRouteTable() {
 		s.handle(rt.pattern, rt.role, rt.h)
 	}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -62,6 +63,14 @@ type libraries struct {
 	delay    time.Duration           // grouping after uploads (0: within them)
 	group    func(tenant, id string) // groups a library's new faces
 	grouping map[string]*time.Timer  // scheduled groupings, by directory
+	// deleting holds the directories being forgotten: get answers not
+	// found for them, so no request opens a library that is going away.
+	deleting map[string]bool
+	// keys wraps each library's data key (nil: libraries stored unsealed).
+	keys keyStore
+	// retireWait bounds how long forget waits for a library's current
+	// requests before it removes the directory anyway (0: 5 s).
+	retireWait time.Duration
 }
 
 // openLibrary is one open library. Reads hold mu for reading; uploads,
@@ -73,14 +82,21 @@ type openLibrary struct {
 	tenant string
 	meta   libMeta
 	lib    *library.Library
+	key    []byte       // the library's data key (nil: stored unsealed)
 	gone   bool         // forgotten
 	closed bool         // closed for idleness: get opens it again
 	used   atomic.Int64 // last get, Unix nanoseconds
+	// ctx is cancelled when the library is forgotten or closed, stopping
+	// long work on it (grouping) so that deletion does not wait for it.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
-func newLibraries(root string, workers int, delay time.Duration, group func(tenant, id string)) *libraries {
-	return &libraries{root: root, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers)),
-		delay: delay, group: group, grouping: map[string]*time.Timer{}}
+func newLibraries(root string, workers int, delay time.Duration, group func(tenant, id string), keys keyStore) *libraries {
+	ls := &libraries{root: root, keys: keys, open: map[string]*openLibrary{}, thumbs: make(chan struct{}, max(1, workers)),
+		delay: delay, group: group, grouping: map[string]*time.Timer{}, deleting: map[string]bool{}}
+	ls.sweepTrash() // deletions a crash interrupted
+	return ls
 }
 
 // scheduleGroup (re)starts a library's grouping timer: it fires delay after
@@ -131,6 +147,9 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	dir := filepath.Join(td, id)
 	ls.mu.Lock()
 	defer ls.mu.Unlock()
+	if ls.deleting[dir] {
+		return nil, errNoLibrary
+	}
 	if ol, ok := ls.open[dir]; ok {
 		ol.used.Store(time.Now().UnixNano())
 		return ol, nil
@@ -146,11 +165,23 @@ func (ls *libraries) get(tenant, id string) (*openLibrary, error) {
 	if err := json.Unmarshal(b, &m); err != nil || m.ID != id {
 		return nil, fmt.Errorf("server: library %s: bad %s", id, libMetaFile)
 	}
-	lib, err := library.Open(filepath.Join(dir, libIndexDir), library.Options{})
+	if err := tightenLibrary(ls.root, td, dir); err != nil {
+		return nil, err
+	}
+	key, err := ls.libraryKey(tenant, id, dir)
 	if err != nil {
 		return nil, err
 	}
-	ol := &openLibrary{dir: dir, tenant: tenant, meta: m, lib: lib}
+	lib, err := library.Open(filepath.Join(dir, libIndexDir), library.Options{Key: key})
+	if err != nil {
+		return nil, err
+	}
+	if err := errors.Join(cleanOrphans(dir, lib), sealPhotos(dir, key)); err != nil {
+		lib.Close()
+		return nil, err
+	}
+	ol := &openLibrary{dir: dir, tenant: tenant, meta: m, lib: lib, key: key}
+	ol.ctx, ol.cancel = context.WithCancel(context.Background())
 	ol.used.Store(time.Now().UnixNano())
 	ls.open[dir] = ol
 	if ls.delay > 0 && lib.Ungrouped() > 0 { // uploads whose grouping a restart interrupted
@@ -201,7 +232,9 @@ func (ls *libraries) closeIdle(before time.Time) (int, error) {
 			continue
 		}
 		ol.closed = true
+		ol.cancel()
 		errs = errors.Join(errs, ol.lib.Close())
+		clear(ol.key)
 		delete(ls.open, dir)
 		ol.mu.Unlock()
 		n++
@@ -235,6 +268,10 @@ func (ls *libraries) create(tenant, name string) (*openLibrary, error) {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
 			return nil, err
 		}
+	}
+	if _, err := ls.libraryKey(tenant, m.ID, dir); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	data, _ := json.Marshal(m)
 	if err := writeFileSync(filepath.Join(dir, libMetaFile), data); err != nil {
@@ -273,39 +310,6 @@ func (ls *libraries) list(tenant string) ([]*openLibrary, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].meta.CreatedAt < out[j].meta.CreatedAt })
 	return out, nil
-}
-
-// forget deletes everything a library holds: templates, boxes, grouping,
-// names, photos, thumbnails and its directory. meta.json goes last, so an
-// interrupted deletion leaves a library that can be deleted again.
-func (ls *libraries) forget(tenant, id string) error {
-	ol, unlock, err := ls.acquire(tenant, id, true)
-	if err != nil {
-		return err
-	}
-	defer unlock()
-	ol.gone = true
-	ls.mu.Lock()
-	delete(ls.open, ol.dir)
-	ls.mu.Unlock()
-	err = ol.lib.Close()
-	if _, serr := os.Stat(filepath.Join(ol.dir, libIndexDir)); serr == nil {
-		err = errors.Join(err, library.Forget(filepath.Join(ol.dir, libIndexDir)))
-	}
-	for _, d := range []string{libPhotosDir, libThumbsDir} {
-		err = errors.Join(err, os.RemoveAll(filepath.Join(ol.dir, d)))
-	}
-	if err != nil {
-		return err
-	}
-	if err := os.Remove(filepath.Join(ol.dir, libMetaFile)); err != nil {
-		return err
-	}
-	if err := os.Remove(ol.dir); err != nil {
-		return err
-	}
-	os.Remove(filepath.Dir(ol.dir)) // the tenant's directory, when it is empty now
-	return nil
 }
 
 // writeFileSync writes a new file and fsyncs it and its directory.

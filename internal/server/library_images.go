@@ -21,11 +21,8 @@ func storedPhoto(r *http.Request, ol *openLibrary) (library.PhotoExport, []byte,
 	if err != nil {
 		return p, nil, err
 	}
-	data, err := os.ReadFile(filepath.Join(ol.dir, libPhotosDir, p.Hash))
-	if err != nil {
-		return p, nil, fmt.Errorf("server: photo %s: %w", p.Hash[:12], err)
-	}
-	return p, data, nil
+	data, err := ol.readPhoto(p.Hash)
+	return p, data, err
 }
 
 // photoImage serves the photo as uploaded, or with boxed=true an upright
@@ -95,14 +92,15 @@ func (s *Server) faceThumbnail(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		cache := filepath.Join(ol.dir, libThumbsDir, fmt.Sprintf("%s-%d.jpg", f.ID, size))
-		if b, err := os.ReadFile(cache); err == nil {
+		name := fmt.Sprintf("%s-%d.jpg", f.ID, size)
+		cache := filepath.Join(ol.dir, libThumbsDir, name)
+		if b, err := ol.unsealed(cache, thumbAAD(name)); err == nil {
 			writeImage(w, "image/jpeg", b)
 			return nil
 		}
-		data, err := os.ReadFile(filepath.Join(ol.dir, libPhotosDir, f.Photo))
+		data, err := ol.readPhoto(f.Photo)
 		if err != nil {
-			return fmt.Errorf("server: photo %s: %w", f.Photo[:12], err)
+			return err
 		}
 		s.libs.thumbs <- struct{}{}
 		img, err := imageio.Decode(data, imageio.Options{})
@@ -114,7 +112,9 @@ func (s *Server) faceThumbnail(w http.ResponseWriter, r *http.Request) error {
 		if err := imageio.EncodeJPEG(&buf, raster.Crop(img, f.Box.Square().Scale(1.25), size, size), 85); err != nil {
 			return err
 		}
-		cacheThumb(cache, buf.Bytes())
+		if sealed, err := ol.sealed(buf.Bytes(), thumbAAD(name)); err == nil {
+			cacheThumb(cache, sealed)
+		}
 		writeImage(w, "image/jpeg", buf.Bytes())
 		return nil
 	})

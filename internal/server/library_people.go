@@ -37,10 +37,16 @@ func libFace(r *http.Request, ol *openLibrary) (library.Face, error) {
 	return ol.lib.Face(id)
 }
 
+// listPeople answers the people, most faces first, in pages when asked
+// (limit, after).
 func (s *Server) listPeople(w http.ResponseWriter, r *http.Request) error {
+	pg, err := pageParams(r)
+	if err != nil {
+		return err
+	}
 	return s.withLibrary(r, false, func(ol *openLibrary) error {
-		writeJSON(w, http.StatusOK, map[string]any{"people": append([]library.Person{}, ol.lib.People()...)})
-		return nil
+		ps, next, err := ol.lib.PeoplePage(pg)
+		return writePage(w, "people", append([]library.Person{}, ps...), next, err)
 	})
 }
 
@@ -179,9 +185,13 @@ func (s *Server) listFaces(w http.ResponseWriter, r *http.Request) error {
 			return badRequest("person must be a positive integer")
 		}
 	}
+	pg, err := pageParams(r)
+	if err != nil {
+		return err
+	}
 	return s.withLibrary(r, false, func(ol *openLibrary) error {
-		writeJSON(w, http.StatusOK, map[string]any{"faces": append([]library.Face{}, ol.lib.Faces(pid)...)})
-		return nil
+		fs, next, err := ol.lib.FacesPage(pid, pg)
+		return writePage(w, "faces", fs, next, err)
 	})
 }
 

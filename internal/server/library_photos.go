@@ -175,7 +175,7 @@ func (s *Server) storeUploads(ctx context.Context, ol *openLibrary, ups []*uploa
 		}
 		path := filepath.Join(ol.dir, libPhotosDir, u.hash)
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-			if err := writeFileSync(path, u.data); err != nil {
+			if err := ol.writePhoto(u.hash, u.data); err != nil {
 				removeAll(written)
 				return nil, err
 			}
@@ -220,14 +220,20 @@ type photoView struct {
 	Faces  []library.Face `json:"faces"`
 }
 
+// listPhotos answers the photos with their faces, in pages when asked
+// (limit, after).
 func (s *Server) listPhotos(w http.ResponseWriter, r *http.Request) error {
+	pg, err := pageParams(r)
+	if err != nil {
+		return err
+	}
 	return s.withLibrary(r, false, func(ol *openLibrary) error {
-		out := []photoView{}
-		for _, p := range ol.lib.Export().Photos {
+		ps, next, err := ol.lib.PhotosPage(pg)
+		out := make([]photoView, 0, len(ps))
+		for _, p := range ps {
 			out = append(out, photoView{ID: p.Hash, Width: p.Width, Height: p.Height, Faces: p.Faces})
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"photos": out})
-		return nil
+		return writePage(w, "photos", out, next, err)
 	})
 }
 

@@ -187,14 +187,13 @@ func TestLibrary(t *testing.T) {
 	if code, out := e.call("POST", lib+"/expire", e.admin, nil, ""); code != 200 || num(out["faces"]) != 0 {
 		t.Fatalf("expire within the expiry: %d %v", code, out)
 	}
-	index := filepath.Join(libDir(t, e, lib), "index", "faces.jsonl")
-	before, _ := os.ReadFile(index)
+	before := plainLog(t, e, lib)
 	time.Sleep(time.Until(lastUpload.Truncate(time.Second).Add(2100 * time.Millisecond)))
 	code, out = e.js("POST", lib+"/expire", e.admin, `{"older_than_seconds": 1}`)
 	if code != 200 || num(out["people"]) < 3 || num(out["faces"]) < 18 {
 		t.Fatalf("expire: %d %v", code, out)
 	}
-	after, _ := os.ReadFile(index)
+	after := plainLog(t, e, lib)
 	if nb, na := bytes.Count(before, []byte(`"vector"`)), bytes.Count(after, []byte(`"vector"`)); na != nb-num(out["faces"]) {
 		t.Fatalf("templates on disk: %d before, %d after erasing %d", nb, na, num(out["faces"]))
 	}

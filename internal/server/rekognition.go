@@ -1,10 +1,11 @@
 package server
 
 // The AWS Rekognition-compatible endpoint over the server's own store,
-// engine queue and search indexes: a Rekognition collection is a mien
-// collection (CollectionId is its name), a face is one enrolled template of
-// a subject with its consent record, and searches run on the same in-memory
-// index as /v1/collections/{id}/identify, so both APIs see one gallery.
+// engine queue and gallery: a Rekognition collection is a mien collection
+// (CollectionId is its name), a face is one enrolled template of a subject
+// with its consent record. This adapter decides nothing: indexing, erasure
+// and searches go through internal/gallery, the service /v1 identify and
+// verify use, so both APIs see one gallery and decide alike.
 
 import (
 	"context"
@@ -17,7 +18,7 @@ import (
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
-	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/rekognition"
 	"github.com/mienhq/mien/internal/store"
 )
@@ -50,6 +51,8 @@ func rekErr(err error) error {
 		return rekognition.Conflict("The %s already exists", msg(store.ErrExists))
 	case errors.Is(err, store.ErrConsent):
 		return rekognition.Denied("consent: %s", msg(store.ErrConsent))
+	case errors.Is(err, store.ErrInvalid):
+		return rekognition.Invalid("%s", msg(store.ErrInvalid))
 	}
 	return err
 }
@@ -152,11 +155,7 @@ func (b rekBackend) DeleteCollection(ctx context.Context, tenant, id string) err
 	if err != nil {
 		return err
 	}
-	if err := b.s.opts.Store.DeleteCollection(ctx, tenant, c.ID, actor(ctx)); err != nil {
-		return rekErr(err)
-	}
-	b.s.dropGallery(c.ID)
-	return nil
+	return rekErr(b.s.gal.DeleteCollection(ctx, gallery.Actor{Tenant: tenant, ID: actor(ctx)}, c.ID))
 }
 
 // evidence is the consent evidence recorded with an indexed face: where the
@@ -173,42 +172,20 @@ func evidence(f rekognition.NewFace) string {
 	return ev
 }
 
-// IndexFaces stores the faces (all or none), then adds them to the search
-// index identify uses.
+// IndexFaces enrols the faces (all or none) through the gallery.
 func (b rekBackend) IndexFaces(ctx context.Context, tenant, id string, faces []rekognition.NewFace) error {
 	c, err := b.collection(ctx, tenant, id)
 	if err != nil {
 		return err
 	}
-	if c.Model != b.ModelID() {
-		return face.ErrModelMismatch
-	}
-	nfs := make([]store.NewFace, len(faces))
+	nfs := make([]gallery.NewFace, len(faces))
 	for i, f := range faces {
-		if f.Embedding.Model != c.Model {
-			return face.ErrModelMismatch
-		}
 		con := store.Consent{Purpose: f.Consent.Purpose, ConsentedAt: f.Consent.ConsentedAt, ExpiresAt: f.Consent.ExpiresAt, Evidence: evidence(f)}
-		nfs[i] = store.NewFace{Face: store.Face{ID: f.ID, ImageID: f.ImageID, ExternalImageID: f.ExternalImageID,
-			Box: store.Box(f.Box), Confidence: f.Confidence, Consent: con}, Vector: f.Embedding.Vector, Quality: f.Quality}
+		nfs[i] = gallery.NewFace{Face: store.Face{ID: f.ID, ImageID: f.ImageID, ExternalImageID: f.ExternalImageID,
+			Box: store.Box(f.Box), Confidence: f.Confidence, Consent: con}, Embedding: f.Embedding, Quality: f.Quality}
 	}
-	stored, err := b.s.opts.Store.IndexFaces(ctx, tenant, c.ID, nfs, actor(ctx))
-	if err != nil {
-		return rekErr(err)
-	}
-	g, err := b.s.galleryFor(c.ID)
-	if err != nil {
-		return err
-	}
-	for i, f := range stored {
-		if err := g.idx.Add(f.TemplateID, nfs[i].Vector); err != nil {
-			return err
-		}
-		b.s.mu.Lock()
-		g.subject[f.TemplateID] = f.SubjectID
-		b.s.mu.Unlock()
-	}
-	return nil
+	_, err = b.s.gal.IndexFaces(ctx, gallery.Actor{Tenant: tenant, ID: actor(ctx)}, c, nfs)
+	return rekErr(err)
 }
 
 func toFace(f store.Face, model string) rekognition.Face {
@@ -233,26 +210,18 @@ func (b rekBackend) ListFaces(ctx context.Context, tenant, id string, q rekognit
 	return out, nil
 }
 
-// DeleteFaces erases faces from the store, then from the search index.
+// DeleteFaces erases faces through the gallery (store, then index).
 func (b rekBackend) DeleteFaces(ctx context.Context, tenant, id string, ids []string) ([]string, error) {
 	c, err := b.collection(ctx, tenant, id)
 	if err != nil {
 		return nil, err
 	}
-	del, err := b.s.opts.Store.DeleteFaces(ctx, tenant, c.ID, ids, actor(ctx))
+	del, err := b.s.gal.DeleteFaces(ctx, gallery.Actor{Tenant: tenant, ID: actor(ctx)}, c.ID, ids)
 	if err != nil {
 		return nil, rekErr(err)
 	}
-	g, err := b.s.galleryFor(c.ID)
-	if err != nil {
-		return nil, err
-	}
 	out := make([]string, 0, len(del))
 	for _, f := range del {
-		g.idx.Remove(f.TemplateID)
-		b.s.mu.Lock()
-		delete(g.subject, f.TemplateID)
-		b.s.mu.Unlock()
 		out = append(out, f.ID)
 	}
 	return out, nil

@@ -416,6 +416,12 @@ func (e *env) rekIdentify(key, colID string, img []byte, far string) rekIdentifi
 	if code != 200 {
 		e.t.Fatalf("identify: %d %v", code, out)
 	}
+	return e.rekIdentifyAnswer(out)
+}
+
+// rekIdentifyAnswer reads an identify answer's largest face.
+func (e *env) rekIdentifyAnswer(out map[string]any) rekIdentified {
+	e.t.Helper()
 	var best rekIdentified
 	area := -1.0
 	for _, f := range out["faces"].([]any) {

@@ -5,15 +5,15 @@ import (
 	"errors"
 
 	"github.com/mienhq/mien/face"
-	"github.com/mienhq/mien/index"
+	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/rekognition"
 	"github.com/mienhq/mien/internal/store"
 )
 
-// Search ranks the collection's faces against a probe on the in-memory
-// index that identify uses (same scores, same order: best first, ties by
-// template id). Faces whose consent expired but are not purged yet are left
-// out. Each search is audited like an identification, without templates.
+// Search ranks the collection's faces against a probe through the gallery
+// (the ranking, scores and consent rule of /v1 identify), then dresses the
+// templates it found as Rekognition faces. Each search is audited like an
+// identification, without templates.
 func (b rekBackend) Search(ctx context.Context, tenant, id string, q rekognition.SearchQuery) ([]rekognition.Match, error) {
 	c, err := b.collection(ctx, tenant, id)
 	if err != nil {
@@ -23,28 +23,24 @@ func (b rekBackend) Search(ctx context.Context, tenant, id string, q rekognition
 	if err != nil {
 		return nil, err
 	}
-	g, err := b.s.galleryFor(c.ID)
-	if err != nil {
-		return nil, err
-	}
-	var only map[int64]bool // the user's templates, when searching one user
-	if q.UserID != "" {
+	gq := gallery.SearchQuery{K: q.K, MinCosine: q.MinCosine, Exclude: exclude}
+	if q.UserID != "" { // only the user's faces
 		fs, err := b.s.opts.Store.Faces(ctx, c.ID, store.FaceQuery{UserID: q.UserID})
 		if err != nil {
 			return nil, err
 		}
-		only = map[int64]bool{}
+		gq.Only = map[int64]bool{}
 		for _, f := range fs {
-			only[f.TemplateID] = true
+			gq.Only[f.TemplateID] = true
 		}
 	}
-	out, err := b.rank(ctx, g, c, probe, exclude, only, q)
+	hits, err := b.s.gal.Search(ctx, c, probe, gq)
 	if err != nil {
 		return nil, err
 	}
-	subjects := make([]string, 0, len(out))
-	for _, m := range out {
-		subjects = append(subjects, m.subject)
+	res, subjects, err := b.faces(ctx, c, hits)
+	if err != nil {
+		return nil, err
 	}
 	by := "image"
 	if q.FaceID != "" {
@@ -52,80 +48,49 @@ func (b rekBackend) Search(ctx context.Context, tenant, id string, q rekognition
 	}
 	b.s.opts.Store.Audit(ctx, store.Entry{TenantID: tenant, Actor: actor(ctx), Action: "rekognition.search", Object: c.ID,
 		Detail: map[string]any{"by": by, "user": q.UserID, "matched_subjects": subjects}})
-	res := make([]rekognition.Match, len(out))
-	for i, m := range out {
-		res[i] = m.Match
-	}
 	return res, nil
 }
 
-// probe returns the probe's vector and the template to leave out (the
-// searched face's own, or -1).
-func (b rekBackend) probe(ctx context.Context, tenant string, c store.Collection, q rekognition.SearchQuery) ([]float32, int64, error) {
+// faces looks up the face record of each template the gallery found, in
+// the gallery's order.
+func (b rekBackend) faces(ctx context.Context, c store.Collection, hits []gallery.Hit) ([]rekognition.Match, []string, error) {
+	ids := make([]int64, len(hits))
+	for i, h := range hits {
+		ids[i] = h.TemplateID
+	}
+	fs, err := b.s.opts.Store.Faces(ctx, c.ID, store.FaceQuery{TemplateIDs: ids})
+	if err != nil {
+		return nil, nil, err
+	}
+	byTemplate := make(map[int64]store.Face, len(fs))
+	for _, f := range fs {
+		byTemplate[f.TemplateID] = f
+	}
+	res := make([]rekognition.Match, 0, len(hits))
+	subjects := make([]string, 0, len(hits))
+	for _, h := range hits {
+		if f, ok := byTemplate[h.TemplateID]; ok { // erased meanwhile: left out
+			res = append(res, rekognition.Match{Face: toFace(f, c.Model), Cosine: h.Score})
+			subjects = append(subjects, h.SubjectID)
+		}
+	}
+	return res, subjects, nil
+}
+
+// probe returns the probe and the template to leave out (the searched
+// face's own, or 0).
+func (b rekBackend) probe(ctx context.Context, tenant string, c store.Collection, q rekognition.SearchQuery) (face.Embedding, int64, error) {
 	if q.FaceID == "" {
 		if q.Embedding == nil {
-			return nil, 0, errors.New("server: a search needs a probe")
+			return face.Embedding{}, 0, errors.New("server: a search needs a probe")
 		}
-		if q.Embedding.Model != c.Model {
-			return nil, 0, face.ErrModelMismatch
-		}
-		return q.Embedding.Vector, -1, nil
+		return *q.Embedding, 0, nil
 	}
 	f, vec, err := b.s.opts.Store.FaceTemplate(ctx, tenant, c.ID, q.FaceID)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, 0, rekognition.NotFound("The face id: %s does not exist in collection %s", q.FaceID, c.Name)
+		return face.Embedding{}, 0, rekognition.NotFound("The face id: %s does not exist in collection %s", q.FaceID, c.Name)
 	}
-	return vec, f.TemplateID, err
-}
-
-type rankedMatch struct {
-	rekognition.Match
-	subject string
-}
-
-// rank searches the index, widening the search until K faces pass the
-// filters or the index has nothing more over MinCosine.
-func (b rekBackend) rank(ctx context.Context, g *gallery, c store.Collection, probe []float32, exclude int64, only map[int64]bool, q rekognition.SearchQuery) ([]rankedMatch, error) {
-	k := q.K + 1
-	if only != nil {
-		k = g.idx.Len() // one user's faces: rank them all
-	}
-	for {
-		n := g.idx.Len()
-		if n == 0 || q.K <= 0 {
-			return nil, nil
-		}
-		ms, err := g.idx.Search(probe, min(k, n))
-		if err != nil {
-			return nil, err
-		}
-		var kept []index.Match
-		ids := []int64{} // not nil: nil would select every face
-		for _, m := range ms {
-			if m.ID != exclude && m.Score >= q.MinCosine && (only == nil || only[m.ID]) {
-				kept, ids = append(kept, m), append(ids, m.ID)
-			}
-		}
-		fs, err := b.s.opts.Store.Faces(ctx, c.ID, store.FaceQuery{TemplateIDs: ids})
-		if err != nil {
-			return nil, err
-		}
-		byTemplate := make(map[int64]store.Face, len(fs))
-		for _, f := range fs {
-			byTemplate[f.TemplateID] = f
-		}
-		var out []rankedMatch
-		for _, m := range kept {
-			if f, ok := byTemplate[m.ID]; ok && len(out) < q.K {
-				out = append(out, rankedMatch{rekognition.Match{Face: toFace(f, c.Model), Cosine: m.Score}, f.SubjectID})
-			}
-		}
-		exhausted := len(ms) < k || len(ms) == n || ms[len(ms)-1].Score < q.MinCosine
-		if len(out) >= q.K || exhausted {
-			return out, nil
-		}
-		k *= 4
-	}
+	return face.Embedding{Model: c.Model, Vector: vec}, f.TemplateID, err
 }
 
 func (b rekBackend) CreateUser(ctx context.Context, tenant, id, userID string) error {

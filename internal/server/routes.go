@@ -39,10 +39,16 @@ func (s *Server) routes() {
 	s.handle("GET /v1/collections/{id}/subjects/{sid}", store.RoleRead, s.getSubject)
 	s.handle("GET /v1/collections/{id}/subjects/{sid}/export", store.RoleRead, s.getSubject)
 	s.handle("DELETE /v1/collections/{id}/subjects/{sid}", store.RoleReadWrite, s.deleteSubject)
+	s.handle("POST /v1/collections/{id}/subjects/{sid}/images", store.RoleReadWrite, s.addPhotos)
 	s.handle("POST /v1/collections/{id}/subjects/{sid}/verify", store.RoleRead, s.verify)
 	s.handle("POST /v1/collections/{id}/identify", store.RoleRead, s.identify)
+	s.handle("GET /v1/collections/{id}/settings", store.RoleRead, s.collectionSettings)
+	s.handle("PUT /v1/collections/{id}/settings", store.RoleAdmin, s.putCollectionSettings)
 	s.handle("PUT /v1/collections/{id}/consent-policy", store.RoleAdmin, s.putConsentPolicy)
 	s.handle("GET /v1/collections/{id}/consent-policy", store.RoleRead, s.getConsentPolicy)
+	s.handle("GET /v1/keys", store.RoleAdmin, s.listKeys)
+	s.handle("POST /v1/keys", store.RoleAdmin, s.createKey)
+	s.handle("DELETE /v1/keys/{kid}", store.RoleAdmin, s.revokeKey)
 	s.handle("POST /v1/rekognition/keys", store.RoleAdmin, s.createAWSKey)
 	s.handle("GET /v1/rekognition/keys", store.RoleAdmin, s.listAWSKeys)
 	s.handle("DELETE /v1/rekognition/keys/{kid}", store.RoleAdmin, s.revokeAWSKey)
@@ -53,6 +59,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /rekognition", rek)
 	s.mux.Handle("POST /rekognition/", rek)
 	s.libraryRoutes()
+	s.libraryUIRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}
@@ -63,20 +70,20 @@ func (s *Server) handle(pattern, role string, h handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		if !ok || token == "" {
-			writeError(w, store.ErrUnauthorized)
+			writeError(w, r, store.ErrUnauthorized)
 			return
 		}
 		key, err := s.opts.Store.Authenticate(r.Context(), token)
 		if err != nil {
-			writeError(w, err)
+			writeError(w, r, err)
 			return
 		}
 		if rank[key.Role] < rank[role] {
-			writeError(w, errForbidden)
+			writeError(w, r, errForbidden)
 			return
 		}
 		if err := h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, key))); err != nil {
-			writeError(w, err)
+			writeError(w, r, err)
 		}
 	})
 }

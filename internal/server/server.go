@@ -6,16 +6,14 @@ package server
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
-	"github.com/mienhq/mien/index"
+	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/quality"
 )
@@ -46,6 +44,12 @@ type Options struct {
 	// many requests of a few photos) is grouped once, after it. Until then
 	// the library answers grouping_pending. 0 groups within each upload.
 	GroupDelay time.Duration
+	// FPIR is identify's default false-positive identification rate for
+	// collections that set none (0: gallery.DefaultFPIR, 1%).
+	FPIR float64
+	// Scoring is how a subject with several photos is scored (zero: the
+	// cosine to the mean of their templates, gallery.Mean).
+	Scoring gallery.Scoring
 }
 
 // Server serves the API.
@@ -55,16 +59,9 @@ type Server struct {
 	slots chan struct{} // engine calls in progress
 	queue chan struct{} // engine calls admitted (in progress + waiting)
 
-	mu      sync.RWMutex
-	indexes map[string]*gallery // collection id -> in-memory search index
+	gal     *gallery.Gallery // enrolled collections: the one place a match is decided
 	metrics metrics
 	libs    *libraries // the tenants' photo libraries
-}
-
-// gallery is one collection's search index and the subject of each template.
-type gallery struct {
-	idx     *index.Index
-	subject map[int64]string
 }
 
 // New builds a server and loads every collection's templates into memory.
@@ -90,60 +87,19 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	if opts.Queue <= 0 {
 		opts.Queue = 64
 	}
-	s := &Server{opts: opts, mux: http.NewServeMux(), indexes: map[string]*gallery{},
-		slots: make(chan struct{}, opts.Workers), queue: make(chan struct{}, opts.Workers+opts.Queue)}
-	if err := s.loadIndexes(ctx); err != nil {
+	gal, err := gallery.New(ctx, gallery.Options{Engine: opts.Engine, Store: opts.Store, FPIR: opts.FPIR, Scoring: opts.Scoring})
+	if err != nil {
 		return nil, err
 	}
+	s := &Server{opts: opts, mux: http.NewServeMux(), gal: gal,
+		slots: make(chan struct{}, opts.Workers), queue: make(chan struct{}, opts.Workers+opts.Queue)}
 	s.routes()
 	return s, nil
 }
 
-// loadIndexes reads every collection's templates from the store.
-func (s *Server) loadIndexes(ctx context.Context) error {
-	cols, err := s.opts.Store.AllCollections(ctx)
-	if err != nil {
-		return err
-	}
-	for _, c := range cols {
-		g, err := s.galleryFor(c.ID)
-		if err != nil {
-			return err
-		}
-		err = s.opts.Store.EachTemplate(ctx, c.ID, func(sid string, id int64, v []float32) error {
-			g.subject[id] = sid
-			return g.idx.Add(id, v)
-		})
-		if err != nil {
-			return fmt.Errorf("server: loading collection %s: %w", c.ID, err)
-		}
-	}
-	return nil
-}
-
-func (s *Server) galleryFor(collectionID string) (*gallery, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if g, ok := s.indexes[collectionID]; ok {
-		return g, nil
-	}
-	idx, err := index.New(index.Options{Dim: 512})
-	if err != nil {
-		return nil, err
-	}
-	g := &gallery{idx: idx, subject: map[int64]string{}}
-	s.indexes[collectionID] = g
-	return g, nil
-}
-
-func (s *Server) dropGallery(collectionID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.indexes, collectionID)
-}
-
 // ServeHTTP applies the body limit and the timeout, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, trace := traceRequest(w, r) // the request's id: answer, errors, log, audit (requestid.go)
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
 	defer cancel()
@@ -155,7 +111,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		pattern = "unmatched"
 	}
 	s.metrics.observe(pattern, rec.status, time.Since(start))
-	s.opts.Logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "ms", time.Since(start).Milliseconds())
+	s.logRequest(r, trace, rec.status, time.Since(start))
 }
 
 type statusRecorder struct {
@@ -192,19 +148,5 @@ func (s *Server) analyze(ctx context.Context, data []byte, opts detect.Options) 
 // PurgeExpired erases subjects whose consent has expired from the store and
 // from the in-memory indexes, and returns how many were erased.
 func (s *Server) PurgeExpired(ctx context.Context) (int, error) {
-	subs, tpls, err := s.opts.Store.PurgeExpired(ctx, time.Now())
-	if err != nil {
-		return 0, err
-	}
-	s.mu.Lock()
-	for _, g := range s.indexes {
-		for _, id := range tpls {
-			if _, ok := g.subject[id]; ok {
-				g.idx.Remove(id)
-				delete(g.subject, id)
-			}
-		}
-	}
-	s.mu.Unlock()
-	return len(subs), nil
+	return s.gal.PurgeExpired(ctx)
 }

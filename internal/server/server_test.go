@@ -276,7 +276,7 @@ func TestCompareAndDetect(t *testing.T) {
 	if code != 200 || out["same_person"] != true {
 		t.Fatalf("compare: %d %v", code, out)
 	}
-	body, ct = form(map[string][][]byte{"image_a": {fixture(t, "bulk_Rob_Lowe_0001.jpg")}, "image_b": {fixture(t, "bulk_Rob_Lowe_0002.jpg")}}, map[string]string{"far": "0.5"})
+	body, ct = form(map[string][][]byte{"image_a": {fixture(t, "bulk_Rob_Lowe_0001.jpg")}, "image_b": {fixture(t, "bulk_Rob_Lowe_0002.jpg")}}, map[string]string{"far": "0.9"})
 	if code, _ := e.call("POST", "/v1/compare", e.admin, body, ct); code != 400 {
 		t.Fatalf("uncalibrated far: %d", code)
 	}

@@ -47,7 +47,7 @@ func TestVerify(t *testing.T) {
 		{"corrupt image", e.admin, col, sid, rob2[:len(rob2)/3], nil, 400},
 		{"no image", e.admin, col, sid, nil, nil, 400},
 		{"no face", e.admin, col, sid, fixture(t, "crop_no_face.png"), nil, 422},
-		{"uncalibrated far", e.admin, col, sid, rob2, map[string]string{"far": "0.3"}, 400},
+		{"far out of range", e.admin, col, sid, rob2, map[string]string{"far": "1e-12"}, 400},
 		{"unknown subject", e.admin, col, "sub_nope", rob2, nil, 404},
 		{"wrong collection", e.admin, "col_nope", sid, rob2, nil, 404},
 		{"missing key", "", col, sid, rob2, nil, 401},

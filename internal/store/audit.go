@@ -43,6 +43,7 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, e Entry) error {
 	e.Seq++
 	e.At = s.now().Unix()
 	e.PrevHash = prev
+	e.Detail = withRequestID(ctx, e.Detail)
 	detail, _ := json.Marshal(e.Detail)
 	// Round-trip the detail so the hash is computed on what is stored.
 	e.Detail = nil
@@ -52,7 +53,10 @@ func (s *Store) audit(ctx context.Context, tx *sql.Tx, e Entry) error {
 	e.Hash = digest(e)
 	_, err = tx.ExecContext(ctx, `INSERT INTO audit(seq, at, tenant_id, actor, action, object, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?)`,
 		e.Seq, e.At, e.TenantID, e.Actor, e.Action, e.Object, string(detail), e.PrevHash, e.Hash)
-	return err
+	if err != nil || !s.secured {
+		return err
+	}
+	return s.putHead(ctx, tx, e.Seq, e.Hash)
 }
 
 // Audit appends an entry on its own (for decisions such as identifications).
@@ -94,11 +98,36 @@ func scanEntry(rows *sql.Rows) (Entry, error) {
 }
 
 // VerifyAudit walks the whole chain and returns the number of entries, or
-// an error naming the first entry whose hash or link does not hold.
+// an error naming the first entry whose hash or link does not hold, or
+// saying that the chain does not end at its anchored head (newest entries
+// removed). It reads one snapshot of the database.
 func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT seq, at, tenant_id, actor, action, object, detail, prev_hash, hash FROM audit ORDER BY seq`)
+	n, _, err := s.VerifyAuditHead(ctx)
+	return n, err
+}
+
+// VerifyAuditHead is VerifyAudit that also returns the head's hash (to keep
+// outside the machine: only a copy kept elsewhere shows a rollback of the
+// whole database to an earlier copy).
+func (s *Store) VerifyAuditHead(ctx context.Context) (int64, string, error) {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return 0, fmt.Errorf("store: %w", err)
+		return 0, "", fmt.Errorf("store: %w", err)
+	}
+	defer tx.Rollback()
+	n, head, err := walkAudit(ctx, tx)
+	if err != nil || !s.secured {
+		return n, head, err
+	}
+	return n, head, s.checkHead(ctx, tx, n, head)
+}
+
+// walkAudit checks every entry's hash and link and returns the count and
+// the last hash.
+func walkAudit(ctx context.Context, tx *sql.Tx) (int64, string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT seq, at, tenant_id, actor, action, object, detail, prev_hash, hash FROM audit ORDER BY seq`)
+	if err != nil {
+		return 0, "", fmt.Errorf("store: %w", err)
 	}
 	defer rows.Close()
 	var prev string
@@ -106,19 +135,19 @@ func (s *Store) VerifyAudit(ctx context.Context) (int64, error) {
 	for rows.Next() {
 		e, err := scanEntry(rows)
 		if err != nil {
-			return n, err
+			return n, prev, err
 		}
 		n++
 		if e.Seq != n {
-			return n, fmt.Errorf("store: audit log broken: entry %d found where %d was expected (entries removed)", e.Seq, n)
+			return n, prev, fmt.Errorf("store: audit log broken: entry %d found where %d was expected (entries removed)", e.Seq, n)
 		}
 		if e.PrevHash != prev {
-			return n, fmt.Errorf("store: audit log broken at entry %d: it does not link to the entry before", e.Seq)
+			return n, prev, fmt.Errorf("store: audit log broken at entry %d: it does not link to the entry before", e.Seq)
 		}
 		if digest(e) != e.Hash {
-			return n, fmt.Errorf("store: audit log broken at entry %d: its content does not match its hash (altered)", e.Seq)
+			return n, prev, fmt.Errorf("store: audit log broken at entry %d: its content does not match its hash (altered)", e.Seq)
 		}
 		prev = e.Hash
 	}
-	return n, rows.Err()
+	return n, prev, rows.Err()
 }

@@ -114,7 +114,7 @@ func (s *Store) AWSKeyTenant(ctx context.Context, id string) (string, error) {
 // RevokeAWSKey revokes a tenant's access key: requests signed with it are
 // refused from then on. Its sealed secret is destroyed.
 func (s *Store) RevokeAWSKey(ctx context.Context, tenantID, id, actor string) error {
-	return wrapErr(s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `UPDATE aws_keys SET revoked_at = ?, sealed_secret = x'' WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL`,
 			s.now().Unix(), id, tenantID)
 		if err != nil {
@@ -124,5 +124,9 @@ func (s *Store) RevokeAWSKey(ctx context.Context, tenantID, id, actor string) er
 			return fmt.Errorf("%w: access key %s", ErrNotFound, id)
 		}
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "aws_key.revoke", Object: id})
-	}))
+	})
+	if err == nil {
+		s.erased(ctx)
+	}
+	return wrapErr(err)
 }

@@ -47,6 +47,9 @@ func (s *Store) IndexFaces(ctx context.Context, tenantID, collectionID string, f
 		if err := f.Consent.Check(s.now()); err != nil {
 			return nil, err
 		}
+		if err := checkTexts("face id", f.ID, MaxName, "image id", f.ImageID, MaxName, "external image id", f.ExternalImageID, MaxName); err != nil {
+			return nil, err
+		}
 	}
 	key, err := s.collectionKey(ctx, tenantID, collectionID)
 	if err != nil {
@@ -238,5 +241,8 @@ func (s *Store) DeleteFaces(ctx context.Context, tenantID, collectionID string, 
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "faces.delete", Object: collectionID,
 			Detail: map[string]any{"templates": len(out), "subjects_erased": erased}})
 	})
+	if err == nil && len(out) > 0 {
+		s.erased(ctx)
+	}
 	return out, wrapErr(err)
 }

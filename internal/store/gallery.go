@@ -35,12 +35,13 @@ func (c Consent) Check(now time.Time) error {
 		return fmt.Errorf("%w: purpose is required", ErrConsent)
 	case strings.TrimSpace(c.Evidence) == "":
 		return fmt.Errorf("%w: a reference to the evidence is required", ErrConsent)
-	case c.ConsentedAt.IsZero() || c.ConsentedAt.After(now.Add(5*time.Minute)):
-		return fmt.Errorf("%w: consented_at is missing or in the future", ErrConsent)
-	case !c.ExpiresAt.After(now):
-		return fmt.Errorf("%w: expires_at must be in the future", ErrConsent)
 	}
-	return nil
+	// A face indexed through the Rekognition endpoint carries its
+	// collection's policy evidence followed by " #" and its image's id.
+	if err := checkTexts("consent purpose", c.Purpose, MaxNote, "consent evidence", c.Evidence, MaxNote+2+MaxName); err != nil {
+		return err
+	}
+	return c.checkDates(now)
 }
 
 // Subject is an enrolled person.
@@ -71,7 +72,10 @@ type Template struct {
 func (s *Store) CreateCollection(ctx context.Context, tenantID, name, model, actor string) (Collection, error) {
 	name = strings.TrimSpace(name)
 	if name == "" || model == "" {
-		return Collection{}, fmt.Errorf("store: a collection needs a name and a model")
+		return Collection{}, fmt.Errorf("%w: a collection needs a name and a model", ErrInvalid)
+	}
+	if err := checkTexts("collection name", name, MaxName, "model", model, MaxName); err != nil {
+		return Collection{}, err
 	}
 	c := Collection{ID: newID("col"), TenantID: tenantID, Name: name, Model: model, CreatedAt: s.now().Unix()}
 	_, wrapped, err := s.newDataKey(c.ID)
@@ -100,7 +104,7 @@ func wrapErr(err error) error {
 	if err == nil {
 		return nil
 	}
-	if errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConsent) {
+	if errors.Is(err, ErrExists) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrConsent) || errors.Is(err, ErrInvalid) {
 		return err
 	}
 	return fmt.Errorf("store: %w", err)
@@ -144,7 +148,7 @@ func (s *Store) collections(ctx context.Context, tail string, args ...any) ([]Co
 // DeleteCollection erases a collection: its subjects, templates and its
 // wrapped data key, in one transaction.
 func (s *Store) DeleteCollection(ctx context.Context, tenantID, id, actor string) error {
-	return wrapErr(s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var subjects, templates int
 		tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM subjects WHERE collection_id = ?`, id).Scan(&subjects)
 		tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM templates WHERE collection_id = ?`, id).Scan(&templates)
@@ -157,13 +161,20 @@ func (s *Store) DeleteCollection(ctx context.Context, tenantID, id, actor string
 		}
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "collection.delete", Object: id,
 			Detail: map[string]any{"subjects": subjects, "templates": templates, "key": "destroyed"}})
-	}))
+	})
+	if err == nil {
+		s.erased(ctx)
+	}
+	return wrapErr(err)
 }
 
 // Enroll stores a subject with its consent and templates in one
 // transaction: either all of it is stored or nothing is.
 func (s *Store) Enroll(ctx context.Context, tenantID, collectionID string, sub Subject, tpls []Template, actor string) (Subject, error) {
 	if err := sub.Consent.Check(s.now()); err != nil {
+		return Subject{}, err
+	}
+	if err := checkTexts("name", sub.Name, MaxName, "external_id", sub.ExternalID, MaxName); err != nil {
 		return Subject{}, err
 	}
 	if len(tpls) == 0 {
@@ -277,6 +288,9 @@ func (s *Store) DeleteSubject(ctx context.Context, tenantID, collectionID, id, a
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "subject.delete", Object: id,
 			Detail: map[string]any{"collection": collectionID, "templates": removed}})
 	})
+	if err == nil {
+		s.erased(ctx)
+	}
 	return removed, wrapErr(err)
 }
 
@@ -361,6 +375,9 @@ func (s *Store) PurgeExpired(ctx context.Context, now time.Time) (subjects []str
 		}
 		return nil
 	})
+	if err == nil && (len(subjects) > 0 || s.scrubPending.Load()) {
+		s.erased(ctx)
+	}
 	return subjects, templates, wrapErr(err)
 }
 

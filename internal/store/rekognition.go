@@ -62,7 +62,7 @@ func (p ConsentPolicy) check() error {
 	if p.Retention < 24*time.Hour || p.Retention > 3650*24*time.Hour {
 		return fmt.Errorf("%w: a consent policy's retention must be 1 to 3650 days", ErrConsent)
 	}
-	return nil
+	return checkTexts("consent purpose", p.Purpose, MaxNote, "consent evidence", p.Evidence, MaxNote)
 }
 
 // CreateCollectionWithPolicy makes a collection with a fresh data key and,
@@ -75,7 +75,10 @@ func (s *Store) CreateCollectionWithPolicy(ctx context.Context, tenantID, name, 
 	}
 	c := Collection{ID: newID("col"), TenantID: tenantID, Name: strings.TrimSpace(name), Model: model, CreatedAt: s.now().Unix()}
 	if c.Name == "" || model == "" {
-		return Collection{}, fmt.Errorf("store: a collection needs a name and a model")
+		return Collection{}, fmt.Errorf("%w: a collection needs a name and a model", ErrInvalid)
+	}
+	if err := checkTexts("collection name", c.Name, MaxName, "model", model, MaxName); err != nil {
+		return Collection{}, err
 	}
 	_, wrapped, err := s.newDataKey(c.ID)
 	if err != nil {

@@ -215,18 +215,19 @@ func TestAWSKeys(t *testing.T) {
 	if err != nil || sec != secret || got.TenantID != ten.ID || !got.ReadOnly {
 		t.Fatalf("credentials %+v %v", got, err)
 	}
-	// Under another master key the secret cannot be unsealed.
+	// Another master key is refused at Open, and could not unseal the secret.
 	s.Close()
 	wrong := []byte("fedcba9876543210fedcba9876543210")
-	s2, err := Open(ctx, path, Options{MasterKey: wrong})
-	if err != nil {
-		t.Fatal(err)
+	if s2, err := Open(ctx, path, Options{MasterKey: wrong}); !errors.Is(err, ErrWrongKey) {
+		s2.Close()
+		t.Fatalf("wrong master key: %v", err)
 	}
-	if _, _, err := s2.AWSCredentials(ctx, k.ID); err == nil {
+	s = openTest(t, path, nil)
+	var sealedAgain []byte
+	s.db.QueryRow(`SELECT sealed_secret FROM aws_keys WHERE id = ?`, k.ID).Scan(&sealedAgain)
+	if _, err := open(wrong, sealedAgain, awsKeyAAD(k.ID)); err == nil {
 		t.Fatal("unsealed under the wrong master key")
 	}
-	s2.Close()
-	s = openTest(t, path, nil)
 	if err := s.RevokeAWSKey(ctx, "ten_other", k.ID, "test"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("another tenant revokes: %v", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // database/sql driver "sqlite"
@@ -33,6 +35,10 @@ type Store struct {
 	db     *sql.DB
 	master []byte
 	now    func() time.Time
+	// scrubPending is set while an erasure's WAL checkpoint has not completed.
+	scrubPending atomic.Bool
+	// secured: the schema has the key check and the audit anchor (keycheck.go).
+	secured bool
 }
 
 // Options configure Open.
@@ -48,8 +54,13 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if len(opts.MasterKey) != 32 {
 		return nil, fmt.Errorf("store: the master key must be 32 bytes, got %d", len(opts.MasterKey))
 	}
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	// synchronous=FULL: an acknowledged write survives power loss, not only a crash.
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(5000)"
+	// secure_delete and temp_store: see erase.go.
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=foreign_keys(ON)&_pragma=busy_timeout(5000)" +
+		"&_pragma=secure_delete(ON)&_pragma=temp_store(MEMORY)"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -59,15 +70,27 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if err := s.migrate(ctx); err != nil {
+	// Tests that build an older database run with fewer migrations.
+	s.secured = slices.Contains(migrations, migrationSecurity)
+	err = s.migrate(ctx)
+	if err == nil && s.secured {
+		err = s.checkMasterKey(ctx)
+	}
+	if err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
 }
 
-// Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the database, first finishing any erasure whose WAL
+// checkpoint could not complete (erase.go).
+func (s *Store) Close() error {
+	if s.scrubPending.Load() {
+		s.scrub(context.Background())
+	}
+	return s.db.Close()
+}
 
 // migrations are applied in order; each runs once, in its own transaction.
 var migrations = []string{
@@ -90,8 +113,14 @@ var migrations = []string{
 	 CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;`,
 	// 2: the Rekognition-compatible endpoint (rekognition.go, awskeys.go).
 	migrationRekognition,
+	// 3: the master key's check value, the audit head's anchor, keys' last use, an index of
+	// templates by subject (keycheck.go). Found by its content, so it may move.
+	migrationSecurity,
+	// 4: each collection's decision settings, its default FPIR (gallery_settings.go).
+	migrationGallerySettings,
 }
 
+// migrate applies the migrations not yet applied.
 func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("store: %w", err)
@@ -108,9 +137,17 @@ func (s *Store) migrate(ctx context.Context) error {
 			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
 				return err
 			}
+			if migrations[v-1] == migrationSecurity {
+				if err := s.initSecurity(ctx, tx); err != nil {
+					return err
+				}
+			}
 			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, ?)`, v, s.now().Unix())
 			return err
 		})
+		if errors.Is(err, ErrWrongKey) {
+			return err
+		}
 		if err != nil {
 			return fmt.Errorf("store: migration %d: %w", v, err)
 		}

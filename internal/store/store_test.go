@@ -73,17 +73,20 @@ func TestEnrolSealAndErase(t *testing.T) {
 	if len(got) != 1 || got[0][1] != 0.8 {
 		t.Fatalf("unsealed %v", got)
 	}
-	// Reopened with the wrong master key, templates cannot be unsealed.
+	// Reopening with the wrong master key is refused, and that key could not
+	// unwrap the collection's key.
 	s.Close()
-	bad, err := Open(ctx, path, Options{MasterKey: []byte("ffffffffffffffffffffffffffffffff")})
-	if err != nil {
-		t.Fatal(err)
+	wrong := []byte("ffffffffffffffffffffffffffffffff")
+	if bad, err := Open(ctx, path, Options{MasterKey: wrong}); !errors.Is(err, ErrWrongKey) {
+		bad.Close()
+		t.Fatalf("wrong master key: %v", err)
 	}
-	if err := bad.EachTemplate(ctx, col.ID, func(string, int64, []float32) error { return nil }); err == nil {
-		t.Fatal("wrong master key unsealed the collection key")
-	}
-	bad.Close()
 	s = openTest(t, path, nil)
+	var wrapped []byte
+	s.db.QueryRow(`SELECT wrapped_key FROM collections WHERE id = ?`, col.ID).Scan(&wrapped)
+	if _, err := open(wrong, wrapped, []byte("collection-key:"+col.ID)); err == nil {
+		t.Fatal("wrong master key unwrapped the collection key")
+	}
 	// Erasure.
 	if n, err := s.DeleteSubject(ctx, ten.ID, col.ID, sub.ID, "test"); err != nil || n != 1 {
 		t.Fatalf("delete: %d %v", n, err)

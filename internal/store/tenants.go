@@ -36,7 +36,10 @@ type Key struct {
 func (s *Store) CreateTenant(ctx context.Context, name string) (Tenant, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		return Tenant{}, fmt.Errorf("store: tenant name is empty")
+		return Tenant{}, fmt.Errorf("%w: tenant name is empty", ErrInvalid)
+	}
+	if err := CheckText("tenant name", name, MaxName); err != nil {
+		return Tenant{}, err
 	}
 	var t Tenant
 	err := s.db.QueryRowContext(ctx, `SELECT id, name FROM tenants WHERE name = ?`, name).Scan(&t.ID, &t.Name)
@@ -99,16 +102,27 @@ func (s *Store) CreateKey(ctx context.Context, tenantID, role, actor string) (st
 }
 
 // ImportKey stores a key whose token was chosen outside mien (the bootstrap
-// admin key from the environment); it is idempotent.
+// admin key from the environment); it is idempotent. A key that was revoked
+// is not imported again: ErrRevoked.
 func (s *Store) ImportKey(ctx context.Context, tenantID, role, token string) (Key, error) {
 	if len(token) < 24 {
-		return Key{}, fmt.Errorf("store: a key must be at least 24 characters")
+		return Key{}, fmt.Errorf("%w: a key must be at least 24 characters", ErrInvalid)
 	}
-	if k, err := s.Authenticate(ctx, token); err == nil {
+	var k Key
+	var revoked sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT id, tenant_id, role, revoked_at FROM api_keys WHERE hash = ?`, hashToken(token)).
+		Scan(&k.ID, &k.TenantID, &k.Role, &revoked)
+	if err == nil && revoked.Valid {
+		return k, fmt.Errorf("%w: key %s", ErrRevoked, k.ID)
+	}
+	if err == nil {
 		return k, nil
 	}
-	k := Key{ID: newID("key"), TenantID: tenantID, Role: role}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Key{}, fmt.Errorf("store: %w", err)
+	}
+	k = Key{ID: newID("key"), TenantID: tenantID, Role: role}
+	err = s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO api_keys(id, tenant_id, hash, role, created_at) VALUES (?, ?, ?, ?, ?)`,
 			k.ID, tenantID, hashToken(token), role, s.now().Unix()); err != nil {
 			return err
@@ -121,30 +135,38 @@ func (s *Store) ImportKey(ctx context.Context, tenantID, role, token string) (Ke
 	return k, nil
 }
 
-// Authenticate returns the key a token belongs to.
+// Authenticate returns the key a token belongs to. It reads the database on
+// every call (nothing is cached), so a revoked key is refused at once. It
+// records when a key was last used, at most once a minute per key.
 func (s *Store) Authenticate(ctx context.Context, token string) (Key, error) {
 	var k Key
-	err := s.db.QueryRowContext(ctx, `SELECT id, tenant_id, role FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hashToken(token)).
-		Scan(&k.ID, &k.TenantID, &k.Role)
+	var last sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT id, tenant_id, role, last_used_at FROM api_keys WHERE hash = ? AND revoked_at IS NULL`, hashToken(token)).
+		Scan(&k.ID, &k.TenantID, &k.Role, &last)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Key{}, ErrUnauthorized
 	}
 	if err != nil {
 		return Key{}, fmt.Errorf("store: %w", err)
 	}
+	if now := s.now().Unix(); !last.Valid || now-last.Int64 >= lastUsedEvery {
+		// Best effort: a failure to record the use does not refuse the key.
+		s.db.ExecContext(context.WithoutCancel(ctx), `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, now, k.ID)
+	}
 	return k, nil
 }
 
-// RevokeKey revokes a key of the tenant.
+// RevokeKey revokes a key of the tenant: from the commit on, Authenticate
+// refuses it. The revocation is audited.
 func (s *Store) RevokeKey(ctx context.Context, tenantID, keyID, actor string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrapErr(s.tx(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `UPDATE api_keys SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL`, s.now().Unix(), keyID, tenantID)
 		if err != nil {
 			return err
 		}
 		if n, _ := r.RowsAffected(); n == 0 {
-			return fmt.Errorf("%w: key %s", ErrNotFound, keyID)
+			return fmt.Errorf("%w: key %s (unknown, another tenant's or already revoked)", ErrNotFound, keyID)
 		}
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "key.revoke", Object: keyID})
-	})
+	}))
 }

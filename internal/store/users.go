@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 )
@@ -15,6 +18,9 @@ type User struct {
 
 // CreateUser adds an empty user (ErrExists when it exists).
 func (s *Store) CreateUser(ctx context.Context, tenantID, collectionID, userID, actor string) error {
+	if err := CheckText("user id", userID, MaxName); err != nil {
+		return err
+	}
 	return wrapErr(s.tx(ctx, func(tx *sql.Tx) error {
 		if err := ownedTx(ctx, tx, tenantID, collectionID); err != nil {
 			return err
@@ -29,7 +35,7 @@ func (s *Store) CreateUser(ctx context.Context, tenantID, collectionID, userID, 
 		if _, err := tx.ExecContext(ctx, `INSERT INTO face_users(collection_id, user_id, created_at) VALUES (?,?,?)`, collectionID, userID, s.now().Unix()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "user.create", Object: collectionID, Detail: map[string]any{"user": userID}})
+		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "user.create", Object: collectionID, Detail: map[string]any{"user": s.pseudonym(collectionID, userID)}})
 	}))
 }
 
@@ -71,7 +77,7 @@ func (s *Store) users(ctx context.Context, collectionID, cond, arg string, limit
 
 // DeleteUser deletes a user and disassociates its faces (which stay).
 func (s *Store) DeleteUser(ctx context.Context, tenantID, collectionID, userID, actor string) error {
-	return wrapErr(s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		if err := ownedTx(ctx, tx, tenantID, collectionID); err != nil {
 			return err
 		}
@@ -88,8 +94,25 @@ func (s *Store) DeleteUser(ctx context.Context, tenantID, collectionID, userID, 
 		}
 		n, _ := r.RowsAffected()
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "user.delete", Object: collectionID,
-			Detail: map[string]any{"user": userID, "faces_disassociated": n}})
-	}))
+			Detail: map[string]any{"user": s.pseudonym(collectionID, userID), "faces_disassociated": n}})
+	})
+	if err == nil {
+		s.erased(ctx)
+	}
+	return wrapErr(err)
+}
+
+// pseudonym stands for a client-chosen user id in the audit log, which is
+// never erased: an HMAC under a key derived from the master key, the same
+// for the same user of a collection, so entries can be followed without the
+// log keeping an id that may be a person's name.
+func (s *Store) pseudonym(collectionID, userID string) string {
+	if userID == "" {
+		return ""
+	}
+	m := hmac.New(sha256.New, s.subkey("audit-pseudonym"))
+	m.Write([]byte(collectionID + "/" + userID))
+	return "user:" + hex.EncodeToString(m.Sum(nil)[:12])
 }
 
 // SetFaceUser associates faces with a user, or disassociates them when
@@ -124,7 +147,7 @@ func (s *Store) SetFaceUser(ctx context.Context, tenantID, collectionID string, 
 			action = "faces.disassociate"
 		}
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: action, Object: collectionID,
-			Detail: map[string]any{"user": userID, "faces": faceIDs}})
+			Detail: map[string]any{"user": s.pseudonym(collectionID, userID), "faces": faceIDs}})
 	}))
 }
 

@@ -1,0 +1,11 @@
+//go:build !amd64 || purego
+
+package index
+
+// scores2 writes the two-bit score of each of the n codes (stride bytes
+// apart) into out.
+func scores2(codes []byte, stride int, q []int8, out []int32) {
+	for i := range out {
+		out[i] = score2Go(codes[i*stride:(i+1)*stride], q)
+	}
+}
