@@ -257,9 +257,10 @@ func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.
 	return a, nil
 }
 
-// Analyze decodes image bytes and analyses every face in them.
+// Analyze decodes image bytes and analyses every face in them. It returns
+// when ctx ends, even in the middle of decoding (imageio.DecodeContext).
 func (e *Engine) Analyze(ctx context.Context, data []byte, opts detect.Options) (*Analysis, error) {
-	img, err := e.Decode(data)
+	img, err := imageio.DecodeContext(ctx, data, e.opts.Image)
 	if err != nil {
 		return nil, err
 	}
