@@ -40,7 +40,7 @@ func runEvalCalibrate(ctx context.Context, env *Env, args []string) error {
 	jsonOut := fs.String("json", "", "write thresholds and tail as JSON to this file")
 	list := fs.String("list", "", "use only the images this file names (paths relative to the image directory, one a line)")
 	pairsPath := fs.String("pairs", "", "LFW pairs file: report the share of its genuine pairs at each Similarity under the new calibration")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *embPath == "" {

@@ -59,7 +59,7 @@ func runEvalOpenset(ctx context.Context, env *Env, args []string) error {
 	det := fs.String("det", "", "write the DET plot to this PNG file")
 	list := fs.String("list", "", "use only the images this file names (paths relative to --images, one a line)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *images == "" && *embPath == "" {

@@ -36,7 +36,8 @@ func bin(s float32) int { return min(max(int((float64(s)+1)/binWidth), 0), int(2
 // ScoreImpostors scores every pair of records whose identities differ
 // (identity maps a record to its person, e.g. through an alias list;
 // records without a vector are skipped). keep is how many of the highest
-// pairs to return; progress, if not nil, is told each finished row.
+// pairs to return; progress, if not nil, is told each finished row (from
+// several goroutines at once).
 func ScoreImpostors(recs []Record, identity func(Record) string, cut float32, keep, workers int, progress func()) *Impostors {
 	type item struct {
 		id, path string

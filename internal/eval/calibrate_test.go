@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mienhq/mien/face"
@@ -47,10 +48,10 @@ func TestScoreImpostorsMatchesBruteForce(t *testing.T) {
 			}
 		}
 	}
-	rows := 0
-	im := ScoreImpostors(recs, ids, 0.3, 5, 3, func() { rows++ })
-	if im.Total != int64(len(all)) || rows != len(recs)-1 {
-		t.Fatalf("%d pairs scored over %d rows, want %d over %d", im.Total, rows, len(all), len(recs)-1)
+	var rows atomic.Int64
+	im := ScoreImpostors(recs, ids, 0.3, 5, 3, func() { rows.Add(1) })
+	if im.Total != int64(len(all)) || rows.Load() != int64(len(recs)-1) {
+		t.Fatalf("%d pairs scored over %d rows, want %d over %d", im.Total, rows.Load(), len(all), len(recs)-1)
 	}
 	// 40 people of 3 photos, people 0 and 1 merged: 120*119/2 - 40*3 - 9 pairs.
 	if want := 120*119/2 - 40*3 - 9; len(all) != want {

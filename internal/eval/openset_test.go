@@ -3,6 +3,7 @@ package eval
 import (
 	"math"
 	"math/rand/v2"
+	"sync/atomic"
 	"testing"
 )
 
@@ -90,13 +91,13 @@ func TestSearchScorings(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sc := range Scorings {
-		probes := 0
-		r, err := Search(recs, s, sc, 3, func() { probes++ })
+		var probes atomic.Int64
+		r, err := Search(recs, s, sc, 3, func() { probes.Add(1) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if probes != len(s.Mated)+len(s.NonMated) {
-			t.Fatalf("%s: %d probes reported", sc, probes)
+		if probes.Load() != int64(len(s.Mated)+len(s.NonMated)) {
+			t.Fatalf("%s: %d probes reported", sc, probes.Load())
 		}
 		want := len(s.Subjects)
 		if sc == ScoreMax {

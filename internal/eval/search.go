@@ -94,7 +94,7 @@ func (g *gallery) best(probe []float32, scores []float32) (int, float32) {
 
 // Search runs every probe of the split against the gallery built with one
 // scoring, on workers goroutines; progress, if not nil, is told of each
-// finished probe.
+// finished probe (from several goroutines at once).
 func Search(recs []Record, s *Split, sc Scoring, workers int, progress func()) (*Result, error) {
 	g, err := buildGallery(recs, s, sc)
 	if err != nil {
