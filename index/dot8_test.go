@@ -107,3 +107,22 @@ func TestScores2MatchesReference(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkScores2Gallery(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 1))
+	const n = 1 << 20
+	stride := code2Bytes(512)
+	codes := make([]byte, n*stride)
+	for i := range codes {
+		codes[i] = byte(r.Uint32())
+	}
+	qc := make([]int8, 512)
+	quantize(qc, randUnit(r, 512))
+	q := query2(qc)
+	out := make([]int32, n)
+	b.SetBytes(int64(n * stride))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		scores2(codes, stride, q, out)
+	}
+}
