@@ -56,6 +56,9 @@ type Options struct {
 	Detect detect.Options
 	// Image holds the decoding limits.
 	Image imageio.Options
+	// LivenessThreshold overrides the pack's calibrated liveness threshold
+	// (0 = the pack's; see Engine.Liveness).
+	LivenessThreshold float64
 }
 
 // Face is one analysed face.
@@ -83,6 +86,7 @@ type Engine struct {
 	recModel models.Model
 	calib    *models.Calibration // nil when calibErr says why
 	calibErr error
+	spoof    spoofState // anti-spoof ensemble, opened on first Liveness call
 }
 
 // Open loads ONNX Runtime and the pack's detector and recognizer.
@@ -257,9 +261,10 @@ func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.
 	return a, nil
 }
 
-// Analyze decodes image bytes and analyses every face in them.
+// Analyze decodes image bytes and analyses every face in them. It returns
+// when ctx ends, even in the middle of decoding (imageio.DecodeContext).
 func (e *Engine) Analyze(ctx context.Context, data []byte, opts detect.Options) (*Analysis, error) {
-	img, err := e.Decode(data)
+	img, err := imageio.DecodeContext(ctx, data, e.opts.Image)
 	if err != nil {
 		return nil, err
 	}
@@ -326,7 +331,8 @@ const (
 
 // Threshold returns the cosine threshold at which a fraction far of
 // comparisons between different people score at or above it (the
-// per-comparison false-match rate), for any far in [MinFAR, MaxFAR]: the
+// per-comparison false-match rate), for any far in [MinFAR, MaxFAR] (up to
+// the table's highest FAR where that is lower): the
 // recognizer's calibrated value where far is a table point, interpolated
 // in log(far) between points, and from the fitted tail model below the
 // deepest point (docs/models.md says how the table and tail were made).
@@ -334,8 +340,9 @@ func (e *Engine) Threshold(far float64) (float32, error) {
 	if e.calib == nil {
 		return 0, fmt.Errorf("mien: recognizer %s: %w", e.recModel.ID, e.calibErr)
 	}
-	if !(far >= MinFAR && far <= MaxFAR) {
-		return 0, fmt.Errorf("mien: false-match rate %g is outside [%g, %g]", far, MinFAR, MaxFAR)
+	top := min(MaxFAR, e.calib.MaxFAR()) // an older pack's table may stop lower
+	if !(far >= MinFAR && far <= top) {
+		return 0, fmt.Errorf("mien: false-match rate %g is outside [%g, %g]", far, MinFAR, top)
 	}
 	return e.calib.Cosine(far), nil
 }
@@ -390,5 +397,6 @@ func (e *Engine) Close() error {
 	if e.embedder != nil {
 		errs = append(errs, e.embedder.Close())
 	}
+	errs = append(errs, e.closeLiveness())
 	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ package imageio
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -40,10 +41,12 @@ const (
 
 // Options bound what Decode accepts. Zero fields take the defaults.
 type Options struct {
-	MaxPixels         int  // pixel budget (default 40 MP)
-	MaxSide           int  // longest side (default 16384)
-	MaxBytes          int  // input size (default 50 MiB)
-	IgnoreOrientation bool // do not apply EXIF orientation
+	MaxPixels         int   // pixel budget (default 40 MP)
+	MaxSide           int   // longest side (default 16384)
+	MaxBytes          int   // input size (default 50 MiB)
+	IgnoreOrientation bool  // do not apply EXIF orientation
+	MaxScans          int   // JPEG scans (default 100)
+	MaxScanPixels     int64 // JPEG pixels x scans (default 1e9)
 }
 
 func (o Options) withDefaults() Options {
@@ -55,6 +58,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = DefaultMaxBytes
+	}
+	if o.MaxScans <= 0 {
+		o.MaxScans = DefaultMaxScans
+	}
+	if o.MaxScanPixels <= 0 {
+		o.MaxScanPixels = DefaultMaxScanPixels
 	}
 	return o
 }
@@ -139,13 +148,21 @@ func DecodeConfig(data []byte, opts Options) (Info, error) {
 		return info, fmt.Errorf("%w: image is %dx%d (%d pixels), over the %d pixel budget", ErrTooLarge, info.Width, info.Height, px, o.MaxPixels)
 	}
 	if format == "jpeg" {
+		if err := checkJPEGWork(data, info, o); err != nil {
+			return info, err
+		}
 		info.Orientation = jpegOrientation(data)
 	}
 	return info, nil
 }
 
-// Decode decodes data into an upright RGB image within the limits.
+// Decode decodes data into an upright RGB image within the limits (see
+// DecodeContext to bound its time as well).
 func Decode(data []byte, opts Options) (*face.Image, error) {
+	return decode(context.Background(), data, opts)
+}
+
+func decode(ctx context.Context, data []byte, opts Options) (*face.Image, error) {
 	info, err := DecodeConfig(data, opts)
 	if err != nil {
 		return nil, err
@@ -161,7 +178,7 @@ func Decode(data []byte, opts Options) (*face.Image, error) {
 			return out, nil
 		}
 	}
-	img, err := decodePixels(info.Format, data)
+	img, err := decodePixels(ctx, info.Format, data)
 	if err != nil {
 		return nil, err
 	}
@@ -176,13 +193,13 @@ func Decode(data []byte, opts Options) (*face.Image, error) {
 	return out, nil
 }
 
-func decodePixels(format string, data []byte) (img image.Image, err error) {
+func decodePixels(ctx context.Context, format string, data []byte) (img image.Image, err error) {
 	defer func() {
 		if r := recover(); r != nil { // decoders of hostile input must never take the process down
 			img, err = nil, fmt.Errorf("%w: %s decoder failed: %v", ErrCorrupt, format, r)
 		}
 	}()
-	r := bytes.NewReader(data)
+	r := newReader(ctx, data)
 	switch format {
 	case "jpeg":
 		img, err = jpeg.Decode(r)
@@ -192,6 +209,9 @@ func decodePixels(format string, data []byte) (img image.Image, err error) {
 		img, err = gif.Decode(r)
 	case "webp":
 		img, err = webp.Decode(r)
+	}
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("imageio: %s decode stopped: %w", format, ctx.Err())
 	}
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {

@@ -84,6 +84,9 @@ func NewCalibration(points []Threshold, tail *Tail) (*Calibration, error) {
 // Points returns the table, FAR descending.
 func (c *Calibration) Points() []Threshold { return append([]Threshold(nil), c.points...) }
 
+// MaxFAR is the table's highest FAR.
+func (c *Calibration) MaxFAR() float64 { return c.points[0].FAR }
+
 // Exact returns the table's cosine at far, if far is one of its points.
 func (c *Calibration) Exact(far float64) (float32, bool) {
 	for _, t := range c.points {

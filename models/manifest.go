@@ -25,6 +25,21 @@ type Manifest struct {
 	Version     string  `json:"version"`
 	Description string  `json:"description"`
 	Models      []Model `json:"models"`
+	// Liveness is the calibrated decision of the pack's anti-spoof ensemble
+	// (absent in packs without one).
+	Liveness *LivenessCalibration `json:"liveness,omitempty"`
+}
+
+// LivenessCalibration is a threshold on the mean live probability of the
+// anti-spoof models it names (the ensemble); a face scoring at or above it is
+// judged live.
+type LivenessCalibration struct {
+	// Models are the ids of the ensemble's anti-spoof models.
+	Models []string `json:"models"`
+	// Threshold is in (0, 1).
+	Threshold float64 `json:"threshold"`
+	// Source says how it was calibrated (sets, split, target error rate).
+	Source string `json:"source,omitempty"`
 }
 
 // Model is one file of a pack and everything needed to feed and read it.

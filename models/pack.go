@@ -63,6 +63,28 @@ func (m Manifest) Validate() error {
 		}
 		seen[mod.ID] = true
 	}
+	return m.validateLiveness()
+}
+
+// validateLiveness checks that a liveness calibration names anti-spoof
+// models of the pack and a threshold in (0, 1).
+func (m Manifest) validateLiveness() error {
+	l := m.Liveness
+	if l == nil {
+		return nil
+	}
+	if len(l.Models) == 0 || !(l.Threshold > 0 && l.Threshold < 1) {
+		return fmt.Errorf("models: pack %s: liveness calibration needs models and a threshold in (0, 1), got %v and %g", m.Name, l.Models, l.Threshold)
+	}
+	for _, id := range l.Models {
+		ok := false
+		for _, mod := range m.Models {
+			ok = ok || (mod.ID == id && mod.Role == RoleAntiSpoof)
+		}
+		if !ok {
+			return fmt.Errorf("models: pack %s: liveness calibration names %q, which is not an anti-spoof model of the pack", m.Name, id)
+		}
+	}
 	return nil
 }
 

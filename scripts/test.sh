@@ -10,6 +10,17 @@ if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt
   apt-get install -y -qq chromium >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1; } \
     || echo "test: chromium not installed; the web UI test will skip" >&2
 fi
+# Camera tests (ffmpeg decoding, real RTSP servers) and the XMP check with exiftool: Debian packages.
+want=""
+command -v ffmpeg >/dev/null 2>&1 || want="$want ffmpeg"
+[ -d /usr/share/perl5/RTSP ] || dpkg -s rtsp-server-perl >/dev/null 2>&1 || want="$want rtsp-server-perl"
+dpkg -s gir1.2-gst-rtsp-server-1.0 >/dev/null 2>&1 || want="$want gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good python3-gi"
+command -v exiftool >/dev/null 2>&1 || want="$want libimage-exiftool-perl"
+if [ -n "$want" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "==> installing$want (Debian) for the camera and XMP tests" >&2
+  apt-get install -y -qq $want >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq $want >/dev/null 2>&1; } \
+    || echo "test: could not install$want; the tests that need them will skip" >&2
+fi
 if [ ! -f web/e2e/node_modules/playwright-core/package.json ] || [ ! -f web/e2e/node_modules/@aws-sdk/client-rekognition/package.json ]; then
   echo "==> installing web/e2e's node modules (playwright-core, @aws-sdk/client-rekognition) for the UI and JavaScript SDK tests" >&2
   npm ci --silent --prefix web/e2e >/dev/null || echo "test: web/e2e's node modules not installed; the UI and JavaScript SDK tests will skip" >&2

@@ -152,6 +152,7 @@ type engineFlags struct {
 	workers  int
 	flip     bool
 	noFlip   bool
+	liveness float64 // liveness threshold override (eval liveness --threshold)
 }
 
 func (f *engineFlags) register(fs *flag.FlagSet) {
@@ -190,13 +191,14 @@ func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
 		return nil, fmt.Errorf("ONNX Runtime library not found at %s (set MIEN_ORT_LIB, or run scripts/setup.sh)", cfg.ORTLib)
 	}
 	return mien.Open(pack, mien.Options{
-		Runtime:         onnx.RuntimeOptions{LibraryPath: cfg.ORTLib},
-		Workers:         cfg.Workers,
-		Flip:            cfg.Flip,
-		Detector:        f.detector,
-		RefineLandmarks: f.refine,
-		DetectMaxSide:   cfg.DetectMaxSide,
-		Image:           imageio.Options{MaxPixels: cfg.MaxPixels},
+		Runtime:           onnx.RuntimeOptions{LibraryPath: cfg.ORTLib},
+		Workers:           cfg.Workers,
+		Flip:              cfg.Flip,
+		Detector:          f.detector,
+		RefineLandmarks:   f.refine,
+		DetectMaxSide:     cfg.DetectMaxSide,
+		Image:             imageio.Options{MaxPixels: cfg.MaxPixels},
+		LivenessThreshold: f.liveness,
 	})
 }
 

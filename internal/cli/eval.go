@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(command{name: "eval", summary: "measure accuracy: eval lfw --images DIR --pairs FILE", run: runEval})
+	register(command{name: "eval", summary: "measure accuracy: eval lfw --images DIR --pairs FILE | eval liveness --bona-fide DIR --attack DIR", run: runEval})
 }
 
 // lfwReport is what `mien eval lfw` prints as JSON.
@@ -47,10 +47,16 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		switch args[0] {
 		case "embed":
 			return runEvalEmbed(ctx, env, args[1:])
+		case "calibrate":
+			return runEvalCalibrate(ctx, env, args[1:])
+		case "openset":
+			return runEvalOpenset(ctx, env, args[1:])
+		case "liveness":
+			return runEvalLiveness(ctx, env, args[1:])
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset [flags] (mien eval lfw --help)")}
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|liveness [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")
@@ -125,7 +131,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 	if *roc != "" {
 		var buf bytes.Buffer
 		curve := eval.Curve{Label: fmt.Sprintf("%s + %s (%.2f%%)", rep.Detector, rep.Recognizer, 100*rep.Accuracy), Points: eval.ROC(genuine, impostor, 1e-3)}
-		if err := eval.PlotROC(&buf, "LFW 6,000 pairs: ROC", []eval.Curve{curve}, 1e-3, 0.9); err != nil {
+		if err := eval.PlotROC(&buf, eval.ROCTitle(filepath.Base(*pairsPath), len(pairs)), []eval.Curve{curve}, 1e-3, 0.9); err != nil {
 			return err
 		}
 		if err := os.WriteFile(*roc, buf.Bytes(), 0o644); err != nil {

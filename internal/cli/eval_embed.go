@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -29,6 +30,7 @@ func runEvalEmbed(ctx context.Context, env *Env, args []string) error {
 	ef.register(fs)
 	images := fs.String("images", "", "directory of images, one sub-directory per person")
 	out := fs.String("out", "", "write the embedding set to this file")
+	list := fs.String("list", "", "embed only the images this file names (paths relative to --images, one a line)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -42,7 +44,11 @@ func runEvalEmbed(ctx context.Context, env *Env, args []string) error {
 	}
 	defer eng.Close()
 	start := time.Now()
-	set, err := embedDir(ctx, env, eng, *images, ef)
+	only, err := readList(*list)
+	if err != nil {
+		return err
+	}
+	set, err := embedDir(ctx, env, eng, *images, ef, only)
 	if err != nil {
 		return err
 	}
@@ -79,6 +85,25 @@ func pipelineName(eng *mien.Engine, ef engineFlags, flip bool) string {
 	return fmt.Sprintf("pack %s, detector %s, alignment %s, flip %v", eng.Pack().Manifest.Name, eng.DetectorModel().ID, align, flip)
 }
 
+// readList reads a list of relative image paths (nil for no file).
+func readList(path string) (map[string]bool, error) {
+	if path == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	only := map[string]bool{}
+	for _, l := range strings.Fields(string(b)) {
+		only[filepath.ToSlash(l)] = true
+	}
+	if len(only) == 0 {
+		return nil, fmt.Errorf("eval: %s names no images", path)
+	}
+	return only, nil
+}
+
 // listImages returns the image files under dir, relative, sorted.
 func listImages(dir string) ([]string, error) {
 	var files []string
@@ -107,10 +132,13 @@ func listImages(dir string) ([]string, error) {
 }
 
 // embedDir embeds every image under dir with a progress bar.
-func embedDir(ctx context.Context, env *Env, eng *mien.Engine, dir string, ef engineFlags) (*eval.Set, error) {
+func embedDir(ctx context.Context, env *Env, eng *mien.Engine, dir string, ef engineFlags, only map[string]bool) (*eval.Set, error) {
 	files, err := listImages(dir)
 	if err != nil {
 		return nil, err
+	}
+	if only != nil {
+		files = slices.DeleteFunc(files, func(f string) bool { return !only[f] })
 	}
 	set := &eval.Set{Pipeline: pipelineName(eng, ef, env.Config.Flip && !ef.noFlip), Model: eng.ModelID(),
 		Records: make([]eval.Record, len(files))}

@@ -109,6 +109,10 @@ var exampleChecks = map[string]exampleCheck{
 	// and an id printed by the first command (TestAWSKeys* run them).
 	"mien keys create-aws --tenant acme [--read-only] [--data DIR]": {skip: "synopsis; run by keys_aws_test.go"},
 	"mien keys revoke-aws [--data DIR] MIEN...":                     {skip: "synopsis; run by keys_aws_test.go"},
+
+	// docs/cameras.md: need a clip from scripts/make-clips.sh, or a camera.
+	"mien watch clip.mp4 --count 640,0,640,720 --fps 5":                   {skip: "needs a generated clip; TestWatchCommandOnLFWClip runs watch on one"},
+	"mien watch rtsp://cam/stream --transport udp --count 0,400,1280,400": {skip: "needs an RTSP camera; video's RTSP tests pull from real servers"},
 }
 
 // TestDocExamples runs the mien command lines of README.md and docs/*.md as

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,7 +119,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	log := slog.New(slog.NewJSONHandler(env.Stderr, nil))
 	opts := server.Options{Engine: eng, Store: st, Logger: log, Workers: env.Config.Workers,
 		MaxBody: int64(fileCfg.MaxBodyMB) << 20, Timeout: time.Duration(fileCfg.TimeoutSeconds) * time.Second, Queue: fileCfg.Queue,
-		LibraryDir: filepath.Join(*data, "libraries"), GroupDelay: libraryGroupDelay}
+		LibraryDir: filepath.Join(*data, "libraries"), GroupDelay: libraryGroupDelay, MetricsPublic: fileCfg.MetricsPublic}
 	if g := fileCfg.Gate; g != nil {
 		opts.Gate = quality.Gate{MinFaceSize: g.MinFaceSize, MinSharpness: g.MinSharpness, MaxYaw: g.MaxYaw, MaxPitch: g.MaxPitch, MinBright: g.MinBright, MaxBright: g.MaxBright}
 	}
@@ -140,9 +139,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "API keys: mien keys create --data DIR --tenant NAME --role admin (or set MIEN_BOOTSTRAP_ADMIN_KEY)")
 	}
 	go purgeLoop(ctx, srv, log, time.Duration(fileCfg.PurgeSeconds)*time.Second)
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	limits := server.ConnLimits{MaxConns: fileCfg.MaxConns, MaxConnsPerIP: fileCfg.MaxConnsPerIP,
+		ReadTimeout: time.Duration(fileCfg.ReadTimeoutSeconds) * time.Second, IdleTimeout: time.Duration(fileCfg.IdleTimeoutSeconds) * time.Second}
+	hs := srv.HTTPServer(limits)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	go func() { errc <- hs.Serve(server.LimitListener(ln, limits)) }()
 	select {
 	case err := <-errc:
 		return err

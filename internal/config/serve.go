@@ -17,7 +17,13 @@ type Serve struct {
 	Queue          int    `json:"queue"`           // engine calls waiting before 429; default 64
 	Gate           *Gate  `json:"enrolment_gate"`  // enrolment quality gate; default quality.DefaultGate
 	PurgeSeconds   int    `json:"purge_seconds"`   // expired-consent purge period; default 60
-	_              struct{}
+	// Connections (docs/configuration.md); 0 takes the default.
+	MaxConns           int  `json:"max_conns"`            // open connections in all; default 1024
+	MaxConnsPerIP      int  `json:"max_conns_per_ip"`     // open connections from one client IP; default 128
+	ReadTimeoutSeconds int  `json:"read_timeout_seconds"` // to send a whole request; default 120
+	IdleTimeoutSeconds int  `json:"idle_timeout_seconds"` // a kept-alive connection idle; default 60
+	MetricsPublic      bool `json:"metrics_public"`       // serve /metrics without an admin key
+	_                  struct{}
 }
 
 // Gate mirrors quality.Gate for the file.
@@ -54,7 +60,8 @@ func LoadServe(path string) (Serve, error) {
 	if s.Addr == "" {
 		s.Addr = "127.0.0.1:8080"
 	}
-	if s.MaxBodyMB < 0 || s.TimeoutSeconds < 0 || s.Queue < 0 || s.PurgeSeconds < 0 {
+	if s.MaxBodyMB < 0 || s.TimeoutSeconds < 0 || s.Queue < 0 || s.PurgeSeconds < 0 ||
+		s.MaxConns < 0 || s.MaxConnsPerIP < 0 || s.ReadTimeoutSeconds < 0 || s.IdleTimeoutSeconds < 0 {
 		return s, fmt.Errorf("config: limits must not be negative")
 	}
 	return s, nil

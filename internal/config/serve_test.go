@@ -26,3 +26,19 @@ func TestLoadServe(t *testing.T) {
 		t.Fatalf("defaults: %+v %v", s, err)
 	}
 }
+
+func TestLoadServeConnections(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "mien.json")
+	os.WriteFile(p, []byte(`{"max_conns": 100, "max_conns_per_ip": 10, "read_timeout_seconds": 30, "idle_timeout_seconds": 5, "metrics_public": true}`), 0o644)
+	s, err := LoadServe(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.MaxConns != 100 || s.MaxConnsPerIP != 10 || s.ReadTimeoutSeconds != 30 || s.IdleTimeoutSeconds != 5 || !s.MetricsPublic {
+		t.Fatalf("%+v", s)
+	}
+	os.WriteFile(p, []byte(`{"max_conns_per_ip": -1}`), 0o644)
+	if _, err := LoadServe(p); err == nil {
+		t.Fatal("a negative connection cap accepted")
+	}
+}

@@ -30,8 +30,18 @@ type Backend interface {
 	Analyze(ctx context.Context, image []byte, opts detect.Options) (*mien.Analysis, error)
 	// ModelID is the recognizer that makes the backend's templates.
 	ModelID() string
-	// Threshold is the calibrated cosine threshold at a false-match rate.
-	Threshold(far float64) (float32, error)
+	// DetectorID is the model id of the face detector Analyze runs ("" if
+	// unknown); detection Confidence is mapped per detector.
+	DetectorID() string
+	// Similarity maps a cosine of two templates to Rekognition's 0-100
+	// Similarity; it is monotone and defined by the engine from the
+	// recognizer's per-comparison false-match rate.
+	Similarity(cos float32) float32
+	// CosineForSimilarity is the least cosine whose Similarity reaches sim.
+	CosineForSimilarity(sim float32) float32
+	// TokenKey is a 32-byte secret that seals NextToken values. It must be
+	// the same across restarts (and replicas) so a client's token stays good.
+	TokenKey() []byte
 
 	CreateCollection(ctx context.Context, tenant string, c NewCollection) (Collection, error)
 	DescribeCollection(ctx context.Context, tenant, id string) (Collection, error)
@@ -61,7 +71,32 @@ type Backend interface {
 	// SetFaceUser associates faces with a user, or disassociates them when
 	// userID is "".
 	SetFaceUser(ctx context.Context, tenant, collection string, faceIDs []string, userID string) error
+
+	// Answer returns the answer kept for an earlier request made with a
+	// ClientRequestToken (ok is false when none is kept or it expired).
+	Answer(ctx context.Context, tenant, collection string, key AnswerKey) (a Answer, ok bool, err error)
+	// KeepAnswer keeps a request's answer under its token for
+	// AnswerLifetime, unless an answer is kept already; it returns the kept
+	// answer, the first.
+	KeepAnswer(ctx context.Context, tenant, collection string, key AnswerKey, a Answer) (Answer, error)
 }
+
+// AnswerKey names a request made with a ClientRequestToken: within a
+// tenant and collection, an operation and the client's token.
+type AnswerKey struct {
+	Operation string
+	Token     string
+}
+
+// Answer is what was answered to a request made with a ClientRequestToken:
+// a fingerprint of the request's parameters and the response body.
+type Answer struct {
+	Fingerprint string
+	Body        []byte
+}
+
+// AnswerLifetime is how long an answer is kept for its ClientRequestToken.
+const AnswerLifetime = 24 * time.Hour
 
 // ErrUnknownKey is returned by Backend.Credentials for an access-key id it
 // does not know.

@@ -1,79 +1,31 @@
 package rekognition
 
 import (
+	"hash/crc32"
 	"math"
 	"sort"
+	"strconv"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/face"
 )
 
-// Scale maps mien's cosine similarity to Rekognition's 0-100 Similarity.
-// It is monotone and piecewise linear through these anchors:
-//
-//	cosine <= 0                   ->   0
-//	threshold at FAR 1e-2         ->  70
-//	threshold at FAR 1e-3         ->  80   (the SDKs' default FaceMatchThreshold)
-//	threshold at FAR 1e-4         ->  90
-//	cosine 0.70                   ->  99
-//	cosine 1                      -> 100
-//
-// so a FaceMatchThreshold of 70, 80 or 90 means exactly mien's decision at a
-// false-match rate of 1e-2, 1e-3 or 1e-4. Thresholds the recognizer lacks,
-// or that would break monotony, are left out of the anchors.
-type Scale struct {
-	cos, sim []float64
+// faceModelVersions are the FaceModelVersion values of mien's recognizers,
+// in AWS's numeric form ("7.0"), which clients parse and compare; mien's
+// own recognizer id is DescribeCollection's MienFaceModel.
+var faceModelVersions = map[string]string{
+	"faceplugin-arcface-512": "7.0",
 }
 
-// Anchor cosines used when a recognizer has no calibrated thresholds (the
-// standard pack's values).
-var fallbackThresholds = map[float64]float64{1e-2: 0.2436, 1e-3: 0.3358, 1e-4: 0.4127}
-
-// NewScale builds the scale from a recognizer's calibrated thresholds.
-func NewScale(threshold func(far float64) (float32, error)) Scale {
-	s := Scale{cos: []float64{0}, sim: []float64{0}}
-	for _, a := range []struct{ far, sim float64 }{{1e-2, 70}, {1e-3, 80}, {1e-4, 90}} {
-		c := fallbackThresholds[a.far]
-		if t, err := threshold(a.far); err == nil {
-			c = float64(t)
-		}
-		if c > s.cos[len(s.cos)-1] && c < 0.7 {
-			s.cos, s.sim = append(s.cos, c), append(s.sim, a.sim)
-		}
+// faceModelVersion returns a recognizer's FaceModelVersion: from the table,
+// or for a recognizer not in it "7." and a number from 1 to 999 drawn from
+// its id, so that collections of different recognizers show different
+// versions.
+func faceModelVersion(modelID string) string {
+	if v, ok := faceModelVersions[modelID]; ok {
+		return v
 	}
-	s.cos, s.sim = append(s.cos, 0.7, 1), append(s.sim, 99, 100)
-	return s
-}
-
-// Similarity maps a cosine to 0..100.
-func (s Scale) Similarity(cos float32) float32 {
-	return float32(interp(float64(cos), s.cos, s.sim))
-}
-
-// Cosine maps a Similarity back to the least cosine that reaches it
-// (-1 for 0 or less: every face reaches Similarity 0).
-func (s Scale) Cosine(sim float32) float32 {
-	if sim <= 0 {
-		return -1
-	}
-	return float32(interp(float64(sim), s.sim, s.cos))
-}
-
-// interp evaluates the piecewise-linear function through (xs, ys), xs
-// increasing, clamped at both ends.
-func interp(x float64, xs, ys []float64) float64 {
-	if x <= xs[0] {
-		return ys[0]
-	}
-	i := sort.SearchFloat64s(xs, x)
-	if i >= len(xs) {
-		return ys[len(ys)-1]
-	}
-	if xs[i] == x {
-		return ys[i]
-	}
-	f := (x - xs[i-1]) / (xs[i] - xs[i-1])
-	return ys[i-1] + f*(ys[i]-ys[i-1])
+	return "7." + strconv.Itoa(int(crc32.ChecksumIEEE([]byte(modelID))%999)+1)
 }
 
 // Wire forms of geometry.
@@ -136,7 +88,7 @@ var landmarkNames = [5]struct {
 	{face.LeftMouth, "mouthLeft"}, {face.RightMouth, "mouthRight"},
 }
 
-func detail(f mien.Face, w, h int) faceDetail {
+func (cs confidenceScale) detail(f mien.Face, w, h int) faceDetail {
 	fw, fh := float32(w), float32(h)
 	marks := make([]landmark, 0, 5)
 	for _, n := range landmarkNames {
@@ -145,21 +97,57 @@ func detail(f mien.Face, w, h int) faceDetail {
 	}
 	return faceDetail{
 		BoundingBox: toBox(f.Box, w, h).wire(),
-		Confidence:  confidence(f.Score),
+		Confidence:  cs.confidence(f.Score),
 		Landmarks:   marks,
 		Pose:        pose{Roll: f.Quality.Roll, Yaw: f.Quality.Yaw, Pitch: f.Quality.Pitch},
 		Quality:     imageQuality{Brightness: f.Quality.Brightness, Sharpness: sharpness(f.Quality.Sharpness)},
 	}
 }
 
-func compared(f mien.Face, w, h int) comparedFace {
-	d := detail(f, w, h)
-	return comparedFace(d)
+func (cs confidenceScale) compared(f mien.Face, w, h int) comparedFace {
+	return comparedFace(cs.detail(f, w, h))
 }
 
-// confidence maps a detector score (0..1) to 0..100.
-func confidence(score float32) float32 {
-	return float32(math.Round(float64(min(max(score, 0), 1))*1e5) / 1e3)
+// confidenceScale maps a detector's score to Rekognition's Confidence, on
+// which a clear face is 99 or more (programs keep faces with Confidence >
+// 99): piecewise linear from score 0 to 0, the detector's score threshold
+// (floor) to 50, clear to 99, and 1 to 100. clear is the score that 97% or
+// more of the frontal faces of LFW reach with that detector, while what it
+// finds in LFW photos cut into shuffled 25-pixel tiles (no face left) stays
+// under 95; docs/rekognition.md has the measurements.
+type confidenceScale struct {
+	floor, clear float32
+}
+
+// confidenceScales are the measured detectors' scales by model id.
+var confidenceScales = map[string]confidenceScale{
+	"yunet-n":            {floor: 0.6, clear: 0.90},
+	"blazeface-back-256": {floor: 0.6, clear: 0.78},
+}
+
+// defaultConfidenceScale is for detectors not measured.
+var defaultConfidenceScale = confidenceScale{floor: 0.6, clear: 0.90}
+
+func confidenceScaleFor(detectorID string) confidenceScale {
+	if cs, ok := confidenceScales[detectorID]; ok {
+		return cs
+	}
+	return defaultConfidenceScale
+}
+
+// confidence maps a detector score (0..1) to 0..100, rounded to 0.001.
+func (cs confidenceScale) confidence(score float32) float32 {
+	s := min(max(score, 0), 1)
+	var c float32
+	switch {
+	case s <= cs.floor:
+		c = 50 * s / cs.floor
+	case s <= cs.clear:
+		c = 50 + 49*(s-cs.floor)/(cs.clear-cs.floor)
+	default:
+		c = 99 + (s-cs.clear)/(1-cs.clear)
+	}
+	return float32(math.Round(float64(c)*1e3) / 1e3)
 }
 
 // sharpnessHalf is the Laplacian variance that maps to Sharpness 50.

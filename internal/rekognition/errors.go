@@ -68,6 +68,12 @@ func tooLarge(format string, args ...any) *Error {
 }
 
 // Authentication errors, as AWS's JSON services answer them.
+// throttled refuses a request for lack of capacity (429; the SDKs retry
+// ThrottlingException with back-off).
+func throttled(format string, args ...any) *Error {
+	return newError(http.StatusTooManyRequests, "ThrottlingException", format, args...)
+}
+
 func invalidSignature(format string, args ...any) *Error {
 	return newError(http.StatusBadRequest, "InvalidSignatureException", format, args...)
 }
@@ -118,4 +124,16 @@ func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, op string, 
 	w.WriteHeader(e.Status)
 	body, _ := json.Marshal(map[string]string{"__type": e.Type, "message": e.Message})
 	w.Write(body)
+}
+
+func idempotentMismatch() *Error {
+	return newError(http.StatusBadRequest, "IdempotentParameterMismatchException",
+		"A ClientRequestToken input parameter was reused with an operation, but at least one of the other input parameters is different from the previous call to the operation.")
+}
+
+// invalidS3Object answers an Image given as an S3Object: mien reaches no
+// object store.
+func invalidS3Object(field string) *Error {
+	return newError(http.StatusBadRequest, "InvalidS3ObjectException",
+		"mien does not read images from S3 (S3Object): send the image's bytes in %s.Bytes", field)
 }

@@ -41,12 +41,23 @@ func FuzzVerify(f *testing.F) {
 	})
 }
 
-func FuzzDecodeToken(f *testing.F) {
-	f.Add(encodeToken("f", "00000000-0000-4000-8000-000000000000"))
+func FuzzOpenPage(f *testing.F) {
+	h := New(NewMemory(fakeAnalyzer{}), Options{})
+	c, pg := &call{tenant: "tenant-a"}, page{op: "ListFaces", collection: "staff"}
+	good, err := h.sealPage(c, pg, "00000000-0000-4000-8000-000000000000")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
 	f.Add("")
+	f.Add(good[:len(good)-1])
 	f.Fuzz(func(t *testing.T, tok string) {
-		if last, err := decodeToken("f", tok); err == nil && tok != "" && last == "" {
-			t.Fatalf("token %q decoded to nothing", tok)
+		last, err := h.openPage(c, pg, tok)
+		switch {
+		case tok == good && (err != nil || last != "00000000-0000-4000-8000-000000000000"):
+			t.Fatalf("the sealed token opened to %q, %v", last, err)
+		case tok != good && tok != "" && err == nil:
+			t.Fatalf("token %q that mien did not seal opened to %q", tok, last)
 		}
 	})
 }

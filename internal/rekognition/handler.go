@@ -14,7 +14,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,6 +21,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/mienhq/mien/quality"
@@ -39,6 +39,11 @@ type Options struct {
 	MaxSkew time.Duration
 	// MaxBodyBytes bounds a request body (default 16 MiB: two images).
 	MaxBodyBytes int64
+	// MaxBytesInFlight bounds the request-body bytes held at once across
+	// all requests (default 64 MiB, at least MaxBodyBytes). A signed
+	// request whose body would go over it is refused at once with
+	// ThrottlingException (429), before its body is read.
+	MaxBytesInFlight int64
 	// MaxImageBytes bounds one image (default 5 MiB, AWS's limit for Bytes).
 	MaxImageBytes int
 	// Now is the clock (default time.Now).
@@ -53,18 +58,18 @@ type Options struct {
 // It is safe for concurrent use.
 type Handler struct {
 	backend  Backend
-	scale    Scale
 	maxSkew  time.Duration
 	maxBody  int64
 	maxImage int
 	now      func() time.Time
 	log      *slog.Logger
 	autoGate quality.Gate
+	inflight *budget
 }
 
 // New returns a Handler over b.
 func New(b Backend, opts Options) *Handler {
-	h := &Handler{backend: b, scale: NewScale(b.Threshold), maxSkew: opts.MaxSkew, maxBody: opts.MaxBodyBytes,
+	h := &Handler{backend: b, maxSkew: opts.MaxSkew, maxBody: opts.MaxBodyBytes,
 		maxImage: opts.MaxImageBytes, now: opts.Now, log: opts.Logger, autoGate: opts.AutoGate}
 	if h.autoGate == (quality.Gate{}) {
 		h.autoGate = quality.DefaultGate
@@ -74,6 +79,10 @@ func New(b Backend, opts Options) *Handler {
 	}
 	if h.maxBody <= 0 {
 		h.maxBody = 16 << 20
+	}
+	h.inflight = &budget{limit: max(opts.MaxBytesInFlight, h.maxBody)}
+	if opts.MaxBytesInFlight <= 0 {
+		h.inflight.limit = max(64<<20, h.maxBody)
 	}
 	if h.maxImage <= 0 {
 		h.maxImage = 5 << 20
@@ -86,9 +95,6 @@ func New(b Backend, opts Options) *Handler {
 	}
 	return h
 }
-
-// Scale returns the Similarity mapping the handler uses.
-func (h *Handler) Scale() Scale { return h.scale }
 
 // call is one authenticated request.
 type call struct {
@@ -154,14 +160,16 @@ func (h *Handler) serve(r *http.Request, opName string) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, newError(http.StatusMethodNotAllowed, "InvalidAction", "Rekognition requests are POSTs, not %s", r.Method)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.maxBody+1))
+	pre, err := h.preauthenticate(r.Context(), r)
 	if err != nil {
-		return nil, serialization("reading the request body: %v", err)
+		return nil, err
 	}
-	if int64(len(body)) > h.maxBody {
-		return nil, tooLarge("The request body is over the %d-byte limit", h.maxBody)
+	body, release, err := h.readBody(r)
+	if err != nil {
+		return nil, err
 	}
-	creds, region, err := h.authenticate(r.Context(), r, body)
+	defer release()
+	creds, region, err := h.verify(r, pre, body)
 	if err != nil {
 		return nil, err
 	}
@@ -174,6 +182,60 @@ func (h *Handler) serve(r *http.Request, opName string) (any, error) {
 	}
 	ctx := context.WithValue(r.Context(), accessKeyCtx{}, creds.AccessKeyID)
 	return op.run(h, ctx, &call{tenant: creds.Tenant, region: region, body: body})
+}
+
+// readBody reads r's body within the per-request limit and the budget of
+// bytes in flight; release returns the bytes to the budget.
+func (h *Handler) readBody(r *http.Request) (body []byte, release func(), err error) {
+	if r.ContentLength > h.maxBody {
+		return nil, nil, tooLarge("The request body is over the %d-byte limit", h.maxBody)
+	}
+	n := h.maxBody // unknown length (chunked): reserve the most it may be
+	if r.ContentLength >= 0 {
+		n = r.ContentLength
+	}
+	if !h.inflight.acquire(n) {
+		return nil, nil, throttled("mien is receiving too many request bodies at once; try your call again")
+	}
+	release = func() { h.inflight.release(n) }
+	if r.ContentLength >= 0 {
+		body = make([]byte, n)
+		_, err = io.ReadFull(r.Body, body)
+	} else {
+		body, err = io.ReadAll(io.LimitReader(r.Body, n+1))
+	}
+	if err == nil && int64(len(body)) > h.maxBody {
+		err = tooLarge("The request body is over the %d-byte limit", h.maxBody)
+	} else if err != nil {
+		err = serialization("reading the request body: %v", err)
+	}
+	if err != nil {
+		release()
+		return nil, nil, err
+	}
+	return body, release, nil
+}
+
+// budget counts bytes held across requests; acquire never waits.
+type budget struct {
+	mu          sync.Mutex
+	used, limit int64
+}
+
+func (b *budget) acquire(n int64) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.used+n > b.limit {
+		return false
+	}
+	b.used += n
+	return true
+}
+
+func (b *budget) release(n int64) {
+	b.mu.Lock()
+	b.used -= n
+	b.mu.Unlock()
 }
 
 type accessKeyCtx struct{}
@@ -210,28 +272,6 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
-}
-
-// Paging tokens are opaque to clients: the last id of the previous page,
-// tagged with what is being listed.
-
-func encodeToken(kind, last string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(kind + ":" + last))
-}
-
-func decodeToken(kind, tok string) (string, error) {
-	if tok == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(tok)
-	if err != nil {
-		return "", invalidToken()
-	}
-	last, ok := strings.CutPrefix(string(b), kind+":")
-	if !ok || last == "" {
-		return "", invalidToken()
-	}
-	return last, nil
 }
 
 // limit validates MaxResults-like values: 0 (absent) takes def.

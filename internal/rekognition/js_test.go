@@ -47,7 +47,7 @@ func TestJavaScriptSDK(t *testing.T) {
 	if out.WrongSecret != "InvalidSignatureException" {
 		t.Errorf("wrong secret: %q", out.WrongSecret)
 	}
-	if out.S3 != "InvalidParameterException: S3Object is not supported by mien; send Image.Bytes" {
+	if out.S3 != "InvalidS3ObjectException: mien does not read images from S3 (S3Object): send the image's bytes in Image.Bytes" {
 		t.Errorf("S3Object: %q", out.S3)
 	}
 }

@@ -3,6 +3,7 @@ package rekognition
 import (
 	"cmp"
 	"context"
+	"crypto/rand"
 	"slices"
 	"sync"
 	"time"
@@ -10,13 +11,15 @@ import (
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/models"
 )
 
 // Analyzer is the part of *mien.Engine a backend analyses images with.
 type Analyzer interface {
 	Analyze(ctx context.Context, image []byte, opts detect.Options) (*mien.Analysis, error)
 	ModelID() string
-	Threshold(far float64) (float32, error)
+	Similarity(cos float32) float32
+	CosineForSimilarity(sim float32) float32
 }
 
 // Memory is a Backend that keeps everything in memory, for tests and for
@@ -26,21 +29,43 @@ type Memory struct {
 	Analyzer
 	now func() time.Time
 
+	tokenKey []byte
+
 	mu      sync.RWMutex
 	keys    map[string]Credentials
 	tenants map[string]map[string]*memCollection
 }
 
 type memCollection struct {
-	info  Collection
-	faces map[string]*NewFace
-	users map[string]bool
+	info    Collection
+	faces   map[string]*NewFace
+	users   map[string]bool
+	answers map[AnswerKey]keptAnswer
+}
+
+type keptAnswer struct {
+	Answer
+	expires time.Time
 }
 
 // NewMemory returns an empty in-memory backend analysing with a.
 func NewMemory(a Analyzer) *Memory {
-	return &Memory{Analyzer: a, now: time.Now, keys: map[string]Credentials{}, tenants: map[string]map[string]*memCollection{}}
+	key := make([]byte, 32)
+	rand.Read(key)
+	return &Memory{Analyzer: a, now: time.Now, tokenKey: key, keys: map[string]Credentials{}, tenants: map[string]map[string]*memCollection{}}
 }
+
+// DetectorID implements Backend: the analyzer's detector when it names one
+// (as *mien.Engine does).
+func (m *Memory) DetectorID() string {
+	if d, ok := m.Analyzer.(interface{ DetectorModel() models.Model }); ok {
+		return d.DetectorModel().ID
+	}
+	return ""
+}
+
+// TokenKey implements Backend: a key drawn when the Memory was made.
+func (m *Memory) TokenKey() []byte { return m.tokenKey }
 
 // AddKey registers an access key.
 func (m *Memory) AddKey(accessKeyID string, c Credentials) {
@@ -95,7 +120,7 @@ func (m *Memory) CreateCollection(_ context.Context, tenant string, nc NewCollec
 		m.tenants[tenant] = map[string]*memCollection{}
 	}
 	c := &memCollection{info: Collection{ID: nc.ID, ModelID: m.ModelID(), CreatedAt: m.now(), Consent: nc.Consent},
-		faces: map[string]*NewFace{}, users: map[string]bool{}}
+		faces: map[string]*NewFace{}, users: map[string]bool{}, answers: map[AnswerKey]keptAnswer{}}
 	m.tenants[tenant][nc.ID] = c
 	return c.info, nil
 }
@@ -327,9 +352,47 @@ func (m *Memory) SetFaceUser(_ context.Context, tenant, collection string, faceI
 	return nil
 }
 
+// Answer implements Backend.
+func (m *Memory) Answer(_ context.Context, tenant, collection string, key AnswerKey) (Answer, bool, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	c, err := m.collection(tenant, collection)
+	if err != nil {
+		return Answer{}, false, err
+	}
+	a, ok := c.answers[key]
+	if !ok || !m.now().Before(a.expires) {
+		return Answer{}, false, nil
+	}
+	return a.Answer, true, nil
+}
+
+// KeepAnswer implements Backend.
+func (m *Memory) KeepAnswer(_ context.Context, tenant, collection string, key AnswerKey, a Answer) (Answer, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, err := m.collection(tenant, collection)
+	if err != nil {
+		return Answer{}, err
+	}
+	now := m.now()
+	for k, kept := range c.answers {
+		if !now.Before(kept.expires) {
+			delete(c.answers, k)
+		}
+	}
+	if kept, ok := c.answers[key]; ok {
+		return kept.Answer, nil
+	}
+	c.answers[key] = keptAnswer{Answer{Fingerprint: a.Fingerprint, Body: slices.Clone(a.Body)}, now.Add(AnswerLifetime)}
+	return a, nil
+}
+
 func truncate[T any](s []T, n int) []T {
 	if n > 0 && len(s) > n {
 		return s[:n]
 	}
 	return s
 }
+
+var _ Backend = (*Memory)(nil)

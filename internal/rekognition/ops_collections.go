@@ -89,7 +89,7 @@ func (h *Handler) createCollection(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return createCollectionOutput{StatusCode: 200, CollectionArn: arn(c.region, c.tenant, col.ID), FaceModelVersion: col.ModelID}, nil
+	return createCollectionOutput{StatusCode: 200, CollectionArn: arn(c.region, c.tenant, col.ID), FaceModelVersion: faceModelVersion(col.ModelID)}, nil
 }
 
 type statusOutput struct {
@@ -131,7 +131,8 @@ func (h *Handler) listCollections(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeToken("c", in.NextToken)
+	pg := page{op: "ListCollections", collection: ""}
+	after, err := h.openPage(c, pg, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +143,13 @@ func (h *Handler) listCollections(ctx context.Context, c *call) (any, error) {
 	out := listCollectionsOutput{CollectionIds: []string{}, FaceModelVersions: []string{}}
 	if len(cols) > n {
 		cols = cols[:n]
-		out.NextToken = encodeToken("c", cols[n-1].ID)
+		if out.NextToken, err = h.sealPage(c, pg, cols[n-1].ID); err != nil {
+			return nil, err
+		}
 	}
 	for _, col := range cols {
 		out.CollectionIds = append(out.CollectionIds, col.ID)
-		out.FaceModelVersions = append(out.FaceModelVersions, col.ModelID)
+		out.FaceModelVersions = append(out.FaceModelVersions, faceModelVersion(col.ModelID))
 	}
 	return out, nil
 }
@@ -157,6 +160,10 @@ type describeCollectionOutput struct {
 	FaceModelVersion  string
 	CollectionARN     string
 	CreationTimestamp float64
+	// MienFaceModel is mien's id of the collection's recognizer (e.g.
+	// faceplugin-arcface-512), beside AWS's numeric FaceModelVersion. AWS
+	// SDKs ignore the field; read it from the raw response.
+	MienFaceModel string
 }
 
 func (h *Handler) describeCollection(ctx context.Context, c *call) (any, error) {
@@ -172,7 +179,7 @@ func (h *Handler) describeCollection(ctx context.Context, c *call) (any, error) 
 		return nil, err
 	}
 	return describeCollectionOutput{
-		FaceCount: col.FaceCount, UserCount: col.UserCount, FaceModelVersion: col.ModelID,
+		FaceCount: col.FaceCount, UserCount: col.UserCount, FaceModelVersion: faceModelVersion(col.ModelID), MienFaceModel: col.ModelID,
 		CollectionARN:     arn(c.region, c.tenant, col.ID),
 		CreationTimestamp: float64(col.CreatedAt.UnixMilli()) / 1000,
 	}, nil

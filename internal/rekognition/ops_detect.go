@@ -48,8 +48,9 @@ func (h *Handler) detectFaces(ctx context.Context, c *call) (any, error) {
 		return nil, err
 	}
 	out := detectFacesOutput{FaceDetails: make([]faceDetail, 0, len(a.Faces))}
+	cs := h.confidenceScale()
 	for _, f := range a.Faces {
-		out.FaceDetails = append(out.FaceDetails, detail(f, a.Width, a.Height))
+		out.FaceDetails = append(out.FaceDetails, cs.detail(f, a.Width, a.Height))
 	}
 	return out, nil
 }
@@ -105,9 +106,9 @@ func (h *Handler) compareFaces(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := src.Faces[i]
+	s, cs := src.Faces[i], h.confidenceScale()
 	out := compareFacesOutput{
-		SourceImageFace: sourceImageFace{BoundingBox: toBox(s.Box, src.Width, src.Height).wire(), Confidence: confidence(s.Score)},
+		SourceImageFace: sourceImageFace{BoundingBox: toBox(s.Box, src.Width, src.Height).wire(), Confidence: cs.confidence(s.Score)},
 		FaceMatches:     []compareFacesMatch{},
 		UnmatchedFaces:  []comparedFace{},
 	}
@@ -119,8 +120,8 @@ func (h *Handler) compareFaces(ctx context.Context, c *call) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		cf := compared(t, tgt.Width, tgt.Height)
-		if sim := h.scale.Similarity(cos); sim >= minSim {
+		cf := cs.compared(t, tgt.Width, tgt.Height)
+		if sim := h.backend.Similarity(cos); sim >= minSim {
 			out.FaceMatches = append(out.FaceMatches, compareFacesMatch{Similarity: sim, Face: cf})
 		} else {
 			out.UnmatchedFaces = append(out.UnmatchedFaces, cf)

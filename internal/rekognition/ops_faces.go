@@ -20,7 +20,7 @@ type faceWire struct {
 
 func (f Face) wire() faceWire {
 	return faceWire{FaceId: f.ID, BoundingBox: f.Box.wire(), ImageId: f.ImageID, ExternalImageId: f.ExternalImageID,
-		Confidence: f.Confidence, IndexFacesModelVersion: f.ModelID, UserId: f.UserID}
+		Confidence: f.Confidence, IndexFacesModelVersion: faceModelVersion(f.ModelID), UserId: f.UserID}
 }
 
 // indexable returns the collection if faces may be indexed into it: it
@@ -104,12 +104,12 @@ func (h *Handler) indexFaces(ctx context.Context, c *call) (any, error) {
 	}
 	now := h.now().UTC()
 	consent := Consent{Purpose: col.Consent.Purpose, ConsentedAt: now, ExpiresAt: now.Add(col.Consent.Retention), Evidence: col.Consent.Evidence}
-	out := indexFacesOutput{FaceRecords: []faceRecord{}, UnindexedFaces: []unindexedFace{}, FaceModelVersion: h.backend.ModelID()}
+	out := indexFacesOutput{FaceRecords: []faceRecord{}, UnindexedFaces: []unindexedFace{}, FaceModelVersion: faceModelVersion(h.backend.ModelID())}
 	var faces []NewFace
-	imageID := newUUID()
+	imageID, cs := newUUID(), h.confidenceScale()
 	for _, i := range bySize(a.Faces) {
 		f := a.Faces[i]
-		d := detail(f, a.Width, a.Height)
+		d := cs.detail(f, a.Width, a.Height)
 		reasons := filter.reasons(f)
 		if len(reasons) == 0 && len(faces) >= maxFaces {
 			reasons = []string{"EXCEEDS_MAX_FACES"}
@@ -120,6 +120,7 @@ func (h *Handler) indexFaces(ctx context.Context, c *call) (any, error) {
 			continue
 		}
 		nf := newFace(f, a, imageID, in.ExternalImageId, h.backend.ModelID(), consent)
+		nf.Confidence = d.Confidence
 		faces = append(faces, nf)
 		out.FaceRecords = append(out.FaceRecords, faceRecord{Face: nf.Face.wire(), FaceDetail: d})
 	}
@@ -134,7 +135,7 @@ func (h *Handler) indexFaces(ctx context.Context, c *call) (any, error) {
 func newFace(f mien.Face, a *mien.Analysis, imageID, external, model string, consent Consent) NewFace {
 	return NewFace{
 		Face: Face{ID: newUUID(), ImageID: imageID, ExternalImageID: external, Box: toBox(f.Box, a.Width, a.Height),
-			Confidence: confidence(f.Score), ModelID: model, Consent: consent},
+			ModelID: model, Consent: consent},
 		Embedding: f.Embedding,
 		Quality:   f.Quality,
 	}
@@ -176,7 +177,8 @@ func (h *Handler) listFaces(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeToken("f", in.NextToken)
+	pg := page{op: "ListFaces", collection: in.CollectionId}
+	after, err := h.openPage(c, pg, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -188,10 +190,12 @@ func (h *Handler) listFaces(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := listFacesOutput{Faces: []faceWire{}, FaceModelVersion: col.ModelID}
+	out := listFacesOutput{Faces: []faceWire{}, FaceModelVersion: faceModelVersion(col.ModelID)}
 	if len(faces) > n {
 		faces = faces[:n]
-		out.NextToken = encodeToken("f", faces[n-1].ID)
+		if out.NextToken, err = h.sealPage(c, pg, faces[n-1].ID); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range faces {
 		out.Faces = append(out.Faces, f.wire())

@@ -22,14 +22,14 @@ type faceMatch struct {
 // the Similarity test is the one that decides.
 func (h *Handler) search(ctx context.Context, tenant, collection string, q SearchQuery, minSim float32) ([]Match, error) {
 	k := q.K
-	q.MinCosine = h.scale.Cosine(minSim) - 1e-4
+	q.MinCosine = h.backend.CosineForSimilarity(minSim) - 1e-4
 	matches, err := h.backend.Search(ctx, tenant, collection, q)
 	if err != nil {
 		return nil, err
 	}
 	out := matches[:0]
 	for _, m := range matches {
-		if h.scale.Similarity(m.Cosine) >= minSim && len(out) < k {
+		if h.backend.Similarity(m.Cosine) >= minSim && len(out) < k {
 			out = append(out, m)
 		}
 	}
@@ -39,7 +39,7 @@ func (h *Handler) search(ctx context.Context, tenant, collection string, q Searc
 func (h *Handler) faceMatches(ms []Match) []faceMatch {
 	out := make([]faceMatch, 0, len(ms))
 	for _, m := range ms {
-		out = append(out, faceMatch{Similarity: h.scale.Similarity(m.Cosine), Face: m.Face.wire()})
+		out = append(out, faceMatch{Similarity: h.backend.Similarity(m.Cosine), Face: m.Face.wire()})
 	}
 	return out
 }
@@ -90,7 +90,7 @@ func (h *Handler) searchFaces(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return searchFacesOutput{SearchedFaceId: in.FaceId, FaceMatches: h.faceMatches(ms), FaceModelVersion: h.backend.ModelID()}, nil
+	return searchFacesOutput{SearchedFaceId: in.FaceId, FaceMatches: h.faceMatches(ms), FaceModelVersion: faceModelVersion(h.backend.ModelID())}, nil
 }
 
 type searchByImageInput struct {
@@ -160,8 +160,8 @@ func (h *Handler) searchFacesByImage(ctx context.Context, c *call) (any, error) 
 	}
 	return searchFacesByImageOutput{
 		SearchedFaceBoundingBox: toBox(f.Box, a.Width, a.Height).wire(),
-		SearchedFaceConfidence:  confidence(f.Score),
+		SearchedFaceConfidence:  h.confidenceScale().confidence(f.Score),
 		FaceMatches:             h.faceMatches(ms),
-		FaceModelVersion:        h.backend.ModelID(),
+		FaceModelVersion:        faceModelVersion(h.backend.ModelID()),
 	}, nil
 }

@@ -62,7 +62,7 @@ func (h *Handler) searchUsers(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := searchUsersOutput{FaceModelVersion: h.backend.ModelID()}
+	out := searchUsersOutput{FaceModelVersion: faceModelVersion(h.backend.ModelID())}
 	probes := []string{in.FaceId}
 	if in.UserId != "" {
 		if _, err := h.backend.GetUser(ctx, c.tenant, in.CollectionId, in.UserId); err != nil {
@@ -139,11 +139,12 @@ func (h *Handler) searchUsersByImage(ctx context.Context, c *call) (any, error) 
 	if err != nil {
 		return nil, err
 	}
-	out := searchUsersByImageOutput{FaceModelVersion: h.backend.ModelID(), UnsearchedFaces: []unsearchedFace{}}
-	out.SearchedFace.FaceDetail = detail(f, a.Width, a.Height)
+	out := searchUsersByImageOutput{FaceModelVersion: faceModelVersion(h.backend.ModelID()), UnsearchedFaces: []unsearchedFace{}}
+	cs := h.confidenceScale()
+	out.SearchedFace.FaceDetail = cs.detail(f, a.Width, a.Height)
 	for j, g := range a.Faces {
 		if j != i {
-			out.UnsearchedFaces = append(out.UnsearchedFaces, unsearchedFace{FaceDetails: detail(g, a.Width, a.Height), Reasons: []string{"FACE_NOT_LARGEST"}})
+			out.UnsearchedFaces = append(out.UnsearchedFaces, unsearchedFace{FaceDetails: cs.detail(g, a.Width, a.Height), Reasons: []string{"FACE_NOT_LARGEST"}})
 		}
 	}
 	if out.UserMatches, err = h.userMatches(ctx, c.tenant, in.CollectionId, ms, "", k); err != nil {

@@ -15,7 +15,10 @@ func (in *userInput) check() error {
 	if err := checkCollectionID(in.CollectionId); err != nil {
 		return err
 	}
-	return checkUserID(in.UserId)
+	if err := checkUserID(in.UserId); err != nil {
+		return err
+	}
+	return checkRequestToken(in.ClientRequestToken)
 }
 
 type empty struct{}
@@ -28,7 +31,9 @@ func (h *Handler) createUser(ctx context.Context, c *call) (any, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	return empty{}, h.backend.CreateUser(ctx, c.tenant, in.CollectionId, in.UserId)
+	return h.once(ctx, c, "CreateUser", in.CollectionId, in.ClientRequestToken, in, func() (any, error) {
+		return empty{}, h.backend.CreateUser(ctx, c.tenant, in.CollectionId, in.UserId)
+	})
 }
 
 func (h *Handler) deleteUser(ctx context.Context, c *call) (any, error) {
@@ -39,7 +44,9 @@ func (h *Handler) deleteUser(ctx context.Context, c *call) (any, error) {
 	if err := in.check(); err != nil {
 		return nil, err
 	}
-	return empty{}, h.backend.DeleteUser(ctx, c.tenant, in.CollectionId, in.UserId)
+	return h.once(ctx, c, "DeleteUser", in.CollectionId, in.ClientRequestToken, in, func() (any, error) {
+		return empty{}, h.backend.DeleteUser(ctx, c.tenant, in.CollectionId, in.UserId)
+	})
 }
 
 type userWire struct {
@@ -71,7 +78,8 @@ func (h *Handler) listUsers(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeToken("u", in.NextToken)
+	pg := page{op: "ListUsers", collection: in.CollectionId}
+	after, err := h.openPage(c, pg, in.NextToken)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +90,9 @@ func (h *Handler) listUsers(ctx context.Context, c *call) (any, error) {
 	out := listUsersOutput{Users: []userWire{}}
 	if len(users) > n {
 		users = users[:n]
-		out.NextToken = encodeToken("u", users[n-1].ID)
+		if out.NextToken, err = h.sealPage(c, pg, users[n-1].ID); err != nil {
+			return nil, err
+		}
 	}
 	for _, u := range users {
 		out.Users = append(out.Users, u.wire())
@@ -125,6 +135,9 @@ func (in *associateInput) check() (float32, error) {
 	if err := checkFaceIDs(in.FaceIds, 100); err != nil {
 		return 0, err
 	}
+	if err := checkRequestToken(in.ClientRequestToken); err != nil {
+		return 0, err
+	}
 	return threshold("UserMatchThreshold", in.UserMatchThreshold, 75)
 }
 
@@ -140,6 +153,12 @@ func (h *Handler) associateFaces(ctx context.Context, c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return h.once(ctx, c, "AssociateFaces", in.CollectionId, in.ClientRequestToken, in, func() (any, error) {
+		return h.associate(ctx, c, &in, minSim)
+	})
+}
+
+func (h *Handler) associate(ctx context.Context, c *call, in *associateInput, minSim float32) (any, error) {
 	user, err := h.backend.GetUser(ctx, c.tenant, in.CollectionId, in.UserId)
 	if err != nil {
 		return nil, err
@@ -189,7 +208,7 @@ func (h *Handler) userSimilarity(ctx context.Context, tenant, collection, faceID
 	if err != nil || len(ms) == 0 {
 		return 0, err
 	}
-	return h.scale.Similarity(ms[0].Cosine), nil
+	return h.backend.Similarity(ms[0].Cosine), nil
 }
 
 type disassociateOutput struct {
@@ -206,6 +225,12 @@ func (h *Handler) disassociateFaces(ctx context.Context, c *call) (any, error) {
 	if _, err := in.check(); err != nil {
 		return nil, err
 	}
+	return h.once(ctx, c, "DisassociateFaces", in.CollectionId, in.ClientRequestToken, in, func() (any, error) {
+		return h.disassociate(ctx, c, &in)
+	})
+}
+
+func (h *Handler) disassociate(ctx context.Context, c *call, in *associateInput) (any, error) {
 	user, err := h.backend.GetUser(ctx, c.tenant, in.CollectionId, in.UserId)
 	if err != nil {
 		return nil, err
@@ -249,7 +274,7 @@ func (h *Handler) userMatches(ctx context.Context, tenant, collection string, ms
 	best := map[string]float32{}
 	for _, m := range ms {
 		if u := m.Face.UserID; u != "" && u != exclude {
-			best[u] = max(best[u], h.scale.Similarity(m.Cosine))
+			best[u] = max(best[u], h.backend.Similarity(m.Cosine))
 		}
 	}
 	out := make([]userMatch, 0, len(best))

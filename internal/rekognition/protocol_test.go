@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -39,8 +38,32 @@ type fakeAnalyzer struct{ busy bool }
 
 func (f fakeAnalyzer) ModelID() string { return fakeModel }
 
-func (f fakeAnalyzer) Threshold(far float64) (float32, error) {
-	return map[float64]float32{1e-2: 0.25, 1e-3: 0.35, 1e-4: 0.42}[far], nil
+// fakeScale is the fake recognizer's Similarity: piecewise linear through
+// these (cosine, Similarity) points. The real mapping is the engine's.
+var fakeScale = [][2]float32{{0, 0}, {0.25, 70}, {0.35, 80}, {0.42, 90}, {0.7, 99}, {1, 100}}
+
+func (f fakeAnalyzer) Similarity(cos float32) float32 { return interpolate(cos, 0, 1) }
+
+func (f fakeAnalyzer) CosineForSimilarity(sim float32) float32 {
+	if sim <= 0 {
+		return -1
+	}
+	return interpolate(sim, 1, 0)
+}
+
+// interpolate maps x through fakeScale from column from to column to.
+func interpolate(x float32, from, to int) float32 {
+	p := fakeScale
+	if x <= p[0][from] {
+		return p[0][to]
+	}
+	for i := 1; i < len(p); i++ {
+		if x <= p[i][from] {
+			f := (x - p[i-1][from]) / (p[i][from] - p[i-1][from])
+			return p[i-1][to] + f*(p[i][to]-p[i-1][to])
+		}
+	}
+	return p[len(p)-1][to]
 }
 
 func (f fakeAnalyzer) Analyze(_ context.Context, data []byte, _ detect.Options) (*mien.Analysis, error) {
@@ -87,29 +110,6 @@ func fakeImage(names ...string) *types.Image {
 
 var consentTags = map[string]string{TagConsentPurpose: "door access for staff", TagConsentExpires: "30", TagConsentEvidence: "hr:forms"}
 
-func TestScaleAnchors(t *testing.T) {
-	s := NewScale(fakeAnalyzer{}.Threshold)
-	for _, c := range []struct{ cos, sim float32 }{{-0.5, 0}, {0, 0}, {0.25, 70}, {0.35, 80}, {0.42, 90}, {0.7, 99}, {1, 100}} {
-		if got := s.Similarity(c.cos); math.Abs(float64(got-c.sim)) > 1e-4 {
-			t.Errorf("Similarity(%v) = %v, want %v", c.cos, got, c.sim)
-		}
-	}
-	prev := float32(-1)
-	for cos := float32(-1); cos <= 1; cos += 0.001 {
-		sim := s.Similarity(cos)
-		if sim < prev {
-			t.Fatalf("not monotone at cosine %v", cos)
-		}
-		prev = sim
-		if sim > 0 && math.Abs(float64(s.Similarity(s.Cosine(sim))-sim)) > 1e-3 {
-			t.Fatalf("Cosine is not Similarity's inverse at %v", sim)
-		}
-	}
-	if s.Cosine(0) != -1 {
-		t.Errorf("Cosine(0) = %v, want -1 (every face reaches Similarity 0)", s.Cosine(0))
-	}
-}
-
 func TestConsentTags(t *testing.T) {
 	for _, c := range []struct {
 		tags    map[string]string
@@ -129,17 +129,6 @@ func TestConsentTags(t *testing.T) {
 		got, err := consentFromTags(c.tags)
 		if (err != nil) != c.wantErr || fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("consentFromTags(%v) = %v, %v; want %v, error %v", c.tags, got, err, c.want, c.wantErr)
-		}
-	}
-}
-
-func TestPagingTokens(t *testing.T) {
-	if got, err := decodeToken("f", encodeToken("f", "abc")); err != nil || got != "abc" {
-		t.Fatalf("round trip: %q, %v", got, err)
-	}
-	for _, bad := range []string{"!!", encodeToken("c", "abc"), encodeToken("f", "")} {
-		if _, err := decodeToken("f", bad); err == nil {
-			t.Errorf("token %q accepted", bad)
 		}
 	}
 }
@@ -309,7 +298,11 @@ func TestBadRequests(t *testing.T) {
 		{"S3Object", func() error {
 			_, err := a.DetectFaces(c, &rek.DetectFacesInput{Image: &types.Image{S3Object: &types.S3Object{Bucket: aws.String("b"), Name: aws.String("k")}}})
 			return err
-		}, "InvalidParameterException"},
+		}, "InvalidS3ObjectException"},
+		{"S3Object in IndexFaces", func() error {
+			_, err := a.IndexFaces(c, &rek.IndexFacesInput{CollectionId: col, Image: &types.Image{S3Object: &types.S3Object{Bucket: aws.String("b"), Name: aws.String("k")}}})
+			return err
+		}, "InvalidS3ObjectException"},
 		{"not an image", func() error {
 			_, err := a.DetectFaces(c, &rek.DetectFacesInput{Image: &types.Image{Bytes: []byte("hello")}})
 			return err
@@ -369,10 +362,10 @@ func TestBadRequests(t *testing.T) {
 	if len(l.CollectionIds) != 1 {
 		t.Fatalf("collections after refused requests: %v", l.CollectionIds)
 	}
-	// The S3 message says what to do.
-	_, err = a.DetectFaces(c, &rek.DetectFacesInput{Image: &types.Image{S3Object: &types.S3Object{Bucket: aws.String("b")}}})
-	if !strings.Contains(err.Error(), "S3Object is not supported by mien; send Image.Bytes") {
-		t.Errorf("S3Object message: %v", err)
+	// The S3 message says what to do, naming the field.
+	_, err = a.CompareFaces(c, &rek.CompareFacesInput{SourceImage: fakeImage("alice"), TargetImage: &types.Image{S3Object: &types.S3Object{Bucket: aws.String("b")}}})
+	if want := "mien does not read images from S3 (S3Object): send the image's bytes in TargetImage.Bytes"; awsCode(err) != "InvalidS3ObjectException" || !strings.Contains(err.Error(), want) {
+		t.Errorf("S3Object: %v, want InvalidS3ObjectException: %s", err, want)
 	}
 }
 

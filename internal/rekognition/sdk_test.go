@@ -146,7 +146,7 @@ func TestSDKCollections(t *testing.T) {
 		t.Fatalf("listed %v", all)
 	}
 	d, err := c.DescribeCollection(ctx(t), &rek.DescribeCollectionInput{CollectionId: aws.String("c1")})
-	if err != nil || *d.FaceCount != 0 || *d.FaceModelVersion != testenv.Engine(t, "standard").ModelID() || d.CreationTimestamp == nil ||
+	if err != nil || *d.FaceCount != 0 || *d.FaceModelVersion != "7.0" || d.CreationTimestamp == nil ||
 		*d.CollectionARN != "arn:aws:rekognition:"+region+":tenant-a:collection/c1" {
 		t.Fatalf("describe: %+v, %v", d, err)
 	}
@@ -396,10 +396,10 @@ type identifyRef struct {
 
 // TestSDKSearchFacesByImageEqualsIdentify: on a gallery of LFW faces,
 // SearchFacesByImage with the default threshold (80) returns exactly the
-// faces mien's identify decision accepts at FAR 1e-3, in the same order, with
-// Similarity = Scale(cosine).
+// faces mien's decision accepts at a per-comparison FAR of 1e-6, in the same
+// order, with Similarity the engine's map of the cosine.
 func TestSDKSearchFacesByImageEqualsIdentify(t *testing.T) {
-	s, c := engineServer(t)
+	_, c := engineServer(t)
 	e := testenv.Engine(t, "standard")
 	people := []string{"Rob_Lowe", "Nathalie_Baye", "Colin_Powell", "Tony_Blair", "Serena_Williams", "Jennifer_Aniston", "Hugo_Chavez", "Ariel_Sharon"}
 	createStaff(t, c, "gallery")
@@ -426,11 +426,14 @@ func TestSDKSearchFacesByImageEqualsIdentify(t *testing.T) {
 			gallery = append(gallery, tmpl{name, a.Faces[largest(a.Faces)].Embedding})
 		}
 	}
-	thr, err := e.Threshold(1e-3)
+	thr, err := e.Threshold(1e-6)
 	if err != nil {
 		t.Fatal(err)
 	}
-	scale := s.h.Scale()
+	if c80 := e.CosineForSimilarity(80); math.Abs(float64(c80-thr)) > 1e-4 {
+		t.Fatalf("Similarity 80 is cosine %.4f, the threshold at FAR 1e-6 is %.4f", c80, thr)
+	}
+	scale := e.Similarity
 	for _, p := range people {
 		probe := lfw(p, 3)
 		a, err := e.Analyze(ctx(t), probe, detect.Options{MaxFaces: maxDetected})
@@ -452,7 +455,7 @@ func TestSDKSearchFacesByImageEqualsIdentify(t *testing.T) {
 				want = append(want, r)
 			}
 		}
-		// The default threshold (80) is identify's decision at FAR 1e-3.
+		// The default threshold (80) is the decision at FAR 1e-6.
 		got, err := c.SearchFacesByImage(ctx(t), &rek.SearchFacesByImageInput{CollectionId: aws.String("gallery"), Image: img(probe)})
 		if err != nil {
 			t.Fatal(err)
@@ -468,14 +471,14 @@ func TestSDKSearchFacesByImageEqualsIdentify(t *testing.T) {
 	}
 }
 
-func sameMatches(t *testing.T, probe string, got []types.FaceMatch, want []identifyRef, scale Scale) {
+func sameMatches(t *testing.T, probe string, got []types.FaceMatch, want []identifyRef, scale func(float32) float32) {
 	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: SearchFacesByImage found %d faces, identify %d (%v)", probe, len(got), len(want), want)
 	}
 	for i, m := range got {
-		if *m.Face.ExternalImageId != want[i].name || math.Abs(float64(*m.Similarity-scale.Similarity(want[i].cosine))) > 1e-3 {
-			t.Errorf("%s match %d: got %s %.3f, identify %s cosine %.4f (Similarity %.3f)", probe, i, *m.Face.ExternalImageId, *m.Similarity, want[i].name, want[i].cosine, scale.Similarity(want[i].cosine))
+		if *m.Face.ExternalImageId != want[i].name || math.Abs(float64(*m.Similarity-scale(want[i].cosine))) > 1e-3 {
+			t.Errorf("%s match %d: got %s %.3f, identify %s cosine %.4f (Similarity %.3f)", probe, i, *m.Face.ExternalImageId, *m.Similarity, want[i].name, want[i].cosine, scale(want[i].cosine))
 		}
 	}
 }

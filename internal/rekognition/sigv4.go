@@ -77,43 +77,73 @@ func parseAuthorization(v string) (authorization, error) {
 	return a, nil
 }
 
-// authenticate verifies r's signature over body and returns the key's
-// credentials and the region the request was signed for.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte) (Credentials, string, error) {
+// signed is a request whose Authorization header, scope, date and access
+// key have been checked, before its body is read.
+type signed struct {
+	auth  authorization
+	at    time.Time
+	creds Credentials
+}
+
+// preauthenticate checks everything of r's signature that does not need
+// the body: the Authorization header's form, the credential scope, the
+// signed headers, the date and the access key. An unsigned or forged
+// request is refused here, before a byte of its body is read.
+func (h *Handler) preauthenticate(ctx context.Context, r *http.Request) (signed, error) {
 	hv := r.Header.Get("Authorization")
 	if hv == "" {
 		if r.URL.Query().Get("X-Amz-Algorithm") != "" {
-			return Credentials{}, "", incomplete("presigned requests are not supported; sign the Authorization header")
+			return signed{}, incomplete("presigned requests are not supported; sign the Authorization header")
 		}
-		return Credentials{}, "", missingToken()
+		return signed{}, missingToken()
 	}
 	a, err := parseAuthorization(hv)
 	if err != nil {
-		return Credentials{}, "", err
+		return signed{}, err
 	}
 	t, err := h.checkScope(r, a)
 	if err != nil {
-		return Credentials{}, "", err
+		return signed{}, err
 	}
 	creds, err := h.backend.Credentials(ctx, a.AccessKeyID)
 	if errors.Is(err, ErrUnknownKey) {
-		return Credentials{}, "", unrecognizedClient()
+		return signed{}, unrecognizedClient()
 	} else if err != nil {
-		return Credentials{}, "", err
+		return signed{}, err
 	}
+	creds.AccessKeyID = a.AccessKeyID
+	return signed{auth: a, at: t, creds: creds}, nil
+}
+
+// verify checks the signature over r and its body, and returns the key's
+// credentials and the region the request was signed for.
+func (h *Handler) verify(r *http.Request, s signed, body []byte) (Credentials, string, error) {
 	sum := sha256.Sum256(body)
 	payloadHash := hex.EncodeToString(sum[:])
 	if claimed := r.Header.Get("X-Amz-Content-Sha256"); claimed != "" && claimed != payloadHash {
 		return Credentials{}, "", invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.")
 	}
-	canonical := canonicalRequest(r, a.SignedHeaders, payloadHash)
-	want := signature(creds.Secret, a, t, canonical)
-	if !hmac.Equal([]byte(want), []byte(a.Signature)) {
+	canonical := canonicalRequest(r, s.auth.SignedHeaders, payloadHash)
+	want := signature(s.creds.Secret, s.auth, s.at, canonical)
+	if !hmac.Equal([]byte(want), []byte(s.auth.Signature)) {
 		return Credentials{}, "", invalidSignature("The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.")
 	}
-	creds.AccessKeyID = a.AccessKeyID
-	return creds, a.Region, nil
+	return s.creds, s.auth.Region, nil
 }
+
+// authenticate is preauthenticate and verify in one, for a body already
+// read.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte) (Credentials, string, error) {
+	s, err := h.preauthenticate(ctx, r)
+	if err != nil {
+		return Credentials{}, "", err
+	}
+	return h.verify(r, s, body)
+}
+
+// mustSign are the headers every request must sign: without x-amz-target a
+// captured DescribeCollection could be replayed as DeleteCollection.
+var mustSign = []string{"host", "x-amz-date", "x-amz-target", "content-type"}
 
 // checkScope checks the credential scope, the signed headers and the date
 // skew, and returns the request's time.
@@ -127,8 +157,10 @@ func (h *Handler) checkScope(r *http.Request, a authorization) (time.Time, error
 	if a.Region == "" {
 		return time.Time{}, invalidSignature("Credential should be scoped to a valid region.")
 	}
-	if !contains(a.SignedHeaders, "host") || !contains(a.SignedHeaders, "x-amz-date") {
-		return time.Time{}, invalidSignature("Signed headers must include host and x-amz-date.")
+	for _, name := range mustSign {
+		if !contains(a.SignedHeaders, name) {
+			return time.Time{}, invalidSignature("Signed headers must include %s (SignedHeaders=%s).", strings.Join(mustSign, ", "), strings.Join(a.SignedHeaders, ";"))
+		}
 	}
 	ds := r.Header.Get("X-Amz-Date")
 	t, err := time.Parse(amzDateForm, ds)

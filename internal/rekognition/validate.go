@@ -59,7 +59,7 @@ func (h *Handler) imageBytes(field string, img *image) ([]byte, error) {
 	case img == nil:
 		return nil, Invalid("%s is required", field)
 	case len(img.S3Object) > 0 && string(img.S3Object) != "null":
-		return nil, Invalid("S3Object is not supported by mien; send %s.Bytes", field)
+		return nil, invalidS3Object(field)
 	case len(img.Bytes) == 0:
 		return nil, Invalid("%s.Bytes is required (base64-encoded image bytes)", field)
 	case len(img.Bytes) > h.maxImage:
@@ -90,4 +90,9 @@ func threshold(name string, v *float32, def float32) (float32, error) {
 		return 0, Invalid("%s must be between 0 and 100, got %g", name, *v)
 	}
 	return *v, nil
+}
+
+// confidenceScale returns the Confidence map of the backend's detector.
+func (h *Handler) confidenceScale() confidenceScale {
+	return confidenceScaleFor(h.backend.DetectorID())
 }

@@ -14,7 +14,6 @@ import (
 	rek "github.com/aws/aws-sdk-go-v2/service/rekognition"
 
 	"github.com/mienhq/mien/internal/gallery"
-	"github.com/mienhq/mien/internal/rekognition"
 	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/internal/testenv"
 )
@@ -230,7 +229,7 @@ func TestAddPhotos(t *testing.T) {
 func TestGalleryDecidesForEveryAPI(t *testing.T) {
 	e, c := rekModelServer(t)
 	ctx := rekCtx(t)
-	scale := rekognition.NewScale(testenv.Engine(t, "standard").Threshold)
+	scale := testenv.Engine(t, "standard") // the engine defines Similarity for every API
 	rekCreate(t, c, "gallery", rekStaffTags)
 	tenant, _ := e.st.CreateTenant(ctx, "a")
 	col, _ := e.st.CollectionByName(ctx, tenant.ID, "gallery")

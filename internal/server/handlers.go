@@ -2,11 +2,8 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -14,44 +11,6 @@ import (
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/detect"
 )
-
-// formFile is one uploaded file of a multipart form.
-type formFile struct {
-	name string // the client's file name, base name only
-	data []byte
-}
-
-// formFiles reads the uploaded files of a multipart field (1 to maxFiles).
-func formFiles(r *http.Request, field string, maxFiles int) ([]formFile, error) {
-	if err := r.ParseMultipartForm(8 << 20); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, err
-		}
-		return nil, badRequest(fmt.Sprintf("send images as multipart/form-data in the field %q: %v", field, err))
-	}
-	files := r.MultipartForm.File[field]
-	if len(files) == 0 {
-		return nil, badRequest(fmt.Sprintf("no image in the form field %q", field))
-	}
-	if len(files) > maxFiles {
-		return nil, badRequest(fmt.Sprintf("at most %d images in %q", maxFiles, field))
-	}
-	out := make([]formFile, 0, len(files))
-	for _, fh := range files {
-		f, err := fh.Open()
-		if err != nil {
-			return nil, badRequest(err.Error())
-		}
-		b, err := io.ReadAll(f)
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, formFile{name: filepath.Base(fh.Filename), data: b})
-	}
-	return out, nil
-}
 
 // images reads the uploaded images of a multipart field.
 func images(r *http.Request, field string, maxFiles int) ([][]byte, error) {

@@ -72,7 +72,7 @@ func TestLibraryBusy(t *testing.T) {
 		}()
 	}
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		_, _, m := e.raw("GET", "/metrics", "", nil, "")
+		_, _, m := e.raw("GET", "/metrics", e.admin, nil, "")
 		if bytes.Contains(m, []byte("mien_queue_depth 1")) {
 			break
 		}

@@ -79,8 +79,6 @@ func (b rekBackend) Analyze(ctx context.Context, data []byte, opts detect.Option
 
 func (b rekBackend) ModelID() string { return b.s.opts.Engine.ModelID() }
 
-func (b rekBackend) Threshold(far float64) (float32, error) { return b.s.opts.Engine.Threshold(far) }
-
 func (b rekBackend) collection(ctx context.Context, tenant, name string) (store.Collection, error) {
 	c, err := b.s.opts.Store.CollectionByName(ctx, tenant, name)
 	if errors.Is(err, store.ErrNotFound) {

@@ -2,12 +2,12 @@ package server_test
 
 import (
 	"math"
+	"strconv"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	rek "github.com/aws/aws-sdk-go-v2/service/rekognition"
 
-	"github.com/mienhq/mien/internal/rekognition"
 	"github.com/mienhq/mien/internal/testenv"
 )
 
@@ -15,13 +15,13 @@ import (
 // indexed through the SDK and subjects enrolled through /v1, for the same
 // probes, SearchFacesByImage with FaceMatchThreshold 70, 80 (the default) and
 // 90 gives the same decision, the same faces in the same order and the same
-// scores as POST /v1/collections/{id}/identify at FAR 1e-2, 1e-3 and 1e-4, with
-// Similarity the documented map of identify's cosine.
+// scores as POST /v1/collections/{id}/identify at the per-comparison FAR each
+// Similarity stands for (80: 1e-6, 90: 1e-7), with Similarity the engine's
+// map of identify's cosine.
 func TestRekognitionSearchEqualsIdentify(t *testing.T) {
 	e, c := rekModelServer(t)
 	ctx := rekCtx(t)
 	eng := testenv.Engine(t, "standard")
-	scale := rekognition.NewScale(eng.Threshold)
 	rekCreate(t, c, "gallery", rekStaffTags)
 	tenant, _ := e.st.CreateTenant(ctx, "a")
 	col, _ := e.st.CollectionByName(ctx, tenant.ID, "gallery")
@@ -58,32 +58,30 @@ func TestRekognitionSearchEqualsIdentify(t *testing.T) {
 	}
 	matches := 0
 	for name, img := range probes {
-		for _, level := range []struct {
-			far string
-			sim float32
-		}{{"0.01", 70}, {"0.001", 80}, {"0.0001", 90}} {
-			want := e.rekIdentify(e.admin, col.ID, img, level.far)
-			got, err := c.SearchFacesByImage(ctx, &rek.SearchFacesByImageInput{CollectionId: aws.String("gallery"), Image: rekImg(img), FaceMatchThreshold: aws.Float32(level.sim)})
+		for _, sim := range []float32{70, 80, 90} {
+			far := strconv.FormatFloat(eng.FAR(eng.CosineForSimilarity(sim)), 'g', -1, 64)
+			want := e.rekIdentify(e.admin, col.ID, img, far)
+			got, err := c.SearchFacesByImage(ctx, &rek.SearchFacesByImageInput{CollectionId: aws.String("gallery"), Image: rekImg(img), FaceMatchThreshold: aws.Float32(sim)})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if (len(got.FaceMatches) > 0) != (want.Decision == "match") || len(got.FaceMatches) != len(want.Candidates) {
-				t.Fatalf("%s at FAR %s: SearchFacesByImage %d matches, identify %s with %d candidates", name, level.far, len(got.FaceMatches), want.Decision, len(want.Candidates))
+				t.Fatalf("%s at FAR %s: SearchFacesByImage %d matches, identify %s with %d candidates", name, far, len(got.FaceMatches), want.Decision, len(want.Candidates))
 			}
 			for i, m := range got.FaceMatches {
 				wc := want.Candidates[i]
-				if *m.Face.FaceId != faceOf[wc.SubjectID] || math.Abs(float64(*m.Similarity-scale.Similarity(wc.Similarity))) > 1e-3 {
+				if *m.Face.FaceId != faceOf[wc.SubjectID] || math.Abs(float64(*m.Similarity-eng.Similarity(wc.Similarity))) > 1e-3 {
 					t.Errorf("%s at FAR %s, match %d: SDK face %s Similarity %.3f; identify subject %s (face %s) cosine %.4f -> %.3f",
-						name, level.far, i, *m.Face.FaceId, *m.Similarity, wc.SubjectID, faceOf[wc.SubjectID], wc.Similarity, scale.Similarity(wc.Similarity))
+						name, far, i, *m.Face.FaceId, *m.Similarity, wc.SubjectID, faceOf[wc.SubjectID], wc.Similarity, eng.Similarity(wc.Similarity))
 				}
 			}
-			if level.far == "0.001" {
+			if sim == 80 {
 				matches += len(got.FaceMatches)
 				top := float32(0)
 				if len(want.Candidates) > 0 {
 					top = want.Candidates[0].Similarity
 				}
-				t.Logf("%-26s FAR 1e-3: %-7s %d faces, best cosine %.4f = Similarity %.2f", name, want.Decision, len(got.FaceMatches), top, scale.Similarity(top))
+				t.Logf("%-26s Similarity 80 (FAR %s): %-7s %d faces, best cosine %.4f = Similarity %.2f", name, far, want.Decision, len(got.FaceMatches), top, eng.Similarity(top))
 			}
 		}
 	}

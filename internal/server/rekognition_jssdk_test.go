@@ -55,7 +55,7 @@ func TestRekognitionJavaScriptSDK(t *testing.T) {
 	if want := []string{"BoundingBox", "Confidence", "Landmarks", "Pose", "Quality"}; !slices.Equal(out.DetailKeys, want) {
 		t.Errorf("FaceDetail keys %v, want only %v", out.DetailKeys, want)
 	}
-	if out.WrongSecret != "InvalidSignatureException" || out.S3 != "InvalidParameterException: S3Object is not supported by mien; send Image.Bytes" {
+	if out.WrongSecret != "InvalidSignatureException" || out.S3 != "InvalidS3ObjectException: mien does not read images from S3 (S3Object): send the image's bytes in Image.Bytes" {
 		t.Errorf("errors: %+v", out)
 	}
 	// The same gallery through mien's own API: identify names the subject behind that FaceId.

@@ -54,6 +54,8 @@ func (f *rekFakeEngine) Analyze(ctx context.Context, _ []byte, _ detect.Options)
 func (f *rekFakeEngine) Compare(a, b face.Embedding) (float32, error) { return face.Cosine(a, b) }
 func (f *rekFakeEngine) Threshold(far float64) (float32, error)       { return 0.3, nil }
 func (f *rekFakeEngine) ModelID() string                              { return "fake-recognizer" }
+func (f *rekFakeEngine) Similarity(cos float32) float32               { return 100 * max(0, cos) }
+func (f *rekFakeEngine) CosineForSimilarity(sim float32) float32      { return sim / 100 }
 
 // rekServe runs a server over a fresh store with tenants a and b, each with
 // an admin key, and returns the env.
@@ -232,12 +234,7 @@ func TestRekognitionThrottling(t *testing.T) {
 	<-eng.entered // one call runs
 	go func() { done <- detectOnce() }()
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) { // one waits
-		resp, err := http.Get(e.url + "/metrics")
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
+		_, _, b := e.raw("GET", "/metrics", e.admin, nil, "")
 		if bytes.Contains(b, []byte("mien_queue_depth 1")) {
 			break
 		}

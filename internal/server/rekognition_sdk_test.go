@@ -119,7 +119,7 @@ func TestRekognitionSDKCollectionsAndFaces(t *testing.T) {
 	wantAWS(t, err, "InvalidPaginationTokenException")
 	tenant, _ := e.st.CreateTenant(ctx, "a")
 	d, err := c.DescribeCollection(ctx, &rek.DescribeCollectionInput{CollectionId: aws.String("staff")})
-	if err != nil || *d.CollectionARN != "arn:aws:rekognition:"+rekRegion+":"+tenant.ID+":collection/staff" || *d.FaceModelVersion != testenv.Engine(t, "standard").ModelID() {
+	if err != nil || *d.CollectionARN != "arn:aws:rekognition:"+rekRegion+":"+tenant.ID+":collection/staff" || *d.FaceModelVersion != "7.0" {
 		t.Fatalf("describe: %+v %v", d, err)
 	}
 

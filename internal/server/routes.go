@@ -20,10 +20,16 @@ func (s *Server) routes() {
 	ui := http.FileServerFS(web.FS())
 	s.mux.Handle("GET /{$}", ui)
 	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui))
-	s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
+	metrics := func(w http.ResponseWriter, r *http.Request) error {
 		running := len(s.slots)
 		s.metrics.write(w, max(0, len(s.queue)-running), running)
-	})
+		return nil
+	}
+	if s.opts.MetricsPublic {
+		s.mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) { metrics(w, r) })
+	} else {
+		s.handle("GET /metrics", store.RoleAdmin, metrics)
+	}
 	s.mux.HandleFunc("GET /v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		w.Write(openAPI)

@@ -39,6 +39,9 @@ type Options struct {
 	// LibraryDir holds the tenants' photo libraries, one directory per
 	// tenant and library ("": the library endpoints answer 404).
 	LibraryDir string
+	// MetricsPublic serves /metrics without a key (for a scraper on a
+	// private network); otherwise it needs an admin API key.
+	MetricsPublic bool
 	// GroupDelay is how long after an upload a photo library groups its
 	// new faces into people, so that a burst of uploads (the web UI sends
 	// many requests of a few photos) is grouped once, after it. Until then
@@ -97,8 +100,10 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	return s, nil
 }
 
-// ServeHTTP applies the body limit and the timeout, then routes.
+// ServeHTTP sets the security headers, applies the body limit and the
+// timeout, then routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w, r)
 	r, trace := traceRequest(w, r) // the request's id: answer, errors, log, audit (requestid.go)
 	r.Body = http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.Timeout)
@@ -106,7 +111,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	rec := &statusRecorder{ResponseWriter: w, status: 200}
 	_, pattern := s.mux.Handler(r)
-	s.mux.ServeHTTP(rec, r.WithContext(ctx))
+	s.mux.ServeHTTP(rec, withFormState(ctx, r, s.opts.MaxBody))
 	if pattern == "" {
 		pattern = "unmatched"
 	}

@@ -310,9 +310,7 @@ func TestOpenAPIAndMetrics(t *testing.T) {
 	}
 	body, ct := form(map[string][][]byte{"image": {fixture(t, "bulk_Rob_Lowe_0001.jpg")}}, nil)
 	e.call("POST", "/v1/detect", e.admin, body, ct)
-	resp, _ = http.Get(e.url + "/metrics")
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_, _, b := e.raw("GET", "/metrics", e.admin, nil, "")
 	for _, want := range []string{`mien_http_request_duration_seconds_count{route="POST /v1/detect",status="2xx"} 1`, "mien_faces_processed_total 1", "mien_queue_depth 0"} {
 		if !bytes.Contains(b, []byte(want)) {
 			t.Errorf("metrics lack %q:\n%s", want, b)

@@ -118,6 +118,8 @@ var migrations = []string{
 	migrationSecurity,
 	// 4: each collection's decision settings, its default FPIR (gallery_settings.go).
 	migrationGallerySettings,
+	// 5: answers kept for Rekognition's ClientRequestToken (tokens.go).
+	migrationRequestAnswers,
 }
 
 // migrate applies the migrations not yet applied.

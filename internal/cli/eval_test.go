@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/internal/eval"
+	"github.com/mienhq/mien/internal/testenv"
+)
+
+// writeSyntheticSet writes an embedding set of people with photos around
+// a random direction each (the recognizer's id, so the engine accepts it).
+func writeSyntheticSet(t *testing.T, path, model, pipeline string, people int, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 1))
+	set := &eval.Set{Pipeline: pipeline, Model: model}
+	for p := range people {
+		name := fmt.Sprintf("Person_%03d", p)
+		c := make([]float32, 64)
+		for i := range c {
+			c[i] = float32(rng.NormFloat64())
+		}
+		for k := range 1 + p%5 {
+			v := make([]float32, 64)
+			for i := range v {
+				v[i] = c[i] + float32(0.5*rng.NormFloat64())
+			}
+			face.Normalize(v)
+			set.Records = append(set.Records, eval.Record{Path: fmt.Sprintf("%s/%s_%04d.jpg", name, name, k+1), Vector: v, DetScore: 0.9, Sharpness: 100})
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	if err := eval.WriteSet(w, set); err != nil {
+		t.Fatal(err)
+	}
+	w.Flush()
+	f.Close()
+}
+
+func TestEvalOpensetAndCalibrateOnASet(t *testing.T) {
+	eng := testenv.Engine(t, "standard")
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.emb"), filepath.Join(dir, "b.emb")
+	writeSyntheticSet(t, a, eng.ModelID(), "synthetic", 300, 1)
+	writeSyntheticSet(t, b, eng.ModelID(), "synthetic", 100, 2)
+	det, js := filepath.Join(dir, "det.png"), filepath.Join(dir, "os.json")
+	code, out, errs := run("eval", "openset", "--pack", "standard", "--embeddings", a, "--enrol", "2", "--det", det, "--json", js)
+	if code != 0 {
+		t.Fatalf("openset: %d %s", code, errs)
+	}
+	var rep opensetReport
+	b2, _ := os.ReadFile(js)
+	if err := json.Unmarshal(b2, &rep); err != nil || len(rep.Rows) != 3 || rep.Subjects == 0 || rep.NonMated == 0 {
+		t.Fatalf("report %+v %v\n%s", rep, err, out)
+	}
+	for _, r := range rep.Rows {
+		thr, _ := eng.Threshold(r.DefaultFAR)
+		if r.DefaultThreshold != thr || r.DefaultFAR != eval.PerComparisonFAR(0.01, rep.Subjects*2) {
+			t.Fatalf("%s: default FAR %g threshold %g, engine says %g", r.Scoring, r.DefaultFAR, r.DefaultThreshold, thr)
+		}
+	}
+	if st, err := os.Stat(det); err != nil || st.Size() < 1000 || !strings.Contains(out, "DIR@FPIR1%") {
+		t.Fatalf("DET plot %v, output %q", err, out)
+	}
+	// Two files of the same pipeline load as one; another pipeline is refused.
+	if code, out, errs := run("eval", "calibrate", "--embeddings", a+","+b, "--anchor-far", "0.01", "--top", "3"); code != 0 || !strings.Contains(out, "tail:") {
+		t.Fatalf("calibrate: %d %s %s", code, out, errs)
+	}
+	writeSyntheticSet(t, b, eng.ModelID(), "another pipeline", 10, 3)
+	if code, _, errs := run("eval", "calibrate", "--embeddings", a+","+b); code == 0 || !strings.Contains(errs, "another pipeline") {
+		t.Fatalf("mixed pipelines accepted: %d %s", code, errs)
+	}
+	if code, _, errs := run("eval", "openset"); code == 0 || !strings.Contains(errs, "--images or --embeddings") {
+		t.Fatalf("no input: %d %s", code, errs)
+	}
+}

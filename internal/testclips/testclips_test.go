@@ -1,0 +1,103 @@
+package testclips
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mienhq/mien/face"
+)
+
+func solid(c uint8) *face.Image {
+	m := face.NewImage(40, 40)
+	for i := range m.Pix {
+		m.Pix[i] = c
+	}
+	return m
+}
+
+func faces(n int) []NamedFace {
+	var out []NamedFace
+	for i := 0; i < n; i++ {
+		out = append(out, NamedFace{Name: string(rune('a' + i)), Face: solid(uint8(40 * i))})
+	}
+	return out
+}
+
+func TestDefaultTruth(t *testing.T) {
+	sc, err := Default(faces(6), 640, 360, 10, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := sc.Truth("x.mp4")
+	if tr.In != 3 || tr.Out != 3 || len(tr.People) != 6 || len(tr.Boxes) != 90 {
+		t.Fatalf("truth: in %d out %d, %d people, %d frames", tr.In, tr.Out, len(tr.People), len(tr.Boxes))
+	}
+	occluded := 0
+	for _, p := range tr.People {
+		if p.Enter < 0 || p.Cross <= p.Enter || p.Exit <= p.Cross {
+			t.Errorf("%s: enter %d cross %d exit %d out of order", p.Name, p.Enter, p.Cross, p.Exit)
+		}
+		// at the crossing frame the box centre is just past the line
+		for _, b := range tr.Boxes[p.Cross] {
+			c := b.Box.Center().X
+			if b.Name == p.Name && ((p.Dir == "in" && c <= sc.LineX) || (p.Dir == "out" && c >= sc.LineX)) {
+				t.Errorf("%s at frame %d: centre %.1f not past the line", p.Name, p.Cross, c)
+			}
+		}
+		if p.Occluded {
+			occluded++
+		}
+	}
+	if occluded != 2 {
+		t.Errorf("%d walkers occluded, want the two in the middle lane", occluded)
+	}
+}
+
+func TestRenderDrawsTheFaces(t *testing.T) {
+	sc, _ := Default(faces(4), 320, 180, 10, 9)
+	img := face.NewImage(320, 180)
+	for i := 0; i < sc.Frames; i += 7 {
+		boxes, err := sc.Render(i, img)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range boxes {
+			if b.Occluded > 0 || b.Box.Dx() < 10 {
+				continue
+			}
+			c := b.Box.Center()
+			r, g, bl := img.At(int(c.X), int(c.Y))
+			if want := sc.sprite[index(sc, b.Name)].Pix[0]; r != want || g != want || bl != want {
+				t.Errorf("frame %d %s: centre pixel %d,%d,%d, want the face's %d", i, b.Name, r, g, bl, want)
+			}
+		}
+	}
+	if _, err := sc.Render(0, face.NewImage(10, 10)); err == nil {
+		t.Error("Render into a wrong-size image succeeded")
+	}
+}
+
+func index(sc *Scene, name string) int {
+	for k, w := range sc.Walkers {
+		if w.Name == name {
+			return k
+		}
+	}
+	return -1
+}
+
+func TestRejected(t *testing.T) {
+	if _, err := Default(faces(3), 640, 360, 10, 9); err == nil {
+		t.Error("3 faces accepted")
+	}
+	sc, _ := Default(faces(4), 640, 360, 10, 9)
+	if err := Encode(context.Background(), "ffmpeg", sc, "x.avi", "avi"); err == nil || !strings.Contains(err.Error(), "format") {
+		t.Errorf("Encode avi = %v", err)
+	}
+	bad := *sc
+	bad.W = 641
+	if err := bad.Validate(); err == nil {
+		t.Error("odd width accepted")
+	}
+}

@@ -1,0 +1,111 @@
+package challenge
+
+import (
+	"math"
+
+	"github.com/mienhq/mien/face"
+)
+
+// challenge advances the current challenge's state machine with one frame:
+// each action must start from its resting state (a frontal head, open eyes,
+// a closed mouth) and be seen after the previous action; another action
+// than the one asked for fails the session (a replayed recording of a
+// different sequence does them all); coming back from the action just done
+// is not another action. Blinks are involuntary and never count
+// as unexpected.
+func (c *Checker) challenge(f Frame) {
+	if c.step >= len(c.s.Challenges) {
+		return
+	}
+	want := c.s.Challenges[c.step]
+	if got, ok := c.action(f); ok && got != want && !(c.step > 0 && got == c.s.Challenges[c.step-1]) {
+		c.fail("%s while %s was asked", got, want)
+		return
+	}
+	cfg := c.cfg
+	switch want {
+	case TurnLeft, TurnRight, LookUp:
+		if c.phase == 0 && abs(f.Yaw) < cfg.Neutral && abs(f.Pitch) < cfg.Neutral {
+			c.phase = 1
+		} else if c.phase == 1 && c.pose(f) == want {
+			c.next()
+		}
+	case Blink:
+		switch {
+		case c.phase == 0 && f.EyeOpen >= cfg.EyesOpen:
+			c.phase = 1
+		case c.phase == 1 && f.EyeOpen <= cfg.EyesClosed:
+			c.phase = 2
+		case c.phase == 2 && f.EyeOpen >= cfg.EyesOpen:
+			c.next()
+		}
+	case OpenMouth:
+		if c.phase == 0 && f.Mouth <= cfg.MouthClosed {
+			c.phase = 1
+		} else if c.phase == 1 && f.Mouth >= cfg.MouthOpen {
+			c.next()
+		}
+	}
+}
+
+func (c *Checker) next() { c.step, c.phase = c.step+1, 0 }
+
+// action returns the deliberate action a frame shows, if any.
+func (c *Checker) action(f Frame) (Kind, bool) {
+	if k := c.pose(f); k != "" {
+		return k, true
+	}
+	if f.Mouth >= c.cfg.MouthOpen {
+		return OpenMouth, true
+	}
+	return "", false
+}
+
+func (c *Checker) pose(f Frame) Kind {
+	switch {
+	case f.Yaw >= c.cfg.Turn:
+		return TurnLeft
+	case f.Yaw <= -c.cfg.Turn:
+		return TurnRight
+	case f.Pitch >= c.cfg.Up:
+		return LookUp
+	}
+	return ""
+}
+
+func abs(v float32) float32 { return float32(math.Abs(float64(v))) }
+
+func centroid(p []face.Point) [2]float64 {
+	var c [2]float64
+	for _, q := range p {
+		c[0] += float64(q.X)
+		c[1] += float64(q.Y)
+	}
+	n := float64(max(len(p), 1))
+	return [2]float64{c[0] / n, c[1] / n}
+}
+
+// scale is the RMS distance of the points from their centre: the face size
+// motion and residuals are measured in.
+func scale(p []face.Point) float64 {
+	c := centroid(p)
+	var s float64
+	for _, q := range p {
+		dx, dy := float64(q.X)-c[0], float64(q.Y)-c[1]
+		s += dx*dx + dy*dy
+	}
+	return max(math.Sqrt(s/float64(max(len(p), 1))), 1e-9)
+}
+
+// motionOf is the RMS motion of the points from a to b once the move of
+// their centre is taken out.
+func motionOf(a, b []face.Point) float64 {
+	ca, cb := centroid(a), centroid(b)
+	var s float64
+	for i := range a {
+		dx := float64(b[i].X) - cb[0] - (float64(a[i].X) - ca[0])
+		dy := float64(b[i].Y) - cb[1] - (float64(a[i].Y) - ca[1])
+		s += dx*dx + dy*dy
+	}
+	return math.Sqrt(s / float64(max(len(a), 1)))
+}

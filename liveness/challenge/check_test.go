@@ -1,0 +1,309 @@
+package challenge
+
+import (
+	"bytes"
+	"errors"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+
+// actor plays frames of a subject at 10 frames a second.
+type actor struct {
+	at    time.Time
+	rng   *rand.Rand
+	emb   []float32
+	flat  bool    // a photo: landmarks move as a tilted plane
+	noise float64 // landmark noise, pixels
+	faces int
+	out   []Frame
+}
+
+func newActor(seed uint64) *actor {
+	return &actor{at: t0.Add(time.Second), rng: rand.New(rand.NewPCG(seed, 7)), emb: person(0), noise: 0.3, faces: 1}
+}
+
+// person returns a unit embedding; different ids are orthogonal.
+func person(id int) []float32 {
+	e := make([]float32, 8)
+	e[id] = 1
+	return e
+}
+
+// frame adds one frame at the given pose and expression.
+func (a *actor) frame(yaw, pitch, eyes, mouth float32) {
+	e := append([]float32(nil), a.emb...)
+	e[7] += 0.05 * float32(a.rng.NormFloat64()) // a little embedding noise
+	var n float32
+	for _, v := range e {
+		n += v * v
+	}
+	for i := range e {
+		e[i] /= float32(math.Sqrt(float64(n)))
+	}
+	a.out = append(a.out, Frame{At: a.at, Faces: a.faces, Yaw: yaw, Pitch: pitch, EyeOpen: eyes, Mouth: mouth, Embedding: e,
+		Landmarks: project(head, float64(yaw), float64(pitch), 0, a.flat, a.noise, a.rng), Passive: 0.9})
+	a.at = a.at.Add(100 * time.Millisecond)
+}
+
+// rest shows a frontal, open-eyed, closed-mouth face for n frames.
+func (a *actor) rest(n int) {
+	for range n {
+		a.frame(0, 0, 0.9, 0.05)
+	}
+}
+
+// do performs one action: ramp up over 4 frames, hold 2, come back over 4.
+func (a *actor) do(k Kind) {
+	a.rest(2)
+	ramp := []float32{0.25, 0.5, 0.75, 1, 1, 1, 0.75, 0.5, 0.25, 0}
+	for _, r := range ramp {
+		switch k {
+		case TurnLeft:
+			a.frame(28*r, 0, 0.9, 0.05)
+		case TurnRight:
+			a.frame(-28*r, 0, 0.9, 0.05)
+		case LookUp:
+			a.frame(0, 22*r, 0.9, 0.05)
+		case Blink:
+			a.frame(0, 0, 0.9-0.85*r, 0.05)
+		case OpenMouth:
+			a.frame(0, 0, 0.9, 0.05+0.5*r)
+		}
+	}
+}
+
+func session(kinds ...Kind) *Session {
+	return &Session{Nonce: "n1", Challenges: kinds, Created: t0, Deadline: t0.Add(30 * time.Second)}
+}
+
+func TestCheckSequences(t *testing.T) {
+	asked := []Kind{TurnLeft, Blink, LookUp}
+	for _, c := range []struct {
+		name   string
+		play   func(a *actor)
+		live   bool
+		reason string // a substring of one reason when not live
+	}{
+		{"bona fide", func(a *actor) {
+			for _, k := range asked {
+				a.do(k)
+			}
+		}, true, ""},
+		{"bona fide, 5-point-like noise of 1 px", func(a *actor) {
+			a.noise = 1
+			for _, k := range asked {
+				a.do(k)
+			}
+		}, true, ""},
+		{"static photo", func(a *actor) { a.flat = true; a.rest(40) }, false, "was not done"},
+		{"photo tilted as a plane, pose model fooled", func(a *actor) {
+			a.flat = true
+			for _, k := range asked {
+				a.do(k)
+			}
+		}, false, "flat surface"},
+		{"photo tilted as a plane, 1 px landmark noise", func(a *actor) {
+			a.flat, a.noise = true, 1
+			for _, k := range asked {
+				a.do(k)
+			}
+		}, false, "flat surface"},
+		{"replayed recording of another sequence", func(a *actor) {
+			for _, k := range []Kind{TurnRight, TurnLeft, Blink, LookUp} {
+				a.do(k)
+			}
+		}, false, "turn_right while turn_left was asked"},
+		{"actions out of order", func(a *actor) {
+			for _, k := range []Kind{TurnLeft, LookUp, Blink} {
+				a.do(k)
+			}
+		}, false, "look_up while blink was asked"},
+		{"another person switched in", func(a *actor) {
+			a.do(TurnLeft)
+			a.emb = person(1)
+			a.do(Blink)
+			a.do(LookUp)
+		}, false, "another face"},
+		{"two faces", func(a *actor) {
+			a.do(TurnLeft)
+			a.faces = 2
+			a.rest(1)
+		}, false, "2 faces"},
+		{"pause in the stream", func(a *actor) {
+			a.do(TurnLeft)
+			a.at = a.at.Add(5 * time.Second)
+			a.do(Blink)
+			a.do(LookUp)
+		}, false, "no frame for"},
+		{"only blinks and mouth: no depth", func(a *actor) {
+			a.do(Blink)
+		}, false, "never moved"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := newActor(3)
+			c.play(a)
+			s := session(asked...)
+			chk, err := s.NewChecker(Config{SameFace: 0.5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range a.out {
+				if err := chk.Add(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := chk.Decide("n1", a.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Live != c.live || !c.live && !strings.Contains(strings.Join(v.Reasons, "; "), c.reason) {
+				t.Fatalf("live=%v reasons=%q (residual %.4f, still %.4f, completed %v), want live=%v with %q", v.Live, v.Reasons, v.Residual, v.Noise, v.Completed, c.live, c.reason)
+			}
+			if c.live && (len(v.Completed) != len(asked) || v.Passive != 0.9 || !(v.Residual > 0.05)) {
+				t.Fatalf("live verdict %+v", v)
+			}
+		})
+	}
+}
+
+func TestExpiredReplayedAndWrongNonce(t *testing.T) {
+	s := session(TurnLeft, Blink)
+	a := newActor(4)
+	a.do(TurnLeft)
+	a.at = s.Deadline.Add(time.Second) // the rest comes after the deadline
+	a.do(Blink)
+	chk, _ := s.NewChecker(Config{SameFace: 0.5})
+	var expired int
+	for _, f := range a.out {
+		if err := chk.Add(f); errors.Is(err, ErrExpired) {
+			expired++
+		} else if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if expired == 0 {
+		t.Fatal("frames after the deadline were accepted")
+	}
+	if _, err := chk.Decide("another", a.at); !errors.Is(err, ErrNonce) {
+		t.Fatalf("wrong nonce: got %v", err)
+	}
+	v, err := chk.Decide("n1", a.at)
+	if err != nil || v.Live || !strings.Contains(strings.Join(v.Reasons, ";"), "deadline") {
+		t.Fatalf("expired session: %+v, %v", v, err)
+	}
+	if _, err := chk.Decide("n1", a.at); !errors.Is(err, ErrDecided) {
+		t.Fatalf("second decision: got %v, want ErrDecided", err)
+	}
+	if err := chk.Add(a.out[0]); !errors.Is(err, ErrDecided) {
+		t.Fatalf("frame after the decision: got %v", err)
+	}
+}
+
+func TestMalformedFramesAreErrors(t *testing.T) {
+	s := session(TurnLeft)
+	a := newActor(5)
+	a.rest(2)
+	chk, _ := s.NewChecker(Config{SameFace: 0.5})
+	if err := chk.Add(a.out[1]); err != nil {
+		t.Fatal(err)
+	}
+	if err := chk.Add(a.out[0]); err == nil {
+		t.Fatal("a frame earlier than the previous one was accepted")
+	}
+	bad := a.out[1]
+	bad.At = bad.At.Add(time.Second)
+	bad.Landmarks = bad.Landmarks[:3]
+	if err := chk.Add(bad); err == nil {
+		t.Fatal("a frame with 3 landmarks was accepted")
+	}
+	if _, err := s.NewChecker(Config{}); err == nil {
+		t.Fatal("a checker without a same-face threshold was made")
+	}
+}
+
+func TestNewSession(t *testing.T) {
+	first := map[Kind]int{}
+	for i := range 1000 {
+		s, err := New(t0, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Challenges) != 3 || len(s.Nonce) != 32 || !s.Deadline.Equal(t0.Add(30*time.Second)) {
+			t.Fatalf("session %d: %+v", i, s)
+		}
+		seen, pose := map[Kind]bool{}, false
+		for _, k := range s.Challenges {
+			if seen[k] {
+				t.Fatalf("session %d repeats %s: %v", i, k, s.Challenges)
+			}
+			seen[k], pose = true, pose || k.headPose()
+		}
+		if !pose {
+			t.Fatalf("session %d has no head movement: %v", i, s.Challenges)
+		}
+		first[s.Challenges[0]]++
+	}
+	for _, k := range Kinds {
+		if first[k] < 100 { // about 200 each expected
+			t.Errorf("%s came first %d times in 1000", k, first[k])
+		}
+	}
+	a, _ := New(t0, Options{Rand: bytes.NewReader(bytes.Repeat([]byte{7, 200, 13, 99}, 64))})
+	b, _ := New(t0, Options{Rand: bytes.NewReader(bytes.Repeat([]byte{7, 200, 13, 99}, 64))})
+	if a.Nonce != b.Nonce || strings.Join(kinds(a), ",") != strings.Join(kinds(b), ",") {
+		t.Fatal("the same randomness gave different sessions")
+	}
+	if _, err := New(t0, Options{Count: 6}); err == nil {
+		t.Fatal("6 actions of 5 kinds were accepted")
+	}
+	if _, err := New(t0, Options{Rand: bytes.NewReader(nil)}); err == nil {
+		t.Fatal("no randomness gave a session")
+	}
+}
+
+func kinds(s *Session) []string {
+	var out []string
+	for _, k := range s.Challenges {
+		out = append(out, string(k))
+	}
+	return out
+}
+
+// TestPlaneTestMargins plays 100 synthetic sessions per case and requires
+// every one decided right at landmark noise up to 1 px (a face about 50 px
+// between the eyes); at 2 px it only logs the share (docs/benchmarks.md).
+func TestPlaneTestMargins(t *testing.T) {
+	for _, flat := range []bool{false, true} {
+		for _, noise := range []float64{0.3, 1, 2} {
+			wrong, lo, hi := 0, math.Inf(1), 0.0
+			for seed := range uint64(100) {
+				a := newActor(seed)
+				a.flat, a.noise = flat, noise
+				for _, k := range []Kind{TurnLeft, Blink, LookUp} {
+					a.do(k)
+				}
+				c, _ := session(TurnLeft, Blink, LookUp).NewChecker(Config{SameFace: 0.5})
+				for _, f := range a.out {
+					if err := c.Add(f); err != nil {
+						t.Fatal(err)
+					}
+				}
+				v, _ := c.Decide("n1", a.at)
+				r := v.Residual / v.Noise
+				lo, hi = min(lo, r), max(hi, r)
+				if v.Live == flat {
+					wrong++
+				}
+			}
+			t.Logf("flat=%v noise=%.1f px: %d/100 decided wrong; turned/frontal residual ratio %.2f..%.2f", flat, noise, wrong, lo, hi)
+			if noise <= 1 && wrong > 0 {
+				t.Errorf("flat=%v noise=%.1f px: %d/100 decided wrong", flat, noise, wrong)
+			}
+		}
+	}
+}

@@ -1,0 +1,93 @@
+package mien
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/liveness"
+	"github.com/mienhq/mien/models"
+)
+
+// ErrNoLiveness is returned by Liveness when the pack has no anti-spoof
+// models or no calibrated liveness threshold.
+var ErrNoLiveness = errors.New("mien: the model pack has no calibrated anti-spoof ensemble")
+
+// spoofState holds the anti-spoof ensemble, opened on first use so that
+// callers who never ask for a liveness score pay nothing for it.
+type spoofState struct {
+	once sync.Once
+	ens  *liveness.Ensemble
+	err  error
+}
+
+// Liveness returns the passive (single-frame) liveness verdict on a detected
+// face: the pack's MiniFASNet ensemble and its calibrated threshold. The
+// models are opened on the first call. A single frame is weak evidence on its
+// own; see docs/benchmarks.md for its measured error rates.
+func (e *Engine) Liveness(ctx context.Context, img *face.Image, d face.Detection) (liveness.Result, error) {
+	e.spoof.once.Do(func() { e.spoof.ens, e.spoof.err = e.openLiveness() })
+	if e.spoof.err != nil {
+		return liveness.Result{}, e.spoof.err
+	}
+	return e.spoof.ens.Score(ctx, img, d.Box)
+}
+
+// openLiveness builds the ensemble the pack's liveness calibration names
+// (every anti-spoof model of the pack when it has none), with the calibrated
+// threshold or Options.LivenessThreshold.
+func (e *Engine) openLiveness() (*liveness.Ensemble, error) {
+	man := e.pack.Manifest
+	thr := e.opts.LivenessThreshold
+	var ids []string
+	if man.Liveness != nil {
+		ids = man.Liveness.Models
+		if thr == 0 {
+			thr = man.Liveness.Threshold
+		}
+	} else {
+		for _, m := range e.pack.Models(models.RoleAntiSpoof) {
+			ids = append(ids, m.ID)
+		}
+	}
+	if len(ids) == 0 || thr == 0 {
+		return nil, fmt.Errorf("%w (pack %s)", ErrNoLiveness, man.Name)
+	}
+	var ms []*liveness.Model
+	fail := func(err error) (*liveness.Ensemble, error) {
+		for _, m := range ms {
+			m.Close()
+		}
+		return nil, err
+	}
+	for _, id := range ids {
+		m, ok := e.pack.ModelByID(id)
+		if !ok || m.Role != models.RoleAntiSpoof {
+			return fail(fmt.Errorf("%w: pack %s has no anti-spoof model %q", ErrNoLiveness, man.Name, id))
+		}
+		b, err := e.pack.Read(m)
+		if err != nil {
+			return fail(fmt.Errorf("mien: %w", err))
+		}
+		lm, err := liveness.New(b, m, liveness.Options{Sessions: e.opts.Workers})
+		if err != nil {
+			return fail(fmt.Errorf("mien: %w", err))
+		}
+		ms = append(ms, lm)
+	}
+	ens, err := liveness.NewEnsemble(ms, float32(thr))
+	if err != nil {
+		return fail(fmt.Errorf("mien: %w", err))
+	}
+	return ens, nil
+}
+
+// closeLiveness releases the ensemble if it was opened.
+func (e *Engine) closeLiveness() error {
+	if e.spoof.ens == nil {
+		return nil
+	}
+	return e.spoof.ens.Close()
+}
