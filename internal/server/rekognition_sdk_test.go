@@ -214,7 +214,7 @@ func TestRekognitionSDKCollectionsAndFaces(t *testing.T) {
 }
 
 func TestRekognitionSDKUsers(t *testing.T) {
-	_, c := rekModelServer(t)
+	e, c := rekModelServer(t)
 	ctx := rekCtx(t)
 	col := aws.String("staff")
 	rekCreate(t, c, "staff", rekStaffTags)
@@ -260,6 +260,21 @@ func TestRekognitionSDKUsers(t *testing.T) {
 	sv, err := c.SearchUsers(ctx, &rek.SearchUsersInput{CollectionId: col, UserId: aws.String("rob"), UserMatchThreshold: aws.Float32(0)})
 	if err != nil || len(sv.UserMatches) != 1 || *sv.UserMatches[0].User.UserId != "nathalie" {
 		t.Fatalf("SearchUsers by user: %+v %v", sv, err)
+	}
+	// The search by user is audited with the user id's pseudonym, never the id.
+	ka, _ := e.st.Authenticate(ctx, e.admin)
+	log, _ := e.st.AuditLog(ctx, ka.TenantID, 0, 1000)
+	searched := 0
+	for _, x := range log {
+		if u, _ := x.Detail["user"].(string); x.Action == "rekognition.search" && u != "" {
+			searched++
+			if u != e.st.PseudonymUser(x.Object, "rob") {
+				t.Fatalf("search audited with user %q", u)
+			}
+		}
+	}
+	if searched == 0 {
+		t.Fatalf("no search by user audited (%d)", searched)
 	}
 	del, err := c.DeleteFaces(ctx, &rek.DeleteFacesInput{CollectionId: col, FaceIds: []string{rob1}})
 	if err != nil || len(del.DeletedFaces) != 0 || del.UnsuccessfulFaceDeletions[0].Reasons[0] != types.UnsuccessfulFaceDeletionReasonAssociatedToAnExistingUser {

@@ -47,7 +47,7 @@ func (b rekBackend) Search(ctx context.Context, tenant, id string, q rekognition
 		by = "face"
 	}
 	b.s.opts.Store.Audit(ctx, store.Entry{TenantID: tenant, Actor: actor(ctx), Action: "rekognition.search", Object: c.ID,
-		Detail: map[string]any{"by": by, "user": q.UserID, "matched_subjects": subjects}})
+		Detail: map[string]any{"by": by, "user": b.s.opts.Store.PseudonymUser(c.ID, q.UserID), "matched_subjects": subjects}})
 	return res, nil
 }
 

@@ -55,6 +55,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/keys", store.RoleAdmin, s.listKeys)
 	s.handle("POST /v1/keys", store.RoleAdmin, s.createKey)
 	s.handle("DELETE /v1/keys/{kid}", store.RoleAdmin, s.revokeKey)
+	s.handle("GET /v1/audit", store.RoleAdmin, s.listAudit)
 	s.handle("POST /v1/rekognition/keys", store.RoleAdmin, s.createAWSKey)
 	s.handle("GET /v1/rekognition/keys", store.RoleAdmin, s.listAWSKeys)
 	s.handle("DELETE /v1/rekognition/keys/{kid}", store.RoleAdmin, s.revokeAWSKey)

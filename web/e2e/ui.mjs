@@ -190,6 +190,7 @@ try {
       await confirm(page, true);
     });
     check(/^Revoked key/.test(text) && await status() === 401, `key revoked and refused at once: ${text}`);
+    await auditChecks(page, id);
   }
   if (shots) await page.screenshot({ path: shots + "/desktop-keys.png", fullPage: true });
 
@@ -206,6 +207,16 @@ try {
   await phone.keyboard.press("Enter");
   await phone.waitForFunction(() => location.hash === "#/recognise" && document.activeElement?.id === "title-recognise");
   check(await phone.locator("#nav-people").isHidden(), "phone: choosing a section closes the menu");
+  // A readwrite key may not read the audit log: the page says so in plain words.
+  const rw = await page.evaluate(async (k) => (await (await fetch("/v1/keys", { method: "POST", headers: { Authorization: "Bearer " + k, "Content-Type": "application/json" },
+    body: JSON.stringify({ role: "readwrite" }) })).json()).key, key);
+  const writer = await newPage(browser);
+  await signIn(writer, url, rw);
+  await writer.goto(url + "/#/keys");
+  text = await settled(writer, "audit-out");
+  check(/role does not allow/.test(text) && plainWords(text) && await writer.locator("#audit li").count() === 0, `a readwrite key is refused the audit log in plain words: ${text}`);
+  await writer.close();
+
   for (const p of ["people", "recognise", "library", "keys"]) {
     await phone.goto(url + "/#/" + p);
     await phone.waitForSelector(`#page-${p}:not([hidden])`);
@@ -214,6 +225,7 @@ try {
       await phone.setInputFiles("#identify-file", env("PHOTO_GROUP"));
       await press(phone, "#identify-btn", "identify-out");
     }
+    if (p === "keys") await phone.waitForSelector("#audit li");
     const w = await pageWidth(phone);
     check(w <= 390, `phone: ${p} fits 390 px (scrollWidth ${w})`);
     if (shots) await phone.screenshot({ path: `${shots}/phone-${p}.png`, fullPage: true });
@@ -222,3 +234,38 @@ try {
   await browser.close();
 }
 finish("ui");
+
+// auditChecks: the audit list shows what the browser just did (enrolments,
+// the erasure, identifications, the key made and revoked), newest first;
+// the action filter; "Load more" by keyboard.
+async function auditChecks(page, revoked) {
+  const rows = () => page.locator("#audit li").evaluateAll((ls) => ls.map((l) => ({ seq: Number(l.dataset.seq), action: l.dataset.action, text: l.textContent })));
+  let text = await settled(page, "audit-out");
+  let r = await rows();
+  check(r.length > 0 && r.every((x, i) => i === 0 || x.seq < r[i - 1].seq), `audit: ${r.length} entries newest first (${text})`);
+  check(r[0]?.action === "key.revoke" && r[0].text.includes("key revoked") && r[0].text.includes(revoked), `audit: the revocation is the newest entry: ${r[0]?.text}`);
+  check(r.some((x) => x.action === "key.create" && x.text.includes(revoked)), "audit: the key's creation is listed");
+  check(r.some((x) => x.action === "identify") && r.some((x) => x.action === "verify"), "audit: identifications and verifications are listed");
+  text = await act(page, "audit-out", () => page.selectOption("#audit-action", "subject.enroll"));
+  r = await rows();
+  check(r.length === 3 && r.every((x) => x.action === "subject.enroll" && /person enrolled/.test(x.text) && /templates \d/.test(x.text)) &&
+    await page.locator("#audit-more").isHidden(), `audit: three enrolments (${text})`);
+  text = await act(page, "audit-out", () => page.selectOption("#audit-action", "subject.delete"));
+  r = await rows();
+  check(r.length === 1 && /person erased/.test(r[0].text), `audit: Bob's erasure (${text})`);
+  // More key creations than a page holds: "Load more", by keyboard.
+  await page.evaluate(async (k) => {
+    for (let i = 0; i < 30; i++) await fetch("/v1/keys", { method: "POST", headers: { Authorization: "Bearer " + k, "Content-Type": "application/json" }, body: '{"role":"read"}' });
+  }, key);
+  text = await act(page, "audit-out", () => page.selectOption("#audit-action", "key.create"));
+  const first = (await rows()).length;
+  check(first === 25 && await page.locator("#audit-more").isVisible(), `audit: a first page of 25 key creations (${text})`);
+  await page.focus("#audit-more");
+  text = await act(page, "audit-out", () => page.keyboard.press("Enter"));
+  r = await rows();
+  check(r.length > first && r.every((x, i) => x.action === "key.create" && (i === 0 || x.seq < r[i - 1].seq)) && new Set(r.map((x) => x.seq)).size === r.length,
+    `audit: Load more by keyboard adds the older entries (${r.length}: ${text})`);
+  check(await page.locator("#audit-more").isHidden() && /oldest included/.test(text) &&
+    await page.evaluate(() => document.activeElement?.id) === "audit-title", "audit: the last page hides Load more; the focus goes to the list's heading");
+  await act(page, "audit-out", () => page.selectOption("#audit-action", ""));
+}

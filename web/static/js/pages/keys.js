@@ -1,9 +1,9 @@
-// Keys: the tenant's API keys (admin): list, create (the secret is shown
-// once), revoke. The audit log has no API yet, so it is not shown here
-// (`mien audit verify` checks it on the server).
+// Keys and audit: the tenant's API keys (admin): list, create (the secret
+// is shown once), revoke; and the tenant's audit log (audit.js).
 import { api } from "../api.js";
 import { $, h, status, run, confirmDialog } from "../ui.js";
 import { register } from "./registry.js";
+import { auditCard, loadAudit } from "./audit.js";
 
 const roles = { read: "read (recognise, list)", readwrite: "read and write (also enrol, curate, upload)", admin: "admin (also keys, collections, libraries)" };
 
@@ -22,15 +22,12 @@ function mount(sec) {
       h("h2", { id: "keys-title" }, "Keys"),
       h("ul", { id: "keys", class: "plain", "aria-labelledby": "keys-title" }),
       h("p", { id: "keys-list-out", class: "status", role: "status", "aria-live": "polite" })),
-    h("div", { class: "card" },
-      h("h2", {}, "Audit log"),
-      h("p", { class: "hint", id: "audit-note" }, "The audit log (enrolments, erasures, identifications, key changes) is kept on the server, " +
-        "hash-chained; this server has no API to read it yet. On the server, `mien audit verify` checks it.")));
+    auditCard());
 }
 
 async function show() {
   $("key-once").hidden = true;
-  await list();
+  await Promise.all([list(), loadAudit(true)]);
 }
 
 const day = (unix) => new Date(unix * 1000).toISOString().slice(0, 10);
@@ -68,6 +65,7 @@ async function create() {
       h("div", {}, h("button", { type: "button", class: "secondary", onclick: () => navigator.clipboard?.writeText(k.key).then(() => status($("keys-out"), "Copied.", "ok")) }, "Copy")));
     box.hidden = false;
     await list();
+    loadAudit(true);
     return `Created a ${k.role} key (${k.id}).`;
   }, $("key-create"));
 }
@@ -78,8 +76,9 @@ async function revoke(k) {
   await run($("keys-list-out"), "Revoking...", async () => {
     await api("DELETE", "/v1/keys/" + encodeURIComponent(k.id));
     await list();
+    loadAudit(true);
     return `Revoked key ${k.id}.`;
   });
 }
 
-register({ path: "keys", title: "Keys and audit", mount, show, signOut: () => { $("key-once").replaceChildren(); $("key-once").hidden = true; } });
+register({ path: "keys", title: "Keys and audit", mount, show, signOut: () => { $("key-once").replaceChildren(); $("key-once").hidden = true; $("audit").replaceChildren(); } });
