@@ -129,7 +129,9 @@ try {
   text = await rename("Grandpa");
   check(text === "Named Grandpa.", `named: ${text}`);
   await page.goto(`${url}/#/library/${lib}/person/${p2}`);
-  await page.waitForFunction(() => document.querySelectorAll("#person-faces .face").length === 4);
+  // Both people have 4 faces: wait for p2's own page (still unnamed), not p1's (now "Grandpa").
+  await page.waitForFunction(() => document.querySelectorAll("#person-faces .face").length === 4 &&
+    !/^Grandpa/.test(document.querySelector("#person-name")?.textContent || ""));
   await rename("grandpa");
   await page.goto(`${url}/#/library/${lib}`);
   await page.waitForSelector("#suggestions-card:not([hidden])");
