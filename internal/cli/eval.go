@@ -185,44 +185,26 @@ func embedAll(ctx context.Context, env *Env, eng *mien.Engine, dir string, pairs
 	embs := make(map[string]face.Embedding, len(files))
 	var noFace []string
 	var mu sync.Mutex
-	var firstErr error
 	bar := newProgress(env.Stderr, "embedding", len(files))
-	jobs := make(chan string)
-	var wg sync.WaitGroup
-	for w := 0; w < max(env.Config.Workers, runtime.NumCPU()); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range jobs {
-				e, ok, err := embedCentral(ctx, eng, filepath.Join(dir, f))
-				mu.Lock()
-				switch {
-				case err != nil && firstErr == nil:
-					firstErr = fmt.Errorf("%s: %w", f, err)
-				case ok:
-					embs[f] = e
-				default:
-					noFace = append(noFace, f)
-				}
-				mu.Unlock()
-				bar.Add(1)
-			}
-		}()
-	}
-	for _, f := range files {
-		if ctx.Err() != nil {
-			break
+	err := eachFile(ctx, files, max(env.Config.Workers, runtime.NumCPU()), bar, func(i int) error {
+		e, ok, err := embedCentral(ctx, eng, filepath.Join(dir, files[i]))
+		if err != nil {
+			return err
 		}
-		jobs <- f
-	}
-	close(jobs)
-	wg.Wait()
-	bar.Finish()
-	if firstErr != nil {
-		return nil, nil, firstErr
+		mu.Lock()
+		defer mu.Unlock()
+		if ok {
+			embs[files[i]] = e
+		} else {
+			noFace = append(noFace, files[i])
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	sort.Strings(noFace)
-	return embs, noFace, ctx.Err()
+	return embs, noFace, nil
 }
 
 // embedCentral embeds the detected face closest to the image centre; when

@@ -11,7 +11,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mienhq/mien"
@@ -143,41 +142,15 @@ func embedDir(ctx context.Context, env *Env, eng *mien.Engine, dir string, ef en
 	set := &eval.Set{Pipeline: pipelineName(eng, ef, env.Config.Flip && !ef.noFlip), Model: eng.ModelID(),
 		Records: make([]eval.Record, len(files))}
 	bar := newProgress(env.Stderr, "embedding", len(files))
-	jobs := make(chan int)
-	var mu sync.Mutex
-	var firstErr error
-	var wg sync.WaitGroup
-	for w := 0; w < max(env.Config.Workers, runtime.NumCPU()); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				rec, err := embedRecord(ctx, eng, dir, files[i])
-				set.Records[i] = rec
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = fmt.Errorf("%s: %w", files[i], err)
-					}
-					mu.Unlock()
-				}
-				bar.Add(1)
-			}
-		}()
+	err = eachFile(ctx, files, max(env.Config.Workers, runtime.NumCPU()), bar, func(i int) error {
+		rec, err := embedRecord(ctx, eng, dir, files[i])
+		set.Records[i] = rec
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	for i := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	bar.Finish()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	return set, ctx.Err()
+	return set, nil
 }
 
 // embedRecord embeds the face nearest the centre of one image.

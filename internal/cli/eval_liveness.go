@@ -11,7 +11,6 @@ import (
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/mienhq/mien"
@@ -174,38 +173,14 @@ func scoreSet(ctx context.Context, env *Env, eng *mien.Engine, s *setReport) ([]
 	s.NoFace = nil
 	scores := make([]float32, len(files))
 	found := make([]bool, len(files))
-	var firstErr error
-	var mu sync.Mutex
 	bar := newProgress(env.Stderr, "liveness "+s.Name, len(files))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < max(env.Config.Workers, runtime.NumCPU()); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range jobs {
-				sc, ok, err := livenessCentral(ctx, eng, files[i])
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = fmt.Errorf("%s: %w", files[i], err)
-				}
-				scores[i], found[i] = sc, ok
-				mu.Unlock()
-				bar.Add(1)
-			}
-		}()
-	}
-	for i := range files {
-		if ctx.Err() != nil {
-			break
-		}
-		jobs <- i
-	}
-	close(jobs)
-	wg.Wait()
-	bar.Finish()
-	if firstErr != nil {
-		return nil, firstErr
+	err := eachFile(ctx, files, max(env.Config.Workers, runtime.NumCPU()), bar, func(i int) error {
+		sc, ok, err := livenessCentral(ctx, eng, files[i])
+		scores[i], found[i] = sc, ok
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	var lines []string
 	for i, f := range files {

@@ -1,0 +1,48 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// eachFile calls f(i) for every file i on workers goroutines, ticking bar
+// after each and finishing it at the end. It stops handing out files once
+// ctx ends and returns the first error f returned, prefixed with its file,
+// or else ctx's error. f runs concurrently with itself: it writes only its
+// own index of any shared slice, or locks.
+func eachFile(ctx context.Context, files []string, workers int, bar *progress, f func(i int) error) error {
+	jobs := make(chan int)
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, workers); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if err := f(i); err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("%s: %w", files[i], err)
+					}
+					mu.Unlock()
+				}
+				bar.Add(1)
+			}
+		}()
+	}
+	for i := range files {
+		if ctx.Err() != nil {
+			break
+		}
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	bar.Finish()
+	if firstErr != nil {
+		return firstErr
+	}
+	return ctx.Err()
+}
