@@ -159,22 +159,33 @@ func runEmbed(ctx context.Context, env *Env, args []string) error {
 		Analysis *mien.Analysis `json:"analysis,omitempty"`
 		Error    string         `json:"error,omitempty"`
 	}
-	var out []result
-	var failed fileErrors
-	for _, path := range fs.Args() {
-		data, err := readInput(path)
+	// Several images in flight (--workers), answers in the order given.
+	files := fs.Args()
+	out := make([]result, len(files))
+	errs := make([]error, len(files))
+	var bar *progress
+	if p := newProgress(env.Stderr, "embedding", len(files)); p.tty && len(files) > 1 {
+		bar = p
+	}
+	err = eachFile(ctx, files, max(1, env.Config.Workers), bar, func(i int) error {
+		out[i].File = files[i]
+		data, err := readInput(files[i])
 		if err == nil {
-			var a *mien.Analysis
-			if a, err = eng.Analyze(ctx, data, detect.Options{}); err == nil {
-				out = append(out, result{File: path, Analysis: a})
-				continue
-			}
+			out[i].Analysis, err = eng.Analyze(ctx, data, detect.Options{})
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
+		if err != nil {
+			out[i].Analysis, out[i].Error, errs[i] = nil, err.Error(), err
 		}
-		failed.add(env, "embed", path, err)
-		out = append(out, result{File: path, Error: err.Error()})
+		return nil
+	})
+	if err != nil {
+		return err // cancelled
+	}
+	var failed fileErrors
+	for i, e := range errs {
+		if e != nil {
+			failed.add(env, "embed", files[i], e)
+		}
 	}
 	if err := writeJSON(env, out); err != nil {
 		return err

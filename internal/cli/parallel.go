@@ -7,7 +7,7 @@ import (
 )
 
 // eachFile calls f(i) for every file i on workers goroutines, ticking bar
-// after each and finishing it at the end. It stops handing out files once
+// (if not nil) after each and finishing it at the end. It stops handing out files once
 // ctx ends and returns the first error f returned, prefixed with its file,
 // or else ctx's error. f runs concurrently with itself: it writes only its
 // own index of any shared slice, or locks.
@@ -28,7 +28,9 @@ func eachFile(ctx context.Context, files []string, workers int, bar *progress, f
 					}
 					mu.Unlock()
 				}
-				bar.Add(1)
+				if bar != nil {
+					bar.Add(1)
+				}
 			}
 		}()
 	}
@@ -40,7 +42,9 @@ func eachFile(ctx context.Context, files []string, workers int, bar *progress, f
 	}
 	close(jobs)
 	wg.Wait()
-	bar.Finish()
+	if bar != nil {
+		bar.Finish()
+	}
 	if firstErr != nil {
 		return firstErr
 	}
