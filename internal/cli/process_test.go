@@ -46,8 +46,11 @@ func TestEmbedThousandsOfFiles(t *testing.T) {
 		}
 		args = append(args, p)
 	}
+	// A fresh HOME shows what the runtime writes there; the models and the
+	// runtime are named explicitly, wherever the test found them.
+	c := testenv.Config(t)
 	home := t.TempDir()
-	res := runMien(t, bin, dir, []string{"HOME=" + home}, args...)
+	res := runMien(t, bin, dir, []string{"HOME=" + home, "MIEN_HOME=" + c.Home, "MIEN_MODELS=" + c.ModelsDir, "MIEN_ORT_LIB=" + c.ORTLib}, args...)
 	if strings.Contains(res.stderr, "SIGSEGV") || res.code != exitFailed {
 		t.Fatalf("exit %d (want 1: some files unreadable); stderr starts %.600q", res.code, res.stderr)
 	}
@@ -59,7 +62,7 @@ func TestEmbedThousandsOfFiles(t *testing.T) {
 		} `json:"analysis"`
 	}
 	if err := json.Unmarshal([]byte(res.stdout), &out); err != nil || len(out) != n {
-		t.Fatalf("JSON: %v, %d entries, want %d", err, len(out), n)
+		t.Fatalf("JSON: %v, %d entries, want %d; stderr ends %.800q", err, len(out), n, res.stderr[max(0, len(res.stderr)-800):])
 	}
 	if last := out[n-1]; last.Analysis == nil || len(last.Analysis.Faces) != 1 {
 		t.Errorf("the readable photo's template is missing: %+v", last)
