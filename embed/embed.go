@@ -23,6 +23,11 @@ type Options struct {
 	// Flip adds the embedding of the horizontally mirrored crop (test-time
 	// augmentation): about twice the cost, slightly better accuracy.
 	Flip bool
+	// Batch is the most images one run of the recognizer takes in EmbedCrops
+	// (a crop and its mirror count as two; 0 or 1 = one at a time). A
+	// recognizer declared with a fixed batch of 1 is given a free batch
+	// dimension (onnx.Batchable); one that cannot be runs one at a time.
+	Batch int
 }
 
 // Embedder is safe for concurrent use.
@@ -33,6 +38,7 @@ type Embedder struct {
 	w, h   int
 	dim    int
 	flip   bool
+	batch  int
 }
 
 // New opens a recognizer; its signature is checked against the manifest.
@@ -64,12 +70,23 @@ func New(model []byte, m models.Model, opts Options) (*Embedder, error) {
 			dim = int(o.Shape[1])
 		}
 	}
+	batch := max(opts.Batch, 1)
+	if batch > 1 {
+		if b, err := onnx.Batchable(model); err == nil {
+			model = b
+		} else {
+			batch = 1 // runs one image at a time, as declared
+		}
+	}
 	pool, err := onnx.NewPool(opts.Sessions, model, m.Inputs, m.Outputs, onnx.SessionOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("embed: %w", err)
 	}
-	return &Embedder{pool: pool, format: f, model: m.ID, w: m.Pre.Width, h: m.Pre.Height, dim: dim, flip: opts.Flip}, nil
+	return &Embedder{pool: pool, format: f, model: m.ID, w: m.Pre.Width, h: m.Pre.Height, dim: dim, flip: opts.Flip, batch: batch}, nil
 }
+
+// Batch returns the most images one run of the recognizer takes.
+func (e *Embedder) Batch() int { return e.batch }
 
 // Model returns the id of the recognizer (every embedding carries it).
 func (e *Embedder) Model() string { return e.model }
@@ -122,6 +139,86 @@ func (e *Embedder) EmbedBatch(ctx context.Context, crops []*face.Image) ([]face.
 		}
 	}
 	return out, nil
+}
+
+// EmbedCrops returns the templates of several aligned crops, running the
+// recognizer over up to Batch images at once (a crop and its mirror are
+// two). Each template equals what Embed returns for its crop.
+func (e *Embedder) EmbedCrops(ctx context.Context, crops []*face.Image) ([]face.Embedding, error) {
+	per := 1
+	if e.flip {
+		per = 2
+	}
+	step := max(1, e.batch/per)
+	out := make([]face.Embedding, 0, len(crops))
+	for start := 0; start < len(crops); start += step {
+		part := crops[start:min(len(crops), start+step)]
+		imgs := make([]*face.Image, 0, per*len(part))
+		for i, c := range part {
+			if c == nil || c.W != e.w || c.H != e.h {
+				return nil, fmt.Errorf("embed: crop %d must be %dx%d", start+i, e.w, e.h)
+			}
+			imgs = append(imgs, c)
+			if e.flip {
+				imgs = append(imgs, raster.FlipH(c))
+			}
+		}
+		vs, err := e.runBatch(ctx, imgs)
+		if err != nil {
+			return nil, err
+		}
+		for i := range part {
+			v := vs[per*i]
+			if e.flip {
+				for k, f := range vs[per*i+1] {
+					v[k] += f
+				}
+			}
+			if face.Normalize(v) == 0 {
+				return nil, fmt.Errorf("embed: recognizer returned a zero vector")
+			}
+			out = append(out, face.Embedding{Model: e.model, Vector: v})
+		}
+	}
+	return out, nil
+}
+
+// runBatch runs the recognizer over imgs, at most e.batch of them at once,
+// and returns one output vector per image.
+func (e *Embedder) runBatch(ctx context.Context, imgs []*face.Image) ([][]float32, error) {
+	if len(imgs) > e.batch {
+		vs, err := e.runBatch(ctx, imgs[:e.batch])
+		if err != nil {
+			return nil, err
+		}
+		rest, err := e.runBatch(ctx, imgs[e.batch:])
+		return append(vs, rest...), err
+	}
+	if len(imgs) == 1 {
+		v, err := e.run(ctx, imgs[0])
+		return [][]float32{v}, err
+	}
+	n := 3 * e.w * e.h
+	data := make([]float32, len(imgs)*n)
+	for i, img := range imgs {
+		if err := raster.Pack(data[i*n:(i+1)*n], img, e.w, e.h, e.format); err != nil {
+			return nil, fmt.Errorf("embed: %w", err)
+		}
+	}
+	outs, err := e.pool.Run(ctx, onnx.Tensor{Shape: []int64{int64(len(imgs)), 3, int64(e.h), int64(e.w)}, Data: data})
+	if err != nil {
+		return nil, fmt.Errorf("embed: %w", err)
+	}
+	all := outs[0].Data
+	if len(all)%len(imgs) != 0 || len(all) == 0 {
+		return nil, fmt.Errorf("embed: recognizer returned %d values for %d images", len(all), len(imgs))
+	}
+	d := len(all) / len(imgs)
+	vs := make([][]float32, len(imgs))
+	for i := range vs {
+		vs[i] = all[i*d : (i+1)*d : (i+1)*d]
+	}
+	return vs, nil
 }
 
 func (e *Embedder) run(ctx context.Context, crop *face.Image) ([]float32, error) {
