@@ -42,6 +42,9 @@ type Options struct {
 	Workers int
 	// Flip adds mirrored-crop embeddings (test-time augmentation).
 	Flip bool
+	// Batch is the most images one recognizer run takes in AnalyzeEach (a
+	// face and its mirror count as two; 0 = DefaultBatch, 1 = one at a time).
+	Batch int
 	// Detector names the detector model to use (default: the pack's
 	// highest-priority one).
 	Detector string
@@ -75,6 +78,11 @@ type Analysis struct {
 	Faces  []Face `json:"faces"`
 }
 
+// DefaultBatch is the recognizer batch AnalyzeEach uses unless Options.Batch
+// says otherwise (docs/benchmarks.md, "Pipelined batch path", has the sweep
+// it was chosen from).
+const DefaultBatch = 4
+
 // Engine composes the stages of one model pack.
 type Engine struct {
 	opts     Options
@@ -94,6 +102,9 @@ func Open(pack *models.Pack, opts Options) (*Engine, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.NumCPU()
 	}
+	if opts.Batch <= 0 {
+		opts.Batch = DefaultBatch
+	}
 	if err := onnx.Init(opts.Runtime); err != nil {
 		return nil, fmt.Errorf("mien: %w", err)
 	}
@@ -111,7 +122,7 @@ func Open(pack *models.Pack, opts Options) (*Engine, error) {
 		e.Close()
 		return nil, fmt.Errorf("mien: %w", err)
 	}
-	if e.embedder, err = embed.New(b, rec, embed.Options{Sessions: opts.Workers, Flip: opts.Flip}); err != nil {
+	if e.embedder, err = embed.New(b, rec, embed.Options{Sessions: opts.Workers, Flip: opts.Flip, Batch: opts.Batch}); err != nil {
 		e.Close()
 		return nil, fmt.Errorf("mien: %w", err)
 	}
