@@ -18,8 +18,12 @@ type EachOptions struct {
 	// Detect holds detection filters (zero fields take the engine's defaults).
 	Detect detect.Options
 	// NoEmbed stops after detection, alignment and quality: the faces carry
-	// no template (what `mien detect` needs).
+	// no template (what `mien detect` needs). A face whose alignment fails
+	// is then kept with the quality of no crop, as Detect's callers do.
 	NoEmbed bool
+	// Faces, when set, replaces detection: it returns the faces of img to
+	// analyse (an evaluation keeps only the face nearest the centre).
+	Faces func(ctx context.Context, img *face.Image) ([]face.Detection, error)
 }
 
 // Source supplies the bytes of image i for AnalyzeEach (a file read, a
@@ -126,14 +130,19 @@ func (p *pipeline) analyzeFront(ctx context.Context, i int) (*Analysis, []*face.
 	if err != nil {
 		return nil, nil, err
 	}
-	dets, err := p.e.Detect(ctx, img, p.o.Detect)
+	var dets []face.Detection
+	if p.o.Faces != nil {
+		dets, err = p.o.Faces(ctx, img)
+	} else {
+		dets, err = p.e.Detect(ctx, img, p.o.Detect)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	a := &Analysis{Width: img.W, Height: img.H, Faces: make([]Face, len(dets))}
 	crops := make([]*face.Image, len(dets))
 	for k, d := range dets {
-		if crops[k], err = p.e.Align(img, d); err != nil {
+		if crops[k], err = p.e.Align(img, d); err != nil && !p.o.NoEmbed {
 			return nil, nil, err
 		}
 		a.Faces[k] = Face{Detection: d, Quality: quality.Assess(img, d, crops[k])}

@@ -164,6 +164,15 @@ func (f *engineFlags) register(fs *flag.FlagSet) {
 }
 
 // openEngine opens the engine with the configuration and the flags.
+// inFlight is the number of images a command keeps in flight: --workers,
+// else $MIEN_WORKERS or the number of CPUs.
+func (f engineFlags) inFlight(env *Env) int {
+	if f.workers > 0 {
+		return f.workers
+	}
+	return max(1, env.Config.Workers)
+}
+
 func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
 	cfg := env.Config
 	if f.pack != "" {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -184,46 +185,42 @@ func embedAll(ctx context.Context, env *Env, eng *mien.Engine, dir string, pairs
 	sort.Strings(files)
 	embs := make(map[string]face.Embedding, len(files))
 	var noFace []string
-	var mu sync.Mutex
 	bar := newProgress(env.Stderr, "embedding", len(files))
-	err := eachFile(ctx, files, max(env.Config.Workers, runtime.NumCPU()), bar, func(i int) error {
-		e, ok, err := embedCentral(ctx, eng, filepath.Join(dir, files[i]))
-		if err != nil {
-			return err
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if ok {
-			embs[files[i]] = e
-		} else {
-			noFace = append(noFace, files[i])
-		}
-		return nil
-	})
-	if err != nil {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(dir, f)
+	}
+	var first error
+	err := analyzeFiles(ctx, eng, paths, centralEach(eng, max(env.Config.Workers, runtime.NumCPU())), bar,
+		func(i int, a *mien.Analysis, err error) {
+			switch {
+			case err != nil:
+				if first == nil {
+					first = fmt.Errorf("%s: %w", files[i], err)
+				}
+			case len(a.Faces) == 1:
+				embs[files[i]] = a.Faces[0].Embedding
+			default:
+				noFace = append(noFace, files[i])
+			}
+		})
+	if err = errors.Join(err, first); err != nil {
 		return nil, nil, err
 	}
 	sort.Strings(noFace)
 	return embs, noFace, nil
 }
 
-// embedCentral embeds the detected face closest to the image centre; when
-// none is found it retries with a low score threshold.
-func embedCentral(ctx context.Context, eng *mien.Engine, path string) (face.Embedding, bool, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return face.Embedding{}, false, err
-	}
-	img, err := eng.Decode(data)
-	if err != nil {
-		return face.Embedding{}, false, err
-	}
-	best, ok, err := centralFace(ctx, eng, img)
-	if err != nil || !ok {
-		return face.Embedding{}, false, err
-	}
-	e, err := eng.Embed(ctx, img, best)
-	return e, err == nil, err
+// centralEach analyses only the detected face closest to each image's
+// centre (centralFace) on the engine's pipelined batch path.
+func centralEach(eng *mien.Engine, workers int) mien.EachOptions {
+	return mien.EachOptions{Workers: workers, Faces: func(ctx context.Context, img *face.Image) ([]face.Detection, error) {
+		d, ok, err := centralFace(ctx, eng, img)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return []face.Detection{d}, nil
+	}}
 }
 
 // scorePairs scores every pair; a pair with an image where no face was found

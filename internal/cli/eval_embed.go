@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,7 +18,6 @@ import (
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/eval"
-	"github.com/mienhq/mien/quality"
 )
 
 // runEvalEmbed embeds the central face of every image under a directory
@@ -142,43 +142,28 @@ func embedDir(ctx context.Context, env *Env, eng *mien.Engine, dir string, ef en
 	set := &eval.Set{Pipeline: pipelineName(eng, ef, env.Config.Flip && !ef.noFlip), Model: eng.ModelID(),
 		Records: make([]eval.Record, len(files))}
 	bar := newProgress(env.Stderr, "embedding", len(files))
-	err = eachFile(ctx, files, max(env.Config.Workers, runtime.NumCPU()), bar, func(i int) error {
-		rec, err := embedRecord(ctx, eng, dir, files[i])
-		set.Records[i] = rec
-		return err
-	})
-	if err != nil {
+	paths := make([]string, len(files))
+	for i, f := range files {
+		paths[i] = filepath.Join(dir, filepath.FromSlash(f))
+	}
+	var first error
+	err = analyzeFiles(ctx, eng, paths, centralEach(eng, max(env.Config.Workers, runtime.NumCPU())), bar,
+		func(i int, a *mien.Analysis, err error) {
+			rec := eval.Record{Path: files[i]}
+			if err != nil && first == nil {
+				first = fmt.Errorf("%s: %w", files[i], err)
+			}
+			if err == nil && len(a.Faces) == 1 {
+				f := a.Faces[0]
+				q := f.Quality
+				rec.Vector, rec.DetScore, rec.FaceSize, rec.Sharpness, rec.Yaw, rec.Pitch = f.Embedding.Vector, f.Score, q.FaceSize, q.Sharpness, q.Yaw, q.Pitch
+			}
+			set.Records[i] = rec
+		})
+	if err = errors.Join(err, first); err != nil {
 		return nil, err
 	}
 	return set, nil
-}
-
-// embedRecord embeds the face nearest the centre of one image.
-func embedRecord(ctx context.Context, eng *mien.Engine, dir, rel string) (eval.Record, error) {
-	rec := eval.Record{Path: rel}
-	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(rel)))
-	if err != nil {
-		return rec, err
-	}
-	img, err := eng.Decode(data)
-	if err != nil {
-		return rec, err
-	}
-	d, ok, err := centralFace(ctx, eng, img)
-	if err != nil || !ok {
-		return rec, err
-	}
-	crop, err := eng.Align(img, d)
-	if err != nil {
-		return rec, err
-	}
-	e, err := eng.Embed(ctx, img, d)
-	if err != nil {
-		return rec, err
-	}
-	q := quality.Assess(img, d, crop)
-	rec.Vector, rec.DetScore, rec.FaceSize, rec.Sharpness, rec.Yaw, rec.Pitch = e.Vector, d.Score, q.FaceSize, q.Sharpness, q.Yaw, q.Pitch
-	return rec, nil
 }
 
 // centralFace finds the detected face closest to the image centre; when

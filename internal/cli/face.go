@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -53,29 +54,31 @@ func runDetect(ctx context.Context, env *Env, args []string) error {
 	}
 	defer eng.Close()
 	opts := detect.Options{MinScore: float32(*minScore), MinSize: float32(*minSize)}
-	var results []imageResult
+	files := fs.Args()
+	results := make([]imageResult, len(files))
+	errs := make([]error, len(files))
+	err = analyzeFiles(ctx, eng, files, mien.EachOptions{Workers: ef.inFlight(env), Detect: opts, NoEmbed: true}, nil,
+		func(i int, a *mien.Analysis, err error) {
+			results[i] = imageResult{File: files[i], Faces: []detectedFace{}}
+			if err != nil {
+				results[i].Error, errs[i] = err.Error(), err
+				return
+			}
+			results[i].Width, results[i].Height = a.Width, a.Height
+			for _, f := range a.Faces {
+				results[i].Faces = append(results[i].Faces, detectedFace{Detection: f.Detection, Quality: f.Quality})
+			}
+		})
+	if err != nil {
+		return err // cancelled
+	}
 	var failed fileErrors
 	drawn := false
-	for _, path := range fs.Args() {
-		r := imageResult{File: path, Faces: []detectedFace{}}
-		img, dets, err := detectFile(ctx, eng, path, opts)
-		if err != nil && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if err != nil {
-			r.Error = err.Error()
-			failed.add(env, "detect", path, err)
-			results = append(results, r)
-			continue
-		}
-		r.Width, r.Height = img.W, img.H
-		for _, d := range dets {
-			crop, _ := eng.Align(img, d)
-			r.Faces = append(r.Faces, detectedFace{Detection: d, Quality: quality.Assess(img, d, crop)})
-		}
-		results = append(results, r)
-		if !drawn && *draw != "" {
-			if err := writeDrawing(*draw, img, dets); err != nil {
+	for i, e := range errs {
+		if e != nil {
+			failed.add(env, "detect", files[i], e)
+		} else if !drawn && *draw != "" {
+			if err := drawFile(ctx, eng, files[i], opts, *draw); err != nil {
 				return fmt.Errorf("detect: --draw: %w", err)
 			}
 			drawn = true
@@ -107,17 +110,21 @@ func (f *fileErrors) err(cmd string, total int) error {
 	return fmt.Errorf("%s: %d of %s could not be read (named above)", cmd, f.n, plural(total, "file", "files"))
 }
 
-func detectFile(ctx context.Context, eng *mien.Engine, path string, opts detect.Options) (*face.Image, []face.Detection, error) {
+// drawFile writes one image with its detections drawn to a PNG file.
+func drawFile(ctx context.Context, eng *mien.Engine, path string, opts detect.Options, out string) error {
 	data, err := readInput(path)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	img, err := eng.Decode(data)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	dets, err := eng.Detect(ctx, img, opts)
-	return img, dets, err
+	if err != nil {
+		return err
+	}
+	return writeDrawing(out, img, dets)
 }
 
 func writeDrawing(path string, img *face.Image, dets []face.Detection) error {
@@ -159,7 +166,7 @@ func runEmbed(ctx context.Context, env *Env, args []string) error {
 		Analysis *mien.Analysis `json:"analysis,omitempty"`
 		Error    string         `json:"error,omitempty"`
 	}
-	// Several images in flight (--workers), answers in the order given.
+	// The pipelined batch path (--workers images in flight), answers in the order given.
 	files := fs.Args()
 	out := make([]result, len(files))
 	errs := make([]error, len(files))
@@ -167,16 +174,11 @@ func runEmbed(ctx context.Context, env *Env, args []string) error {
 	if p := newProgress(env.Stderr, "embedding", len(files)); p.tty && len(files) > 1 {
 		bar = p
 	}
-	err = eachFile(ctx, files, max(1, env.Config.Workers), bar, func(i int) error {
-		out[i].File = files[i]
-		data, err := readInput(files[i])
-		if err == nil {
-			out[i].Analysis, err = eng.Analyze(ctx, data, detect.Options{})
-		}
+	err = analyzeFiles(ctx, eng, files, mien.EachOptions{Workers: ef.inFlight(env)}, bar, func(i int, a *mien.Analysis, err error) {
+		out[i] = result{File: files[i], Analysis: a}
 		if err != nil {
-			out[i].Analysis, out[i].Error, errs[i] = nil, err.Error(), err
+			out[i].Error, errs[i] = err.Error(), err
 		}
-		return nil
 	})
 	if err != nil {
 		return err // cancelled
@@ -217,19 +219,28 @@ func runCompare(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	var embs [2]face.Embedding
-	for i, path := range fs.Args() {
-		data, err := readInput(path)
-		if err != nil {
+	var errs [2]error
+	var data [2][]byte
+	files := fs.Args()
+	for i, path := range files {
+		if data[i], err = readInput(path); err != nil {
 			return fmt.Errorf("compare: %w", err)
 		}
-		a, err := eng.Analyze(ctx, data, detect.Options{MaxFaces: 1})
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		if len(a.Faces) == 0 {
-			return fmt.Errorf("%s: %w", path, mien.ErrNoFace)
-		}
-		embs[i] = a.Faces[0].Embedding
+	}
+	err = eng.AnalyzeEach(ctx, 2, mien.EachOptions{Workers: 2, Detect: detect.Options{MaxFaces: 1}},
+		func(_ context.Context, i int) ([]byte, error) { return data[i], nil },
+		func(i int, a *mien.Analysis, err error) {
+			switch {
+			case err != nil:
+				errs[i] = fmt.Errorf("%s: %w", files[i], err)
+			case len(a.Faces) == 0:
+				errs[i] = fmt.Errorf("%s: %w", files[i], mien.ErrNoFace)
+			default:
+				embs[i] = a.Faces[0].Embedding
+			}
+		})
+	if err := errors.Join(err, errs[0], errs[1]); err != nil {
+		return err
 	}
 	sim, err := eng.Compare(embs[0], embs[1])
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sync"
+
+	"github.com/mienhq/mien"
 )
 
 // eachFile calls f(i) for every file i on workers goroutines, ticking bar
@@ -49,4 +51,24 @@ func eachFile(ctx context.Context, files []string, workers int, bar *progress, f
 		return firstErr
 	}
 	return ctx.Err()
+}
+
+// analyzeFiles runs files through the engine's pipelined batch path
+// (mien.Engine.AnalyzeEach: workers images in flight per stage, the
+// recognizer batched), ticking bar (if not nil) after each file and
+// finishing it at the end. f gets each file's analysis or error, one call at
+// a time, in the order files finish. It returns ctx's error if ctx ended.
+func analyzeFiles(ctx context.Context, eng *mien.Engine, files []string, o mien.EachOptions, bar *progress, f func(i int, a *mien.Analysis, err error)) error {
+	err := eng.AnalyzeEach(ctx, len(files), o,
+		func(_ context.Context, i int) ([]byte, error) { return readInput(files[i]) },
+		func(i int, a *mien.Analysis, err error) {
+			f(i, a, err)
+			if bar != nil {
+				bar.Add(1)
+			}
+		})
+	if bar != nil {
+		bar.Finish()
+	}
+	return err
 }
