@@ -26,6 +26,13 @@ type Analyzer interface {
 	Analyze(ctx context.Context, data []byte, opts detect.Options) (*mien.Analysis, error)
 }
 
+// EachAnalyzer is an Analyzer with a pipelined batch path
+// (*mien.Engine.AnalyzeEach); Add uses it when the engine has one.
+type EachAnalyzer interface {
+	Analyzer
+	AnalyzeEach(ctx context.Context, n int, o mien.EachOptions, src mien.Source, sink mien.Sink) error
+}
+
 // AddOptions configure Add.
 type AddOptions struct {
 	// Workers is the number of photos decoded and analysed at once
@@ -180,6 +187,9 @@ func (l *Library) index(ctx context.Context, a Analyzer, todo []file, o AddOptio
 	batch := o.Batch
 	if batch <= 0 {
 		batch = 64
+	}
+	if ea, ok := a.(EachAnalyzer); ok {
+		return l.indexEach(ctx, ea, todo, workers, batch, o, rep)
 	}
 	jobs := make(chan file)
 	results := make(chan record, workers)

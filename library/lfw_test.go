@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"testing"
 	"time"
@@ -116,5 +117,40 @@ func TestLFWResume(t *testing.T) {
 	rep, err = l.Add(context.Background(), eng, photos, AddOptions{})
 	if err != nil || rep.Indexed != 0 || rep.Grouped != 0 {
 		t.Errorf("re-running on an unchanged folder: %+v %v", rep, err)
+	}
+}
+
+// serialOnly hides the engine's pipelined batch path, so Add analyses one
+// photo at a time as it did before AnalyzeEach.
+type serialOnly struct{ Analyzer }
+
+// TestLFWPipelinedEqualsSerial: indexing on the pipelined batch path gives
+// every photo exactly the faces (boxes, landmarks, quality, template bits)
+// and the library the grouping that the serial path gives.
+func TestLFWPipelinedEqualsSerial(t *testing.T) {
+	photos := lfwSubset(t, 12, 4, 5)
+	eng := engine(t)
+	serial, piped := open(t, t.TempDir()), open(t, t.TempDir())
+	if _, ok := Analyzer(eng).(EachAnalyzer); !ok {
+		t.Fatal("the engine has no pipelined path")
+	}
+	if _, err := serial.Add(context.Background(), serialOnly{eng}, photos, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := piped.Add(context.Background(), eng, photos, AddOptions{Workers: 3})
+	if err != nil || rep.Indexed < 40 {
+		t.Fatalf("%+v %v", rep, err)
+	}
+	if len(serial.photos) != len(piped.photos) {
+		t.Fatalf("%d photos serially, %d pipelined", len(serial.photos), len(piped.photos))
+	}
+	for h, p := range serial.photos {
+		q := piped.photos[h]
+		if q == nil || !reflect.DeepEqual(p.faces, q.faces) || p.Width != q.Width || p.Height != q.Height {
+			t.Fatalf("photo %s differs between the serial and the pipelined path", p.Paths)
+		}
+	}
+	if a, b := partition(serial), partition(piped); !equal(a, b) {
+		t.Errorf("grouping differs:\n%v\n%v", a, b)
 	}
 }
