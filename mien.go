@@ -81,7 +81,7 @@ type Analysis struct {
 // DefaultBatch is the recognizer batch AnalyzeEach uses unless Options.Batch
 // says otherwise (docs/benchmarks.md, "Pipelined batch path", has the sweep
 // it was chosen from).
-const DefaultBatch = 4
+const DefaultBatch = 1
 
 // Engine composes the stages of one model pack.
 type Engine struct {
@@ -233,6 +233,9 @@ func (e *Engine) mergeDetect(o detect.Options) detect.Options {
 	}
 	if o.IoU > 0 {
 		d.IoU = o.IoU
+	}
+	if o.Scale > 0 {
+		d.Scale = o.Scale
 	}
 	return d
 }

@@ -22,6 +22,12 @@ type Options struct {
 	MaxFaces int
 	// IoU is the NMS overlap threshold (0 = the detector's default).
 	IoU float32
+	// Scale, between 0 and 1, runs detection on the image scaled by this
+	// factor (after the detector's own size limit), for callers that need
+	// only faces large enough to be found at that size: a photo library
+	// detects LFW-sized photos at half size (0 = 1: the full size the
+	// detector allows). Detectors with a fixed input size ignore it.
+	Scale float32
 }
 
 // Detector finds faces. Implementations document whether they are safe for

@@ -71,3 +71,33 @@ func TestRefusesWrongManifest(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestScaleDetectsSmaller: Options.Scale runs detection on a smaller copy
+// (0.5 of a 250x250 photo: a 128x128 input) and still finds the face where
+// the full-size run does; a scale outside (0, 1) is the full size.
+func TestScaleDetectsSmaller(t *testing.T) {
+	d := open(t)
+	data, err := os.ReadFile(testenv.Shared(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := imageio.Decode(data, imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := d.Detect(context.Background(), img, detect.Options{})
+	if err != nil || len(full) != 1 {
+		t.Fatalf("full size: %d faces, %v", len(full), err)
+	}
+	half, err := d.Detect(context.Background(), img, detect.Options{Scale: 0.5})
+	if err != nil || len(half) != 1 {
+		t.Fatalf("half size: %d faces, %v", len(half), err)
+	}
+	if iou := half[0].Box.IoU(full[0].Box); iou < 0.8 || half[0].Box == full[0].Box {
+		t.Fatalf("half-size box %v against full-size %v (IoU %.2f): not a detection on a smaller copy", half[0].Box, full[0].Box, iou)
+	}
+	same, _ := d.Detect(context.Background(), img, detect.Options{Scale: 1.5})
+	if len(same) != 1 || same[0].Box != full[0].Box {
+		t.Fatalf("scale 1.5 changed the detection: %v", same)
+	}
+}
