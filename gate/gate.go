@@ -2,7 +2,7 @@
 // granted (an enrolled subject, with the score), denied_unknown (no face
 // data kept) or expired_consent. Each confirmed track is identified once it
 // has enough good frames: the templates of its best frames (face at least
-// MinFace pixels, ranked by quality) are fused into one probe, the mean of
+// MinFace pixels tall, ranked by quality) are fused into one probe, the mean of
 // the normalised templates, and decided open-set by a Matcher (the gallery's
 // FPIR decision for the camera's collection). A decided track is checked
 // again only when its face changes (a sampled template drifts away from the
@@ -105,8 +105,9 @@ type Options struct {
 	// Frames is how many templates, of the track's best frames, are fused
 	// into one probe (default 3; docs/benchmarks.md "Camera gate").
 	Frames int
-	// MinFace is the least shorter side of a face box, in pixels, for its
-	// frame to count (default 80).
+	// MinFace is the least face size, in pixels, for a frame to count: the
+	// longer side of the box, i.e. the height of an upright face, as face
+	// sizes are usually given (default 80).
 	MinFace float32
 	// MinQuality is the least quality (0..1, the caller's) for a frame to
 	// count (default 0: any).

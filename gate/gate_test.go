@@ -115,9 +115,12 @@ func TestStrangerLeavesNoTrace(t *testing.T) {
 func TestSmallFacesAreNotIdentified(t *testing.T) {
 	m := &fakeMatcher{}
 	g, _ := New(Options{MinFace: 80}, m)
-	small := face.R(0, 0, 79, 200)
+	small := face.R(0, 0, 64, 79)
 	if g.Wants(1, small, 1, at(0)) {
 		t.Fatal("wants a 79 px face")
+	}
+	if !g.Wants(1, face.R(0, 0, 64, 80), 1, at(0)) {
+		t.Fatal("refuses a face 80 px tall")
 	}
 	for i := range 10 {
 		f := Face{Track: 1, Box: small, Quality: 1, Template: vec(0, 0)} // passed anyway: ignored

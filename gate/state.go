@@ -50,7 +50,7 @@ func New(opts Options, m Matcher) (*Gate, error) {
 
 // good says whether a face is big and good enough to be identified from.
 func (g *Gate) good(box face.Rect, quality float32) bool {
-	return min(box.Dx(), box.Dy()) >= g.opts.MinFace && quality >= g.opts.MinQuality
+	return max(box.Dx(), box.Dy()) >= g.opts.MinFace && quality >= g.opts.MinQuality
 }
 
 // Wants says whether a template of this face, seen at now, would be used:
