@@ -42,27 +42,44 @@ type gateClipResult struct {
 	Summary   watchSummary `json:"summary"`
 }
 
-// gateClipEval enrols a clip's enrolled walkers (from their second LFW
-// photo) in a throwaway store, runs the gate over the clip and checks the
-// decisions against the truth.
-func gateClipEval(ctx context.Context, eng *mien.Engine, clip string, tr testclips.Truth, lfw string, wf watchFlags) (gateClipResult, error) {
-	res := gateClipResult{Clip: filepath.Base(clip)}
+// gateRig is a throwaway store and gallery with a clip's enrolled walkers.
+type gateRig struct {
+	dir      string
+	st       *store.Store
+	gal      *gallery.Gallery
+	col      store.Collection
+	subjects map[string]string // subject id -> walker
+}
+
+// newGateRig enrols a clip's enrolled walkers (from their second LFW photo)
+// in a new store in a temporary folder.
+func newGateRig(ctx context.Context, eng *mien.Engine, tr testclips.Truth, lfw string) (*gateRig, error) {
 	key := make([]byte, 32)
 	rand.Read(key)
 	dir, err := os.MkdirTemp("", "mien-gate-eval-")
 	if err != nil {
-		return res, err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	st, err := store.Open(ctx, filepath.Join(dir, "mien.db"), store.Options{MasterKey: key})
-	if err != nil {
-		return res, err
+	r := &gateRig{dir: dir}
+	if r.st, err = store.Open(ctx, filepath.Join(dir, "mien.db"), store.Options{MasterKey: key}); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
-	defer st.Close()
-	gal, col, subjects, err := enrolWalkers(ctx, eng, st, tr, lfw)
-	if err != nil {
-		return res, err
+	if r.gal, r.col, r.subjects, err = enrolWalkers(ctx, eng, r.st, tr, lfw); err != nil {
+		r.close()
+		return nil, err
 	}
+	return r, nil
+}
+
+func (r *gateRig) close() {
+	r.st.Close()
+	os.RemoveAll(r.dir)
+}
+
+// run runs the gate over the clip and checks its decisions against the truth.
+func (r *gateRig) run(ctx context.Context, eng *mien.Engine, clip string, tr testclips.Truth, wf watchFlags) (gateClipResult, error) {
+	res := gateClipResult{Clip: filepath.Base(clip)}
 	src, err := openWatchSource(clip, wf)
 	if err != nil {
 		return res, err
@@ -72,13 +89,23 @@ func gateClipEval(ctx context.Context, eng *mien.Engine, clip string, tr testcli
 	}
 	defer src.Stop()
 	var events []watchEvent
-	res.Summary, err = runGatePipe(ctx, src, eng, gal.GateMatcher(col, gallery.Policy{FPIR: wf.fpir}), wf,
+	res.Summary, err = runGatePipe(ctx, src, eng, r.gal.GateMatcher(r.col, gallery.Policy{FPIR: wf.fpir}), wf,
 		func(ev watchEvent) error { events = append(events, ev); return nil })
 	if err != nil {
 		return res, err
 	}
-	judgeGate(&res, tr, events, subjects, wf.fps)
+	judgeGate(&res, tr, events, r.subjects)
 	return res, nil
+}
+
+// gateClipEval evaluates the gate on one clip with a throwaway store.
+func gateClipEval(ctx context.Context, eng *mien.Engine, clip string, tr testclips.Truth, lfw string, wf watchFlags) (gateClipResult, error) {
+	r, err := newGateRig(ctx, eng, tr, lfw)
+	if err != nil {
+		return gateClipResult{Clip: filepath.Base(clip)}, err
+	}
+	defer r.close()
+	return r.run(ctx, eng, clip, tr, wf)
 }
 
 // enrolWalkers enrols every enrolled walker of the truth from their second
@@ -130,7 +157,7 @@ func enrolWalkers(ctx context.Context, eng *mien.Engine, st *store.Store, tr tes
 
 // judgeGate checks the decisions against the truth: each decision is put on
 // the walker whose true box overlaps the track's box most in that frame.
-func judgeGate(res *gateClipResult, tr testclips.Truth, events []watchEvent, subjects map[string]string, fps float64) {
+func judgeGate(res *gateClipResult, tr testclips.Truth, events []watchEvent, subjects map[string]string) {
 	idx := map[string]int{}
 	for i, p := range tr.People {
 		idx[p.Name] = i

@@ -58,6 +58,11 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer eng.Close()
+	counter, err := openEngineFor(env, ef, true) // counting: the detector alone
+	if err != nil {
+		return err
+	}
+	defer counter.Close()
 	var rep camerasReport
 	for _, tp := range truths {
 		tr, err := readTruth(tp)
@@ -67,7 +72,7 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 		clip := filepath.Join(*clips, tr.Clip)
 		cw := wf
 		cw.width, cw.height = tr.Width, tr.Height
-		c, err := countClipEval(ctx, eng, clip, tr, cw)
+		c, err := countClipEval(ctx, counter, clip, tr, cw)
 		if err != nil {
 			return fmt.Errorf("%s: %w", clip, err)
 		}
