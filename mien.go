@@ -62,7 +62,16 @@ type Options struct {
 	// LivenessThreshold overrides the pack's calibrated liveness threshold
 	// (0 = the pack's; see Engine.Liveness).
 	LivenessThreshold float64
+	// DetectOnly opens the detector alone: no recognizer and no landmark
+	// refinement are loaded (landmarks are the detector's own, if any), and
+	// every call that needs a template fails with ErrDetectOnly (a counting
+	// camera: it cannot compute a template, and saves the time and memory).
+	DetectOnly bool
 }
+
+// ErrDetectOnly is returned for template work by an engine opened with
+// Options.DetectOnly.
+var ErrDetectOnly = errors.New("mien: engine opened for detection only (no recognizer)")
 
 // Face is one analysed face.
 type Face struct {
@@ -111,6 +120,10 @@ func Open(pack *models.Pack, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, pack: pack}
 	if err := e.openDetector(); err != nil {
 		return nil, err
+	}
+	if opts.DetectOnly {
+		e.calibErr = ErrDetectOnly
+		return e, nil
 	}
 	rec, ok := pack.Model(models.RoleRecognizer)
 	if !ok {
@@ -166,6 +179,9 @@ func (e *Engine) openDetector() error {
 		return fmt.Errorf("mien: %w", err)
 	}
 	e.detModel = m
+	if e.opts.DetectOnly { // boxes only: the alignment points serve templates
+		return nil
+	}
 	if e.detector.HasLandmarks() && m.Params["refine_landmarks"] == 0 && !e.opts.RefineLandmarks {
 		return nil
 	}
@@ -247,6 +263,9 @@ func (e *Engine) Align(img *face.Image, d face.Detection) (*face.Image, error) {
 
 // Embed aligns and embeds one detected face.
 func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (face.Embedding, error) {
+	if e.embedder == nil {
+		return face.Embedding{}, ErrDetectOnly
+	}
 	crop, err := e.Align(img, d)
 	if err != nil {
 		return face.Embedding{}, err
@@ -256,6 +275,9 @@ func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (
 
 // AnalyzeImage detects, assesses and embeds every face in a decoded image.
 func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.Options) (*Analysis, error) {
+	if e.embedder == nil {
+		return nil, ErrDetectOnly
+	}
 	dets, err := e.Detect(ctx, img, opts)
 	if err != nil {
 		return nil, err
@@ -331,6 +353,9 @@ func (e *Engine) AnalyzeOne(ctx context.Context, data []byte, opts detect.Option
 // Compare returns the cosine similarity of two embeddings of this engine's
 // recognizer; embeddings of another model are refused.
 func (e *Engine) Compare(a, b face.Embedding) (float32, error) {
+	if e.embedder == nil {
+		return 0, ErrDetectOnly
+	}
 	if a.Model != e.recModel.ID || b.Model != e.recModel.ID {
 		return 0, fmt.Errorf("%w: engine uses %q, got %q and %q", face.ErrModelMismatch, e.recModel.ID, a.Model, b.Model)
 	}
