@@ -22,7 +22,7 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui))
 	metrics := func(w http.ResponseWriter, r *http.Request) error {
 		running := len(s.slots)
-		s.metrics.write(w, max(0, len(s.queue)-running), running)
+		s.metrics.write(w, max(0, len(s.queue)-running), running, s.writeCameraMetrics)
 		return nil
 	}
 	if s.opts.MetricsPublic {
@@ -67,6 +67,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /rekognition/", rek)
 	s.libraryRoutes()
 	s.libraryUIRoutes()
+	s.cameraRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}
