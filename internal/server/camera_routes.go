@@ -80,6 +80,7 @@ func (s *Server) createCamera(w http.ResponseWriter, r *http.Request) error {
 	if c.Source == "" {
 		return badRequest("source: give the camera's URL (rtsp://, http://) or a file in the camera file directory")
 	}
+	c.ID = "cam_new" // for validation; the store gives the id
 	if _, err := s.cameraConfig(c); err != nil {
 		return err
 	}

@@ -159,9 +159,15 @@ func (s *Server) checkLocalSource(src string) error {
 		return badRequest("this server takes network sources only (rtsp://, http://); file and device sources need the camera file directory set (docs/configuration.md)")
 	}
 	dir, _ = filepath.Abs(dir)
-	abs, err := filepath.Abs(input)
+	abs, err := filepath.Abs(strings.TrimPrefix(input, "file:"))
 	if err != nil {
 		return badRequest("source: " + err.Error())
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real // a link inside the directory may not lead out of it
 	}
 	if rel, err := filepath.Rel(dir, abs); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
 		return badRequest("file sources must be inside the camera file directory")
