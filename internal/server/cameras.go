@@ -89,6 +89,11 @@ func (s *Server) RunCameras(ctx context.Context) error {
 			s.opts.Logger.Error("camera not started", "camera", c.ID, "err", err)
 		}
 	}
+	if n, err := s.opts.Store.ReplayOutbox(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		s.opts.Logger.Info("webhook outbox replayed", "pending", n)
+	}
 	cs.deliver.Run(ctx)
 	return nil
 }

@@ -237,3 +237,14 @@ func (s *Store) PurgeCameraData(ctx context.Context, before time.Time) (int64, e
 	})
 	return n, wrapErr(err)
 }
+
+// ReplayOutbox makes every undelivered webhook due now (a restart replays
+// the outbox at once instead of waiting out back-offs begun before it).
+func (s *Store) ReplayOutbox(ctx context.Context) (int64, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE webhook_outbox SET next_at = ? WHERE delivered_at IS NULL`, s.now().UnixMilli())
+	if err != nil {
+		return 0, wrapErr(err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
+}
