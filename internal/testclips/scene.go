@@ -20,8 +20,26 @@ type Walker struct {
 	Start float64     // seconds: when the walker's box first touches the frame edge
 	Dir   string      // "in" walks left to right, "out" right to left
 	Y     int         // vertical centre of the face, pixels
-	Size  int         // side of the face box, pixels
-	Speed float64     // pixels per second
+	Size  int         // side of the face box, pixels, when entering
+	// SizeEnd is the side when leaving (0: Size): the face grows (or
+	// shrinks) linearly over the walk, as someone approaching a door camera.
+	SizeEnd int
+	Speed   float64 // pixels per second
+	// Enrolled marks a walker enrolled in the gate's gallery (ground truth
+	// only; the clip is the same).
+	Enrolled bool
+	// Photo names the image the face comes from (ground truth only).
+	Photo string
+}
+
+// side is the walker's face side at time t.
+func (sc *Scene) side(w Walker, t float64) float64 {
+	if w.SizeEnd == 0 || w.SizeEnd == w.Size {
+		return float64(w.Size)
+	}
+	dur := float64(sc.W+max(w.Size, w.SizeEnd)) / w.Speed
+	f := min(1, max(0, (t-w.Start)/dur))
+	return float64(w.Size) + f*float64(w.SizeEnd-w.Size)
 }
 
 // Scene is a clip: a background, a vertical counting line and walkers.
@@ -34,7 +52,7 @@ type Scene struct {
 	Walkers  []Walker
 
 	bg     *face.Image
-	sprite []*face.Image
+	sprite []map[int]*face.Image // per walker, by side
 }
 
 // Box is one walker's face box in one frame.
@@ -50,8 +68,8 @@ func (sc *Scene) Validate() error {
 		return fmt.Errorf("testclips: scene %dx%d at %d fps for %d frames is not valid", sc.W, sc.H, sc.FPS, sc.Frames)
 	}
 	for _, w := range sc.Walkers {
-		if w.Face.Valid() != nil || w.Size < 8 || w.Speed <= 0 || (w.Dir != "in" && w.Dir != "out") {
-			return fmt.Errorf("testclips: walker %q is not valid (face, size >= 8, speed > 0, dir in|out)", w.Name)
+		if w.Face.Valid() != nil || w.Size < 8 || (w.SizeEnd != 0 && w.SizeEnd < 8) || w.Speed <= 0 || (w.Dir != "in" && w.Dir != "out") {
+			return fmt.Errorf("testclips: walker %q is not valid (face, sizes >= 8, speed > 0, dir in|out)", w.Name)
 		}
 	}
 	return nil
@@ -59,7 +77,7 @@ func (sc *Scene) Validate() error {
 
 // rect is walker w's face box at time t (seconds), unclamped.
 func (sc *Scene) rect(w Walker, t float64) face.Rect {
-	half := float64(w.Size) / 2
+	half := sc.side(w, t) / 2
 	d := w.Speed * (t - w.Start)
 	cx := -half + d
 	if w.Dir == "out" {
@@ -101,7 +119,13 @@ func (sc *Scene) Render(i int, dst *face.Image) ([]Box, error) {
 		if r.Clamp(sc.W, sc.H).Empty() {
 			continue
 		}
-		paste(dst, sc.sprite[k], int(math.Round(float64(r.Min.X))), int(math.Round(float64(r.Min.Y))))
+		side := int(math.Round(float64(r.Dx())))
+		sp := sc.sprite[k][side]
+		if sp == nil {
+			sp = raster.Crop(w.Face, w.Face.Bounds(), side, side)
+			sc.sprite[k][side] = sp
+		}
+		paste(dst, sp, int(math.Round(float64(r.Min.X))), int(math.Round(float64(r.Min.Y))))
 	}
 	fill(dst, sc.Occluder, [3]uint8{96, 92, 88})
 	return sc.Boxes(i), nil
@@ -112,8 +136,9 @@ func (sc *Scene) prepare() {
 		return
 	}
 	sc.bg = background(sc.W, sc.H)
-	for _, w := range sc.Walkers {
-		sc.sprite = append(sc.sprite, raster.Crop(w.Face, w.Face.Bounds(), w.Size, w.Size))
+	sc.sprite = make([]map[int]*face.Image, len(sc.Walkers))
+	for k := range sc.sprite {
+		sc.sprite[k] = map[int]*face.Image{}
 	}
 }
 

@@ -68,7 +68,7 @@ func TestRenderDrawsTheFaces(t *testing.T) {
 			}
 			c := b.Box.Center()
 			r, g, bl := img.At(int(c.X), int(c.Y))
-			if want := sc.sprite[index(sc, b.Name)].Pix[0]; r != want || g != want || bl != want {
+			if want := sc.Walkers[index(sc, b.Name)].Face.Pix[0]; r != want || g != want || bl != want {
 				t.Errorf("frame %d %s: centre pixel %d,%d,%d, want the face's %d", i, b.Name, r, g, bl, want)
 			}
 		}

@@ -27,8 +27,13 @@ func main() {
 	sizes := flag.String("sizes", "1280x720,640x360", "comma-separated frame sizes")
 	fps := flag.Int("fps", 10, "frame rate")
 	seconds := flag.Float64("seconds", 9, "clip length")
+	gate := flag.Int("gate", 4, "access-gate clips to write (gate-N.mp4/json, 1280x720, 12 s): six LFW people each, half enrolled")
 	flag.Parse()
-	if err := run(*lfw, *out, *ffmpeg, *names, *sizes, *fps, *seconds); err != nil {
+	err := run(*lfw, *out, *ffmpeg, *names, *sizes, *fps, *seconds)
+	if err == nil && *gate > 0 {
+		err = runGate(*lfw, *out, *ffmpeg, *gate)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "make-clips:", err)
 		os.Exit(1)
 	}
