@@ -163,9 +163,16 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	return err
 }
 
+// cameraEngine is what cameras use of the engine: detection, and templates
+// for gate cameras only.
+type cameraEngine interface {
+	server.CameraDetector
+	server.CameraEmbedder
+}
+
 // cameraOptions enables cameras unless the configuration turns them off or
 // ffmpeg cannot be found.
-func cameraOptions(env *Env, eng server.CameraDetector, c *config.Cameras) *server.CameraOptions {
+func cameraOptions(env *Env, eng cameraEngine, c *config.Cameras) *server.CameraOptions {
 	if c == nil {
 		c = &config.Cameras{}
 	}
@@ -181,7 +188,7 @@ func cameraOptions(env *Env, eng server.CameraDetector, c *config.Cameras) *serv
 		fmt.Fprintf(env.Stderr, "mien: cameras are off: ffmpeg not found (%v); install it (apt-get install ffmpeg) or set cameras.ffmpeg\n", err)
 		return nil
 	}
-	return &server.CameraOptions{Detector: eng, FFmpeg: path, FileDir: c.FileDir, Retention: time.Duration(c.RetentionDays) * 24 * time.Hour}
+	return &server.CameraOptions{Detector: eng, Embedder: eng, FFmpeg: path, FileDir: c.FileDir, Retention: time.Duration(c.RetentionDays) * 24 * time.Hour}
 }
 
 // bootstrap creates the first admin key: from MIEN_BOOTSTRAP_ADMIN_KEY, or

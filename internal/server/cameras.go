@@ -38,8 +38,9 @@ type CameraOptions struct {
 	Retention time.Duration
 	// NewSource opens sources (tests); nil decodes with ffmpeg.
 	NewSource func(stream.Config) (stream.Source, error)
-	// Gate makes gate cameras' gates; nil leaves gate cameras failed.
-	Gate stream.GateFactory
+	// Embedder computes templates for gate cameras (nil: gate cameras fail
+	// with "gate mode is not available"). Counting cameras never use it.
+	Embedder CameraEmbedder
 }
 
 // cameraService is the server's running cameras and their event plumbing.
@@ -61,8 +62,12 @@ func (s *Server) newCameras() error {
 	}
 	cs := &cameraService{opts: *o, broker: events.NewBroker(), deliver: events.NewDeliverer(s.opts.Store, s.opts.Logger)}
 	cs.hub = events.NewHub(s.opts.Store, cs.broker, cs.deliver, s.opts.Logger)
+	var gates stream.GateFactory
+	if o.Embedder != nil {
+		gates = s.gateFactory(o.Embedder)
+	}
 	mgr, err := stream.New(context.Background(), stream.Options{Detector: o.Detector, Sink: cs.hub, FFmpeg: o.FFmpeg,
-		NewSource: o.NewSource, Gate: o.Gate, Logger: s.opts.Logger})
+		NewSource: o.NewSource, Gate: gates, Logger: s.opts.Logger})
 	if err != nil {
 		return err
 	}
@@ -119,7 +124,7 @@ func (s *Server) applyCamera(c store.Camera) error {
 // validating it (400 for what is wrong).
 func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
 	st := c.Settings
-	cfg := stream.Config{ID: c.ID, Name: c.Name, Source: c.Source, Mode: c.Mode, Collection: c.Collection, FPS: st.FPS,
+	cfg := stream.Config{ID: c.ID, Name: c.Name, Tenant: c.TenantID, Source: c.Source, Mode: c.Mode, Collection: c.Collection, FPS: st.FPS,
 		Width: st.Width, Height: st.Height, MinSize: st.MinSize, Transport: st.Transport, Format: st.Format, Loop: st.Loop}
 	if len(st.Line) > 0 {
 		if len(st.Line) != 4 {

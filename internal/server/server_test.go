@@ -42,11 +42,17 @@ func setup(t *testing.T) *env {
 // a LibraryDir is made when opts has none; sopts.MasterKey defaults to master.
 func serve(t *testing.T, eng server.Engine, sopts store.Options, opts server.Options) *env {
 	t.Helper()
+	return serveAt(t, eng, t.TempDir(), sopts, opts)
+}
+
+// serveAt is serve with the store in the directory dir.
+func serveAt(t *testing.T, eng server.Engine, dir string, sopts store.Options, opts server.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	if sopts.MasterKey == nil {
 		sopts.MasterKey = master
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), sopts)
+	st, err := store.Open(ctx, filepath.Join(dir, "mien.db"), sopts)
 	if err != nil {
 		t.Fatal(err)
 	}

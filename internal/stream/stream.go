@@ -109,6 +109,7 @@ type Zone struct {
 // Manager.Apply restarts a camera only when its Config changed.
 type Config struct {
 	ID, Name   string
+	Tenant     string // the camera's tenant: a gate's collection is looked up in it
 	Source     string // URL with credentials; never reported (Health masks it)
 	Mode       string
 	Collection string
