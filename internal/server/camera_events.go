@@ -166,3 +166,16 @@ func b2f(b bool) float64 {
 	}
 	return 0
 }
+
+// cameraStates counts the running cameras by state, and the webhooks not
+// yet delivered.
+func (s *Server) cameraStates() map[string]int {
+	out := map[string]int{}
+	for _, h := range s.cams.mgr.Healths() {
+		out[h.State]++
+	}
+	if n, err := s.opts.Store.OutboxPending(context.Background()); err == nil {
+		out["webhooks_pending"] = n
+	}
+	return out
+}

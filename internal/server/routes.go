@@ -15,7 +15,11 @@ type ctxKey struct{}
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"status": "ready", "model": s.opts.Engine.ModelID()})
+		body := map[string]any{"status": "ready", "model": s.opts.Engine.ModelID()}
+		if s.cams != nil {
+			body["cameras"] = s.cameraStates() // counts by state only: /readyz needs no key
+		}
+		writeJSON(w, 200, body)
 	})
 	ui := http.FileServerFS(web.FS())
 	s.mux.Handle("GET /{$}", ui)
