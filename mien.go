@@ -59,7 +59,15 @@ type Options struct {
 	// LivenessThreshold overrides the pack's calibrated liveness threshold
 	// (0 = the pack's; see Engine.Liveness).
 	LivenessThreshold float64
+	// DetectOnly opens the detector alone: no recognizer is loaded, and
+	// every call that needs a template fails with ErrDetectOnly (a counting
+	// camera: it cannot compute a template, and saves the memory).
+	DetectOnly bool
 }
+
+// ErrDetectOnly is returned for template work by an engine opened with
+// Options.DetectOnly.
+var ErrDetectOnly = errors.New("mien: engine opened for detection only (no recognizer)")
 
 // Face is one analysed face.
 type Face struct {
@@ -100,6 +108,10 @@ func Open(pack *models.Pack, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, pack: pack}
 	if err := e.openDetector(); err != nil {
 		return nil, err
+	}
+	if opts.DetectOnly {
+		e.calibErr = ErrDetectOnly
+		return e, nil
 	}
 	rec, ok := pack.Model(models.RoleRecognizer)
 	if !ok {
@@ -233,6 +245,9 @@ func (e *Engine) Align(img *face.Image, d face.Detection) (*face.Image, error) {
 
 // Embed aligns and embeds one detected face.
 func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (face.Embedding, error) {
+	if e.embedder == nil {
+		return face.Embedding{}, ErrDetectOnly
+	}
 	crop, err := e.Align(img, d)
 	if err != nil {
 		return face.Embedding{}, err
@@ -242,6 +257,9 @@ func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (
 
 // AnalyzeImage detects, assesses and embeds every face in a decoded image.
 func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.Options) (*Analysis, error) {
+	if e.embedder == nil {
+		return nil, ErrDetectOnly
+	}
 	dets, err := e.Detect(ctx, img, opts)
 	if err != nil {
 		return nil, err
@@ -317,6 +335,9 @@ func (e *Engine) AnalyzeOne(ctx context.Context, data []byte, opts detect.Option
 // Compare returns the cosine similarity of two embeddings of this engine's
 // recognizer; embeddings of another model are refused.
 func (e *Engine) Compare(a, b face.Embedding) (float32, error) {
+	if e.embedder == nil {
+		return 0, ErrDetectOnly
+	}
 	if a.Model != e.recModel.ID || b.Model != e.recModel.ID {
 		return 0, fmt.Errorf("%w: engine uses %q, got %q and %q", face.ErrModelMismatch, e.recModel.ID, a.Model, b.Model)
 	}

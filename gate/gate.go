@@ -2,9 +2,10 @@
 // granted (an enrolled subject, with the score), denied_unknown (no face
 // data kept) or expired_consent. Each confirmed track is identified once it
 // has enough good frames: the templates of its best frames (face at least
-// MinFace pixels, ranked by quality) are fused into one probe, the mean of
+// MinFace pixels tall, ranked by quality) are fused into one probe, the mean of
 // the normalised templates, and decided open-set by a Matcher (the gallery's
-// FPIR decision for the camera's collection). A decided track is checked
+// FPIR decision for the camera's collection); a grant may come early, from
+// the frames seen so far, as soon as they match. A decided track is checked
 // again only when its face changes (a sampled template drifts away from the
 // one it was granted with) or, when not granted, after Recheck. Each outcome
 // is reported at most once per track.
@@ -105,8 +106,15 @@ type Options struct {
 	// Frames is how many templates, of the track's best frames, are fused
 	// into one probe (default 3; docs/benchmarks.md "Camera gate").
 	Frames int
-	// MinFace is the least shorter side of a face box, in pixels, for its
-	// frame to count (default 80).
+	// EarlyFrames: from this many frames on, before Frames are in, each new
+	// frame fuses what the track has and looks; a grant is final at once,
+	// anything else waits for the full Frames (default 1; negative: wait
+	// for Frames always). Only a grant is ever decided early: a stranger is
+	// denied from the full Frames.
+	EarlyFrames int
+	// MinFace is the least face size, in pixels, for a frame to count: the
+	// longer side of the box, i.e. the height of an upright face, as face
+	// sizes are usually given (default 80).
 	MinFace float32
 	// MinQuality is the least quality (0..1, the caller's) for a frame to
 	// count (default 0: any).
@@ -135,6 +143,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MinFace == 0 {
 		o.MinFace = 80
+	}
+	if o.EarlyFrames == 0 {
+		o.EarlyFrames = 1
 	}
 	dur := func(d *time.Duration, def time.Duration) {
 		if *d == 0 {

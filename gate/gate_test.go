@@ -60,7 +60,7 @@ func step(t *testing.T, g *Gate, i int, id uint64, box face.Rect, tpl face.Embed
 
 func TestGrantedOnceFromFusedFrames(t *testing.T) {
 	m := &fakeMatcher{}
-	g, err := New(Options{Camera: "door", Frames: 3}, m)
+	g, err := New(Options{Camera: "door", Frames: 3, EarlyFrames: -1}, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestGrantedOnceFromFusedFrames(t *testing.T) {
 
 func TestStrangerLeavesNoTrace(t *testing.T) {
 	m := &fakeMatcher{}
-	g, _ := New(Options{Frames: 3, Recheck: time.Second}, m)
+	g, _ := New(Options{Frames: 3, Recheck: time.Second, EarlyFrames: -1}, m)
 	var got []Decision
 	for i := range 30 {
 		before := len(m.probes)
@@ -112,12 +112,39 @@ func TestStrangerLeavesNoTrace(t *testing.T) {
 	}
 }
 
+// TestEarlyGrant: a face that matches from its first frame is granted at
+// once; a stranger is looked at every frame but denied only from the full
+// Frames, and its templates are dropped then.
+func TestEarlyGrant(t *testing.T) {
+	m := &fakeMatcher{}
+	g, _ := New(Options{Frames: 3}, m)
+	if ds := step(t, g, 0, 1, big, vec(0, 0.1)); len(ds) != 1 || ds[0].Outcome != Granted || ds[0].Frames != 1 || !ds[0].Time.Equal(at(0)) {
+		t.Fatalf("first frame of alice: %+v, want granted from 1 frame", ds)
+	}
+	var got []Decision
+	for i := 1; i <= 3; i++ {
+		got = append(got, step(t, g, i, 2, big, vec(3, 0.1))...)
+		if i < 3 && (len(got) != 0 || g.Held() != 1+i) { // alice's reference + the stranger's frames
+			t.Fatalf("stranger frame %d: %+v, %d held", i, got, g.Held())
+		}
+	}
+	if len(got) != 1 || got[0].Outcome != DeniedUnknown || got[0].Frames != 3 || g.Held() != 1 {
+		t.Fatalf("stranger: %+v with %d held, want denied from 3 frames and only alice's template held", got, g.Held())
+	}
+	if len(m.probes) != 4 { // alice once, the stranger at 1, 2 and 3 frames
+		t.Fatalf("%d looks, want 4", len(m.probes))
+	}
+}
+
 func TestSmallFacesAreNotIdentified(t *testing.T) {
 	m := &fakeMatcher{}
 	g, _ := New(Options{MinFace: 80}, m)
-	small := face.R(0, 0, 79, 200)
+	small := face.R(0, 0, 64, 79)
 	if g.Wants(1, small, 1, at(0)) {
 		t.Fatal("wants a 79 px face")
+	}
+	if !g.Wants(1, face.R(0, 0, 64, 80), 1, at(0)) {
+		t.Fatal("refuses a face 80 px tall")
 	}
 	for i := range 10 {
 		f := Face{Track: 1, Box: small, Quality: 1, Template: vec(0, 0)} // passed anyway: ignored
@@ -132,7 +159,7 @@ func TestSmallFacesAreNotIdentified(t *testing.T) {
 
 func TestMaxWaitAndEndDecideWithFewerFrames(t *testing.T) {
 	m := &fakeMatcher{}
-	g, _ := New(Options{Frames: 5, MaxWait: 500 * time.Millisecond}, m)
+	g, _ := New(Options{Frames: 5, MaxWait: 500 * time.Millisecond, EarlyFrames: -1}, m)
 	var got []Decision
 	for i := range 4 { // frames at 0, 200, 400, 600 ms: the fourth is past MaxWait
 		got = append(got, step(t, g, i, 1, big, vec(0, 0))...)
@@ -149,7 +176,7 @@ func TestMaxWaitAndEndDecideWithFewerFrames(t *testing.T) {
 
 func TestDriftReidentifies(t *testing.T) {
 	m := &fakeMatcher{}
-	g, _ := New(Options{Frames: 2, DriftEvery: 400 * time.Millisecond}, m)
+	g, _ := New(Options{Frames: 2, DriftEvery: 400 * time.Millisecond, EarlyFrames: -1}, m)
 	var got []Decision
 	for i := range 6 {
 		got = append(got, step(t, g, i, 1, big, vec(0, 0.05))...)

@@ -34,6 +34,7 @@ type trackState struct {
 	ref       []float32       // the fused template a granted track was granted with
 	reported  map[string]bool // outcome + subject already reported
 	lastSeen  time.Time
+	fresh     bool // a template was kept in this frame
 }
 
 // New returns a gate deciding through m.
@@ -50,7 +51,7 @@ func New(opts Options, m Matcher) (*Gate, error) {
 
 // good says whether a face is big and good enough to be identified from.
 func (g *Gate) good(box face.Rect, quality float32) bool {
-	return min(box.Dx(), box.Dy()) >= g.opts.MinFace && quality >= g.opts.MinQuality
+	return max(box.Dx(), box.Dy()) >= g.opts.MinFace && quality >= g.opts.MinQuality
 }
 
 // Wants says whether a template of this face, seen at now, would be used:
@@ -89,8 +90,8 @@ func (g *Gate) Update(ctx context.Context, f Frame) ([]Decision, error) {
 	}
 	var out []Decision
 	var errs []error
-	decide := func(id uint64, s *trackState) {
-		d, ok, err := g.decide(ctx, id, s)
+	decide := func(id uint64, s *trackState, early bool) {
+		d, ok, err := g.decide(ctx, id, s, early)
 		if err != nil {
 			errs = append(errs, err)
 		} else if ok {
@@ -100,7 +101,7 @@ func (g *Gate) Update(ctx context.Context, f Frame) ([]Decision, error) {
 	for _, id := range f.Ended {
 		if s := g.tracks[id]; s != nil {
 			if s.outcome == 0 && len(s.kept) > 0 {
-				decide(id, s)
+				decide(id, s, false)
 			}
 			g.forget(id)
 		}
@@ -109,7 +110,9 @@ func (g *Gate) Update(ctx context.Context, f Frame) ([]Decision, error) {
 		s := g.tracks[id]
 		switch {
 		case s.outcome == 0 && len(s.kept) > 0 && (len(s.kept) >= g.opts.Frames || f.Time.Sub(s.firstGood) >= g.opts.MaxWait):
-			decide(id, s)
+			decide(id, s, false)
+		case s.outcome == 0 && s.fresh && g.opts.EarlyFrames > 0 && len(s.kept) >= g.opts.EarlyFrames:
+			decide(id, s, true)
 		case f.Time.Sub(s.lastSeen) > g.opts.Idle:
 			g.forget(id)
 		}
@@ -137,7 +140,7 @@ func (g *Gate) observe(fc Face) error {
 		s = &trackState{reported: map[string]bool{}}
 		g.tracks[fc.Track] = s
 	}
-	s.lastSeen = g.now
+	s.lastSeen, s.fresh = g.now, false
 	if fc.Template.Vector == nil || !g.good(fc.Box, fc.Quality) {
 		return nil
 	}
@@ -163,6 +166,7 @@ func (g *Gate) observe(fc Face) error {
 		s.restart()
 	}
 	s.keep(kept{quality: fc.Quality, vec: slices.Clone(v)}, g.opts.Frames)
+	s.fresh = true
 	if len(s.kept) == 1 {
 		s.firstGood = g.now
 	}
@@ -216,7 +220,9 @@ func (g *Gate) forget(id uint64) {
 
 // decide fuses a track's kept templates, identifies the probe and drops
 // the templates. ok is false when the outcome was already reported.
-func (g *Gate) decide(ctx context.Context, id uint64, s *trackState) (d Decision, ok bool, err error) {
+// With early, only a grant is final: any other answer is forgotten and the
+// track waits for more frames (ok false).
+func (g *Gate) decide(ctx context.Context, id uint64, s *trackState, early bool) (d Decision, ok bool, err error) {
 	fused := fuse(s.kept)
 	m, err := g.m.Identify(ctx, face.Embedding{Model: s.model, Vector: fused})
 	if err != nil {
@@ -226,6 +232,10 @@ func (g *Gate) decide(ctx context.Context, id uint64, s *trackState) (d Decision
 	if m.Outcome == 0 || int(m.Outcome) >= len(outcomeNames) || (m.Outcome != DeniedUnknown) == (m.SubjectID == "") {
 		clear(fused)
 		return d, false, fmt.Errorf("gate: track %d: the matcher answered outcome %d with subject %q", id, m.Outcome, m.SubjectID)
+	}
+	if early && m.Outcome != Granted {
+		clear(fused)
+		return d, false, nil
 	}
 	n := len(s.kept)
 	s.dropKept()

@@ -35,6 +35,11 @@ type Options struct {
 	// between frames, as at 5 fps, still matches. Low-score detections are
 	// matched on plain IoU.
 	Buffer float32
+	// TentativeBuffer is Buffer for matching tentative tracks, which have no
+	// velocity yet (default 1: boxes three times their size), so a small
+	// face moving more than its width per frame, as at 5 fps, still starts
+	// a track; its second match sets the velocity from the displacement.
+	TentativeBuffer float32
 	// ConfirmHits is how many consecutive matched frames confirm a track and
 	// give it an id (default 3).
 	ConfirmHits int
@@ -67,6 +72,7 @@ func (o Options) withDefaults() (Options, error) {
 	def(&o.Beta, 0.3)
 	def(&o.ShotSide, 112)
 	def(&o.Buffer, 0.3)
+	def(&o.TentativeBuffer, 1)
 	if o.ConfirmHits <= 0 {
 		o.ConfirmHits = 3
 	}
@@ -78,8 +84,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("track: scores must satisfy 0 <= low %g <= high %g <= 1", o.LowScore, o.HighScore)
 	case o.MatchIoU <= 0 || o.MatchIoU > 1 || o.LowMatchIoU <= 0 || o.LowMatchIoU > 1:
 		return o, errors.New("track: match IoU thresholds must be in (0, 1]")
-	case o.Buffer > 2:
-		return o, fmt.Errorf("track: buffer %g is over 2", o.Buffer)
+	case o.Buffer > 2 || o.TentativeBuffer > 2:
+		return o, fmt.Errorf("track: buffers %g and %g must be at most 2", o.Buffer, o.TentativeBuffer)
 	case o.Alpha <= 0 || o.Alpha > 1 || o.Beta > 1:
 		return o, fmt.Errorf("track: filter gains alpha %g, beta %g are outside (0, 1]", o.Alpha, o.Beta)
 	}

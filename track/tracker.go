@@ -77,7 +77,11 @@ func (tr *Tracker) Update(dets []Detection) *Result {
 	// 2: weak detections rescue confirmed tracks still unmatched (not lost ones)
 	tr.match(dets, tr.low, func(s *state) bool { return s.State == Confirmed && s.Det < 0 }, tr.opts.LowMatchIoU, 1)
 	// 3: confident detections left over against tentative tracks
-	tr.match(dets, tr.high, func(s *state) bool { return s.State == Tentative }, tr.opts.MatchIoU, buf)
+	// (tentative tracks with a velocity first, then those seen once, with a
+	// wider buffer but only on faces of about their size)
+	tr.match(dets, tr.high, func(s *state) bool { return s.State == Tentative && s.Hits > 1 }, tr.opts.MatchIoU, buf)
+	tbuf := 1 + 2*max(0, tr.opts.TentativeBuffer)
+	tr.match(dets, tr.high, func(s *state) bool { return s.State == Tentative && s.Hits == 1 }, tr.opts.MatchIoU, tbuf)
 	tr.age()
 	for _, i := range tr.high {
 		if !tr.usedDet[i] {
@@ -114,7 +118,7 @@ func (tr *Tracker) match(dets []Detection, idx []int, eligible func(*state) bool
 		}
 		box := s.predicted().Scale(buf)
 		for _, di := range idx {
-			if tr.usedDet[di] {
+			if tr.usedDet[di] || (s.State == Tentative && s.Hits == 1 && !similarSize(s.Box, dets[di].Box)) {
 				continue
 			}
 			if iou := box.IoU(dets[di].Box.Scale(buf)); iou >= minIoU {
@@ -133,6 +137,13 @@ func (tr *Tracker) match(dets []Detection, idx []int, eligible func(*state) bool
 		tr.usedDet[p.d] = true
 		tr.hit(s, dets[p.d], p.d)
 	}
+}
+
+// similarSize says two boxes' sides are within a quarter of each other
+// (a face does not change size that much between two frames).
+func similarSize(a, b face.Rect) bool {
+	r := (a.Dx() + a.Dy()) / max(b.Dx()+b.Dy(), 1e-6)
+	return r > 0.8 && r < 1.25
 }
 
 // hit updates a matched track with its detection.
@@ -226,6 +237,14 @@ func (s *state) predicted() face.Rect {
 func (s *state) correct(b face.Rect, alpha, beta float32) {
 	c := b.Center()
 	rx, ry := c.X-s.cx, c.Y-s.cy
+	if s.Hits == 1 && beta > 0 {
+		// the second sighting: the displacement is the velocity
+		s.cx, s.cy, s.vx, s.vy = c.X, c.Y, rx, ry
+		s.w, s.h = b.Dx(), b.Dy()
+		s.Box = b
+		s.Velocity = face.Point{X: s.vx, Y: s.vy}
+		return
+	}
 	s.cx += alpha * rx
 	s.cy += alpha * ry
 	if beta > 0 {

@@ -43,6 +43,10 @@ func TestScenarios(t *testing.T) {
 			{x: 0, y: 300, vx: 10, size: 80, from: 1, to: 100}}, ids: 1},
 		{name: "fast walker at a low frame rate", frames: 12, walkers: []walker{
 			{x: 0, y: 300, vx: 97, size: 120, from: 1, to: 12}}, ids: 1},
+		// a 45 px face moving 61 px a frame (a person far from a 720p camera
+		// at 5 fps): tracked only with the tentative buffer (before: no track)
+		{name: "small face moving more than its width", frames: 15, walkers: []walker{
+			{x: 0, y: 300, vx: 61, size: 45, from: 1, to: 15}}, ids: 1},
 		{name: "weak detections keep the track", frames: 60, walkers: []walker{
 			{x: 0, y: 300, vx: 10, size: 80, from: 1, to: 60, weak: [][2]int{{20, 35}}}}, ids: 1},
 	} {

@@ -165,6 +165,12 @@ func (f *engineFlags) register(fs *flag.FlagSet) {
 
 // openEngine opens the engine with the configuration and the flags.
 func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
+	return openEngineFor(env, f, false)
+}
+
+// openEngineFor opens the engine, with the detector alone when detectOnly
+// (counting: no recognizer loaded, no template possible).
+func openEngineFor(env *Env, f engineFlags, detectOnly bool) (*mien.Engine, error) {
 	cfg := env.Config
 	if f.pack != "" {
 		cfg.Pack = f.pack
@@ -199,6 +205,7 @@ func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
 		DetectMaxSide:     cfg.DetectMaxSide,
 		Image:             imageio.Options{MaxPixels: cfg.MaxPixels},
 		LivenessThreshold: f.liveness,
+		DetectOnly:        detectOnly,
 	})
 }
 

@@ -42,8 +42,9 @@ func runEvalGate(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "eval gate", "--embeddings FILE [flags]",
 		"Multi-frame open-set identification, as a camera gate decides: a gallery of LFW people (K photos each; people\n"+
 			"with too few photos for a probe group enrolled as distractors), probes of up to N other photos of one person\n"+
-			"fused (template: the normalised mean of the templates, as the gate does; score: each subject's mean score),\n"+
-			"searched with 1..N frames. Prints DIR at FPIR 1% (threshold from the non-mated groups) and the FPIR and DIR\n"+
+			"fused (template: the normalised mean of the templates, as the gate does; score: each subject's mean score;\n"+
+			"early: the gate's early grant, template fusion of the first 1, 2, ..., N frames each searched, the best look\n"+
+			"counting), searched with 1..N frames. Prints DIR at FPIR 1% (threshold from the non-mated groups) and the FPIR and DIR\n"+
 			"at the default setting (the engine's calibrated threshold for the gallery's size).")
 	var ef engineFlags
 	ef.register(fs)
@@ -106,7 +107,7 @@ func gateRows(eng *mien.Engine, set *eval.Set, split *eval.GroupSplit, frames []
 		return nil, err
 	}
 	var rows []gateRow
-	for _, fu := range []eval.Fusion{eval.FuseTemplates, eval.FuseScores} {
+	for _, fu := range gateFusions {
 		for _, n := range frames {
 			res, err := eval.SearchGroups(set.Records, split, n, fu)
 			if err != nil {
@@ -143,8 +144,8 @@ func printGate(env *Env, r gateReport, frames []int) {
 		mean[k][1] += x.DefaultFPIR
 		mean[k][2] += x.DefaultDIR
 	}
-	seeds := float64(len(r.Rows)) / float64(2*len(frames))
-	for _, fu := range []eval.Fusion{eval.FuseTemplates, eval.FuseScores} {
+	seeds := float64(len(r.Rows)) / float64(len(gateFusions)*len(frames))
+	for _, fu := range gateFusions {
 		for _, n := range frames {
 			m := mean[key{fu, n}]
 			fmt.Fprintf(w, "  mean %-8s %2d frame(s): DIR@FPIR1%% %.2f%%; default setting: FPIR %.2f%%, DIR %.2f%%\n",
@@ -152,6 +153,9 @@ func printGate(env *Env, r gateReport, frames []int) {
 		}
 	}
 }
+
+// gateFusions are the fusions eval gate compares.
+var gateFusions = []eval.Fusion{eval.FuseTemplates, eval.FuseScores, eval.FuseEarly}
 
 func parseInts(s string) ([]int, error) {
 	var out []int

@@ -91,7 +91,7 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 	}
 	kind, _, _ := video.ParseSource(fs.Arg(0))
 	wf.live = kind != video.KindFile || wf.realtime
-	eng, err := openEngine(env, ef)
+	eng, err := openEngineFor(env, ef, wf.collection == "") // counting: the detector alone
 	if err != nil {
 		return err
 	}

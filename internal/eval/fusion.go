@@ -102,6 +102,11 @@ const (
 	FuseTemplates Fusion = "template"
 	// FuseScores searches each frame and averages each subject's scores.
 	FuseScores Fusion = "score"
+	// FuseEarly is the gate's early grant: template fusion of the first 1,
+	// 2, ..., n frames, each searched; a group scores its best look (a
+	// stranger is granted if any look passes). The subject is the best
+	// look's, which approximates "the first look to pass" for mated groups.
+	FuseEarly Fusion = "early"
 )
 
 // SearchGroups searches every group of the split with its first n frames
@@ -114,20 +119,31 @@ func SearchGroups(recs []Record, s *GroupSplit, n int, fu Fusion) (*Result, erro
 	}
 	r := &Result{Comparisons: len(g.vecs)}
 	scores, sum := make([]float32, g.n), make([]float32, g.n)
+	fused := func(gr Group, k int) (int, float32) {
+		probe := make([]float32, len(recs[gr.Recs[0]].Vector))
+		for _, ri := range gr.Recs[:k] {
+			for i, v := range recs[ri].Vector {
+				probe[i] += v
+			}
+		}
+		face.Normalize(probe)
+		return g.best(probe, scores)
+	}
 	search := func(gr Group) (int, float32, error) {
 		if n > len(gr.Recs) {
 			return 0, 0, fmt.Errorf("eval: a group of %d photos cannot give %d frames", len(gr.Recs), n)
 		}
 		switch fu {
 		case FuseTemplates:
-			probe := make([]float32, len(recs[gr.Recs[0]].Vector))
-			for _, ri := range gr.Recs[:n] {
-				for i, v := range recs[ri].Vector {
-					probe[i] += v
+			top, sc := fused(gr, n)
+			return top, sc, nil
+		case FuseEarly:
+			top, sc := fused(gr, 1)
+			for k := 2; k <= n; k++ {
+				if t, s := fused(gr, k); s > sc {
+					top, sc = t, s
 				}
 			}
-			face.Normalize(probe)
-			top, sc := g.best(probe, scores)
 			return top, sc, nil
 		case FuseScores:
 			clear(sum)

@@ -18,8 +18,8 @@ type Person struct {
 	Cross    int    `json:"cross_frame"` // first frame the box centre is past the line, -1 if never
 	Occluded bool   `json:"occluded"`    // hidden, at least half, by the occluder in some frame
 	Enrolled bool   `json:"enrolled"`    // in the gate's gallery
-	// Big is the first frame where the whole face box is in the frame, at
-	// most half hidden, with sides of at least Truth.BigSide pixels; -1 if
+	// Big is the first frame where the whole face box is in the frame,
+	// not hidden at all, with sides of at least Truth.BigSide pixels; -1 if
 	// never. A gate must grant an enrolled walker within a second of it.
 	Big int `json:"big_frame"`
 	// Photo is the image the walker's face was cut from (the gate's
@@ -66,7 +66,7 @@ func (sc *Scene) Truth(clip string) Truth {
 			p.Exit = i
 			p.Occluded = p.Occluded || b.Occluded >= 0.5
 			whole := sc.rect(sc.Walkers[idx[b.Name]], float64(i)/float64(sc.FPS)) == b.Box
-			if p.Big < 0 && whole && b.Occluded <= 0.5 && min(b.Box.Dx(), b.Box.Dy()) >= BigSide {
+			if p.Big < 0 && whole && b.Occluded == 0 && min(b.Box.Dx(), b.Box.Dy()) >= BigSide {
 				p.Big = i
 			}
 		}
