@@ -49,7 +49,8 @@ const flushEvery = 5 * time.Second
 
 // camera is one running camera.
 type camera struct {
-	cfg    Config
+	cfg    Config // with defaults filled in
+	given  Config // as applied: Apply compares the next config with it
 	src    Source
 	det    Detector
 	gate   Gate

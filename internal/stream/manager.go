@@ -82,7 +82,7 @@ func (m *Manager) Apply(cfg Config) error {
 		return errors.New("stream: the manager is closed")
 	}
 	if old := m.cams[cfg.ID]; old != nil {
-		if reflect.DeepEqual(old.cfg, cfg) {
+		if reflect.DeepEqual(old.given, cfg) {
 			return nil
 		}
 		old.halt()
@@ -105,7 +105,7 @@ func (m *Manager) Apply(cfg Config) error {
 // newCamera builds a camera; a gate that cannot be made leaves it failed
 // (visible in Health) rather than refusing the configuration.
 func (m *Manager) newCamera(cfg Config) (*camera, error) {
-	c := &camera{cfg: cfg, det: m.opts.Detector, sink: m.opts.Sink, log: m.opts.Logger, done: make(chan struct{}),
+	c := &camera{cfg: cfg, given: cfg, det: m.opts.Detector, sink: m.opts.Sink, log: m.opts.Logger, done: make(chan struct{}),
 		occ: map[string]int{}, minute: Minute{Occupancy: map[string]int{}}}
 	c.h = Health{ID: cfg.ID, Name: cfg.Name, Mode: cfg.Mode, State: StateStarting, Started: time.Now(), Decisions: map[string]int{}}
 	if c.cfg.MinSize <= 0 {
