@@ -25,7 +25,7 @@ type Serve struct {
 	MetricsPublic      bool `json:"metrics_public"`       // serve /metrics without an admin key
 	// Cameras (docs/cameras.md).
 	Cameras *Cameras `json:"cameras"`
-	_                  struct{}
+	_       struct{}
 }
 
 // Gate mirrors quality.Gate for the file.

@@ -2,10 +2,10 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,7 +187,6 @@ func checkNoImages(t *testing.T, dir string) {
 		return nil
 	})
 }
-
 
 // centre returns the middle 150x150 of an LFW photo as JPEG: the person
 // the folder is named for, without the others some photos show.

@@ -21,21 +21,21 @@ func (s *Server) cameraRoutes() {
 
 // cameraRequest is the body of POST and PUT /v1/cameras.
 type cameraRequest struct {
-	Name       string         `json:"name"`
-	Source     string         `json:"source"` // PUT: empty keeps the stored source
-	Mode       string         `json:"mode"`
-	Collection string         `json:"collection_id"`
-	Line       []float32      `json:"line"`
-	Zones      []store.Zone   `json:"zones"`
-	FPS        float64        `json:"fps"`
-	Width      int            `json:"width"`
-	Height     int            `json:"height"`
-	MinSize    float32        `json:"min_size"`
-	Transport  string         `json:"transport"`
-	Format     string         `json:"format"`
-	Loop       bool           `json:"loop"`
-	WebhookURL string         `json:"webhook_url"`
-	RelayURL   string         `json:"relay_url"`
+	Name       string       `json:"name"`
+	Source     string       `json:"source"` // PUT: empty keeps the stored source
+	Mode       string       `json:"mode"`
+	Collection string       `json:"collection_id"`
+	Line       []float32    `json:"line"`
+	Zones      []store.Zone `json:"zones"`
+	FPS        float64      `json:"fps"`
+	Width      int          `json:"width"`
+	Height     int          `json:"height"`
+	MinSize    float32      `json:"min_size"`
+	Transport  string       `json:"transport"`
+	Format     string       `json:"format"`
+	Loop       bool         `json:"loop"`
+	WebhookURL string       `json:"webhook_url"`
+	RelayURL   string       `json:"relay_url"`
 }
 
 func (q cameraRequest) camera(k store.Key) store.Camera {

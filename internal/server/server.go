@@ -66,7 +66,7 @@ type Server struct {
 
 	gal     *gallery.Gallery // enrolled collections: the one place a match is decided
 	metrics metrics
-	libs    *libraries // the tenants' photo libraries
+	libs    *libraries     // the tenants' photo libraries
 	cams    *cameraService // nil without Options.Cameras
 }
 

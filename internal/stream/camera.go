@@ -32,16 +32,16 @@ type Health struct {
 	Mode      string         `json:"mode"`
 	State     string         `json:"state"`
 	Started   time.Time      `json:"started"`
-	Frames    uint64         `json:"frames"`      // frames analysed
-	FPS       float64        `json:"fps"`         // frames analysed per second, recently
-	Tracks    int            `json:"tracks"`      // confirmed tracks now
-	In        int64          `json:"in"`          // line crossings since start
-	Out       int64          `json:"out"`         //
-	Decisions map[string]int `json:"decisions"`   // gate decisions since start, by kind
-	Occupancy map[string]int `json:"occupancy"`   // people per zone now
-	DetectMS  float64        `json:"detect_ms"`   // detection time per frame, recent average
-	LastError string         `json:"last_error"`  // the last detection, gate or sink error
-	Source    video.Health   `json:"source"`      // the frame source: fps in, dropped, reconnects
+	Frames    uint64         `json:"frames"`     // frames analysed
+	FPS       float64        `json:"fps"`        // frames analysed per second, recently
+	Tracks    int            `json:"tracks"`     // confirmed tracks now
+	In        int64          `json:"in"`         // line crossings since start
+	Out       int64          `json:"out"`        //
+	Decisions map[string]int `json:"decisions"`  // gate decisions since start, by kind
+	Occupancy map[string]int `json:"occupancy"`  // people per zone now
+	DetectMS  float64        `json:"detect_ms"`  // detection time per frame, recent average
+	LastError string         `json:"last_error"` // the last detection, gate or sink error
+	Source    video.Health   `json:"source"`     // the frame source: fps in, dropped, reconnects
 }
 
 // flushEvery is how often partial minute counts reach the sink.
