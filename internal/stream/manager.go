@@ -227,11 +227,13 @@ func (m *Manager) Snapshot(id string) (jpg []byte, boxes []Box, ok bool, err err
 		return nil, nil, false, ErrNoCamera
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.snap.pix == nil {
+		c.mu.Unlock()
 		return nil, nil, false, nil
 	}
-	jpg, boxes, err = c.snap.encode()
+	snap := snapshot{pix: append([]uint8(nil), c.snap.pix...), w: c.snap.w, h: c.snap.h, tracks: append([]Box(nil), c.snap.tracks...)}
+	c.mu.Unlock() // encode outside the lock: the camera goes on meanwhile
+	jpg, boxes, err = snap.encode()
 	return jpg, boxes, err == nil, err
 }
 
