@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -123,10 +124,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if g := fileCfg.Gate; g != nil {
 		opts.Gate = quality.Gate{MinFaceSize: g.MinFaceSize, MinSharpness: g.MinSharpness, MaxYaw: g.MaxYaw, MaxPitch: g.MaxPitch, MinBright: g.MinBright, MaxBright: g.MaxBright}
 	}
+	opts.Cameras = cameraOptions(env, eng, fileCfg.Cameras)
 	srv, err := server.New(ctx, opts)
 	if err != nil {
 		return err
 	}
+	camsDone := make(chan error, 1)
+	go func() { camsDone <- srv.RunCameras(ctx) }()
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -152,7 +156,39 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintln(env.Stderr, "mien: shutting down, draining requests")
 	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	return hs.Shutdown(sctx)
+	err = hs.Shutdown(sctx)
+	if cerr := <-camsDone; cerr != nil {
+		log.Error("cameras", "err", cerr)
+	}
+	return err
+}
+
+// cameraEngine is what cameras use of the engine: detection, and templates
+// for gate cameras only.
+type cameraEngine interface {
+	server.CameraDetector
+	server.CameraEmbedder
+}
+
+// cameraOptions enables cameras unless the configuration turns them off or
+// ffmpeg cannot be found.
+func cameraOptions(env *Env, eng cameraEngine, c *config.Cameras) *server.CameraOptions {
+	if c == nil {
+		c = &config.Cameras{}
+	}
+	if c.Disabled {
+		return nil
+	}
+	ff := c.FFmpeg
+	if ff == "" {
+		ff = "ffmpeg"
+	}
+	path, err := exec.LookPath(ff)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "mien: cameras are off: ffmpeg not found (%v); install it (apt-get install ffmpeg) or set cameras.ffmpeg\n", err)
+		return nil
+	}
+	return &server.CameraOptions{Detector: eng, Embedder: eng, FFmpeg: path, FileDir: c.FileDir, Retention: time.Duration(c.RetentionDays) * 24 * time.Hour}
 }
 
 // bootstrap creates the first admin key: from MIEN_BOOTSTRAP_ADMIN_KEY, or
@@ -207,6 +243,11 @@ func purgeLoop(ctx context.Context, srv *server.Server, log *slog.Logger, every 
 			log.Error("library expiry", "err", err)
 		} else if faces > 0 {
 			log.Info("library expiry", "faces", faces)
+		}
+		if n, err := srv.PurgeCameraData(ctx, time.Now()); err != nil {
+			log.Error("camera retention", "err", err)
+		} else if n > 0 {
+			log.Info("camera retention", "events", n)
 		}
 		if n, err := srv.CloseIdleLibraries(libraryIdle); err != nil {
 			log.Error("closing idle libraries", "err", err)

@@ -23,7 +23,9 @@ type Serve struct {
 	ReadTimeoutSeconds int  `json:"read_timeout_seconds"` // to send a whole request; default 120
 	IdleTimeoutSeconds int  `json:"idle_timeout_seconds"` // a kept-alive connection idle; default 60
 	MetricsPublic      bool `json:"metrics_public"`       // serve /metrics without an admin key
-	_                  struct{}
+	// Cameras (docs/cameras.md).
+	Cameras *Cameras `json:"cameras"`
+	_       struct{}
 }
 
 // Gate mirrors quality.Gate for the file.
@@ -60,9 +62,20 @@ func LoadServe(path string) (Serve, error) {
 	if s.Addr == "" {
 		s.Addr = "127.0.0.1:8080"
 	}
+	if c := s.Cameras; c != nil && (c.RetentionDays < 0) {
+		return s, fmt.Errorf("config: cameras.retention_days must not be negative")
+	}
 	if s.MaxBodyMB < 0 || s.TimeoutSeconds < 0 || s.Queue < 0 || s.PurgeSeconds < 0 ||
 		s.MaxConns < 0 || s.MaxConnsPerIP < 0 || s.ReadTimeoutSeconds < 0 || s.IdleTimeoutSeconds < 0 {
 		return s, fmt.Errorf("config: limits must not be negative")
 	}
 	return s, nil
+}
+
+// Cameras configure the camera service of mien serve.
+type Cameras struct {
+	Disabled      bool   `json:"disabled"`       // no /v1/cameras (503) and no camera runs
+	FFmpeg        string `json:"ffmpeg"`         // the ffmpeg binary; default ffmpeg on PATH
+	FileDir       string `json:"file_dir"`       // the only directory file sources may name; default none (network sources only)
+	RetentionDays int    `json:"retention_days"` // events and minute counts kept this long; default 30
 }

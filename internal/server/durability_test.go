@@ -25,9 +25,9 @@ import (
 const bootstrapKey = "durability-test-admin-key-0123456789"
 
 // serveProc starts `mien serve` on a free loopback port and returns its URL.
-func serveProc(t *testing.T, bin, data string) (*exec.Cmd, string) {
+func serveProc(t *testing.T, bin, data string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--data", data)
+	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...)...)
 	cmd.Env = append(os.Environ(), "MIEN_MASTER_KEY="+hex.EncodeToString(master), "MIEN_BOOTSTRAP_ADMIN_KEY="+bootstrapKey, "MIEN_PACK=standard")
 	out, _ := cmd.StdoutPipe()
 	cmd.Stderr = nil

@@ -49,7 +49,7 @@ func (m *metrics) observe(route string, status int, d time.Duration) {
 }
 
 // write renders the Prometheus text exposition format.
-func (m *metrics) write(w http.ResponseWriter, queued, running int) {
+func (m *metrics) write(w http.ResponseWriter, queued, running int, more func(*strings.Builder)) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4")
 	var b strings.Builder
 	b.WriteString("# HELP mien_http_request_duration_seconds Request latency by route and status class.\n# TYPE mien_http_request_duration_seconds histogram\n")
@@ -73,5 +73,8 @@ func (m *metrics) write(w http.ResponseWriter, queued, running int) {
 	fmt.Fprintf(&b, "# HELP mien_faces_processed_total Faces analysed by the engine.\n# TYPE mien_faces_processed_total counter\nmien_faces_processed_total %d\n", m.faces.Load())
 	fmt.Fprintf(&b, "# HELP mien_queue_depth Engine calls waiting for a worker.\n# TYPE mien_queue_depth gauge\nmien_queue_depth %d\n", queued)
 	fmt.Fprintf(&b, "# HELP mien_engine_busy Engine calls in progress.\n# TYPE mien_engine_busy gauge\nmien_engine_busy %d\n", running)
+	if more != nil {
+		more(&b)
+	}
 	w.Write([]byte(b.String()))
 }

@@ -15,14 +15,18 @@ type ctxKey struct{}
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	s.mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, 200, map[string]any{"status": "ready", "model": s.opts.Engine.ModelID()})
+		body := map[string]any{"status": "ready", "model": s.opts.Engine.ModelID()}
+		if s.cams != nil {
+			body["cameras"] = s.cameraStates() // counts by state only: /readyz needs no key
+		}
+		writeJSON(w, 200, body)
 	})
 	ui := http.FileServerFS(web.FS())
 	s.mux.Handle("GET /{$}", ui)
 	s.mux.Handle("GET /ui/", http.StripPrefix("/ui", ui))
 	metrics := func(w http.ResponseWriter, r *http.Request) error {
 		running := len(s.slots)
-		s.metrics.write(w, max(0, len(s.queue)-running), running)
+		s.metrics.write(w, max(0, len(s.queue)-running), running, s.writeCameraMetrics)
 		return nil
 	}
 	if s.opts.MetricsPublic {
@@ -67,6 +71,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /rekognition/", rek)
 	s.libraryRoutes()
 	s.libraryUIRoutes()
+	s.cameraRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/mienhq/mien/internal/store"
 )
 
 // TestSecurityTenantIsolationEveryRoute calls every authenticated /v1 route
@@ -86,6 +89,7 @@ type tenantA struct {
 	col, sid, keyID, awsKey    string
 	lib, photo, person, faceID string
 	name                       string
+	cam, event                 string // a camera and one of its events
 }
 
 func seedTenantA(t *testing.T, e *env) *tenantA {
@@ -121,6 +125,17 @@ func seedTenantA(t *testing.T, e *env) *tenantA {
 	}
 	a.faceID = faces["faces"].([]any)[0].(map[string]any)["id"].(string)
 	a.person = "1"
+	code, cam := e.js("POST", "/v1/cameras", e.admin, `{"name":"a-door-cam","source":"http://admin:a-cam-pass@127.0.0.1:9/a.mjpg",
+		"mode":"count","line":[320,0,320,360],"width":640,"height":360,"webhook_url":"http://127.0.0.1:9/hook"}`)
+	if code != 201 {
+		t.Fatalf("create camera: %d %v", code, cam)
+	}
+	a.cam = cam["id"].(string)
+	ev, err := e.st.AddCameraEvent(context.Background(), store.CameraEvent{CameraID: a.cam, Kind: "in", Detail: map[string]any{"track": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.event = ev.ID
 	return a
 }
 
@@ -133,6 +148,9 @@ func (a *tenantA) fill(t *testing.T, p string) (string, bool) {
 	}
 	r := strings.NewReplacer("{id}", a.col, "{sid}", a.sid, "{kid}", kid, "{lib}", lib,
 		"{photo}", a.photo, "{person}", a.person, "{face}", a.faceID)
+	if strings.HasPrefix(p, "/v1/cameras/") {
+		r = strings.NewReplacer("{id}", a.cam)
+	}
 	out := r.Replace(p)
 	if strings.Contains(out, "{") {
 		t.Fatalf("route %s has a path parameter this test does not know: add it to tenantA.fill", p)
@@ -156,6 +174,9 @@ func (a *tenantA) body(p string) (*bytes.Buffer, string) {
 	case strings.HasSuffix(p, "/identify") || strings.HasSuffix(p, "/verify") || strings.HasSuffix(p, "/detect"):
 		return form(map[string][][]byte{"image": {img}}, nil)
 	}
+	if strings.HasPrefix(p, "/v1/cameras") {
+		return bytes.NewBufferString(`{"name":"b-cam","source":"http://127.0.0.1:9/b.mjpg","mode":"count","line":[0,0,10,10]}`), "application/json"
+	}
 	bodies := map[string]string{ // library routes take strict JSON bodies
 		"/name": `{"name":"b-thing"}`, "/merge": `{"from":[2]}`, "/split": `{"faces":["` + a.faceID + `"]}`,
 		"/move": `{"person":2}`, "/ignore": `{"reason":"ignore"}`, "/consent-policy": `{"purpose":"b","retention_days":30,"evidence":"b"}`, "/expiry": `{"expire_after_seconds":60}`,
@@ -174,13 +195,15 @@ func (a *tenantA) body(p string) (*bytes.Buffer, string) {
 func (a *tenantA) secrets() map[string]string {
 	return map[string]string{"collection id": a.col, "subject id": a.sid, "subject name": a.name,
 		"external id": "isolde-ext", "API key id": a.keyID, "AWS key id": a.awsKey,
-		"library id": strings.TrimPrefix(a.lib, "/v1/libraries/"), "photo": a.photo, "face id": a.faceID}
+		"library id": strings.TrimPrefix(a.lib, "/v1/libraries/"), "photo": a.photo, "face id": a.faceID,
+		"camera id": a.cam, "camera name": "a-door-cam", "camera password": "a-cam-pass", "camera event": a.event}
 }
 
 // stillThere checks A's data survived B's every call.
 func (a *tenantA) stillThere(t *testing.T) {
 	e := a.e
-	for _, p := range []string{"/v1/collections/" + a.col + "/subjects/" + a.sid, a.lib + "/photos/" + a.photo, a.lib + "/faces/" + a.faceID} {
+	for _, p := range []string{"/v1/collections/" + a.col + "/subjects/" + a.sid, a.lib + "/photos/" + a.photo, a.lib + "/faces/" + a.faceID,
+		"/v1/cameras/" + a.cam} {
 		if code, _, b := e.raw("GET", p, e.admin, nil, ""); code != 200 {
 			t.Errorf("tenant A's %s after tenant B's calls: %d %.200s", p, code, b)
 		}

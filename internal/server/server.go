@@ -53,6 +53,8 @@ type Options struct {
 	// Scoring is how a subject with several photos is scored (zero: the
 	// cosine to the mean of their templates, gallery.Mean).
 	Scoring gallery.Scoring
+	// Cameras enables /v1/cameras (cameras.go); nil answers 503 there.
+	Cameras *CameraOptions
 }
 
 // Server serves the API.
@@ -64,7 +66,8 @@ type Server struct {
 
 	gal     *gallery.Gallery // enrolled collections: the one place a match is decided
 	metrics metrics
-	libs    *libraries // the tenants' photo libraries
+	libs    *libraries     // the tenants' photo libraries
+	cams    *cameraService // nil without Options.Cameras
 }
 
 // New builds a server and loads every collection's templates into memory.
@@ -96,6 +99,9 @@ func New(ctx context.Context, opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, mux: http.NewServeMux(), gal: gal,
 		slots: make(chan struct{}, opts.Workers), queue: make(chan struct{}, opts.Workers+opts.Queue)}
+	if err := s.newCameras(); err != nil {
+		return nil, err
+	}
 	s.routes()
 	return s, nil
 }
@@ -125,6 +131,9 @@ type statusRecorder struct {
 }
 
 func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+
+// Unwrap lets http.ResponseController reach Flush (Server-Sent Events).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // ErrBusy is returned when the engine's queue is full (429 with Retry-After).
 var ErrBusy = errors.New("server: busy: too many images waiting; retry shortly")

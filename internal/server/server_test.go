@@ -33,7 +33,8 @@ type env struct {
 }
 
 func setup(t *testing.T) *env {
-	return serve(t, testenv.Engine(t, "standard"), store.Options{}, server.Options{MaxBody: 2 << 20})
+	eng := testenv.Engine(t, "standard")
+	return serve(t, eng, store.Options{}, server.Options{MaxBody: 2 << 20, Cameras: &server.CameraOptions{Detector: eng}})
 }
 
 // serve runs a server with the engine over a fresh store holding tenants a
@@ -41,11 +42,17 @@ func setup(t *testing.T) *env {
 // a LibraryDir is made when opts has none; sopts.MasterKey defaults to master.
 func serve(t *testing.T, eng server.Engine, sopts store.Options, opts server.Options) *env {
 	t.Helper()
+	return serveAt(t, eng, t.TempDir(), sopts, opts)
+}
+
+// serveAt is serve with the store in the directory dir.
+func serveAt(t *testing.T, eng server.Engine, dir string, sopts store.Options, opts server.Options) *env {
+	t.Helper()
 	ctx := context.Background()
 	if sopts.MasterKey == nil {
 		sopts.MasterKey = master
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), sopts)
+	st, err := store.Open(ctx, filepath.Join(dir, "mien.db"), sopts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +71,12 @@ func serve(t *testing.T, eng server.Engine, sopts store.Options, opts server.Opt
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
+	if opts.Cameras != nil {
+		cctx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { srv.RunCameras(cctx); close(done) }()
+		t.Cleanup(func() { stop(); <-done })
+	}
 	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir, srv: srv}
 }
 

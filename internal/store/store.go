@@ -120,6 +120,8 @@ var migrations = []string{
 	migrationGallerySettings,
 	// 5: answers kept for Rekognition's ClientRequestToken (tokens.go).
 	migrationRequestAnswers,
+	// cameras, their events, per-minute counts, the webhook outbox (cameras.go).
+	migrationCameras,
 }
 
 // migrate applies the migrations not yet applied.

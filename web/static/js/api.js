@@ -34,7 +34,7 @@ const plain = {
 export function clean(msg) {
   let m = String(msg || "").replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]/g, "").replace(/\\x[0-9a-f]{2}/gi, "");
   for (;;) {
-    const n = m.replace(/^\s*(store|imageio|server|library|mien|face|detect|embed|align|index|quality|cluster|gallery|api|http|sql|sqlite|json|multipart|unexpected)\s*:\s*/i, "");
+    const n = m.replace(/^\s*(store|stream|imageio|server|library|mien|face|detect|embed|align|index|quality|cluster|gallery|api|http|sql|sqlite|json|multipart|unexpected)\s*:\s*/i, "");
     if (n === m) break;
     m = n;
   }

@@ -8,6 +8,7 @@ import "./pages/people.js";
 import "./pages/recognise.js";
 import "./pages/library.js";
 import "./pages/keys.js";
+import "./pages/cameras.js";
 
 let signedIn = false;
 
