@@ -87,7 +87,7 @@ func TestBuildTruth(t *testing.T) {
 	kinds := []challenge.Kind{challenge.TurnLeft, challenge.Blink, challenge.TurnRight}
 	other := []challenge.Kind{challenge.TurnRight, challenge.Blink, challenge.TurnLeft}
 	for _, sp := range []string{Replay, Switch, Expired} {
-		s, err := Build(sp, p, q, kinds, other, load, 1)
+		s, err := Build(Spec{Species: sp, Person: p, Other: q, Kinds: kinds, Asked: other, Seed: 1}, load)
 		if err != nil {
 			t.Fatal(err)
 		}

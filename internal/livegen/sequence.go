@@ -41,8 +41,8 @@ type step struct {
 
 // script is the timeline of a person performing kinds: rest, then each
 // action followed by a return to rest.
-func script(p Person, kinds []challenge.Kind) []step {
-	s := []step{{p.Rest, "rest", 8}}
+func script(p Person, kinds []challenge.Kind, lead int) []step {
+	s := []step{{p.Rest, "rest", 8 + lead}}
 	for _, k := range kinds {
 		n := 6
 		switch k {
@@ -62,14 +62,31 @@ type Sequence struct {
 	Frames []*face.Image
 }
 
-// Build makes one sequence of a species for person p asked kinds (other
-// is the switched-in person for Switch; asked, for the replays, the
-// other session's challenges). seed makes the camera noise and hand motion.
-func Build(species string, p, other Person, kinds, asked []challenge.Kind, load Loader, seed uint64) (Sequence, error) {
-	rng := rand.New(rand.NewPCG(seed, 12))
-	steps := script(p, kinds)
+// Spec says what sequence Build makes.
+type Spec struct {
+	Species string
+	// Person performs Kinds; Other is the switched-in person for Switch.
+	Person, Other Person
+	Kinds         []challenge.Kind
+	// Asked are the other session's challenges, for the replays.
+	Asked []challenge.Kind
+	// Seed makes the camera noise and hand motion.
+	Seed uint64
+	// LeadIn and Tail add rest frames before the first action and after the
+	// last (for camera clips, which start playing before a session does).
+	LeadIn, Tail int
+	// Printed shows every photo as a halftone print (PrintFlip always does).
+	Printed bool
+}
+
+// Build makes one sequence.
+func Build(sp Spec, load Loader) (Sequence, error) {
+	species, p, other, kinds, asked := sp.Species, sp.Person, sp.Other, sp.Kinds, sp.Asked
+	rng := rand.New(rand.NewPCG(sp.Seed, 12))
+	steps := script(p, kinds, sp.LeadIn)
+	steps[len(steps)-1].n += sp.Tail
 	t := Truth{Species: species, Live: species == BonaFide, Challenges: kinds, Performed: kinds, Persons: []string{p.Name},
-		Nonce: fmt.Sprintf("%032x", seed), DeadlineMS: 30_000}
+		Nonce: fmt.Sprintf("%032x", sp.Seed), DeadlineMS: 30_000}
 	switch species {
 	case Static, Tilt, Moved:
 		for i := range steps {
@@ -78,7 +95,7 @@ func Build(species string, p, other Person, kinds, asked []challenge.Kind, load 
 	case Replay, ScreenReplay:
 		t.Challenges = asked
 	case Switch:
-		q := script(other, kinds)
+		q := script(other, kinds, 0)
 		steps = append(steps[:2], q[2:]...)
 		t.Persons = append(t.Persons, other.Name)
 	case Expired:
@@ -98,14 +115,14 @@ func Build(species string, p, other Person, kinds, asked []challenge.Kind, load 
 			if err != nil {
 				return seq, err
 			}
-			switch species {
-			case PrintFlip:
+			if species == PrintFlip || sp.Printed {
 				c = PrintSheet(c, rng)
 			}
 			canv[key] = c
 		}
-		for range st.n {
-			img := render(species, canv[key], st.shows, i, rng)
+		for k := range st.n {
+			ramp := min(1, float64(k+1)/3, float64(st.n-k)/2)
+			img := render(species, canv[key], st.shows, i, ramp, rng)
 			src := st.photo.File
 			if st.photo.Mirror {
 				src += " (mirrored)"
@@ -120,8 +137,9 @@ func Build(species string, p, other Person, kinds, asked []challenge.Kind, load 
 	return seq, nil
 }
 
-// render draws frame i of a species showing state shows.
-func render(species string, c *face.Image, shows string, i int, rng *rand.Rand) *face.Image {
+// render draws frame i of a species showing state shows; ramp (0..1) is
+// how far into its stretch the frame is, for the tilted photo.
+func render(species string, c *face.Image, shows string, i int, ramp float64, rng *rand.Rand) *face.Image {
 	// hand tremor: a slow drift of a few pixels and degrees
 	ph := float64(i) * 2 * math.Pi / 23
 	hand := func() H {
@@ -129,6 +147,8 @@ func render(species string, c *face.Image, shows string, i int, rng *rand.Rand) 
 	}
 	switch species {
 	case Tilt:
+		// the sheet turns in depth only once the action is asked for (a
+		// subject would start turning then); ramped over the frames
 		yaw, pitch := 0.0, 0.0
 		switch challenge.Kind(shows) {
 		case challenge.TurnLeft:
@@ -138,7 +158,7 @@ func render(species string, c *face.Image, shows string, i int, rng *rand.Rand) 
 		case challenge.LookUp:
 			pitch = 25
 		}
-		return Scene(c, PlaneH(yaw+rng.NormFloat64(), pitch+rng.NormFloat64(), rng.NormFloat64()*0.5, 0.97, 0, 0), 2, rng)
+		return Scene(c, PlaneH(ramp*yaw+rng.NormFloat64(), ramp*pitch+rng.NormFloat64(), rng.NormFloat64()*0.5, 0.97, 0, 0), 2, rng)
 	case Moved:
 		return Scene(c, PlaneH(25*math.Sin(ph), 15*math.Sin(1.7*ph+1), 12*math.Sin(0.6*ph+2), 0.9+0.1*math.Sin(1.2*ph), 40*math.Sin(0.8*ph), 30*math.Sin(1.4*ph+0.3)), 2, rng)
 	case PrintFlip:

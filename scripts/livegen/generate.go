@@ -45,7 +45,7 @@ func generate(ctx context.Context, e *mien.Engine, lfw, out string, photos []liv
 					continue
 				}
 			}
-			seq, err := livegen.Build(sp, p, other, kinds, otherChallenges(kinds, rng), load, uint64(1000*i+len(sp)))
+			seq, err := livegen.Build(livegen.Spec{Species: sp, Person: p, Other: other, Kinds: kinds, Asked: otherChallenges(kinds, rng), Seed: uint64(1000*i + len(sp))}, load)
 			if err != nil {
 				return err
 			}

@@ -27,6 +27,7 @@ func main() {
 	maxPhotos := flag.Int("max-photos", 40, "survey at most this many photos of a person")
 	bona := flag.Int("bona-fide", 1000, "at most this many bona fide sequences (one per qualifying person)")
 	attacks := flag.Int("attacks", 12, "attack sequences of each species (from the first qualifying people)")
+	person := flag.String("person", "", "clips mode: measure only this LFW person and write three camera clips' frames (scripts/liveness-clips.sh)")
 	surveyOnly := flag.Bool("survey-only", false, "measure the photos and stop")
 	flag.Parse()
 	if *out == "" {
@@ -41,12 +42,22 @@ func main() {
 	}
 	defer e.Close()
 	ctx := context.Background()
-	photos, err := survey(ctx, e, *lfw, filepath.Join(*out, "survey.jsonl"), *minPhotos, *maxPhotos)
+	cache := filepath.Join(*out, "survey.jsonl")
+	if *person != "" {
+		cache = filepath.Join(*out, "survey-"+*person+".jsonl")
+	}
+	photos, err := survey(ctx, e, *lfw, cache, *person, *minPhotos, *maxPhotos)
 	if err != nil {
 		fail(err)
 	}
 	fmt.Fprintf(os.Stderr, "livegen: %d photos measured\n", len(photos))
 	if *surveyOnly {
+		return
+	}
+	if *person != "" {
+		if err := clips(ctx, e, *lfw, *out, photos); err != nil {
+			fail(err)
+		}
 		return
 	}
 	if err := generate(ctx, e, *lfw, *out, photos, *bona, *attacks); err != nil {

@@ -17,9 +17,10 @@ import (
 )
 
 // survey measures every photo of the people with at least minPhotos photos
-// (at most maxPhotos each, in file order), or reads the measurements from
-// cache when it exists; it writes them there (JSON lines).
-func survey(ctx context.Context, e *mien.Engine, lfw, cache string, minPhotos, maxPhotos int) ([]livegen.Photo, error) {
+// (at most maxPhotos each, in file order; only person's when given), or
+// reads the measurements from cache when it exists; it writes them there
+// (JSON lines).
+func survey(ctx context.Context, e *mien.Engine, lfw, cache, person string, minPhotos, maxPhotos int) ([]livegen.Photo, error) {
 	if f, err := os.Open(cache); err == nil {
 		defer f.Close()
 		var out []livegen.Photo
@@ -51,7 +52,7 @@ func survey(ctx context.Context, e *mien.Engine, lfw, cache string, minPhotos, m
 	var out []livegen.Photo
 	for _, d := range people {
 		files, _ := filepath.Glob(filepath.Join(lfw, d.Name(), "*.jpg"))
-		if len(files) < minPhotos {
+		if len(files) < minPhotos || person != "" && d.Name() != person {
 			continue
 		}
 		sort.Strings(files)
