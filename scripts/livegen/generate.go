@@ -122,7 +122,7 @@ func write(dir string, seq livegen.Sequence) error {
 // withBlinks gives each person without a real blink photo a synthetic one
 // (their rest photo with the eyelids closed along the iris model's eye
 // contours, livegen.CloseEyes), kept when the mesh reads it as closed
-// (the wider eye at most 0.12) with the pose of the rest photo; it returns
+// (the wider eye at most 0.13; the session closes at 0.15) with the pose of the rest photo; it returns
 // the people who then show 3 actions or more.
 func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livegen.Person) ([]livegen.Person, error) {
 	m, err := e.OpenMesh(mesh.Options{})
@@ -143,7 +143,7 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 			if err != nil {
 				return nil, err
 			}
-			if ok && ok2 && max(b.EyeOpen[0], b.EyeOpen[1]) <= 0.12 && abs(b.Yaw-p.Rest.Yaw) < 5 && abs(b.Pitch-p.Rest.Pitch) < 5 {
+			if ok && ok2 && max(b.EyeOpen[0], b.EyeOpen[1]) <= 0.13 && abs(b.Yaw-p.Rest.Yaw) < 5 && abs(b.Pitch-p.Rest.Pitch) < 5 {
 				p.Actions[challenge.Blink] = b
 			} else {
 				fmt.Fprintf(os.Stderr, "livegen: %s: synthetic blink not read as closed (eyes %.3f %.3f)\n", p.Name, b.EyeOpen[0], b.EyeOpen[1])
