@@ -109,3 +109,43 @@ func TestLivenessSessionExpired(t *testing.T) {
 		t.Errorf("expired session: live %v, reasons %q; want not live, deadline named", v.Live, v.Reasons)
 	}
 }
+
+// TestLivenessSessionBadInput: bad options and frames get clear errors and
+// change nothing; frames past MaxFrames are refused.
+func TestLivenessSessionBadInput(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	now := time.Unix(1_700_000_000, 0)
+	s := &challenge.Session{Nonce: "n3", Challenges: []challenge.Kind{challenge.TurnLeft}, Created: now, Deadline: now.Add(10 * time.Second)}
+	if _, err := e.NewLivenessSession(nil, mien.LivenessSessionOptions{}); err == nil {
+		t.Error("a nil challenge session was accepted")
+	}
+	if _, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{MaxFrames: -1}); err == nil {
+		t.Error("negative MaxFrames was accepted")
+	}
+	ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{MaxFrames: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	ctx := context.Background()
+	if _, err := ls.AddFrame(ctx, &face.Image{W: 10, H: 10, Pix: make([]uint8, 5)}, now.Add(time.Second)); err == nil {
+		t.Error("a malformed image was accepted")
+	}
+	blank := face.NewImage(64, 64)
+	for i := range 2 {
+		p, err := ls.AddFrame(ctx, blank, now.Add(time.Duration(i+1)*time.Second))
+		if err != nil || p.Measure.Faces != 0 || p.Frames != 0 {
+			t.Fatalf("blank frame %d: %+v, %v; want no face and no checked frame", i, p, err)
+		}
+	}
+	if _, err := ls.AddFrame(ctx, blank, now.Add(3*time.Second)); !errors.Is(err, mien.ErrTooManyFrames) {
+		t.Errorf("third frame with MaxFrames 2: %v, want ErrTooManyFrames", err)
+	}
+	v, err := ls.Finish(ctx, now.Add(4*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Live || v.Frames != 2 || v.FaceFrames != 0 || v.BestFrame != nil || v.PassiveScore >= 0 {
+		t.Errorf("faceless session: %+v", v)
+	}
+}

@@ -13,15 +13,15 @@
 #
 #   scripts/liveness-clips.sh OUT [SHARED]      (SHARED defaults to ../shared)
 #
-# 640x480, yuv420p, 10 frames/s; each clip starts with 3.8 s of rest (a page
-# needs time to open a session) and ends with 3.8 s of rest. The person and
+# 640x480, yuv420p, 10 frames/s; each clip starts with 3.6 s of rest (a page
+# needs time to open a session) and ends with 3.6 s of rest. The person and
 # the challenges are fixed, so the clips are the same on every run.
 # Needs the standard pack and ONNX Runtime (scripts/setup.sh) and ffmpeg.
 set -euo pipefail
 out=${1:?usage: liveness-clips.sh OUT [SHARED]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$root" && cd "${2:-../shared}" && pwd)
-person=PERSON_TO_CHOOSE
+person=Paul_Bremer # 20 photos: turns of 27-45 degrees either way (one mirrored), a clearly open mouth
 tags=$(cat "$root/.build-tags" 2>/dev/null || true)
 mkdir -p "$out"
 (cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
