@@ -3,6 +3,7 @@ package mien_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +149,43 @@ func TestLivenessSessionBadInput(t *testing.T) {
 	if v.Live || v.Frames != 2 || v.FaceFrames != 0 || v.BestFrame != nil || v.PassiveScore >= 0 {
 		t.Errorf("faceless session: %+v", v)
 	}
+}
+
+// BenchmarkLivenessSessionAddFrame measures one frame of a session (480x480,
+// one face): detection, mesh and pose, an embedding every 2nd frame, the
+// passive score when the frame is among the best, and the checker.
+func BenchmarkLivenessSessionAddFrame(b *testing.B) {
+	e := testenv.Engine(b, "standard")
+	data, err := os.ReadFile(testenv.Shared(b, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := imageio.Decode(data, imageio.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := make([]*face.Image, 8)
+	for i := range frames {
+		frames[i] = jittered(raster.Resize(src, 480, 480), i)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	ctx := context.Background()
+	var ls *mien.LivenessSession
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%100 == 0 {
+			if ls != nil {
+				ls.Close()
+			}
+			s := &challenge.Session{Nonce: "b", Challenges: []challenge.Kind{challenge.TurnLeft}, Created: now, Deadline: now.Add(time.Hour)}
+			if ls, err = e.NewLivenessSession(s, mien.LivenessSessionOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := ls.AddFrame(ctx, frames[i%len(frames)], now.Add(time.Duration(i%100+1)*100*time.Millisecond)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ls.Close()
 }

@@ -21,7 +21,7 @@ set -euo pipefail
 out=${1:?usage: liveness-clips.sh OUT [SHARED]}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$root" && cd "${2:-../shared}" && pwd)
-person=Paul_Bremer # 20 photos: turns of 27-45 degrees either way (one mirrored), a clearly open mouth
+person=Tony_Blair # 144 photos: turns either way, a clearly open mouth, looking up
 tags=$(cat "$root/.build-tags" 2>/dev/null || true)
 mkdir -p "$out"
 (cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
