@@ -120,6 +120,8 @@ var migrations = []string{
 	migrationGallerySettings,
 	// 5: answers kept for Rekognition's ClientRequestToken (tokens.go).
 	migrationRequestAnswers,
+	// 6: a collection's enrolment may require a liveness token (liveness_policy.go).
+	migrationLivenessPolicy,
 }
 
 // migrate applies the migrations not yet applied.
