@@ -86,7 +86,8 @@ type Engine struct {
 	recModel models.Model
 	calib    *models.Calibration // nil when calibErr says why
 	calibErr error
-	spoof    spoofState // anti-spoof ensemble, opened on first Liveness call
+	spoof    spoofState        // anti-spoof ensemble, opened on first Liveness call
+	lmesh    livenessMeshState // face mesh for liveness sessions, opened on first use
 }
 
 // Open loads ONNX Runtime and the pack's detector and recognizer.
@@ -397,6 +398,6 @@ func (e *Engine) Close() error {
 	if e.embedder != nil {
 		errs = append(errs, e.embedder.Close())
 	}
-	errs = append(errs, e.closeLiveness())
+	errs = append(errs, e.closeLiveness(), e.closeLivenessMesh())
 	return errors.Join(errs...)
 }

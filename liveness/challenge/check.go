@@ -22,7 +22,9 @@ type Frame struct {
 	EyeOpen float32
 	// Mouth is the mouth opening: inner-lip gap over mouth width.
 	Mouth float32
-	// Embedding is the face's unit embedding.
+	// Embedding is the face's unit embedding. The first frame with a face
+	// must carry one; later frames may leave it empty (embedding every frame
+	// is the costliest measurement), and are then not checked for identity.
 	Embedding []float32
 	// Landmarks are the face's points in image pixels, in the same layout in
 	// every frame (at least 4; 68 points show depth best).
@@ -156,8 +158,8 @@ func (c *Checker) Add(f Frame) error {
 		c.late = true
 		return ErrExpired
 	}
-	if f.Faces == 1 && (len(f.Landmarks) < 4 || len(f.Embedding) == 0 ||
-		c.frames > 0 && (len(f.Landmarks) != len(c.first.Landmarks) || len(f.Embedding) != len(c.first.Embedding))) {
+	if f.Faces == 1 && (len(f.Landmarks) < 4 || c.frames == 0 && len(f.Embedding) == 0 ||
+		c.frames > 0 && (len(f.Landmarks) != len(c.first.Landmarks) || len(f.Embedding) > 0 && len(f.Embedding) != len(c.first.Embedding))) {
 		return fmt.Errorf("challenge: frame has %d landmarks and a %d-value embedding, want the first frame's layout (at least 4)", len(f.Landmarks), len(f.Embedding))
 	}
 	if len(c.reasons) > 0 {
@@ -181,6 +183,23 @@ func (c *Checker) Add(f Frame) error {
 	return nil
 }
 
+// Progress is where a session stands after the frames added so far.
+type Progress struct {
+	Done    []Kind   `json:"done"`
+	Current Kind     `json:"current,omitempty"` // the action awaited; empty when all are done
+	Frames  int      `json:"frames"`
+	Reasons []string `json:"reasons,omitempty"` // failures so far (the session cannot pass once one is given)
+}
+
+// Progress returns the challenges done, the one awaited and the failures so far.
+func (c *Checker) Progress() Progress {
+	p := Progress{Done: append([]Kind(nil), c.s.Challenges[:c.step]...), Frames: c.frames, Reasons: append([]string(nil), c.reasons...)}
+	if c.step < len(c.s.Challenges) {
+		p.Current = c.s.Challenges[c.step]
+	}
+	return p
+}
+
 func (c *Checker) fail(format string, args ...any) {
 	c.reasons = append(c.reasons, fmt.Sprintf(format, args...))
 }
@@ -194,7 +213,9 @@ func (c *Checker) continuity(f Frame) {
 	if gap := f.At.Sub(c.prev.At); gap > c.cfg.MaxGap {
 		c.fail("no frame for %v (at most %v)", gap.Round(time.Millisecond), c.cfg.MaxGap)
 	}
-	if cos := face.Dot(f.Embedding, c.first.Embedding); cos < c.cfg.SameFace {
+	if len(f.Embedding) == 0 {
+		// not embedded: identity is checked on the frames that are
+	} else if cos := face.Dot(f.Embedding, c.first.Embedding); cos < c.cfg.SameFace {
 		c.fail("frame %d shows another face (similarity %.3f to the first frame, at least %.3f)", c.frames, cos, c.cfg.SameFace)
 	}
 	a, b := centroid(c.prev.Landmarks), centroid(f.Landmarks)

@@ -307,3 +307,52 @@ func TestPlaneTestMargins(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckSparseEmbeddings: frames may carry no embedding after the first
+// (the engine embeds every few frames); those are not checked for identity,
+// the embedded ones are, and the first frame must carry one.
+func TestCheckSparseEmbeddings(t *testing.T) {
+	asked := []Kind{TurnLeft, Blink, LookUp}
+	play := func(switchAt int) Verdict {
+		a := newActor(3)
+		for _, k := range asked {
+			if k == Blink && switchAt >= 0 {
+				a.emb = person(1)
+			}
+			a.do(k)
+		}
+		c, err := session(asked...).NewChecker(Config{SameFace: 0.5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range a.out {
+			if i > 0 && i%3 != 0 {
+				f.Embedding = nil
+			}
+			if err := c.Add(f); err != nil {
+				t.Fatalf("frame %d: %v", i, err)
+			}
+		}
+		v, err := c.Decide("n1", a.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := play(-1); !v.Live {
+		t.Errorf("bona fide with an embedding every third frame: %q", v.Reasons)
+	}
+	if v := play(1); v.Live || !strings.Contains(strings.Join(v.Reasons, ";"), "another face") {
+		t.Errorf("person switched, embedded every third frame: live %v, %q", v.Live, v.Reasons)
+	}
+	c, err := session(asked...).NewChecker(Config{SameFace: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newActor(4)
+	a.rest(1)
+	a.out[0].Embedding = nil
+	if err := c.Add(a.out[0]); err == nil {
+		t.Error("a first frame without an embedding was accepted")
+	}
+}

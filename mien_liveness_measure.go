@@ -1,0 +1,185 @@
+package mien
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/liveness/challenge"
+	"github.com/mienhq/mien/mesh"
+)
+
+// measure runs the per-frame stages on one frame: detection (the face
+// count), the mesh tracker (pose, eyes, mouth, landmarks) and, every
+// EmbedEvery face frames, the embedding. meas.Faces is 0 when there is
+// nothing to check (no face, or the mesh lost it).
+func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time.Time) (challenge.Frame, LivenessMeasure, bestFrame, error) {
+	f := challenge.Frame{At: at, Passive: -1}
+	var meas LivenessMeasure
+	dets, err := ls.detectAll(ctx, img)
+	if err != nil {
+		return f, meas, bestFrame{}, err
+	}
+	main, n := mainFace(dets)
+	if n != 1 {
+		f.Faces, meas.Faces = n, n
+		return f, meas, bestFrame{}, nil
+	}
+	t0 := time.Now()
+	lost := ls.tracker.Lost()
+	if lost {
+		ls.tracker.Reset(main)
+	}
+	ts := at.Sub(ls.s.Created).Seconds()
+	mf, ok, err := ls.tracker.Step(ctx, img, ts)
+	if err == nil && !ok && !lost {
+		lost = true // the track drifted off: start again from the detection
+		ls.tracker.Reset(main)
+		mf, ok, err = ls.tracker.Step(ctx, img, ts)
+	}
+	ls.timings.Mesh += time.Since(t0)
+	ls.timings.Frames++
+	if err != nil {
+		return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
+	}
+	if !ok {
+		return f, meas, bestFrame{}, nil // the mesh saw no face: like a frame without one
+	}
+	if ls.base == nil {
+		p := mf.Pose
+		ls.base = &p
+	}
+	f.Faces, meas.Faces = 1, 1
+	f.Yaw, f.Pitch = mf.Pose.Yaw-ls.base.Yaw, mf.Pose.Pitch-ls.base.Pitch
+	f.EyeOpen = max(mf.Signals.EyeOpen[0], mf.Signals.EyeOpen[1]) // a wink is not a blink
+	if ls.faced == 0 || mf.Signals.MouthOpen < ls.restMouth {
+		ls.restMouth = mf.Signals.MouthOpen
+	}
+	f.Mouth = mf.Signals.MouthOpen - ls.restMouth // lips apart at rest (a smile) are not an open mouth
+	f.Landmarks = make([]face.Point, mesh.NumPoints)
+	for i, p := range mf.Mesh.Points {
+		f.Landmarks[i] = p.XY()
+	}
+	meas.Yaw, meas.Pitch, meas.EyeOpen, meas.MouthOpen = f.Yaw, f.Pitch, mf.Signals.EyeOpen, mf.Signals.MouthOpen
+	best := bestFrame{det: main}
+	if ls.faced == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 {
+		t0 = time.Now()
+		emb, err := ls.e.Embed(ctx, img, main)
+		ls.timings.Embed += time.Since(t0)
+		ls.timings.Embeds++
+		if err != nil {
+			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
+		}
+		f.Embedding, meas.Embedded, best.emb = emb.Vector, true, emb
+		best.score = ls.frontality(f)
+	}
+	return f, meas, best, nil
+}
+
+// mainFace returns the largest face and the number of faces at least a
+// third of its width (smaller ones are background faces or false
+// detections, not a second presenter).
+func mainFace(dets []face.Detection) (face.Detection, int) {
+	if len(dets) == 0 {
+		return face.Detection{}, 0
+	}
+	main := dets[0]
+	for _, d := range dets[1:] {
+		if d.Box.Area() > main.Box.Area() {
+			main = d
+		}
+	}
+	n := 0
+	for _, d := range dets {
+		if 3*d.Box.Dx() >= main.Box.Dx() {
+			n++
+		}
+	}
+	return main, n
+}
+
+// frontality ranks frames for the passive score and the match: frontal,
+// eyes open, mouth closed (higher is better; only embedded frames rank).
+func (ls *LivenessSession) frontality(f challenge.Frame) float32 {
+	s := -abs32(f.Yaw) - abs32(f.Pitch)
+	if f.EyeOpen < ls.cfg.EyesOpen {
+		s -= 100
+	}
+	if f.Mouth > ls.cfg.MouthClosed {
+		s -= 50
+	}
+	return s
+}
+
+func abs32(v float32) float32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// keepBest keeps a copy of the frame when it ranks among the best
+// (embedded frames only), reusing the evicted frame's buffer, and scores
+// it with the anti-spoof ensemble at once, so that Finish has nothing
+// left to run.
+func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b bestFrame) error {
+	if len(b.emb.Vector) == 0 {
+		return nil
+	}
+	n := ls.opts.BestFrames
+	if len(ls.best) == n && b.score <= ls.best[n-1].score {
+		return nil
+	}
+	b.passive = -1
+	if ls.opts.PassiveThreshold >= 0 && ls.e.spoof.err == nil {
+		t0 := time.Now()
+		r, err := ls.e.Liveness(ctx, img, b.det)
+		ls.timings.Passive += time.Since(t0)
+		ls.timings.PassiveFrames++
+		if err != nil {
+			return fmt.Errorf("mien: liveness frame: %w", err)
+		}
+		b.passive, ls.passiveThr = r.Score, r.Threshold
+	}
+	var buf *face.Image
+	if len(ls.best) == n {
+		buf = ls.best[n-1].img
+		ls.best = ls.best[:n-1]
+	}
+	if buf == nil || len(buf.Pix) != len(img.Pix) {
+		buf = cloneImage(img)
+	} else {
+		*buf = face.Image{W: img.W, H: img.H, Pix: buf.Pix}
+		copy(buf.Pix, img.Pix)
+	}
+	b.img = buf
+	ls.best = append(ls.best, b)
+	sort.SliceStable(ls.best, func(i, j int) bool { return ls.best[i].score > ls.best[j].score })
+	return nil
+}
+
+// passive returns the median passive score of the best frames and the
+// threshold to hold it to (0: not decided on); a negative score when none
+// was measured.
+func (ls *LivenessSession) passive() (score, thr float32) {
+	var scores []float64
+	for _, b := range ls.best {
+		if b.passive >= 0 {
+			scores = append(scores, float64(b.passive))
+		}
+	}
+	if len(scores) == 0 {
+		return -1, 0
+	}
+	sort.Float64s(scores)
+	score, thr = float32(scores[len(scores)/2]), ls.passiveThr
+	switch {
+	case ls.opts.PassiveThreshold < 0:
+		thr = 0
+	case ls.opts.PassiveThreshold > 0:
+		thr = ls.opts.PassiveThreshold
+	}
+	return score, thr
+}

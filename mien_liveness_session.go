@@ -1,0 +1,387 @@
+package mien
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/liveness/challenge"
+	"github.com/mienhq/mien/mesh"
+)
+
+// ErrSessionClosed is returned by a LivenessSession after Close.
+var ErrSessionClosed = errors.New("mien: the liveness session is closed")
+
+// ErrTooManyFrames is returned by AddFrame past LivenessSessionOptions.MaxFrames.
+var ErrTooManyFrames = errors.New("mien: the liveness session has taken its maximum number of frames")
+
+// LivenessSessionOptions configure a LivenessSession. Zero fields take the
+// defaults given beside them.
+type LivenessSessionOptions struct {
+	// Config overrides the challenge thresholds; its zero fields take
+	// MeshChallengeConfig's values (thresholds for the mesh's signals), and
+	// SameFace, when zero, the recognizer's threshold at SameFaceFAR.
+	Config challenge.Config
+	// SameFaceFAR is the false-match rate of the same-face threshold
+	// (default 1e-3).
+	SameFaceFAR float64
+	// PassiveThreshold is the least median passive (MiniFASNet) score of
+	// the best frames: 0 takes the pack's calibrated threshold, a negative
+	// value scores the frames without deciding on them. Without an
+	// anti-spoof ensemble in the pack the passive score is not measured
+	// and the verdict says so (PassiveScore < 0) without failing on it.
+	PassiveThreshold float32
+	// MaxFrames is the most frames a session takes (default 300).
+	MaxFrames int
+	// EmbedEvery embeds every n-th face frame for the same-face check
+	// (default 2); the first face frame and every frame where the tracker
+	// had lost the face are always embedded.
+	EmbedEvery int
+	// BestFrames is how many of the most frontal, open-eyed frames are kept
+	// (in memory, until Close) for the passive score and the match (default 3).
+	BestFrames int
+	// Focal is the camera's focal length in pixels for the head pose
+	// (0 = the image's longer side).
+	Focal float32
+}
+
+// MeshChallengeConfig is the challenge configuration for the mesh's
+// signals (mesh.Signals are ratios, not probabilities): eyes closed at an
+// eye aspect of 0.15 or less and open at 0.2 or more (the driver monitor's
+// hysteresis); the mouth open when its opening exceeds the least opening
+// seen in the session by 0.2 and closed within 0.08 of it (a smile showing
+// teeth reads 0.28, as much as some open-mouth photos, so the opening is
+// measured from the subject's own rest). Head angles are relative to the
+// session's first face frame (the pose model reads frontal faces at 10-20
+// degrees of negative pitch; docs/mesh.md).
+func MeshChallengeConfig() challenge.Config {
+	return challenge.Config{EyesClosed: 0.15, EyesOpen: 0.2, MouthOpen: 0.2, MouthClosed: 0.08}
+}
+
+// LivenessSession decides one challenge session from its frames: each frame
+// is detected, meshed (head pose, eye openness, mouth opening, landmarks)
+// and, every few frames, embedded; the measurements feed a
+// challenge.Checker. Frames are not kept except the few best ones, in
+// memory, until Close; nothing is written anywhere. A LivenessSession is
+// safe for concurrent use (calls are serialised).
+type LivenessSession struct {
+	mu      sync.Mutex
+	e       *Engine
+	s       *challenge.Session
+	opts    LivenessSessionOptions
+	cfg     challenge.Config
+	checker *challenge.Checker
+	tracker *mesh.Tracker
+	base    *mesh.Pose // the first face frame's pose: angles are relative to it
+	// restMouth is the least mouth opening seen: the opening is measured from it
+	restMouth  float32
+	passiveThr float32 // the ensemble's calibrated threshold
+	best       []bestFrame
+	frames     int // frames given
+	faced      int // frames with a face
+	timings    LivenessTimings
+	verdict    *LivenessVerdict
+	closed     bool
+}
+
+// bestFrame is a frame kept for the passive score and the match.
+type bestFrame struct {
+	img     *face.Image
+	det     face.Detection
+	emb     face.Embedding // may be empty
+	score   float32        // higher is better
+	passive float32        // anti-spoof score; negative when not measured
+}
+
+// LivenessMeasure is what one frame showed.
+type LivenessMeasure struct {
+	Faces int     `json:"faces"`
+	Yaw   float32 `json:"yaw"`   // degrees from the first face frame, > 0: turned to the subject's left
+	Pitch float32 `json:"pitch"` // degrees from the first face frame, > 0: up
+	// EyeOpen is each eye's aspect ratio (index 0: the image-left eye).
+	EyeOpen   [2]float32 `json:"eye_open"`
+	MouthOpen float32    `json:"mouth_open"`
+	Embedded  bool       `json:"embedded"`
+}
+
+// LivenessProgress is a session's state after a frame.
+type LivenessProgress struct {
+	challenge.Progress
+	// Measure is what this frame showed (zero when no face was found).
+	Measure LivenessMeasure `json:"measure"`
+}
+
+// LivenessTimings are a session's costs per stage: totals over its frames.
+type LivenessTimings struct {
+	Frames int           `json:"frames"`
+	Detect time.Duration `json:"detect_ns"`
+	Mesh   time.Duration `json:"mesh_ns"` // mesh, iris and pose
+	Embeds int           `json:"embeds"`
+	Embed  time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
+	Check  time.Duration `json:"check_ns"` // challenge.Checker.Add
+	// Passive is the anti-spoof ensemble's time on PassiveFrames frames:
+	// each frame that enters the best frames is scored as it comes.
+	Passive       time.Duration `json:"passive_ns"`
+	PassiveFrames int           `json:"passive_frames"`
+	// Decide is Finish's wall time, i.e. from the last frame to the verdict.
+	Decide time.Duration `json:"decide_ns"`
+}
+
+// LivenessVerdict is a session's outcome.
+type LivenessVerdict struct {
+	Live    bool     `json:"live"`
+	Reasons []string `json:"reasons,omitempty"`
+	// Challenges are the actions asked for, in order, and which were done.
+	Challenges []ChallengeResult `json:"challenges"`
+	Frames     int               `json:"frames"`
+	FaceFrames int               `json:"face_frames"`
+	// PassiveScore is the median passive score of the best frames; negative
+	// when not measured. PassiveThreshold is what it was held to (0: not decided on).
+	PassiveScore     float32 `json:"passive_score"`
+	PassiveThreshold float32 `json:"passive_threshold"`
+	// Residual and Noise are the plane test's homography residuals (face
+	// sizes) while turned and while still; negative when not measured.
+	Residual float64 `json:"residual"`
+	Noise    float64 `json:"noise"`
+	// BestFrame, BestDetection and BestEmbedding are the most frontal
+	// open-eyed frame, for matching the subject. They are the caller's, in
+	// memory only: drop them once matched. BestFrame is nil when no face was seen.
+	BestFrame     *face.Image     `json:"-"`
+	BestDetection face.Detection  `json:"-"`
+	BestEmbedding face.Embedding  `json:"-"`
+	Timings       LivenessTimings `json:"timings"`
+}
+
+// ChallengeResult is one asked action.
+type ChallengeResult struct {
+	Kind challenge.Kind `json:"kind"`
+	Done bool           `json:"done"`
+}
+
+// NewLivenessSession starts deciding session s from frames. The session's
+// thresholds come from opts (see LivenessSessionOptions).
+func (e *Engine) NewLivenessSession(s *challenge.Session, opts LivenessSessionOptions) (*LivenessSession, error) {
+	if s == nil || len(s.Challenges) == 0 {
+		return nil, errors.New("mien: a liveness session needs a challenge session with at least one challenge")
+	}
+	if opts.MaxFrames < 0 || opts.EmbedEvery < 0 || opts.BestFrames < 0 || opts.SameFaceFAR < 0 || opts.Focal < 0 {
+		return nil, errors.New("mien: liveness session options must not be negative (except PassiveThreshold)")
+	}
+	opts = opts.withDefaults()
+	cfg := mergeConfig(opts.Config, MeshChallengeConfig())
+	if cfg.SameFace == 0 {
+		thr, err := e.Threshold(opts.SameFaceFAR)
+		if err != nil {
+			return nil, fmt.Errorf("mien: same-face threshold: %w", err)
+		}
+		cfg.SameFace = thr
+	}
+	m, err := e.livenessMesh()
+	if err != nil {
+		return nil, err
+	}
+	if opts.PassiveThreshold >= 0 {
+		// open the anti-spoof ensemble now, not in Finish's time budget
+		e.spoof.once.Do(func() { e.spoof.ens, e.spoof.err = e.openLiveness() })
+	}
+	ch, err := s.NewChecker(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("mien: %w", err)
+	}
+	return &LivenessSession{e: e, s: s, opts: opts, cfg: cfg, checker: ch,
+		tracker: mesh.NewTracker(m, mesh.TrackOptions{Focal: opts.Focal})}, nil
+}
+
+func (o LivenessSessionOptions) withDefaults() LivenessSessionOptions {
+	if o.SameFaceFAR == 0 {
+		o.SameFaceFAR = 1e-3
+	}
+	if o.MaxFrames == 0 {
+		o.MaxFrames = 300
+	}
+	if o.EmbedEvery == 0 {
+		o.EmbedEvery = 2
+	}
+	if o.BestFrames == 0 {
+		o.BestFrames = 3
+	}
+	return o
+}
+
+// mergeConfig fills the zero fields of c from d.
+func mergeConfig(c, d challenge.Config) challenge.Config {
+	f32 := func(v *float32, w float32) {
+		if *v == 0 {
+			*v = w
+		}
+	}
+	f32(&c.Turn, d.Turn)
+	f32(&c.Up, d.Up)
+	f32(&c.Neutral, d.Neutral)
+	f32(&c.EyesClosed, d.EyesClosed)
+	f32(&c.EyesOpen, d.EyesOpen)
+	f32(&c.MouthOpen, d.MouthOpen)
+	f32(&c.MouthClosed, d.MouthClosed)
+	return c
+}
+
+// livenessMeshState holds the engine's shared mesh model for sessions,
+// opened on first use.
+type livenessMeshState struct {
+	once  sync.Once
+	model *mesh.Model
+	err   error
+}
+
+func (e *Engine) livenessMesh() (*mesh.Model, error) {
+	e.lmesh.once.Do(func() {
+		e.lmesh.model, e.lmesh.err = e.OpenMesh(mesh.Options{Sessions: e.opts.Workers})
+	})
+	return e.lmesh.model, e.lmesh.err
+}
+
+func (e *Engine) closeLivenessMesh() error {
+	if e.lmesh.model == nil {
+		return nil
+	}
+	return e.lmesh.model.Close()
+}
+
+// AddFrame measures one frame taken at time at and feeds the checker. A
+// frame past the deadline returns challenge.ErrExpired (the verdict will
+// say so); frames must come in increasing time. img is not kept unless it
+// is one of the best frames (then a copy is, until Close).
+func (ls *LivenessSession) AddFrame(ctx context.Context, img *face.Image, at time.Time) (LivenessProgress, error) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.closed {
+		return LivenessProgress{}, ErrSessionClosed
+	}
+	if ls.verdict != nil {
+		return LivenessProgress{}, challenge.ErrDecided
+	}
+	if ls.frames >= ls.opts.MaxFrames {
+		return LivenessProgress{}, fmt.Errorf("%w (%d)", ErrTooManyFrames, ls.opts.MaxFrames)
+	}
+	if err := img.Valid(); err != nil {
+		return LivenessProgress{}, fmt.Errorf("mien: %w", err)
+	}
+	if at.After(ls.s.Deadline) {
+		err := ls.checker.Add(challenge.Frame{At: at}) // records the late frame
+		return LivenessProgress{Progress: ls.checker.Progress()}, err
+	}
+	ls.frames++
+	f, meas, best, err := ls.measure(ctx, img, at)
+	if err != nil {
+		return LivenessProgress{}, err
+	}
+	if meas.Faces == 0 {
+		// No face: not a frame of the checker; a long absence shows as a gap.
+		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
+	}
+	t0 := time.Now()
+	err = ls.checker.Add(f)
+	ls.timings.Check += time.Since(t0)
+	if err != nil {
+		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, fmt.Errorf("mien: %w", err)
+	}
+	ls.faced++
+	if meas.Faces == 1 {
+		if err := ls.keepBest(ctx, img, best); err != nil {
+			return LivenessProgress{}, err
+		}
+	}
+	return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
+}
+
+// Finish decides the session at time at: the passive score of the best
+// frames, then the checker's verdict. A session is decided once.
+func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVerdict, error) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.closed {
+		return LivenessVerdict{}, ErrSessionClosed
+	}
+	if ls.verdict != nil {
+		return LivenessVerdict{}, challenge.ErrDecided
+	}
+	t0 := time.Now()
+	passive, thr := ls.passive()
+	cv, err := ls.checker.Decide(ls.s.Nonce, at)
+	if err != nil {
+		return LivenessVerdict{}, fmt.Errorf("mien: %w", err)
+	}
+	v := LivenessVerdict{Reasons: cv.Reasons, Frames: ls.frames, FaceFrames: ls.faced,
+		PassiveScore: passive, PassiveThreshold: thr, Residual: orNeg(cv.Residual), Noise: orNeg(cv.Noise)}
+	for i, k := range ls.s.Challenges {
+		v.Challenges = append(v.Challenges, ChallengeResult{Kind: k, Done: i < len(cv.Completed)})
+	}
+	if thr > 0 && passive >= 0 && passive < thr {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f of the best frames is below %.3f", passive, thr))
+	}
+	if len(ls.best) > 0 {
+		b := ls.best[0]
+		v.BestFrame, v.BestDetection, v.BestEmbedding = cloneImage(b.img), b.det, b.emb
+	}
+	v.Live = len(v.Reasons) == 0 && ls.faced > 0
+	if ls.faced == 0 && len(v.Reasons) == 0 {
+		v.Reasons = []string{"no face was seen"}
+	}
+	ls.timings.Decide = time.Since(t0)
+	v.Timings = ls.timings
+	ls.verdict = &v
+	return v, nil
+}
+
+// Close drops every frame and measurement the session holds (the verdict
+// already returned is the caller's). It is safe to call more than once.
+func (ls *LivenessSession) Close() {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	for i := range ls.best {
+		clear(ls.best[i].img.Pix)
+		clear(ls.best[i].emb.Vector)
+	}
+	ls.best, ls.checker, ls.tracker, ls.base, ls.verdict = nil, nil, nil, nil, nil
+	ls.closed = true
+}
+
+// Retained returns how many frames (images) and measurement records
+// (checker, tracker) the session holds: zero after Close.
+func (ls *LivenessSession) Retained() (frames, records int) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	if ls.checker != nil {
+		records++
+	}
+	if ls.tracker != nil {
+		records++
+	}
+	return len(ls.best), records
+}
+
+func orNeg(v float64) float64 {
+	if math.IsNaN(v) {
+		return -1
+	}
+	return v
+}
+
+func cloneImage(m *face.Image) *face.Image {
+	c := *m
+	c.Pix = append([]uint8(nil), m.Pix...)
+	return &c
+}
+
+// detectAll finds every face (for the count) with the engine's defaults.
+func (ls *LivenessSession) detectAll(ctx context.Context, img *face.Image) ([]face.Detection, error) {
+	t0 := time.Now()
+	dets, err := ls.e.Detect(ctx, img, detect.Options{})
+	ls.timings.Detect += time.Since(t0)
+	return dets, err
+}

@@ -1,0 +1,111 @@
+package mien_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/imageio"
+	"github.com/mienhq/mien/internal/testenv"
+	"github.com/mienhq/mien/liveness/challenge"
+	"github.com/mienhq/mien/raster"
+)
+
+// jittered returns img shifted by a sub-pixel amount (a held photo or a
+// still head is never pixel-identical from frame to frame).
+func jittered(img *face.Image, i int) *face.Image {
+	dst := face.NewImage(img.W, img.H)
+	dx, dy := float32(i%3)*0.3-0.3, float32(i%2)*0.4-0.2
+	raster.Warp(dst, img, raster.Affine{1, 0, dx, 0, 1, dy})
+	return dst
+}
+
+// TestLivenessSessionStaticPhotoAndClose: a still photo held for 2 s does
+// none of the challenges and is not live, with reasons; the best frame is
+// returned; Close drops every frame and measurement, and the session then
+// refuses frames.
+func TestLivenessSessionStaticPhotoAndClose(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	s := &challenge.Session{Nonce: "n1", Challenges: []challenge.Kind{challenge.TurnLeft, challenge.Blink}, Created: now, Deadline: now.Add(10 * time.Second)}
+	ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for i := range 20 {
+		p, err := ls.AddFrame(ctx, jittered(img, i), now.Add(time.Duration(i+1)*100*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			t.Logf("measure %+v", p.Measure)
+		}
+		if p.Measure.Faces != 1 || p.Current != challenge.TurnLeft {
+			t.Fatalf("frame %d: %+v, want one face and turn_left awaited", i, p)
+		}
+	}
+	if frames, records := ls.Retained(); frames == 0 || records == 0 {
+		t.Fatalf("before Close the session holds %d frames, %d records; want some", frames, records)
+	}
+	v, err := ls.Finish(ctx, now.Add(3*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("verdict: live %v, reasons %q, passive %.3f, timings %+v", v.Live, v.Reasons, v.PassiveScore, v.Timings)
+	if v.Live || !strings.Contains(strings.Join(v.Reasons, "; "), "turn_left was not done") || v.FaceFrames != 20 {
+		t.Errorf("static photo: live %v, reasons %q, %d face frames; want not live, turn_left not done, 20", v.Live, v.Reasons, v.FaceFrames)
+	}
+	if v.BestFrame == nil || v.BestEmbedding.Model != e.ModelID() || v.PassiveScore < 0 {
+		t.Errorf("verdict has no best frame, embedding or passive score: %v %q %v", v.BestFrame == nil, v.BestEmbedding.Model, v.PassiveScore)
+	}
+	if _, err := ls.Finish(ctx, now.Add(3*time.Second)); !errors.Is(err, challenge.ErrDecided) {
+		t.Errorf("second Finish: %v, want ErrDecided", err)
+	}
+	ls.Close()
+	if frames, records := ls.Retained(); frames != 0 || records != 0 {
+		t.Errorf("after Close the session holds %d frames, %d records", frames, records)
+	}
+	if _, err := ls.AddFrame(ctx, img, now.Add(4*time.Second)); !errors.Is(err, mien.ErrSessionClosed) {
+		t.Errorf("AddFrame after Close: %v, want ErrSessionClosed", err)
+	}
+}
+
+// TestLivenessSessionExpired: a frame after the deadline is refused with
+// challenge.ErrExpired and the verdict names the deadline.
+func TestLivenessSessionExpired(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	s := &challenge.Session{Nonce: "n2", Challenges: []challenge.Kind{challenge.TurnRight}, Created: now, Deadline: now.Add(time.Second)}
+	ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	ctx := context.Background()
+	if _, err := ls.AddFrame(ctx, img, now.Add(500*time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ls.AddFrame(ctx, img, now.Add(1500*time.Millisecond)); !errors.Is(err, challenge.ErrExpired) {
+		t.Fatalf("late frame: %v, want ErrExpired", err)
+	}
+	v, err := ls.Finish(ctx, now.Add(2*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Live || !strings.Contains(strings.Join(v.Reasons, "; "), "deadline") {
+		t.Errorf("expired session: live %v, reasons %q; want not live, deadline named", v.Live, v.Reasons)
+	}
+}
