@@ -122,7 +122,7 @@ var (
 	errLiveBusy      = &apiError{409, "session_busy", "server: another upload or stream is feeding this session"}
 	errLiveNonce     = &apiError{409, "nonce_mismatch", "server: the nonce does not match the session's"}
 	errLiveTooMany   = &apiError{429, "too_many_sessions", "server: this tenant has too many open liveness sessions; finish or delete one"}
-	errTokenRefused  = &apiError{401, "liveness_token", "server: the liveness token is unknown, used, expired or not this tenant's"}
+	errTokenRefused  = &apiError{403, "liveness_token", "server: the liveness token is unknown, used, expired or not this tenant's"}
 	errTokenRequired = &apiError{422, "liveness_required", "server: this collection requires a liveness token to enrol (liveness_token)"}
 )
 

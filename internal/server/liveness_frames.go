@@ -155,8 +155,7 @@ func (s *Server) clipFeeder(clip []byte) (feeder, error) {
 				return err
 			}
 			defer release()
-			// The engine may keep a frame (the best one): it gets its own copy.
-			p, err := s.live.add(r.Context(), ls, &face.Image{W: img.W, H: img.H, Pix: append([]uint8(nil), img.Pix...)}, at)
+			p, err := s.live.add(r.Context(), ls, img, at) // the engine copies the frames it keeps
 			if err != nil {
 				return fmt.Errorf("video frame %d: %w", len(out)+1, err)
 			}

@@ -35,6 +35,7 @@ type liveSession struct {
 	mu      sync.Mutex
 	eng     LiveSession // nil once ended: its measurements are gone
 	frames  int
+	last    time.Time    // the last frame's time
 	feeding bool         // an upload or stream holds the session
 	verdict *liveVerdict // set when ended
 	timers  [2]*time.Timer
@@ -43,16 +44,16 @@ type liveSession struct {
 // liveVerdict is a session's outcome on the wire; Token is set only in the
 // answer that ended a live session.
 type liveVerdict struct {
-	Session       string   `json:"session_id"`
-	Result        string   `json:"result"` // "live" or "not_live"
-	Live          bool     `json:"live"`
-	Reasons       []string `json:"reasons"`
-	PassiveScore  *float32 `json:"passive_score"` // null when not measured
-	Completed     []string `json:"completed"`
-	Frames        int      `json:"frames"`
-	Token         string   `json:"token,omitempty"`
-	TokenExpires  string   `json:"token_expires_at,omitempty"`
-	DecidedAt     string   `json:"decided_at"`
+	Session      string   `json:"session_id"`
+	Result       string   `json:"result"` // "live" or "not_live"
+	Live         bool     `json:"live"`
+	Reasons      []string `json:"reasons"`
+	PassiveScore *float32 `json:"passive_score"` // null when not measured
+	Completed    []string `json:"completed"`
+	Frames       int      `json:"frames"`
+	Token        string   `json:"token,omitempty"`
+	TokenExpires string   `json:"token_expires_at,omitempty"`
+	DecidedAt    string   `json:"decided_at"`
 }
 
 func newLiveSessions(opts LivenessOptions, audit func(context.Context, store.Entry)) *liveSessions {
@@ -151,7 +152,11 @@ func (m *liveSessions) add(ctx context.Context, ls *liveSession, img *face.Image
 	if at.After(ls.ch.Deadline) {
 		return LiveProgress{}, &apiError{409, "session_expired", "server: the session's deadline has passed"}
 	}
+	if !at.After(ls.last) || at.Before(ls.ch.Created) {
+		return LiveProgress{}, badRequest("server: a frame's time must follow the session's start and the frame before (across uploads too)")
+	}
 	ls.frames++
+	ls.last = at
 	p, err := ls.eng.AddFrame(ctx, img, at)
 	if err != nil {
 		return p, fmt.Errorf("server: frame %d: %w", ls.frames, err)

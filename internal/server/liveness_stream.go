@@ -10,6 +10,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/internal/store"
 )
 
@@ -28,6 +29,9 @@ const liveProtocol = "mien.liveness.v1"
 // livenessRoutes registers the liveness endpoints.
 func (s *Server) livenessRoutes() {
 	s.opts.Liveness = s.opts.Liveness.withDefaults()
+	if e, ok := s.opts.Engine.(*mien.Engine); ok && s.opts.Liveness.Engine == nil {
+		s.opts.Liveness.Engine = engineLiveness{e: e, opts: mien.LivenessSessionOptions{MaxFrames: s.opts.Liveness.MaxFrames}}
+	}
 	s.live = newLiveSessions(s.opts.Liveness, s.auditEntry)
 	s.handle("POST /v1/liveness/sessions", store.RoleRead, s.createLiveness)
 	s.handle("GET /v1/liveness/sessions/{sid}", store.RoleRead, s.getLiveness)
