@@ -62,7 +62,9 @@ func readFrame(img *face.Image) (person int, action challenge.Kind) {
 	return person, action
 }
 
-func (f *liveFake) Decode(data []byte) (*face.Image, error) { return imageio.Decode(data, imageio.Options{}) }
+func (f *liveFake) Decode(data []byte) (*face.Image, error) {
+	return imageio.Decode(data, imageio.Options{})
+}
 
 func (f *liveFake) AnalyzeImage(_ context.Context, img *face.Image, _ detect.Options) (*mien.Analysis, error) {
 	person, _ := readFrame(img)
@@ -177,7 +179,7 @@ func (s *fakeLiveSession) Close() {
 // clock is a test clock that can jump ahead.
 type clock struct{ skew atomic.Int64 }
 
-func (c *clock) now() time.Time           { return time.Now().Add(time.Duration(c.skew.Load())) }
+func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.skew.Load())) }
 func (c *clock) advance(d time.Duration) { c.skew.Add(int64(d)) }
 
 // liveServe runs a server on the fake engine with a test clock.

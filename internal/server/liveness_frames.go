@@ -29,7 +29,7 @@ func (s *Server) liveFrames(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("sid"))
+	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("lsid"))
 	if err != nil {
 		return err
 	}

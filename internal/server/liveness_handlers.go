@@ -85,7 +85,7 @@ func (s *Server) createLiveness(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) getLiveness(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("sid"))
+	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("lsid"))
 	if err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func (s *Server) getLiveness(w http.ResponseWriter, r *http.Request) error {
 
 // deleteLiveness ends a session at once (not live) and forgets it.
 func (s *Server) deleteLiveness(w http.ResponseWriter, r *http.Request) error {
-	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("sid"))
+	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("lsid"))
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/mienhq/mien/internal/store"
 )
 
-// The WebSocket of a session: GET /v1/liveness/sessions/{sid}/stream?nonce=...
+// The WebSocket of a session: GET /v1/liveness/sessions/{lsid}/stream?nonce=...
 // Binary messages in are JPEG frames (taken as captured on arrival); a text
 // message {"type":"finish"} decides the session early. JSON text messages
 // out: "session" once, "progress" after each frame (send the next frame
@@ -33,15 +33,25 @@ func (s *Server) livenessRoutes() {
 		s.opts.Liveness.Engine = engineLiveness{e: e, opts: mien.LivenessSessionOptions{MaxFrames: s.opts.Liveness.MaxFrames}}
 	}
 	s.live = newLiveSessions(s.opts.Liveness, s.auditEntry)
-	s.handle("POST /v1/liveness/sessions", store.RoleRead, s.createLiveness)
-	s.handle("GET /v1/liveness/sessions/{sid}", store.RoleRead, s.getLiveness)
-	s.handle("DELETE /v1/liveness/sessions/{sid}", store.RoleRead, s.deleteLiveness)
-	s.handle("POST /v1/liveness/sessions/{sid}/frames", store.RoleRead, s.liveFrames)
-	s.mux.HandleFunc("GET /v1/liveness/sessions/{sid}/stream", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.streamLiveness(w, r); err != nil {
-			writeError(w, r, err)
-		}
-	})
+	for _, rt := range []struct {
+		pattern string
+		h       handler
+	}{
+		{"POST /v1/liveness/sessions", s.createLiveness},
+		{"GET /v1/liveness/sessions/{lsid}", s.getLiveness},
+		{"DELETE /v1/liveness/sessions/{lsid}", s.deleteLiveness},
+		{"POST /v1/liveness/sessions/{lsid}/frames", s.liveFrames},
+	} {
+		s.handle(rt.pattern, store.RoleRead, rt.h)
+	}
+	// The WebSocket authenticates itself (a browser sends the key as a subprotocol).
+	for _, rt := range []struct{ pattern string }{{"GET /v1/liveness/sessions/{lsid}/stream"}} {
+		s.mux.HandleFunc(rt.pattern, func(w http.ResponseWriter, r *http.Request) {
+			if err := s.streamLiveness(w, r); err != nil {
+				writeError(w, r, err)
+			}
+		})
+	}
 }
 
 // wsToken is the API key of a WebSocket request: the Authorization header,
@@ -71,7 +81,7 @@ func (s *Server) streamLiveness(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("sid"))
+	ls, err := s.live.get(keyOf(r).TenantID, r.PathValue("lsid"))
 	if err != nil {
 		return err
 	}

@@ -86,6 +86,7 @@ type tenantA struct {
 	col, sid, keyID, awsKey    string
 	lib, photo, person, faceID string
 	name                       string
+	live                       string // a liveness session
 }
 
 func seedTenantA(t *testing.T, e *env) *tenantA {
@@ -121,6 +122,11 @@ func seedTenantA(t *testing.T, e *env) *tenantA {
 	}
 	a.faceID = faces["faces"].([]any)[0].(map[string]any)["id"].(string)
 	a.person = "1"
+	code, ls := e.call("POST", "/v1/liveness/sessions", e.admin, nil, "")
+	if code != 201 {
+		t.Fatalf("liveness session: %d %v", code, ls)
+	}
+	a.live = ls["id"].(string)
 	return a
 }
 
@@ -132,7 +138,7 @@ func (a *tenantA) fill(t *testing.T, p string) (string, bool) {
 		kid = a.awsKey
 	}
 	r := strings.NewReplacer("{id}", a.col, "{sid}", a.sid, "{kid}", kid, "{lib}", lib,
-		"{photo}", a.photo, "{person}", a.person, "{face}", a.faceID)
+		"{photo}", a.photo, "{person}", a.person, "{face}", a.faceID, "{lsid}", a.live)
 	out := r.Replace(p)
 	if strings.Contains(out, "{") {
 		t.Fatalf("route %s has a path parameter this test does not know: add it to tenantA.fill", p)
@@ -149,6 +155,8 @@ func (a *tenantA) body(p string) (*bytes.Buffer, string) {
 		return form(map[string][][]byte{"images": {img}}, consentFields("b-intruder"))
 	case strings.HasSuffix(p, "/images"):
 		return form(map[string][][]byte{"images": {img}}, nil)
+	case strings.HasSuffix(p, "/frames"):
+		return form(map[string][][]byte{"frames": {img}}, map[string]string{"nonce": "b", "timestamps": "0"})
 	case strings.HasSuffix(p, "/photos"):
 		return form(map[string][][]byte{"photos": {img}}, nil)
 	case strings.HasSuffix(p, "/compare"):
@@ -174,16 +182,21 @@ func (a *tenantA) body(p string) (*bytes.Buffer, string) {
 func (a *tenantA) secrets() map[string]string {
 	return map[string]string{"collection id": a.col, "subject id": a.sid, "subject name": a.name,
 		"external id": "isolde-ext", "API key id": a.keyID, "AWS key id": a.awsKey,
-		"library id": strings.TrimPrefix(a.lib, "/v1/libraries/"), "photo": a.photo, "face id": a.faceID}
+		"library id": strings.TrimPrefix(a.lib, "/v1/libraries/"), "photo": a.photo, "face id": a.faceID,
+		"liveness session id": a.live}
 }
 
 // stillThere checks A's data survived B's every call.
 func (a *tenantA) stillThere(t *testing.T) {
 	e := a.e
-	for _, p := range []string{"/v1/collections/" + a.col + "/subjects/" + a.sid, a.lib + "/photos/" + a.photo, a.lib + "/faces/" + a.faceID} {
+	for _, p := range []string{"/v1/collections/" + a.col + "/subjects/" + a.sid, a.lib + "/photos/" + a.photo, a.lib + "/faces/" + a.faceID,
+		"/v1/liveness/sessions/" + a.live} {
 		if code, _, b := e.raw("GET", p, e.admin, nil, ""); code != 200 {
 			t.Errorf("tenant A's %s after tenant B's calls: %d %.200s", p, code, b)
 		}
+	}
+	if _, ls := e.call("GET", "/v1/liveness/sessions/"+a.live, e.admin, nil, ""); ls["state"] != "open" || ls["frames"] != 0.0 {
+		t.Errorf("tenant A's liveness session after tenant B's calls: %v, want open with no frame", ls)
 	}
 	_, keys := e.call("GET", "/v1/keys", e.admin, nil, "")
 	found := false
