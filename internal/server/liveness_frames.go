@@ -104,6 +104,10 @@ func (s *Server) burst(f *memForm) (feeder, error) {
 	return func(r *http.Request, eng LiveEngine, ls *liveSession) ([]LiveProgress, error) {
 		now := s.live.opts.Now()
 		out := []LiveProgress{}
+		if n := ls.frameCount() + len(frames); n > s.live.opts.MaxFrames {
+			return out, &apiError{http.StatusRequestEntityTooLarge, "too_many_frames",
+				fmt.Sprintf("server: a session takes at most %d frames; this upload would make %d", s.live.opts.MaxFrames, n)}
+		}
 		for i := range frames {
 			at := now.Add(-time.Duration(ms[len(ms)-1]-ms[i]) * time.Millisecond)
 			if at.Before(ls.ch.Created) {

@@ -133,6 +133,12 @@ func (ls *liveSession) acquire(nonce string) error {
 	return nil
 }
 
+func (ls *liveSession) frameCount() int {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.frames
+}
+
 func (ls *liveSession) unfeed() {
 	ls.mu.Lock()
 	ls.feeding = false

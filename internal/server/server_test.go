@@ -30,6 +30,7 @@ type env struct {
 	other string // tenant B admin
 	libs  string // the server's LibraryDir
 	srv   *server.Server
+	db    string // the store's database file
 }
 
 func setup(t *testing.T) *env {
@@ -45,7 +46,8 @@ func serve(t *testing.T, eng server.Engine, sopts store.Options, opts server.Opt
 	if sopts.MasterKey == nil {
 		sopts.MasterKey = master
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "mien.db"), sopts)
+	db := filepath.Join(t.TempDir(), "mien.db")
+	st, err := store.Open(ctx, db, sopts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +66,7 @@ func serve(t *testing.T, eng server.Engine, sopts store.Options, opts server.Opt
 	}
 	hs := httptest.NewServer(srv)
 	t.Cleanup(hs.Close)
-	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir, srv: srv}
+	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir, srv: srv, db: db}
 }
 
 func fixture(t *testing.T, name string) []byte {
