@@ -1,0 +1,203 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/internal/livegen"
+	"github.com/mienhq/mien/liveness/challenge"
+)
+
+// sessionsReport is what `mien eval liveness-sessions` prints as JSON.
+type sessionsReport struct {
+	Pack     string          `json:"pack"`
+	Sets     []sessionSet    `json:"sets"` // bona fide first, then one per attack species
+	APCERMax float64         `json:"apcer_max"`
+	BPCER    float64         `json:"bpcer"`
+	Sessions []sessionResult `json:"sessions"`
+	// Decision is the time from a session's last frame arriving to its
+	// verdict (that frame's measurement, then Finish), in ms: median and max.
+	DecisionMedianMS float64 `json:"decision_median_ms"`
+	DecisionMaxMS    float64 `json:"decision_max_ms"`
+	FinishMaxMS      float64 `json:"finish_max_ms"`
+	// PerFrameMS is the mean cost of each stage per frame (embed and
+	// passive: per frame that ran them, with the share of frames that did).
+	PerFrameMS map[string]float64 `json:"per_frame_ms"`
+	Frames     int                `json:"frames"`
+	Seconds    float64            `json:"seconds"`
+}
+
+// sessionSet is one species' sessions.
+type sessionSet struct {
+	Species string `json:"species"`
+	Live    bool   `json:"expected_live"`
+	Total   int    `json:"sessions"`
+	Wrong   int    `json:"wrong"` // attacks accepted (APCER) or bona fide rejected (BPCER)
+	// Error is APCER for an attack species, BPCER for bona fide.
+	Error float64 `json:"error"`
+	// Reasons counts the first reason of each rejected session.
+	Reasons map[string]int `json:"reasons,omitempty"`
+}
+
+// sessionResult is one sequence's outcome.
+type sessionResult struct {
+	Name       string   `json:"name"`
+	Species    string   `json:"species"`
+	Expected   bool     `json:"expected_live"`
+	Live       bool     `json:"live"`
+	Reasons    []string `json:"reasons,omitempty"`
+	Frames     int      `json:"frames"`
+	Late       int      `json:"late_frames"`
+	Passive    float32  `json:"passive"`
+	Residual   float64  `json:"residual"`
+	Noise      float64  `json:"noise"`
+	DecisionMS float64  `json:"decision_ms"`
+	FinishMS   float64  `json:"finish_ms"`
+	timings    mien.LivenessTimings
+}
+
+func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "eval liveness-sessions", "--dir DIR [flags]",
+		"Challenge sessions decided from real frames (docs/liveness.md): every sequence under DIR/sequences/SPECIES/NAME\n"+
+			"(frames and truth.json, made by scripts/liveness-sessions.sh) is run through a liveness session with the\n"+
+			"challenges, nonce and deadline of its truth.json; prints APCER per attack species and BPCER with set sizes,\n"+
+			"the decision time after the last frame and the per-frame cost of each stage. Sessions run one at a time.")
+	var ef engineFlags
+	ef.register(fs)
+	dir := fs.String("dir", "", "directory written by scripts/liveness-sessions.sh")
+	passive := fs.Float64("passive-threshold", 0, "least passive score of the best frames (0: the pack's calibrated one; negative: not decided on)")
+	jsonOut := fs.String("json", "", "write the report, with every session's verdict and reasons, as JSON to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" || *passive >= 1 {
+		fs.Usage()
+		return usageError{errors.New("eval liveness-sessions: --dir is required; --passive-threshold must be below 1")}
+	}
+	truths, err := readTruths(filepath.Join(*dir, "sequences"))
+	if err != nil {
+		return err
+	}
+	eng, err := openEngine(env, ef)
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	start := time.Now()
+	rep := sessionsReport{Pack: eng.Pack().Manifest.Name}
+	bar := newProgress(env.Stderr, "liveness sessions", len(truths))
+	for _, tr := range truths {
+		r, err := runSequence(ctx, eng, tr, mien.LivenessSessionOptions{PassiveThreshold: float32(*passive)})
+		if err != nil {
+			return fmt.Errorf("eval liveness-sessions: %s/%s: %w", tr.Species, tr.Name, err)
+		}
+		rep.Sessions = append(rep.Sessions, r)
+		bar.Add(1)
+	}
+	bar.Finish()
+	rep.summarise()
+	rep.Seconds = time.Since(start).Seconds()
+	printSessions(env, rep)
+	if *jsonOut != "" {
+		b, err := json.MarshalIndent(rep, "", "  ")
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(*jsonOut, append(b, '\n'), 0o644)
+	}
+	return nil
+}
+
+// truthDir is a sequence's truth and where its frames are.
+type truthDir struct {
+	livegen.Truth
+	dir string
+}
+
+// readTruths reads every DIR/SPECIES/NAME/truth.json, bona fide first.
+func readTruths(root string) ([]truthDir, error) {
+	files, err := filepath.Glob(filepath.Join(root, "*", "*", "truth.json"))
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("eval liveness-sessions: no sequences under %s (make them with scripts/liveness-sessions.sh)", root)
+	}
+	var out []truthDir
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var t truthDir
+		if err := json.Unmarshal(b, &t.Truth); err != nil {
+			return nil, fmt.Errorf("eval liveness-sessions: %s: %w", f, err)
+		}
+		if len(t.Frames) == 0 || len(t.Challenges) == 0 {
+			return nil, fmt.Errorf("eval liveness-sessions: %s has no frames or no challenges", f)
+		}
+		t.dir = filepath.Dir(f)
+		out = append(out, t)
+	}
+	rank := func(s string) int {
+		for i, x := range livegen.Species {
+			if x == s {
+				return i
+			}
+		}
+		return len(livegen.Species)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return rank(out[i].Species) < rank(out[j].Species) })
+	return out, nil
+}
+
+// runSequence runs one sequence through a liveness session: frames at
+// their ground-truth times after a fixed creation time, then Finish just
+// after the last frame. Frames are decoded before they are timed.
+func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.LivenessSessionOptions) (sessionResult, error) {
+	created := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	s := &challenge.Session{Nonce: t.Nonce, Challenges: t.Challenges, Created: created, Deadline: created.Add(time.Duration(t.DeadlineMS) * time.Millisecond)}
+	ls, err := eng.NewLivenessSession(s, opts)
+	if err != nil {
+		return sessionResult{}, err
+	}
+	defer ls.Close()
+	r := sessionResult{Name: t.Name, Species: t.Species, Expected: t.Live, Frames: len(t.Frames)}
+	var lastFrame time.Duration
+	for _, f := range t.Frames {
+		data, err := os.ReadFile(filepath.Join(t.dir, f.File))
+		if err != nil {
+			return r, err
+		}
+		img, err := eng.Decode(data)
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", f.File, err)
+		}
+		t0 := time.Now()
+		_, err = ls.AddFrame(ctx, img, created.Add(time.Duration(f.MS)*time.Millisecond))
+		lastFrame = time.Since(t0)
+		if errors.Is(err, challenge.ErrExpired) {
+			r.Late++
+			continue
+		}
+		if err != nil {
+			return r, fmt.Errorf("%s: %w", f.File, err)
+		}
+	}
+	end := created.Add(time.Duration(t.Frames[len(t.Frames)-1].MS+1) * time.Millisecond)
+	t0 := time.Now()
+	v, err := ls.Finish(ctx, end)
+	finish := time.Since(t0)
+	if err != nil {
+		return r, err
+	}
+	r.Live, r.Reasons, r.Passive, r.Residual, r.Noise, r.timings = v.Live, v.Reasons, v.PassiveScore, v.Residual, v.Noise, v.Timings
+	r.DecisionMS, r.FinishMS = ms(lastFrame+finish), ms(finish)
+	return r, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,125 @@
+package cli
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/mienhq/mien/internal/livegen"
+)
+
+// summarise fills the per-species sets, the error rates, the decision
+// times and the per-frame stage costs from the sessions.
+func (r *sessionsReport) summarise() {
+	idx := map[string]int{}
+	var dec []float64
+	var t struct {
+		frames, embeds, passives         int
+		detect, mesh, embed, check, pass time.Duration
+	}
+	for _, s := range r.Sessions {
+		k, ok := idx[s.Species]
+		if !ok {
+			k = len(r.Sets)
+			idx[s.Species] = k
+			r.Sets = append(r.Sets, sessionSet{Species: s.Species, Live: s.Expected, Reasons: map[string]int{}})
+		}
+		set := &r.Sets[k]
+		set.Total++
+		if s.Live != s.Expected {
+			set.Wrong++
+		}
+		if !s.Live && len(s.Reasons) > 0 {
+			set.Reasons[reasonKind(s.Reasons[0])]++
+		}
+		dec = append(dec, s.DecisionMS)
+		r.FinishMaxMS = max(r.FinishMaxMS, s.FinishMS)
+		tm := s.timings
+		t.frames += tm.Frames
+		t.embeds += tm.Embeds
+		t.passives += tm.PassiveFrames
+		t.detect += tm.Detect
+		t.mesh += tm.Mesh
+		t.embed += tm.Embed
+		t.check += tm.Check
+		t.pass += tm.Passive
+		r.Frames += s.Frames
+	}
+	for i := range r.Sets {
+		s := &r.Sets[i]
+		s.Error = float64(s.Wrong) / float64(max(s.Total, 1))
+		if s.Species == livegen.BonaFide {
+			r.BPCER = s.Error
+		} else {
+			r.APCERMax = max(r.APCERMax, s.Error)
+		}
+	}
+	sort.Float64s(dec)
+	if len(dec) > 0 {
+		r.DecisionMedianMS, r.DecisionMaxMS = dec[len(dec)/2], dec[len(dec)-1]
+	}
+	per := func(d time.Duration, n int) float64 { return ms(d) / float64(max(n, 1)) }
+	r.PerFrameMS = map[string]float64{
+		"detect": per(t.detect, t.frames), "mesh": per(t.mesh, t.frames), "check": per(t.check, t.frames),
+		"embed_per_embedded_frame": per(t.embed, t.embeds), "embedded_share": float64(t.embeds) / float64(max(t.frames, 1)),
+		"passive_per_scored_frame": per(t.pass, t.passives), "passive_scored_share": float64(t.passives) / float64(max(t.frames, 1)),
+		"all": per(t.detect+t.mesh+t.check+t.embed+t.pass, t.frames),
+	}
+}
+
+// reasonKind shortens a reason to its kind (numbers and names dropped).
+func reasonKind(s string) string {
+	switch {
+	case strings.Contains(s, "while") && strings.Contains(s, "was asked"):
+		return "another action than the one asked"
+	case strings.Contains(s, "was not done"):
+		return "a challenge was not done"
+	case strings.Contains(s, "deadline"):
+		return "the deadline passed"
+	case strings.Contains(s, "another face"):
+		return "another face"
+	case strings.Contains(s, "flat surface"):
+		return "moved as a flat surface"
+	case strings.Contains(s, "never moved"):
+		return "the head never moved enough"
+	case strings.Contains(s, "passive"):
+		return "passive score below threshold"
+	case strings.Contains(s, "jumped"):
+		return "face jumped"
+	case strings.Contains(s, "faces, want"):
+		return "not exactly one face"
+	case strings.Contains(s, "no frame for"):
+		return "a gap in the frames"
+	}
+	return s
+}
+
+func printSessions(env *Env, r sessionsReport) {
+	w := env.Stdout
+	fmt.Fprintf(w, "pack %s: %d sessions, %d frames\n", r.Pack, len(r.Sessions), r.Frames)
+	fmt.Fprintf(w, "%-16s %8s %6s %9s  %s\n", "species", "sessions", "wrong", "error", "first reason of the rejected sessions")
+	for _, s := range r.Sets {
+		label := "APCER"
+		if s.Live {
+			label = "BPCER"
+		}
+		var rs []string
+		for k, n := range s.Reasons {
+			rs = append(rs, fmt.Sprintf("%s %d", k, n))
+		}
+		sort.Strings(rs)
+		fmt.Fprintf(w, "%-16s %8d %6d %6.2f%% %s  %s\n", s.Species, s.Total, s.Wrong, 100*s.Error, label, strings.Join(rs, "; "))
+	}
+	fmt.Fprintf(w, "APCER (worst species) %.2f%%, BPCER %.2f%%\n", 100*r.APCERMax, 100*r.BPCER)
+	for _, s := range r.Sessions {
+		if s.Live != s.Expected {
+			fmt.Fprintf(w, "  wrong: %s/%s live=%v passive %.3f residual %.4f noise %.4f %q\n", s.Species, s.Name, s.Live, s.Passive, s.Residual, s.Noise, s.Reasons)
+		}
+	}
+	p := r.PerFrameMS
+	fmt.Fprintf(w, "decision after the last frame: median %.1f ms, max %.1f ms (Finish alone at most %.2f ms)\n", r.DecisionMedianMS, r.DecisionMaxMS, r.FinishMaxMS)
+	fmt.Fprintf(w, "per frame: detect %.1f ms, mesh+iris+pose %.1f ms, embed %.1f ms on %.0f%% of frames, passive %.1f ms on %.0f%% of frames, check %.3f ms; all %.1f ms\n",
+		p["detect"], p["mesh"], p["embed_per_embedded_frame"], 100*p["embedded_share"], p["passive_per_scored_frame"], 100*p["passive_scored_share"], p["check"], p["all"])
+	fmt.Fprintf(w, "%.1f s\n", r.Seconds)
+}
