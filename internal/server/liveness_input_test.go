@@ -75,7 +75,7 @@ func TestLivenessBadInput(t *testing.T) {
 	}
 	// Unknown ids and tenant B: 404 everywhere, and A's session is untouched.
 	id2, nonce2, _ := e.liveStart(e.admin)
-	for _, who := range []struct{ key, id string }{{e.admin, "lv_unknown"}, {e.other, id2}} {
+	for _, who := range []struct{ key, id string }{{e.admin, "00000000-0000-4000-8000-000000000000"}, {e.other, id2}} {
 		for _, m := range []string{"GET", "DELETE"} {
 			if code, _ := e.call(m, "/v1/liveness/sessions/"+who.id, who.key, nil, ""); code != 404 {
 				t.Errorf("%s %s: %d, want 404", m, who.id, code)

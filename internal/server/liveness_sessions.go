@@ -61,10 +61,14 @@ func newLiveSessions(opts LivenessOptions, audit func(context.Context, store.Ent
 		tokens: map[[32]byte]*liveToken{}}
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
+// newSessionID is a random (version 4) UUID, the form Rekognition's
+// SessionId takes.
+func newSessionID() string {
+	b := make([]byte, 16)
 	rand.Read(b)
-	return hex.EncodeToString(b)
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	h := hex.EncodeToString(b)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
 // create starts a session for a tenant within its cap.
@@ -86,7 +90,7 @@ func (m *liveSessions) create(eng LiveEngine, k store.Key, count int, ttl time.D
 		m.release(k.TenantID)
 		return nil, fmt.Errorf("server: liveness session: %w", err)
 	}
-	ls := &liveSession{id: "lv_" + randomHex(16), tenant: k.TenantID, actor: k.ID, ch: ch, eng: es}
+	ls := &liveSession{id: newSessionID(), tenant: k.TenantID, actor: k.ID, ch: ch, eng: es}
 	m.mu.Lock()
 	m.sessions[ls.id] = ls
 	m.mu.Unlock()
