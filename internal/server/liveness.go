@@ -87,6 +87,10 @@ type LivenessOptions struct {
 	MaxVideoSeconds float64
 	// Now is the clock (default time.Now); tests move it.
 	Now func() time.Time
+	// Challenges, when set, are asked in every session instead of a random
+	// sequence: for tests and demonstrations with recorded clips only (a
+	// known sequence can be replayed); never set by configuration.
+	Challenges []challenge.Kind
 }
 
 func (o LivenessOptions) withDefaults() LivenessOptions {

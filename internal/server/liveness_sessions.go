@@ -74,9 +74,15 @@ func newSessionID() string {
 // create starts a session for a tenant within its cap.
 func (m *liveSessions) create(eng LiveEngine, k store.Key, count int, ttl time.Duration) (*liveSession, error) {
 	now := m.opts.Now()
+	if len(m.opts.Challenges) > 0 {
+		count = len(m.opts.Challenges)
+	}
 	ch, err := challenge.New(now, challenge.Options{Count: count, TTL: ttl})
 	if err != nil {
 		return nil, badRequest(err.Error())
+	}
+	if len(m.opts.Challenges) > 0 {
+		ch.Challenges = append([]challenge.Kind(nil), m.opts.Challenges...)
 	}
 	m.mu.Lock()
 	if m.open[k.TenantID] >= m.opts.PerTenant {
