@@ -127,6 +127,9 @@ var operations = map[string]operation{
 	"DisassociateFaces":  {(*Handler).disassociateFaces, true},
 	"SearchUsers":        {(*Handler).searchUsers, false},
 	"SearchUsersByImage": {(*Handler).searchUsersByImage, false},
+	// Face Liveness (ops_liveness.go): a session lives in memory only.
+	"CreateFaceLivenessSession":     {(*Handler).createFaceLivenessSession, false},
+	"GetFaceLivenessSessionResults": {(*Handler).getFaceLivenessSessionResults, false},
 }
 
 // Operations lists the operations the handler serves.

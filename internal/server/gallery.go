@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/mienhq/mien"
@@ -60,7 +61,7 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) error {
 	if err := s.gal.CheckModel(col); err != nil {
 		return err
 	}
-	imgs, err := images(r, "images", 10)
+	tpls, session, err := s.enrolmentProbes(r, k, col)
 	if err != nil {
 		return err
 	}
@@ -71,15 +72,12 @@ func (s *Server) enroll(w http.ResponseWriter, r *http.Request) error {
 	if consent.ExpiresAt, err = parseTime("expires_at", r.FormValue("expires_at")); err != nil {
 		return err
 	}
-	tpls, err := s.enrolmentTemplates(r.Context(), imgs)
-	if err != nil {
-		return err
-	}
 	sub, err := s.gal.Enroll(r.Context(), actorOf(k), col,
 		store.Subject{ExternalID: r.FormValue("external_id"), Name: r.FormValue("name"), Consent: consent}, tpls)
 	if err != nil {
 		return err
 	}
+	s.auditLiveEnrolment(r.Context(), k, sub.ID, session)
 	writeJSON(w, http.StatusCreated, sub)
 	return nil
 }
@@ -99,11 +97,7 @@ func (s *Server) addPhotos(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.opts.Store.Subject(r.Context(), k.TenantID, col.ID, r.PathValue("sid")); err != nil {
 		return err
 	}
-	imgs, err := images(r, "images", 10)
-	if err != nil {
-		return err
-	}
-	tpls, err := s.enrolmentTemplates(r.Context(), imgs)
+	tpls, session, err := s.enrolmentProbes(r, k, col)
 	if err != nil {
 		return err
 	}
@@ -111,6 +105,7 @@ func (s *Server) addPhotos(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	s.auditLiveEnrolment(r.Context(), k, sub.ID, session)
 	writeJSON(w, http.StatusCreated, sub)
 	return nil
 }
@@ -144,7 +139,9 @@ func (s *Server) deleteSubject(w http.ResponseWriter, r *http.Request) error {
 }
 
 // verify compares the probe's face (the largest) with one enrolled subject:
-// 1:1, as for face login, at a false-match rate. The probe is never stored.
+// 1:1, as for face login, at a false-match rate. The probe is an image, a
+// liveness token (its session's best frame, once), or both (a match needs
+// both). The probe is never stored.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	k := keyOf(r)
 	col, err := s.opts.Store.Collection(r.Context(), k.TenantID, r.PathValue("id"))
@@ -155,7 +152,7 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	imgs, err := images(r, "image", 1)
+	imgs, tok, err := loginForm(r, "image", 1)
 	if err != nil {
 		return err
 	}
@@ -163,25 +160,22 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a, err := s.analyze(r.Context(), imgs[0], detect.Options{MaxFaces: 1})
+	probes, err := s.verifyProbes(r.Context(), k.TenantID, imgs, tok)
 	if err != nil {
 		return err
 	}
-	if len(a.Faces) == 0 {
-		return mien.ErrNoFace
-	}
-	v, err := s.gal.Verify(r.Context(), col, sub, a.Faces[0].Embedding, far)
+	v, results, err := s.verifyAll(r.Context(), col, sub, probes, far)
 	if err != nil {
-		return galleryErr(err)
+		return err
 	}
-	decision := "no_match"
-	if v.Match {
-		decision = "match"
+	decision := decisionOf(v.Match && !slices.ContainsFunc(results, func(p probeResult) bool { return p.Decision != "match" }))
+	detail := map[string]any{"collection": col.ID, "decision": decision, "far": far}
+	if tok != "" {
+		detail["liveness_session"] = probes[0].session
 	}
-	s.opts.Store.Audit(r.Context(), store.Entry{TenantID: k.TenantID, Actor: k.ID, Action: "verify", Object: sub.ID,
-		Detail: map[string]any{"collection": col.ID, "decision": decision, "far": far}})
+	s.opts.Store.Audit(r.Context(), store.Entry{TenantID: k.TenantID, Actor: k.ID, Action: "verify", Object: sub.ID, Detail: detail})
 	writeJSON(w, http.StatusOK, map[string]any{"subject_id": sub.ID, "decision": decision, "similarity": v.Similarity,
-		"threshold": v.Threshold, "far": far, "box": a.Faces[0].Box})
+		"threshold": v.Threshold, "far": far, "box": results[len(results)-1].Box, "probes": results})
 	return nil
 }
 
@@ -292,24 +286,26 @@ func (s *Server) writeSettings(w http.ResponseWriter, col store.Collection, st s
 		eff = s.gal.DefaultFPIR()
 	}
 	tpls, subs := s.gal.Size(col.ID)
-	writeJSON(w, http.StatusOK, map[string]any{"fpir": st.FPIR, "effective_fpir": eff, "updated_at": st.UpdatedAt,
-		"templates": tpls, "subjects": subs})
+	writeJSON(w, http.StatusOK, map[string]any{"fpir": st.FPIR, "effective_fpir": eff, "require_liveness": st.RequireLiveness,
+		"updated_at": st.UpdatedAt, "templates": tpls, "subjects": subs})
 	return nil
 }
 
-// putCollectionSettings sets a collection's default FPIR (a security level);
-// {"fpir": 0} returns it to the server's default.
+// putCollectionSettings sets a collection's default FPIR (a security level;
+// 0 returns it to the server's default) and whether enrolment requires a
+// liveness token; a field left out keeps its value.
 func (s *Server) putCollectionSettings(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
-		FPIR *float64 `json:"fpir"`
+		FPIR            *float64 `json:"fpir"`
+		RequireLiveness *bool    `json:"require_liveness"`
 	}
 	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
-	if req.FPIR == nil {
-		return badRequest(`send {"fpir": 0.001} (0: the server's default)`)
+	if req.FPIR == nil && req.RequireLiveness == nil {
+		return badRequest(`send {"fpir": 0.001} (0: the server's default) and/or {"require_liveness": true}`)
 	}
-	if *req.FPIR != 0 {
+	if req.FPIR != nil && *req.FPIR != 0 {
 		if err := store.CheckFPIR(*req.FPIR); err != nil {
 			return badRequest(err.Error())
 		}
@@ -319,8 +315,17 @@ func (s *Server) putCollectionSettings(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	st, err := s.opts.Store.SetCollectionSettings(r.Context(), k.TenantID, col.ID, store.Settings{FPIR: *req.FPIR}, k.ID)
+	st, err := s.opts.Store.CollectionSettings(r.Context(), col.ID)
 	if err != nil {
+		return err
+	}
+	if req.FPIR != nil {
+		st.FPIR = *req.FPIR
+	}
+	if req.RequireLiveness != nil {
+		st.RequireLiveness = *req.RequireLiveness
+	}
+	if st, err = s.opts.Store.SetCollectionSettings(r.Context(), k.TenantID, col.ID, st, k.ID); err != nil {
 		return err
 	}
 	return s.writeSettings(w, col, st)

@@ -69,6 +69,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /{$}", rek)
 	s.mux.Handle("POST /rekognition", rek)
 	s.mux.Handle("POST /rekognition/", rek)
+	s.livenessRoutes()
 	s.libraryRoutes()
 	s.libraryUIRoutes()
 	s.cameraRoutes()
@@ -81,23 +82,32 @@ var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleA
 func (s *Server) handle(pattern, role string, h handler) {
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		if !ok || token == "" {
-			writeError(w, r, store.ErrUnauthorized)
-			return
+		if !ok {
+			token = ""
 		}
-		key, err := s.opts.Store.Authenticate(r.Context(), token)
+		r, err := s.authorize(r, token, role)
+		if err == nil {
+			err = h(w, r)
+		}
 		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		if rank[key.Role] < rank[role] {
-			writeError(w, r, errForbidden)
-			return
-		}
-		if err := h(w, r.WithContext(context.WithValue(r.Context(), ctxKey{}, key))); err != nil {
 			writeError(w, r, err)
 		}
 	})
+}
+
+// authorize checks an API key and its role, and returns r carrying the key.
+func (s *Server) authorize(r *http.Request, token, role string) (*http.Request, error) {
+	if token == "" {
+		return r, store.ErrUnauthorized
+	}
+	key, err := s.opts.Store.Authenticate(r.Context(), token)
+	if err != nil {
+		return r, err
+	}
+	if rank[key.Role] < rank[role] {
+		return r, errForbidden
+	}
+	return r.WithContext(context.WithValue(r.Context(), ctxKey{}, key)), nil
 }
 
 func keyOf(r *http.Request) store.Key { return r.Context().Value(ctxKey{}).(store.Key) }

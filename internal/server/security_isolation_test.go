@@ -90,6 +90,7 @@ type tenantA struct {
 	lib, photo, person, faceID string
 	name                       string
 	cam, event                 string // a camera and one of its events
+	live                       string // a liveness session
 }
 
 func seedTenantA(t *testing.T, e *env) *tenantA {
@@ -136,6 +137,11 @@ func seedTenantA(t *testing.T, e *env) *tenantA {
 		t.Fatal(err)
 	}
 	a.event = ev.ID
+	code, ls := e.call("POST", "/v1/liveness/sessions", e.admin, nil, "")
+	if code != 201 {
+		t.Fatalf("liveness session: %d %v", code, ls)
+	}
+	a.live = ls["id"].(string)
 	return a
 }
 
@@ -147,7 +153,7 @@ func (a *tenantA) fill(t *testing.T, p string) (string, bool) {
 		kid = a.awsKey
 	}
 	r := strings.NewReplacer("{id}", a.col, "{sid}", a.sid, "{kid}", kid, "{lib}", lib,
-		"{photo}", a.photo, "{person}", a.person, "{face}", a.faceID)
+		"{photo}", a.photo, "{person}", a.person, "{face}", a.faceID, "{lsid}", a.live)
 	if strings.HasPrefix(p, "/v1/cameras/") {
 		r = strings.NewReplacer("{id}", a.cam)
 	}
@@ -167,6 +173,8 @@ func (a *tenantA) body(p string) (*bytes.Buffer, string) {
 		return form(map[string][][]byte{"images": {img}}, consentFields("b-intruder"))
 	case strings.HasSuffix(p, "/images"):
 		return form(map[string][][]byte{"images": {img}}, nil)
+	case strings.HasSuffix(p, "/frames"):
+		return form(map[string][][]byte{"frames": {img}}, map[string]string{"nonce": "b", "timestamps": "0"})
 	case strings.HasSuffix(p, "/photos"):
 		return form(map[string][][]byte{"photos": {img}}, nil)
 	case strings.HasSuffix(p, "/compare"):
@@ -196,17 +204,21 @@ func (a *tenantA) secrets() map[string]string {
 	return map[string]string{"collection id": a.col, "subject id": a.sid, "subject name": a.name,
 		"external id": "isolde-ext", "API key id": a.keyID, "AWS key id": a.awsKey,
 		"library id": strings.TrimPrefix(a.lib, "/v1/libraries/"), "photo": a.photo, "face id": a.faceID,
-		"camera id": a.cam, "camera name": "a-door-cam", "camera password": "a-cam-pass", "camera event": a.event}
+		"camera id": a.cam, "camera name": "a-door-cam", "camera password": "a-cam-pass", "camera event": a.event,
+		"liveness session id": a.live}
 }
 
 // stillThere checks A's data survived B's every call.
 func (a *tenantA) stillThere(t *testing.T) {
 	e := a.e
 	for _, p := range []string{"/v1/collections/" + a.col + "/subjects/" + a.sid, a.lib + "/photos/" + a.photo, a.lib + "/faces/" + a.faceID,
-		"/v1/cameras/" + a.cam} {
+		"/v1/cameras/" + a.cam, "/v1/liveness/sessions/" + a.live} {
 		if code, _, b := e.raw("GET", p, e.admin, nil, ""); code != 200 {
 			t.Errorf("tenant A's %s after tenant B's calls: %d %.200s", p, code, b)
 		}
+	}
+	if _, ls := e.call("GET", "/v1/liveness/sessions/"+a.live, e.admin, nil, ""); ls["state"] != "open" || ls["frames"] != 0.0 {
+		t.Errorf("tenant A's liveness session after tenant B's calls: %v, want open with no frame", ls)
 	}
 	_, keys := e.call("GET", "/v1/keys", e.admin, nil, "")
 	found := false

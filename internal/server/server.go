@@ -55,6 +55,8 @@ type Options struct {
 	Scoring gallery.Scoring
 	// Cameras enables /v1/cameras (cameras.go); nil answers 503 there.
 	Cameras *CameraOptions
+	// Liveness configures active liveness (challenge sessions and tokens).
+	Liveness LivenessOptions
 }
 
 // Server serves the API.
@@ -68,6 +70,7 @@ type Server struct {
 	metrics metrics
 	libs    *libraries     // the tenants' photo libraries
 	cams    *cameraService // nil without Options.Cameras
+	live    *liveSessions  // active liveness sessions and tokens, in memory
 }
 
 // New builds a server and loads every collection's templates into memory.
@@ -132,7 +135,9 @@ type statusRecorder struct {
 
 func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
 
-// Unwrap lets http.ResponseController reach Flush (Server-Sent Events).
+// Unwrap lets http.ResponseController (Flush for Server-Sent Events, and
+// the WebSocket upgrade, which hijacks the connection) reach the server's
+// writer.
 func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // ErrBusy is returned when the engine's queue is full (429 with Retry-After).

@@ -30,6 +30,7 @@ type env struct {
 	other string // tenant B admin
 	libs  string // the server's LibraryDir
 	srv   *server.Server
+	db    string // the store's database file
 }
 
 func setup(t *testing.T) *env {
@@ -52,7 +53,8 @@ func serveAt(t *testing.T, eng server.Engine, dir string, sopts store.Options, o
 	if sopts.MasterKey == nil {
 		sopts.MasterKey = master
 	}
-	st, err := store.Open(ctx, filepath.Join(dir, "mien.db"), sopts)
+	db := filepath.Join(dir, "mien.db")
+	st, err := store.Open(ctx, db, sopts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +79,7 @@ func serveAt(t *testing.T, eng server.Engine, dir string, sopts store.Options, o
 		go func() { srv.RunCameras(cctx); close(done) }()
 		t.Cleanup(func() { stop(); <-done })
 	}
-	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir, srv: srv}
+	return &env{t: t, url: hs.URL, st: st, admin: ka, other: kb, libs: opts.LibraryDir, srv: srv, db: db}
 }
 
 func fixture(t *testing.T, name string) []byte {

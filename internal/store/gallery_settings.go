@@ -23,8 +23,11 @@ type Settings struct {
 	// FPIR is the collection's default false-positive identification rate:
 	// the share of people not enrolled whom identify would match to anyone
 	// (0: the server's default).
-	FPIR      float64 `json:"fpir"`
-	UpdatedAt int64   `json:"updated_at,omitempty"`
+	FPIR float64 `json:"fpir"`
+	// RequireLiveness makes enrolment in the collection need a liveness
+	// token: a live face seen in a challenge session (liveness_policy.go).
+	RequireLiveness bool  `json:"require_liveness"`
+	UpdatedAt       int64 `json:"updated_at,omitempty"`
 }
 
 // MaxFPIR is the largest false-positive identification rate a collection
@@ -42,8 +45,8 @@ func CheckFPIR(fpir float64) error {
 // CollectionSettings returns a collection's settings (zero when it set none).
 func (s *Store) CollectionSettings(ctx context.Context, collectionID string) (Settings, error) {
 	var st Settings
-	err := s.db.QueryRowContext(ctx, `SELECT fpir, updated_at FROM collection_settings WHERE collection_id = ?`, collectionID).
-		Scan(&st.FPIR, &st.UpdatedAt)
+	err := s.db.QueryRowContext(ctx, `SELECT fpir, require_liveness, updated_at FROM collection_settings WHERE collection_id = ?`, collectionID).
+		Scan(&st.FPIR, &st.RequireLiveness, &st.UpdatedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Settings{}, nil
 	}
@@ -51,7 +54,8 @@ func (s *Store) CollectionSettings(ctx context.Context, collectionID string) (Se
 }
 
 // SetCollectionSettings stores a tenant's collection's settings, audited;
-// an FPIR of 0 returns the collection to the server's default.
+// an FPIR of 0 returns the collection to the server's default (and with
+// RequireLiveness false, the row goes).
 func (s *Store) SetCollectionSettings(ctx context.Context, tenantID, collectionID string, st Settings, actor string) (Settings, error) {
 	if st.FPIR != 0 {
 		if err := CheckFPIR(st.FPIR); err != nil {
@@ -64,17 +68,18 @@ func (s *Store) SetCollectionSettings(ctx context.Context, tenantID, collectionI
 			return err
 		}
 		var err error
-		if st.FPIR == 0 {
+		if st.FPIR == 0 && !st.RequireLiveness {
 			_, err = tx.ExecContext(ctx, `DELETE FROM collection_settings WHERE collection_id = ?`, collectionID)
 		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO collection_settings(collection_id, fpir, updated_at) VALUES (?,?,?)
-				ON CONFLICT(collection_id) DO UPDATE SET fpir = excluded.fpir, updated_at = excluded.updated_at`, collectionID, st.FPIR, st.UpdatedAt)
+			_, err = tx.ExecContext(ctx, `INSERT INTO collection_settings(collection_id, fpir, require_liveness, updated_at) VALUES (?,?,?,?)
+				ON CONFLICT(collection_id) DO UPDATE SET fpir = excluded.fpir, require_liveness = excluded.require_liveness,
+				updated_at = excluded.updated_at`, collectionID, st.FPIR, st.RequireLiveness, st.UpdatedAt)
 		}
 		if err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, Entry{TenantID: tenantID, Actor: actor, Action: "collection.settings", Object: collectionID,
-			Detail: map[string]any{"fpir": st.FPIR}})
+			Detail: map[string]any{"fpir": st.FPIR, "require_liveness": st.RequireLiveness}})
 	})
 	if err != nil {
 		return Settings{}, wrapErr(err)

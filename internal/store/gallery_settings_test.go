@@ -108,3 +108,31 @@ func TestAddTemplates(t *testing.T) {
 }
 
 func errOnly(_ []TplRef, err error) error { return err }
+
+// TestCollectionLivenessPolicy: require_liveness is stored beside the FPIR,
+// survives an FPIR of 0 (the row stays), is audited, and clearing both
+// removes the row.
+func TestCollectionLivenessPolicy(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "mien.db"), nil)
+	ten, _ := s.CreateTenant(ctx, "t")
+	col, _ := s.CreateCollection(ctx, ten.ID, "c", "m", "k1")
+	if _, err := s.SetCollectionSettings(ctx, ten.ID, col.ID, Settings{RequireLiveness: true}, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := s.CollectionSettings(ctx, col.ID); !st.RequireLiveness || st.FPIR != 0 {
+		t.Fatalf("settings %+v, want require_liveness with the default FPIR", st)
+	}
+	s.SetCollectionSettings(ctx, ten.ID, col.ID, Settings{FPIR: 0.01, RequireLiveness: true}, "k1")
+	if st, _ := s.CollectionSettings(ctx, col.ID); !st.RequireLiveness || st.FPIR != 0.01 {
+		t.Fatalf("settings %+v", st)
+	}
+	s.SetCollectionSettings(ctx, ten.ID, col.ID, Settings{}, "k1")
+	if st, _ := s.CollectionSettings(ctx, col.ID); st.RequireLiveness || st.UpdatedAt != 0 {
+		t.Fatalf("settings %+v after clearing, want none", st)
+	}
+	recs, _, err := s.AuditPage(ctx, ten.ID, AuditQuery{Limit: 10, Action: "collection.settings"})
+	if err != nil || len(recs) != 3 || recs[2].Detail["require_liveness"] != true {
+		t.Fatalf("audit %+v %v, want three entries, the first with require_liveness", recs, err)
+	}
+}

@@ -122,6 +122,8 @@ var migrations = []string{
 	migrationRequestAnswers,
 	// cameras, their events, per-minute counts, the webhook outbox (cameras.go).
 	migrationCameras,
+	// a collection's enrolment may require a liveness token (liveness_policy.go).
+	migrationLivenessPolicy,
 }
 
 // migrate applies the migrations not yet applied.

@@ -22,6 +22,17 @@ export async function snapshot(video) {
   return new Promise((res) => c.toBlob(res, "image/jpeg", 0.92));
 }
 
+// startCamera shows the camera in the given <video> and answers once it
+// plays (the liveness page takes frames from it continuously).
+export async function startCamera(video) {
+  if (!stream) stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+  if (video.srcObject !== stream) {
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+  }
+}
+
 export function stopCamera() {
   if (stream) for (const t of stream.getTracks()) t.stop();
   stream = null;

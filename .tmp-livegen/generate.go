@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/imageio"
+	"github.com/mienhq/mien/internal/livegen"
+	"github.com/mienhq/mien/liveness/challenge"
+	"github.com/mienhq/mien/mesh"
+)
+
+// generate plans the people and writes every sequence under out/sequences/SPECIES/NAME.
+func generate(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, bona, attacks int) error {
+	people, err := withBlinks(ctx, e, lfw, livegen.Plan(photos, livegen.Margins{}, 1))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "livegen: %d people show 3 actions or more\n", len(people))
+	if len(people) < 2 {
+		return fmt.Errorf("livegen: %d people qualify, at least 2 are needed", len(people))
+	}
+	if err := os.RemoveAll(filepath.Join(out, "sequences")); err != nil {
+		return err
+	}
+	load := func(p livegen.Photo) (*face.Image, error) { return loadCanvas(e, lfw, p) }
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i, p := range people {
+		kinds := livegen.Pick(p, 3, rng)
+		for _, sp := range livegen.Species {
+			if sp == livegen.BonaFide && i >= bona || sp != livegen.BonaFide && i >= attacks {
+				continue
+			}
+			var other livegen.Person
+			if sp == livegen.Switch {
+				var ok bool
+				if other, ok = switchIn(people, i, kinds[1:]); !ok {
+					continue
+				}
+			}
+			seq, err := livegen.Build(livegen.Spec{Species: sp, Person: p, Other: other, Kinds: kinds, Asked: otherChallenges(kinds, rng), Seed: uint64(1000*i + len(sp))}, load)
+			if err != nil {
+				return err
+			}
+			seq.Truth.Name = fmt.Sprintf("%03d-%s", i, p.Name)
+			if err := write(filepath.Join(out, "sequences", sp, seq.Truth.Name), seq); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "livegen: %s (%v)\n", p.Name, kinds)
+	}
+	return nil
+}
+
+// switchIn returns the next person after i whose photos show the kinds.
+func switchIn(people []livegen.Person, i int, kinds []challenge.Kind) (livegen.Person, bool) {
+	for j := 1; j < len(people); j++ {
+		q := people[(i+j)%len(people)]
+		if all(q, kinds) {
+			return q, true
+		}
+	}
+	return livegen.Person{}, false
+}
+
+func all(p livegen.Person, kinds []challenge.Kind) bool {
+	for _, k := range kinds {
+		if _, ok := p.Actions[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// otherChallenges draws another session's challenges: 3 of the 5 actions
+// with a head movement, in another order or of another set than kinds.
+func otherChallenges(kinds []challenge.Kind, rng *rand.Rand) []challenge.Kind {
+	for {
+		ks := slices.Clone(challenge.Kinds)
+		rng.Shuffle(len(ks), func(i, j int) { ks[i], ks[j] = ks[j], ks[i] })
+		ks = ks[:len(kinds)]
+		head := slices.ContainsFunc(ks, func(k challenge.Kind) bool {
+			return k == challenge.TurnLeft || k == challenge.TurnRight || k == challenge.LookUp
+		})
+		if head && !slices.Equal(ks, kinds) {
+			return ks
+		}
+	}
+}
+
+func write(dir string, seq livegen.Sequence) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for i, img := range seq.Frames {
+		f, err := os.Create(filepath.Join(dir, seq.Truth.Frames[i].File))
+		if err != nil {
+			return err
+		}
+		err = imageio.EncodeJPEG(f, img, 92)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return err
+		}
+	}
+	b, err := json.MarshalIndent(seq.Truth, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "truth.json"), append(b, '\n'), 0o644)
+}
+
+// withBlinks gives each person without a real blink photo a synthetic one
+// (their rest photo with the eyelids closed along the iris model's eye
+// contours, livegen.CloseEyes), kept when the mesh reads it as closed
+// (the wider eye at most 0.12) with the pose of the rest photo; it returns
+// the people who then show 3 actions or more.
+func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livegen.Person) ([]livegen.Person, error) {
+	m, err := e.OpenMesh(mesh.Options{})
+	if err != nil {
+		return nil, err
+	}
+	defer m.Close()
+	var out []livegen.Person
+	for _, p := range people {
+		if _, ok := p.Actions[challenge.Blink]; !ok {
+			_, eyes, ok, err := measurePhoto(ctx, e, m, lfw, p.Rest)
+			if err != nil {
+				return nil, err
+			}
+			b := p.Rest
+			b.Closed = &eyes
+			b, _, ok2, err := measurePhoto(ctx, e, m, lfw, b)
+			if err != nil {
+				return nil, err
+			}
+			if ok && ok2 && max(b.EyeOpen[0], b.EyeOpen[1]) <= 0.12 && abs(b.Yaw-p.Rest.Yaw) < 5 && abs(b.Pitch-p.Rest.Pitch) < 5 {
+				p.Actions[challenge.Blink] = b
+			} else {
+				fmt.Fprintf(os.Stderr, "livegen: %s: synthetic blink not read as closed (eyes %.3f %.3f)\n", p.Name, b.EyeOpen[0], b.EyeOpen[1])
+			}
+		}
+		if len(p.Actions) >= 3 {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+func abs(v float32) float32 { return max(v, -v) }

@@ -1,0 +1,83 @@
+// Command livegen makes the challenge-session evaluation sequences (see
+// internal/livegen and scripts/liveness-sessions.sh): it measures LFW
+// photos with the engine's mesh, picks people whose photos show the poses,
+// eye and mouth states the challenges need, and writes one directory of
+// frames and a truth.json per sequence.
+//
+//	go run ./scripts/livegen -lfw ../shared/data/lfw/images -out DIR
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/internal/config"
+	"github.com/mienhq/mien/models"
+	"github.com/mienhq/mien/onnx"
+)
+
+func main() {
+	lfw := flag.String("lfw", "../shared/data/lfw/images", "LFW image directory")
+	out := flag.String("out", "", "output directory")
+	minPhotos := flag.Int("min-photos", 10, "survey people with at least this many photos")
+	maxPhotos := flag.Int("max-photos", 40, "survey at most this many photos of a person")
+	bona := flag.Int("bona-fide", 1000, "at most this many bona fide sequences (one per qualifying person)")
+	attacks := flag.Int("attacks", 12, "attack sequences of each species (from the first qualifying people)")
+	person := flag.String("person", "", "clips mode: measure only this LFW person and write three camera clips' frames (scripts/liveness-clips.sh)")
+	surveyOnly := flag.Bool("survey-only", false, "measure the photos and stop")
+	flag.Parse()
+	if *out == "" {
+		fail(fmt.Errorf("livegen: -out is required"))
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		fail(err)
+	}
+	e, err := openEngine()
+	if err != nil {
+		fail(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	cache := filepath.Join(*out, "survey.jsonl")
+	if *person != "" {
+		cache = filepath.Join(*out, "survey-"+*person+".jsonl")
+	}
+	photos, err := survey(ctx, e, *lfw, cache, *person, *minPhotos, *maxPhotos)
+	if err != nil {
+		fail(err)
+	}
+	fmt.Fprintf(os.Stderr, "livegen: %d photos measured\n", len(photos))
+	if *surveyOnly {
+		return
+	}
+	if *person != "" {
+		if err := clips(ctx, e, *lfw, *out, photos); err != nil {
+			fail(err)
+		}
+		return
+	}
+	if err := generate(ctx, e, *lfw, *out, photos, *bona, *attacks); err != nil {
+		fail(err)
+	}
+}
+
+func openEngine() (*mien.Engine, error) {
+	cfg, err := config.FromEnv()
+	if err != nil {
+		return nil, err
+	}
+	pack, err := models.Load(filepath.Join(cfg.ModelsDir, "standard"))
+	if err != nil {
+		return nil, fmt.Errorf("livegen: the standard pack is needed (scripts/setup.sh): %w", err)
+	}
+	return mien.Open(pack, mien.Options{Runtime: onnx.RuntimeOptions{LibraryPath: cfg.ORTLib}, Workers: 1})
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}

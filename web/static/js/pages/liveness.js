@@ -1,0 +1,155 @@
+// Liveness check: a challenge session with the webcam. The server asks for
+// a few random actions (turn the head, look up, blink, open the mouth); the
+// page shows each one, streams camera frames over a WebSocket, and shows
+// the verdict. A live verdict carries a one-time token, which can log an
+// enrolled person in (verify) once, within about a minute. Frames go to the
+// server only; it keeps none of them once the session ends.
+import { api, getKey, plainError } from "../api.js";
+import { $, h, status, run } from "../ui.js";
+import { state, useCollection, loadCollections, loadSubjects, fillCollections, subjectName } from "../state.js";
+import { startCamera } from "../camera.js";
+import { register } from "./registry.js";
+
+const outAttrs = (id) => ({ id, class: "status", role: "status", "aria-live": "polite" });
+const FRAME_MS = 110; // at most about 9 frames a second
+let ws = null;
+let token = null;
+
+function mount(sec) {
+  sec.append(
+    h("p", { class: "hint" }, "Checks that a real person is in front of the camera, not a photo or a screen: " +
+      "you are asked for a few movements in a random order. The camera's frames go to this server only, " +
+      "and are dropped as soon as the check ends."),
+    h("div", { class: "card" },
+      h("button", { id: "live-start", type: "button", onclick: start }, "Start the check"),
+      h("button", { id: "live-stop", type: "button", class: "secondary", hidden: true, onclick: () => stop("Stopped.") }, "Stop"),
+      h("p", { id: "live-prompt", class: "live-prompt", "aria-live": "assertive" }),
+      h("ol", { id: "live-steps", class: "live-steps", "aria-label": "Challenges" }),
+      h("video", { id: "live-video", autoplay: true, playsinline: true, muted: true, hidden: true, "aria-label": "Camera preview" }),
+      h("p", outAttrs("live-out")),
+      h("div", { id: "live-verdict", class: "live-verdict", hidden: true })),
+    h("div", { class: "card", id: "live-login", hidden: true },
+      h("h2", {}, "Log a person in with this check"),
+      h("p", { class: "hint" }, "The check's best frame is compared with the person, once: the token cannot be used again."),
+      h("label", { for: "live-collection" }, "Collection"),
+      h("select", { id: "live-collection", onchange: async (e) => { useCollection(e.target.value); await loadSubjects(); fillSubjects(); } }),
+      h("label", { for: "live-subject" }, "Enrolled person"),
+      h("select", { id: "live-subject" }),
+      h("button", { id: "live-verify", type: "button", onclick: verify }, "Verify"),
+      h("p", outAttrs("live-verify-out"))));
+}
+
+function fillSubjects() {
+  $("live-subject").replaceChildren(...state.subjects.map((s) => new Option(subjectName(s), s.id)));
+}
+
+async function show() {
+  await loadCollections();
+  fillCollections($("live-collection"));
+  fillSubjects();
+}
+
+function steps(s, done) {
+  $("live-steps").replaceChildren(...s.prompts.map((p, i) =>
+    h("li", { dataset: { state: i < done ? "done" : i === done ? "now" : "todo" } }, p, i < done ? " — done" : "")));
+}
+
+async function start() {
+  stop();
+  token = null;
+  $("live-verdict").hidden = $("live-login").hidden = true;
+  status($("live-verify-out"), "");
+  $("live-verify").disabled = false;
+  await run($("live-out"), "Starting the camera...", async () => {
+    const video = $("live-video");
+    await startCamera(video);
+    const s = await api("POST", "/v1/liveness/sessions", {});
+    steps(s, 0);
+    $("live-prompt").textContent = s.prompts[0];
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const sock = new WebSocket(`${proto}//${location.host}${s.stream_url}?nonce=${encodeURIComponent(s.nonce)}`,
+      ["mien.liveness.v1", "bearer." + getKey()]);
+    ws = sock;
+    sock.binaryType = "arraybuffer";
+    let last = 0, decided = false;
+    const next = async () => {
+      const wait = FRAME_MS - (performance.now() - last);
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (sock.readyState !== WebSocket.OPEN) return;
+      last = performance.now();
+      sock.send(await frame(video));
+    };
+    sock.onmessage = (ev) => {
+      const m = JSON.parse(ev.data);
+      if (m.type === "session") next();
+      else if (m.type === "progress") {
+        steps(s, m.completed);
+        $("live-prompt").textContent = m.prompt || "Hold still...";
+        status($("live-out"), m.faces === 1 ? `Frame ${m.frame}` : m.faces === 0 ? "No face found: face the camera." : "More than one face: only you, please.", m.faces === 1 ? "busy" : "error");
+        next();
+      } else if (m.type === "error") {
+        status($("live-out"), plainError(m.code, m.message), "error");
+        next();
+      } else if (m.type === "verdict") {
+        decided = true;
+        verdict(m.verdict);
+      }
+    };
+    sock.onclose = () => {
+      if (ws === sock) ws = null;
+      $("live-stop").hidden = true;
+      if (!decided) { $("live-prompt").textContent = ""; status($("live-out"), "The connection to the server closed before a verdict.", "error"); }
+    };
+    sock.onerror = () => status($("live-out"), "The server could not be reached for the check.", "error");
+    $("live-stop").hidden = false;
+  }, $("live-start"));
+}
+
+// frame answers a JPEG of the camera's current picture, at most 640 wide.
+function frame(video) {
+  const scale = Math.min(1, 640 / (video.videoWidth || 640));
+  const c = document.createElement("canvas");
+  c.width = Math.round((video.videoWidth || 640) * scale);
+  c.height = Math.round((video.videoHeight || 480) * scale);
+  c.getContext("2d").drawImage(video, 0, 0, c.width, c.height);
+  return new Promise((res) => c.toBlob(res, "image/jpeg", 0.85));
+}
+
+function verdict(v) {
+  $("live-prompt").textContent = "";
+  const box = $("live-verdict");
+  const live = v.result === "live";
+  box.dataset.result = v.result;
+  box.replaceChildren(
+    h("p", { id: "live-result", class: live ? "ok" : "error" }, h("strong", {}, live ? "Live: a real person did every movement." : "Not live.")),
+    v.reasons.length ? h("ul", { id: "live-reasons" }, ...v.reasons.map((r) => h("li", {}, r))) : null,
+    h("p", { class: "hint" }, `${v.frames} frames` + (v.passive_score == null ? "" : `, passive anti-spoof score ${v.passive_score.toFixed(2)}`) +
+      (v.token ? `; a one-time token was issued, good until ${new Date(v.token_expires_at).toLocaleTimeString()}.` : ".")));
+  box.hidden = false;
+  status($("live-out"), live ? "Check passed." : "Check failed.", live ? "ok" : "error");
+  token = v.token || null;
+  $("live-login").hidden = !token;
+}
+
+async function verify() {
+  const sid = $("live-subject").value;
+  if (!token || !sid) return status($("live-verify-out"), token ? "Choose a person." : "Run a check first.", "error");
+  const fd = new FormData();
+  fd.append("liveness_token", token);
+  token = null; // used up whatever the answer
+  await run($("live-verify-out"), "Verifying...", async () => {
+    const r = await api("POST", `/v1/collections/${state.collection}/subjects/${sid}/verify`, fd);
+    const name = subjectName(state.subjects.find((s) => s.id === sid) || {});
+    return r.decision === "match" ? `Verified: this is ${name} (similarity ${r.similarity.toFixed(2)}).` : `Not verified: this is not ${name}.`;
+  }, $("live-verify"));
+  $("live-verify").disabled = true;
+}
+
+function stop(why) {
+  if (ws) { const s = ws; ws = null; s.onclose = null; s.close(); }
+  $("live-stop").hidden = true;
+  $("live-prompt").textContent = "";
+  if (why) status($("live-out"), why);
+}
+
+register({ path: "liveness", title: "Liveness check", mount, show, signOut: () => { stop(); token = null; $("live-verdict").replaceChildren(); $("live-login").hidden = true; } });
