@@ -55,7 +55,7 @@ type Limits struct {
 }
 
 // DefaultLimits are the limits used unless the caller gives others.
-var DefaultLimits = Limits{MinEyeDistance: 14, MinSharpness: 4, MaxGlare: 0.15, MaxYaw: 30}
+var DefaultLimits = Limits{MinEyeDistance: 14, MinSharpness: 4, MaxGlare: 0.15, MaxYaw: 40}
 
 // Portrait is the measured document portrait.
 type Portrait struct {
