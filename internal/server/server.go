@@ -65,6 +65,8 @@ type Server struct {
 	gal     *gallery.Gallery // enrolled collections: the one place a match is decided
 	metrics metrics
 	libs    *libraries // the tenants' photo libraries
+
+	livenessFrame LivenessFrame // redeems /v1/kyc/match's liveness_token (nil: 501; kyc.go)
 }
 
 // New builds a server and loads every collection's templates into memory.
