@@ -6,6 +6,7 @@ import { $, h, status } from "./ui.js";
 import { pages } from "./pages/registry.js";
 import "./pages/people.js";
 import "./pages/recognise.js";
+import "./pages/idcheck.js";
 import "./pages/library.js";
 import "./pages/keys.js";
 
