@@ -47,13 +47,15 @@ func runEvalKYC(ctx context.Context, env *Env, args []string) error {
 	ef.register(fs)
 	calibSplit := fs.String("calib", "calib", "split to calibrate on")
 	reportSplit := fs.String("report", "report", "split to report on")
+	far := fs.Float64("far", 1e-3, "false-match rate of the match threshold")
+	noMatch := fs.Float64("no-match-far", 1e-2, "false-match rate of the no-match threshold (scores between the two: cannot_decide)")
 	jsonOut := fs.String("json", "", "write the report (with the calibration, for package document) as JSON to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if fs.NArg() != 1 || !(*far > 0 && *far <= *noMatch && *noMatch < 1) {
 		fs.Usage()
-		return usageError{fmt.Errorf("eval kyc: one directory is required")}
+		return usageError{fmt.Errorf("eval kyc: one directory is required; 0 < --far <= --no-match-far < 1")}
 	}
 	docs, err := readKYCTruth(fs.Arg(0))
 	if err != nil {
@@ -69,7 +71,7 @@ func runEvalKYC(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep, err := kycReportOf(eng, scored, selfies, *calibSplit, *reportSplit)
+	rep, err := kycReportOf(eng, scored, selfies, *calibSplit, *reportSplit, *far, *noMatch)
 	if err != nil {
 		return err
 	}

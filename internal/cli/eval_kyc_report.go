@@ -12,6 +12,8 @@ import (
 // kycReport is what `mien eval kyc` prints (and writes with --json).
 type kycReport struct {
 	Pack        string               `json:"pack"`
+	FAR         float64              `json:"far"`
+	NoMatchFAR  float64              `json:"no_match_far"`
 	Detector    string               `json:"detector"`
 	Calib       kycSplit             `json:"calib"`
 	Report      kycSplit             `json:"report"`
@@ -53,7 +55,7 @@ type kycCondition struct {
 	Level        string  `json:"level"`
 	Documents    int     `json:"documents"`
 	NotFound     int     `json:"portrait_not_found"`
-	TAR          float64 `json:"tar_at_1e-3"`
+	TAR          float64 `json:"tar"` // at the match threshold, of all documents
 	CannotDecide float64 `json:"cannot_decide_share"`
 }
 
@@ -88,11 +90,14 @@ func kycScores(eng *mien.Engine, all []kycScored, selfies map[string]mien.Selfie
 	return docs, gen, imp
 }
 
-func kycReportOf(eng *mien.Engine, all []kycScored, selfies map[string]mien.SelfieFace, calib, report string) (kycReport, error) {
-	rep := kycReport{Pack: eng.Pack().Manifest.Name, Detector: eng.DetectorModel().ID}
+func kycReportOf(eng *mien.Engine, all []kycScored, selfies map[string]mien.SelfieFace, calib, report string, far, noMatch float64) (kycReport, error) {
+	rep := kycReport{Pack: eng.Pack().Manifest.Name, Detector: eng.DetectorModel().ID, FAR: far, NoMatchFAR: noMatch}
 	cdocs, cgen, cimp := kycScores(eng, all, selfies, calib)
-	fars := []float64{1e-3, 1e-2}
-	if len(cimp) >= 100000 {
+	fars := []float64{far}
+	if noMatch != far {
+		fars = append(fars, noMatch)
+	}
+	if far >= 1e-3 && len(cimp) >= 100000 {
 		fars = append([]float64{1e-4}, fars...)
 	}
 	pts, err := document.Calibrate(cimp, fars)
@@ -105,16 +110,16 @@ func kycReportOf(eng *mien.Engine, all []kycScored, selfies map[string]mien.Self
 		calib, len(cdocs), len(cgen), len(cimp), eng.DetectorModel().ID, report)
 	rdocs, rgen, rimp := kycScores(eng, all, selfies, report)
 	rep.Report = kycSplitOf(report, rdocs, rgen, rimp, pts)
-	if live, err := eng.Threshold(1e-3); err == nil {
-		rep.Report.Live = &kycAt{FAR: 1e-3, Threshold: live, TAR: document.Rate(rgen, live) * float64(len(rgen)) / float64(max(1, len(rdocs))),
+	if live, err := eng.Threshold(far); err == nil {
+		rep.Report.Live = &kycAt{FAR: far, Threshold: live, TAR: document.Rate(rgen, live) * float64(len(rgen)) / float64(max(1, len(rdocs))),
 			TARFound: document.Rate(rgen, live), MeasuredFAR: document.Rate(rimp, live)}
 	}
-	th := document.Thresholds{Calibrated: true, MatchFAR: 1e-3, NoMatchFAR: 1e-2}
+	th := document.Thresholds{Calibrated: true, MatchFAR: far, NoMatchFAR: noMatch}
 	for _, p := range pts {
-		switch p.FAR {
-		case 1e-3:
+		if p.FAR == far {
 			th.Match = p.Cosine
-		case 1e-2:
+		}
+		if p.FAR == noMatch {
 			th.NoMatch = p.Cosine
 		}
 	}
@@ -204,13 +209,13 @@ func printKYC(env *Env, r kycReport) {
 				a.FAR, a.Threshold, 100*a.TAR, 100*a.TARFound, a.MeasuredFAR)
 		}
 		if s.Live != nil {
-			fmt.Fprintf(w, "  live-to-live threshold at FAR 1e-3 (%.4f): TAR %.2f%% of documents, measured FAR %.2g\n", s.Live.Threshold, 100*s.Live.TAR, s.Live.MeasuredFAR)
+			fmt.Fprintf(w, "  live-to-live threshold at FAR %g (%.4f): TAR %.2f%% of documents, measured FAR %.2g\n", s.Live.FAR, s.Live.Threshold, 100*s.Live.TAR, s.Live.MeasuredFAR)
 		}
 	}
 	s := r.Report
-	fmt.Fprintf(w, "\ndecisions on %s (match at FAR 1e-3, no_match below FAR 1e-2): genuine %s; impostor %s\n", s.Split, counts(s.GenuineDec), counts(s.ImpostorDec))
+	fmt.Fprintf(w, "\ndecisions on %s (match at FAR %g, no_match below FAR %g): genuine %s; impostor %s\n", s.Split, r.FAR, r.NoMatchFAR, counts(s.GenuineDec), counts(s.ImpostorDec))
 	fmt.Fprintf(w, "blocking reasons on genuine pairs: %s\n", counts(s.Reasons))
-	fmt.Fprintf(w, "\n%-9s %-9s %5s %9s %8s %13s\n", "CONDITION", "LEVEL", "DOCS", "NOTFOUND", "TAR@1e-3", "CANNOT_DECIDE")
+	fmt.Fprintf(w, "\n%-9s %-9s %5s %9s %8s %13s\n", "CONDITION", "LEVEL", "DOCS", "NOTFOUND", "TAR", "CANNOT_DECIDE")
 	for _, c := range s.Conditions {
 		fmt.Fprintf(w, "%-9s %-9s %5d %9d %7.1f%% %12.1f%%\n", c.Key, c.Level, c.Documents, c.NotFound, 100*c.TAR, 100*c.CannotDecide)
 	}
