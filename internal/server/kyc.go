@@ -52,11 +52,11 @@ func (s *Server) kycMatch(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	selfie, source, err := s.kycSelfie(r, eng)
+	selfie, frame, source, err := s.kycSelfie(r)
 	if err != nil {
 		return err
 	}
-	m, err := s.kycRun(r.Context(), eng, doc[0], selfie, opts)
+	m, err := s.kycRun(r.Context(), eng, doc[0], selfie, frame, opts)
 	if err != nil {
 		return err
 	}
@@ -71,34 +71,32 @@ func (s *Server) kycMatch(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// kycSelfie returns the selfie image, or the frame a liveness token stands for.
-func (s *Server) kycSelfie(r *http.Request, eng kycEngine) (*face.Image, string, error) {
+// kycSelfie returns the selfie's bytes, or the frame a liveness token
+// stands for.
+func (s *Server) kycSelfie(r *http.Request) ([]byte, *face.Image, string, error) {
 	form, err := readForm(r)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	tok := r.FormValue("liveness_token")
 	files := form.files["selfie"]
 	if (tok == "") == (len(files) == 0) || len(files) > 1 {
-		return nil, "", errKYCSelfieSource
+		return nil, nil, "", errKYCSelfieSource
 	}
 	if tok == "" {
-		img, err := eng.Decode(files[0].data)
-		if err != nil {
-			return nil, "", fmt.Errorf("selfie: %w", err)
-		}
-		return img, "image", nil
+		return files[0].data, nil, "image", nil
 	}
-	frame := s.livenessFrameHook()
-	if frame == nil {
-		return nil, "", errTokensMissing
+	redeem := s.livenessFrameHook()
+	if redeem == nil {
+		return nil, nil, "", errTokensMissing
 	}
-	img, err := frame(r.Context(), keyOf(r).TenantID, tok)
-	return img, "liveness_token", err
+	img, err := redeem(r.Context(), keyOf(r).TenantID, tok)
+	return nil, img, "liveness_token", err
 }
 
-// kycRun decodes the document and matches it, in one of the engine's slots.
-func (s *Server) kycRun(ctx context.Context, eng kycEngine, doc []byte, selfie *face.Image, opts mien.DocumentOptions) (*mien.DocumentMatch, error) {
+// kycRun decodes the document and the selfie (unless it is a liveness
+// frame) and matches them, in one of the engine's slots.
+func (s *Server) kycRun(ctx context.Context, eng kycEngine, doc, selfie []byte, frame *face.Image, opts mien.DocumentOptions) (*mien.DocumentMatch, error) {
 	select {
 	case s.queue <- struct{}{}:
 	default:
@@ -115,7 +113,12 @@ func (s *Server) kycRun(ctx context.Context, eng kycEngine, doc []byte, selfie *
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)
 	}
-	return eng.MatchDocument(ctx, img, selfie, opts)
+	if frame == nil {
+		if frame, err = eng.Decode(selfie); err != nil {
+			return nil, fmt.Errorf("selfie: %w", err)
+		}
+	}
+	return eng.MatchDocument(ctx, img, frame, opts)
 }
 
 // kycOptions reads far and no_match_far.
