@@ -12,7 +12,7 @@ const module = "github.com/mienhq/mien"
 
 // stages are the pipeline packages that must not import one another: the
 // Engine composes them.
-var stages = []string{"imageio", "detect", "align", "embed", "landmark", "quality", "liveness", "mesh", "driver", "cluster", "index", "video"}
+var stages = []string{"imageio", "detect", "align", "embed", "landmark", "quality", "liveness", "mesh", "driver", "cluster", "index", "video", "document"}
 
 type pkg struct {
 	ImportPath string

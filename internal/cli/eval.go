@@ -21,7 +21,7 @@ import (
 )
 
 func init() {
-	register(command{name: "eval", summary: "measure accuracy: eval lfw --images DIR --pairs FILE | eval liveness --bona-fide DIR --attack DIR", run: runEval})
+	register(command{name: "eval", summary: "measure accuracy: eval lfw --images DIR --pairs FILE | eval liveness --bona-fide DIR --attack DIR | eval kyc DIR", run: runEval})
 }
 
 // lfwReport is what `mien eval lfw` prints as JSON.
@@ -63,7 +63,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|gate|cameras|liveness|liveness-sessions [flags] (mien eval lfw --help)")}
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|gate|cameras|liveness|liveness-sessions|kyc [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")

@@ -40,6 +40,7 @@ func (s *Server) routes() {
 	})
 	s.handle("POST /v1/detect", store.RoleRead, s.detect)
 	s.handle("POST /v1/compare", store.RoleRead, s.compare)
+	s.handle("POST /v1/kyc/match", store.RoleRead, s.kycMatch)
 	s.handle("POST /v1/collections", store.RoleAdmin, s.createCollection)
 	s.handle("GET /v1/collections", store.RoleRead, s.listCollections)
 	s.handle("GET /v1/collections/{id}", store.RoleRead, s.getCollection)

@@ -177,6 +177,8 @@ func (a *tenantA) body(p string) (*bytes.Buffer, string) {
 		return form(map[string][][]byte{"frames": {img}}, map[string]string{"nonce": "b", "timestamps": "0"})
 	case strings.HasSuffix(p, "/photos"):
 		return form(map[string][][]byte{"photos": {img}}, nil)
+	case strings.HasSuffix(p, "/kyc/match"):
+		return form(map[string][][]byte{"document": {img}, "selfie": {img}}, nil)
 	case strings.HasSuffix(p, "/compare"):
 		return form(map[string][][]byte{"image_a": {img}, "image_b": {img}}, nil)
 	case strings.HasSuffix(p, "/identify") || strings.HasSuffix(p, "/verify") || strings.HasSuffix(p, "/detect"):

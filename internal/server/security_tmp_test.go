@@ -62,6 +62,8 @@ func TestSecurityProbesNeverSpooled(t *testing.T) {
 		{"detect wrong field", "/v1/detect", e.admin, map[string][][]byte{"photo": {big}}, nil},
 		{"detect no key", "/v1/detect", "", map[string][][]byte{"image": {big}}, nil},
 		{"compare", "/v1/compare", e.admin, map[string][][]byte{"image_a": {big}, "image_b": {rob}}, nil},
+		{"kyc match", "/v1/kyc/match", e.admin, map[string][][]byte{"document": {big}, "selfie": {rob}}, nil},
+		{"kyc liveness token", "/v1/kyc/match", e.admin, map[string][][]byte{"document": {big}}, map[string]string{"liveness_token": "lvt_x"}},
 		{"compare bad far", "/v1/compare", e.admin, map[string][][]byte{"image_a": {big}, "image_b": {big}}, map[string]string{"far": "x"}},
 		{"identify", "/v1/collections/" + col + "/identify", e.admin, map[string][][]byte{"image": {big}}, nil},
 		{"identify other tenant", "/v1/collections/" + col + "/identify", e.other, map[string][][]byte{"image": {big}}, nil},

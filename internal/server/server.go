@@ -71,6 +71,8 @@ type Server struct {
 	libs    *libraries     // the tenants' photo libraries
 	cams    *cameraService // nil without Options.Cameras
 	live    *liveSessions  // active liveness sessions and tokens, in memory
+
+	livenessFrame LivenessFrame // redeems /v1/kyc/match's liveness_token (nil: 501; kyc.go)
 }
 
 // New builds a server and loads every collection's templates into memory.

@@ -7,6 +7,7 @@ import { pages } from "./pages/registry.js";
 import "./pages/people.js";
 import "./pages/recognise.js";
 import "./pages/liveness.js";
+import "./pages/idcheck.js";
 import "./pages/library.js";
 import "./pages/keys.js";
 import "./pages/cameras.js";
