@@ -22,7 +22,7 @@ const (
 )
 
 // control is one local warp: a translation by (mx, my) inside radius R of
-// c (Gustafsson's interactive image warping), or a magnification by 1/(1-k)
+// c, or a magnification by 1/(1-k)
 // at c fading to none at R when k is set.
 type control struct {
 	cx, cy, r2 float32
@@ -113,26 +113,32 @@ func controls(out []control, f *Face, fr frame, slim, eyes float32) []control {
 
 var meshEyeCorners = [2][2]int{{33, 133}, {362, 263}}
 
-// offset is where pixel (x, y) samples from, relative to itself: the sum
-// of the controls' backward displacements.
+// offset is where pixel (x, y) samples from, relative to itself: the
+// translations' backward displacements, each fading as (1 - d^2/R^2)^2 and
+// averaged where they overlap (so neighbouring jaw points do not add up),
+// plus the magnifications' pull towards their centres.
 func offset(ctl []control, x, y float32) (dx, dy float32) {
+	var tx, ty, tw float32
 	for _, c := range ctl {
 		ux, uy := x-c.cx, y-c.cy
 		d2 := ux*ux + uy*uy
 		if d2 >= c.r2 {
 			continue
 		}
+		f := 1 - d2/c.r2
 		if c.k != 0 {
-			s := c.k * (1 - d2/c.r2)
+			s := c.k * f
 			dx -= s * ux
 			dy -= s * uy
 			continue
 		}
-		m2 := c.mx*c.mx + c.my*c.my
-		t := (c.r2 - d2) / (c.r2 - d2 + m2)
-		t *= t
-		dx -= t * c.mx
-		dy -= t * c.my
+		w := f * f
+		tx += w * c.mx
+		ty += w * c.my
+		tw += w
 	}
-	return dx, dy
+	if tw > 1 {
+		tx, ty = tx/tw, ty/tw
+	}
+	return dx - tx, dy - ty
 }

@@ -44,7 +44,7 @@ func (r *Renderer) smoothSkin(img *face.Image, f *Face, s float64) {
 	if !fr.usable || s <= 0 {
 		return
 	}
-	oval := pick(f.Points, faceOval, 1)
+	oval := pick(f.Points, faceOval, 0.94) // in from the outline: hair and background stay out
 	x0, y0, x1, y1 := bbox(oval, img.W, img.H)
 	w, h := x1-x0, y1-y0
 	if w < 8 || h < 8 {
@@ -64,7 +64,7 @@ func (r *Renderer) smoothSkin(img *face.Image, f *Face, s float64) {
 	boxFilter(sc.mask, sc.mask, w, h, feather, sc.sum)
 	boxFilter(sc.mask, sc.mask, w, h, feather, sc.sum)
 	radius := max(2, int(fr.along/9))
-	eps := float32(22 * 22)
+	eps := float32(18 * 18)
 	for c := 0; c < 3; c++ {
 		guided(sc, img, x0, y0, w, h, c, radius, eps, float32(s))
 	}
