@@ -134,8 +134,8 @@ func (r *Renderer) drive(dst *face.Image, p *Puppet, f *Face) *Face {
 // the ring and border stay.
 func puppetTargets(dst []face.Point, p *Puppet, neutral, live []face.Point) []face.Point {
 	dst = append(dst[:0], p.ctl...)
-	nc, ns := centroidScale(neutral)
-	lc, ls := centroidScale(live)
+	nc, ns := centroidScale(neutral, rigid)
+	lc, ls := centroidScale(live, rigid)
 	a, b := fitRotScale(neutral, p.face.Points) // neutral -> portrait, linear part [a -b; b a]
 	k := ns / ls
 	for i := 0; i < NumPoints; i++ {
@@ -148,26 +148,38 @@ func puppetTargets(dst []face.Point, p *Puppet, neutral, live []face.Point) []fa
 	return dst
 }
 
-func centroidScale(pts []face.Point) (face.Point, float32) {
-	var c face.Point
-	for _, p := range pts[:NumPoints] {
-		c.X += p.X
-		c.Y += p.Y
+// rigid are mesh points that an expression hardly moves (eye corners,
+// nose bridge and ridge): the live face's position and size come from
+// them, so an open mouth is not taken for a head movement.
+var rigid = []int{33, 133, 362, 263, 168, 6, 197, 195, 5, 4}
+
+// centroidScale is the centroid and RMS distance from it of the points idx
+// (all mesh points when idx is nil).
+func centroidScale(pts []face.Point, idx []int) (face.Point, float32) {
+	if idx == nil {
+		idx = allPoints[:]
 	}
-	c.X /= NumPoints
-	c.Y /= NumPoints
+	c := mean(pts, idx...)
 	var s float64
-	for _, p := range pts[:NumPoints] {
+	for _, i := range idx {
+		p := pts[i]
 		s += float64((p.X-c.X)*(p.X-c.X) + (p.Y-c.Y)*(p.Y-c.Y))
 	}
-	return c, float32(math.Sqrt(s/NumPoints)) + 1e-6
+	return c, float32(math.Sqrt(s/float64(len(idx)))) + 1e-6
 }
+
+var allPoints = func() (a [NumPoints]int) {
+	for i := range a {
+		a[i] = i
+	}
+	return a
+}()
 
 // fitRotScale is the least-squares rotation and scale (as a, b of the
 // matrix [a -b; b a]) taking the centred points of src onto those of dst.
 func fitRotScale(src, dst []face.Point) (float32, float32) {
-	sc, _ := centroidScale(src)
-	dc, _ := centroidScale(dst)
+	sc, _ := centroidScale(src, nil)
+	dc, _ := centroidScale(dst, nil)
 	var num1, num2, den float64
 	for i := 0; i < NumPoints; i++ {
 		x, y := float64(src[i].X-sc.X), float64(src[i].Y-sc.Y)

@@ -153,6 +153,8 @@ type engineFlags struct {
 	flip     bool
 	noFlip   bool
 	liveness float64 // liveness threshold override (eval liveness --threshold)
+	// noRecognizer opens no recognizer (geometry-only commands: effects)
+	noRecognizer bool
 }
 
 func (f *engineFlags) register(fs *flag.FlagSet) {
@@ -199,6 +201,7 @@ func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
 		DetectMaxSide:     cfg.DetectMaxSide,
 		Image:             imageio.Options{MaxPixels: cfg.MaxPixels},
 		LivenessThreshold: f.liveness,
+		NoRecognizer:      f.noRecognizer,
 	})
 }
 
