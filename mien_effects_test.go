@@ -2,9 +2,11 @@ package mien_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/effects"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/imageio"
@@ -12,23 +14,49 @@ import (
 	"github.com/mienhq/mien/mesh"
 )
 
-// effectsFace meshes the largest face of a fixture for the effects.
-func effectsFace(t *testing.T, rel string) (*face.Image, effects.Face) {
-	t.Helper()
-	e := testenv.Engine(t, "standard")
+// TestGeometryEngineComputesNoTemplate: an engine opened with
+// NoRecognizer meshes a face and renders effects, and every call that
+// would compute a template fails with ErrNoRecognizer.
+func TestGeometryEngineComputesNoTemplate(t *testing.T) {
+	e, err := mien.Open(testenv.Pack(t, "standard"), mien.Options{Runtime: testenv.Runtime(t), Workers: 1, NoRecognizer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dets, err := e.Detect(ctx, img, detect.Options{})
+	if err != nil || len(dets) == 0 {
+		t.Fatalf("detect: %v, %d faces", err, len(dets))
+	}
+	if _, err := e.Embed(ctx, img, dets[0]); !errors.Is(err, mien.ErrNoRecognizer) {
+		t.Errorf("Embed: %v, want ErrNoRecognizer", err)
+	}
+	if _, err := e.AnalyzeImage(ctx, img, detect.Options{}); !errors.Is(err, mien.ErrNoRecognizer) {
+		t.Errorf("AnalyzeImage: %v, want ErrNoRecognizer", err)
+	}
+	if _, err := e.Threshold(1e-3); err == nil {
+		t.Error("Threshold answered without a recognizer")
+	}
 	m, err := e.OpenMesh(mesh.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer m.Close()
-	img, err := imageio.Decode(read(t, rel), imageio.Options{})
-	if err != nil {
+	f, ok, err := e.TrackMesh(ctx, mesh.NewTracker(m, mesh.TrackOptions{}), img, 0)
+	if err != nil || !ok {
+		t.Fatalf("mesh: %v", err)
+	}
+	ef := mien.EffectsFace(f)
+	if len(ef.Points) != mesh.NumPoints || !ef.HasIris || ef.Iris[0] != f.Mesh.Eyes[0].Iris[0].XY() || ef.Points[152] != f.Mesh.Points[152].XY() {
+		t.Fatalf("EffectsFace lost the mesh: %d points, iris %v", len(ef.Points), ef.HasIris)
+	}
+	s, _ := effects.Builtin("mask")
+	dst := face.NewImage(img.W, img.H)
+	if err := effects.Render(dst, img, &ef, effects.Params{Sticker: s, Beautify: 0.5}); err != nil {
 		t.Fatal(err)
 	}
-	tr := mesh.NewTracker(m, mesh.TrackOptions{})
-	f, ok, err := e.TrackMesh(context.Background(), tr, img, 0)
-	if err != nil || !ok {
-		t.Fatalf("%s: no mesh (%v)", rel, err)
-	}
-	return img, mien.EffectsFace(f)
 }

@@ -83,7 +83,7 @@ func runEffects(ctx context.Context, env *Env, args []string) error {
 	in, out := fs.Arg(0), fs.Arg(1)
 	params, err := xf.params()
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	kind := inputKind(in)
 	if err := checkOutput(kind, out); err != nil {
@@ -120,12 +120,14 @@ func runEffects(ctx context.Context, env *Env, args []string) error {
 	return writeJSON(env, sum)
 }
 
-// params turns the flags into effects parameters (the puppet is loaded later).
+// params turns the flags into effects parameters (the puppet is loaded
+// later): a wrong value is a usage error, a sticker file that cannot be
+// read or decoded an ordinary one.
 func (f effectsFlags) params() (effects.Params, error) {
 	p := effects.Params{Beautify: f.beautify, Slim: f.slim, EyeEnlarge: f.eyes, ToneLift: f.tone}
 	for name, v := range map[string]float64{"beautify": f.beautify, "slim": f.slim, "eyes": f.eyes, "tone": f.tone} {
 		if v < 0 || v > 1 || v != v {
-			return p, fmt.Errorf("effects: --%s %g is outside 0..1", name, v)
+			return p, usageError{fmt.Errorf("effects: --%s %g is outside 0..1", name, v)}
 		}
 	}
 	if f.sticker == "" {
@@ -133,12 +135,14 @@ func (f effectsFlags) params() (effects.Params, error) {
 	}
 	var err error
 	if !strings.Contains(f.sticker, ".") && !strings.Contains(f.sticker, "/") {
-		p.Sticker, err = effects.Builtin(f.sticker)
-		return p, err
+		if p.Sticker, err = effects.Builtin(f.sticker); err != nil {
+			return p, usageError{err}
+		}
+		return p, nil
 	}
 	a, err := effects.ParseAnchor(f.anchor)
 	if err != nil {
-		return p, err
+		return p, usageError{err}
 	}
 	b, err := os.ReadFile(f.sticker)
 	if err != nil {
