@@ -26,7 +26,7 @@ type effectsFlags struct {
 	sticker, anchor, puppet string
 	beautify, slim, eyes    float64
 	tone                    float64
-	ffmpeg, ffprobe         string
+	ffmpeg, ffprobe, format string
 	width, height           int
 	fps, seconds            float64
 	noSmooth                bool
@@ -51,6 +51,7 @@ func (f *effectsFlags) register(fs interface {
 	fs.IntVar(&f.height, "height", 480, "camera input: frame height")
 	fs.Float64Var(&f.fps, "fps", 15, "camera input: frames per second")
 	fs.Float64Var(&f.seconds, "seconds", 0, "camera input: stop after this long (0: until interrupted)")
+	fs.StringVar(&f.format, "format", "", "camera input: force the input format, e.g. mpjpeg for an MJPEG HTTP camera")
 	fs.BoolVar(&f.noSmooth, "no-smooth", false, "video: do not smooth the mesh over time (stickers jitter more)")
 }
 

@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/imageio"
@@ -302,5 +306,82 @@ func TestEffectsBadInput(t *testing.T) {
 		if _, err := os.Stat(out); err == nil {
 			t.Fatalf("%v: wrote %s", c.args, out)
 		}
+	}
+}
+
+// TestEffectsCommandOnCamera: an MJPEG HTTP camera (a local test server
+// playing the head clip at 640x480) is read for --seconds and written as a
+// playable MP4 with the effects.
+func TestEffectsCommandOnCamera(t *testing.T) {
+	ff, err := exec.LookPath("ffmpeg")
+	fp, err2 := exec.LookPath("ffprobe")
+	if err != nil || err2 != nil {
+		t.Skip("ffmpeg and ffprobe not found: apt-get install -y ffmpeg")
+	}
+	testenv.Pack(t, "standard")
+	testenv.Runtime(t)
+	data, err := os.ReadFile(testenv.Shared(t, "data/lfw/images/Aaron_Eckhart/Aaron_Eckhart_0001.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo, err := imageio.Decode(data, imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &testclips.Head{W: 640, H: 480, FPS: 10, Frames: 40, Photo: photo, Size: 300, Roll: 15}
+	var jpegs [][]byte
+	img := face.NewImage(640, 480)
+	for i := 0; i < h.Frames; i++ {
+		if err := h.Render(i, img); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := imageio.EncodeJPEG(&b, img, 85); err != nil {
+			t.Fatal(err)
+		}
+		jpegs = append(jpegs, b.Bytes())
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+		for i := 0; ; i++ {
+			j := jpegs[i%len(jpegs)]
+			fmt.Fprintf(w, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(j))
+			if _, err := w.Write(append(j, "\r\n"...)); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}))
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "camera.mp4")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"effects", srv.URL + "/video.mjpg", out, "--format", "mpjpeg", "--fps", "10", "--seconds", "3", "--sticker", "mask"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	var sum effectsSummary
+	if err := json.Unmarshal(stdout.Bytes(), &sum); err != nil {
+		t.Fatalf("summary %q: %v", stdout.String(), err)
+	}
+	t.Logf("camera: %d frames, %d with a face", sum.Frames, sum.Faces)
+	if sum.Frames < 5 || sum.Faces < sum.Frames*9/10 {
+		t.Errorf("summary %+v: want at least 5 frames, nearly all with a face", sum)
+	}
+	b, err := exec.Command(fp, "-v", "error", "-show_entries", "stream=codec_name,width,height,nb_frames:format=duration", "-of", "csv=p=0", out).Output()
+	if err != nil || !strings.HasPrefix(string(b), "h264,640,480,"+strconv.Itoa(sum.Frames)+"\n") {
+		t.Errorf("ffprobe: %v %q; want h264 640x480 with the summary's %d frames", err, b, sum.Frames)
+	}
+	// stamped with arrival times: about --seconds long however many frames were dropped
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if d, _ := strconv.ParseFloat(lines[len(lines)-1], 64); d < 2 || d > 4.5 {
+		t.Errorf("the MP4 is %.2f s long, want about 3 (%q)", d, b)
+	}
+	if out, err := exec.Command(ff, "-v", "error", "-i", out, "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("decoding the output: %v %s", err, out)
 	}
 }

@@ -74,11 +74,22 @@ type encoder struct {
 	stderr limitedBuf
 }
 
+// A live source (rate "") is stamped with the time each frame arrives, so
+// that frames dropped while the effects fall behind do not speed the
+// video up.
 func startEncoder(ffmpeg string, w, h int, rate, audioFrom, out string) (*encoder, error) {
-	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-protocol_whitelist", "file,pipe",
-		"-f", "rawvideo", "-pix_fmt", "rgb24", "-s", fmt.Sprintf("%dx%d", w, h), "-r", rate, "-i", "pipe:0"}
+	args := []string{"-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-protocol_whitelist", "file,pipe"}
+	if rate == "" {
+		args = append(args, "-use_wallclock_as_timestamps", "1")
+	} else {
+		args = append(args, "-r", rate)
+	}
+	args = append(args, "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", fmt.Sprintf("%dx%d", w, h), "-i", "pipe:0")
 	if audioFrom != "" {
 		args = append(args, "-i", "file:"+audioFrom, "-map", "0:v:0", "-map", "1:a?", "-c:a", "aac", "-b:a", "128k")
+	}
+	if rate == "" {
+		args = append(args, "-fps_mode", "vfr")
 	}
 	args = append(args, "-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p",
 		"-movflags", "+faststart", "-shortest", "file:"+out)
@@ -126,8 +137,8 @@ func (x *effectsRun) video(ctx context.Context, env *Env, in, out, kind string, 
 	if err != nil {
 		return effectsSummary{}, fmt.Errorf("effects: ffmpeg not found (%w); install it or give --ffmpeg PATH", err)
 	}
-	opts := video.Options{FFmpeg: ff, Width: xf.width, Height: xf.height, FPS: xf.fps}
-	rate, total, audio := strconv.FormatFloat(xf.fps, 'f', -1, 64), 0, ""
+	opts := video.Options{FFmpeg: ff, Width: xf.width, Height: xf.height, FPS: xf.fps, Format: xf.format}
+	rate, total, audio := "", 0, ""
 	if kind == "file" {
 		fp, err := exec.LookPath(xf.ffprobe)
 		if err != nil {
@@ -179,9 +190,12 @@ func (x *effectsRun) loop(ctx context.Context, env *Env, src *video.Source, enc 
 		bar = newProgress(env.Stderr, "effects", total)
 		defer bar.Finish()
 	}
-	start := time.Now()
+	var start time.Time
 	n := 0
 	err := src.Each(ctx, func(f *video.Frame) error {
+		if n == 0 {
+			start = time.Now() // --seconds counts from the first frame, not from connecting
+		}
 		dst, err := x.frame(ctx, f.Image, float64(n)/xf.fps)
 		if err != nil {
 			return fmt.Errorf("effects: frame %d: %w", n+1, err)
