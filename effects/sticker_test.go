@@ -140,3 +140,26 @@ func TestStickerBadInput(t *testing.T) {
 		t.Error("an unknown anchor was accepted")
 	}
 }
+
+// FuzzDecodeSticker: any bytes give a sticker within the size bounds or an
+// error, never a panic; seeded with the shipped PNGs.
+func FuzzDecodeSticker(f *testing.F) {
+	for _, name := range Builtins {
+		b, err := builtin.ReadFile("stickers/" + name + ".png")
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		f.Add(b[:len(b)/3])
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := DecodeSticker(b, Mask)
+		if err != nil {
+			return
+		}
+		w, h := s.Size()
+		if w < 2 || h < 2 || w > MaxStickerSide || h > MaxStickerSide {
+			t.Fatalf("accepted a %dx%d sticker", w, h)
+		}
+	})
+}

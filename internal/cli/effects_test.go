@@ -328,35 +328,7 @@ func TestEffectsCommandOnCamera(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &testclips.Head{W: 640, H: 480, FPS: 10, Frames: 40, Photo: photo, Size: 300, Roll: 15}
-	var jpegs [][]byte
-	img := face.NewImage(640, 480)
-	for i := 0; i < h.Frames; i++ {
-		if err := h.Render(i, img); err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := imageio.EncodeJPEG(&b, img, 85); err != nil {
-			t.Fatal(err)
-		}
-		jpegs = append(jpegs, b.Bytes())
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary=frame")
-		for i := 0; ; i++ {
-			j := jpegs[i%len(jpegs)]
-			fmt.Fprintf(w, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(j))
-			if _, err := w.Write(append(j, "\r\n"...)); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-r.Context().Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-		}
-	}))
+	srv := mjpegServer(t, &testclips.Head{W: 640, H: 480, FPS: 10, Frames: 40, Photo: photo, Size: 300, Roll: 15})
 	defer srv.Close()
 	out := filepath.Join(t.TempDir(), "camera.mp4")
 	var stdout, stderr bytes.Buffer
@@ -384,4 +356,37 @@ func TestEffectsCommandOnCamera(t *testing.T) {
 	if out, err := exec.Command(ff, "-v", "error", "-i", out, "-f", "null", "-").CombinedOutput(); err != nil || len(out) > 0 {
 		t.Errorf("decoding the output: %v %s", err, out)
 	}
+}
+
+// mjpegServer plays a clip, looped, as an MJPEG HTTP camera at 10 frames/s.
+func mjpegServer(t *testing.T, h *testclips.Head) *httptest.Server {
+	t.Helper()
+	var jpegs [][]byte
+	img := face.NewImage(h.W, h.H)
+	for i := 0; i < h.Frames; i++ {
+		if err := h.Render(i, img); err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := imageio.EncodeJPEG(&b, img, 85); err != nil {
+			t.Fatal(err)
+		}
+		jpegs = append(jpegs, b.Bytes())
+	}
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "multipart/x-mixed-replace; boundary=frame")
+		for i := 0; ; i++ {
+			j := jpegs[i%len(jpegs)]
+			fmt.Fprintf(w, "--frame\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n\r\n", len(j))
+			if _, err := w.Write(append(j, "\r\n"...)); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}))
 }
