@@ -11,8 +11,8 @@ import (
 // portrait's mesh moves by the live face's motion since its neutral frame
 // (the first frame a Renderer sees, or after Renderer.ResetPuppet), and the
 // portrait is warped triangle by triangle (piecewise affine over a Delaunay
-// triangulation of its mesh, a ring around the face and the image border,
-// which stay put). When the live mouth opens, the mouth's interior is filled
+// triangulation of its mesh, a ring around the face that follows it half
+// way, and the image border, which stays put). When the live mouth opens, the mouth's interior is filled
 // with a dark fill. A Puppet is immutable and safe for concurrent use.
 type Puppet struct {
 	img  *face.Image
@@ -131,7 +131,7 @@ func (r *Renderer) drive(dst *face.Image, p *Puppet, f *Face) *Face {
 // live face's displacement from its neutral frame, with the live face's
 // translation and scale change removed and mapped into the portrait's
 // scale and orientation (a similarity fitted from neutral to portrait);
-// the ring and border stay.
+// the ring takes half its oval point's motion and the border stays.
 func puppetTargets(dst []face.Point, p *Puppet, neutral, live []face.Point) []face.Point {
 	dst = append(dst[:0], p.ctl...)
 	nc, ns := centroidScale(neutral, rigid)
@@ -145,8 +145,19 @@ func puppetTargets(dst []face.Point, p *Puppet, neutral, live []face.Point) []fa
 		dst[i].X += a*dx - b*dy
 		dst[i].Y += b*dx + a*dy
 	}
+	// the ring follows its face-oval point half way, so the band between
+	// the face and the still border stretches gently, not at one seam
+	w, h := float32(p.img.W), float32(p.img.H)
+	for k, i := range faceOval {
+		q := &dst[NumPoints+k]
+		q.X = min(max(q.X+ringFollow*(dst[i].X-p.ctl[i].X), 0), w)
+		q.Y = min(max(q.Y+ringFollow*(dst[i].Y-p.ctl[i].Y), 0), h)
+	}
 	return dst
 }
+
+// ringFollow is how much of its oval point's motion the ring takes.
+const ringFollow = 0.5
 
 // rigid are mesh points that an expression hardly moves (eye corners,
 // nose bridge and ridge): the live face's position and size come from
