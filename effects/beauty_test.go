@@ -137,3 +137,45 @@ func TestEyeEnlargeWidensEyes(t *testing.T) {
 		t.Errorf("eye corner distance %.1f -> %.1f; want at least 12%% wider", w0, w1)
 	}
 }
+
+// TestFaceOffFrame: a face partly or wholly outside the frame renders
+// every effect without a panic, and a face wholly outside leaves the frame
+// as it was (but for the tone lift, which is the whole frame's).
+func TestFaceOffFrame(t *testing.T) {
+	s, _ := Builtin("hat")
+	for _, shift := range []face.Point{{X: -120, Y: 0}, {X: 200, Y: 180}, {X: 3000, Y: -3000}, {X: -3000, Y: 900}} {
+		f := transformed(testFace(t), face.Point{}, 1, 0, 0, 1, shift)
+		img := skinImage(250, 250, 2)
+		before := append([]uint8(nil), img.Pix...)
+		if err := Render(img, img, &f, Params{Sticker: s, Beautify: 1, Slim: 1, EyeEnlarge: 1}); err != nil {
+			t.Fatalf("shift %v: %v", shift, err)
+		}
+		if shift.X >= 3000 || shift.X <= -3000 {
+			if string(before) != string(img.Pix) {
+				t.Errorf("shift %v: a face outside the frame changed it", shift)
+			}
+		}
+	}
+}
+
+// TestDegenerateFace: a mesh collapsed to one point is drawn as no face.
+func TestDegenerateFace(t *testing.T) {
+	f := transformed(testFace(t), face.Point{X: 100, Y: 100}, 0, 0, 0, 0, face.Point{})
+	img := skinImage(250, 250, 2)
+	before := append([]uint8(nil), img.Pix...)
+	s, _ := Builtin("glasses")
+	if err := Render(img, img, &f, Params{Sticker: s, Beautify: 1, Slim: 1, EyeEnlarge: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if string(before) != string(img.Pix) {
+		t.Error("a collapsed mesh changed the frame")
+	}
+	_, p := portrait(t)
+	dst := face.NewImage(250, 250)
+	if err := Render(dst, img, &f, Params{Puppet: p}); err != nil {
+		t.Fatal(err)
+	}
+	if string(dst.Pix) != string(p.img.Pix) {
+		t.Error("a collapsed live mesh moved the puppet")
+	}
+}

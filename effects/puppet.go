@@ -112,6 +112,9 @@ func (r *Renderer) drive(dst *face.Image, p *Puppet, f *Face) *Face {
 		st.of, st.neutral = p, nil
 	}
 	copy(dst.Pix, p.img.Pix)
+	if f == nil || !faceFrame(f).usable { // no face, or one too small to read
+		f = nil
+	}
 	if f == nil {
 		r.moved = p.face
 		return &r.moved

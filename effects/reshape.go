@@ -119,6 +119,9 @@ func (r *Renderer) reshape(img *face.Image, f *Face, slim, eyes float64) *Face {
 		pts = append(pts, face.Point{X: c.cx - rr, Y: c.cy - rr}, face.Point{X: c.cx + rr, Y: c.cy + rr})
 	}
 	x0, y0, x1, y1 := bbox(pts, img.W, img.H)
+	if x1 <= x0 || y1 <= y0 { // the face is outside the frame
+		return f
+	}
 	copy(r.tmp.Pix, img.Pix)
 	ws.field(x0, y0, x1, y1)
 	ws.apply(img, r.tmp, x0, y0, x1, y1)
