@@ -60,3 +60,43 @@ func TestGeometryEngineComputesNoTemplate(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestStickerForeshortensOnTurnedHeads: on real meshes, glasses on a head
+// turned by about 40 degrees (pose_left_face) are narrower for their
+// height than on a near-frontal one (Rob Lowe), by about the cosine of
+// the turn.
+func TestStickerForeshortensOnTurnedHeads(t *testing.T) {
+	e, err := mien.Open(testenv.Pack(t, "standard"), mien.Options{Runtime: testenv.Runtime(t), Workers: 1, NoRecognizer: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	m, err := e.OpenMesh(mesh.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	s, _ := effects.Builtin("glasses")
+	aspect := map[string]float64{}
+	for _, rel := range []string{"fixtures/insightface/bulk_Rob_Lowe_0001.jpg", "fixtures/insightface/pose_left_face.jpeg"} {
+		img, err := imageio.Decode(read(t, rel), imageio.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok, err := e.TrackMesh(context.Background(), mesh.NewTracker(m, mesh.TrackOptions{}), img, 0)
+		if err != nil || !ok {
+			t.Fatalf("%s: no mesh (%v)", rel, err)
+		}
+		ef := mien.EffectsFace(f)
+		c, ok := s.Place(&ef)
+		if !ok {
+			t.Fatalf("%s: no placement", rel)
+		}
+		aspect[rel] = float64(c[0].Dist(c[1]) / c[1].Dist(c[2]))
+		t.Logf("%s: yaw %.0f, sticker aspect %.2f", rel, f.Pose.Yaw, aspect[rel])
+	}
+	front, turned := aspect["fixtures/insightface/bulk_Rob_Lowe_0001.jpg"], aspect["fixtures/insightface/pose_left_face.jpeg"]
+	if r := turned / front; r > 0.85 || r < 0.5 {
+		t.Errorf("turned/frontal sticker aspect %.2f; want about cos(40 degrees) = 0.77 (0.5..0.85)", r)
+	}
+}
