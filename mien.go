@@ -33,6 +33,10 @@ var ErrNoFace = errors.New("mien: no face found")
 // ErrManyFaces is returned by calls that need exactly one face and found several.
 var ErrManyFaces = errors.New("mien: more than one face found")
 
+// ErrNoRecognizer is returned by calls that compute a template on an engine
+// opened with Options.NoRecognizer.
+var ErrNoRecognizer = errors.New("mien: engine opened without a recognizer (geometry only)")
+
 // Options configure an Engine.
 type Options struct {
 	// Runtime says where ONNX Runtime's shared library is.
@@ -59,6 +63,10 @@ type Options struct {
 	Detect detect.Options
 	// Image holds the decoding limits.
 	Image imageio.Options
+	// NoRecognizer opens no recognizer, for geometry-only work (mesh,
+	// effects): Embed and Analyze then fail with ErrNoRecognizer, so no
+	// template can be computed.
+	NoRecognizer bool
 	// LivenessThreshold overrides the pack's calibrated liveness threshold
 	// (0 = the pack's; see Engine.Liveness).
 	LivenessThreshold float64
@@ -72,6 +80,15 @@ type Options struct {
 // ErrDetectOnly is returned for template work by an engine opened with
 // Options.DetectOnly.
 var ErrDetectOnly = errors.New("mien: engine opened for detection only (no recognizer)")
+
+// noRecognizerErr says why an engine without a recognizer computes no
+// template: ErrDetectOnly or ErrNoRecognizer, as it was opened.
+func (e *Engine) noRecognizerErr() error {
+	if e.opts.DetectOnly {
+		return ErrDetectOnly
+	}
+	return ErrNoRecognizer
+}
 
 // Face is one analysed face.
 type Face struct {
@@ -122,8 +139,8 @@ func Open(pack *models.Pack, opts Options) (*Engine, error) {
 	if err := e.openDetector(); err != nil {
 		return nil, err
 	}
-	if opts.DetectOnly {
-		e.calibErr = ErrDetectOnly
+	if opts.DetectOnly || opts.NoRecognizer {
+		e.calibErr = e.noRecognizerErr()
 		return e, nil
 	}
 	rec, ok := pack.Model(models.RoleRecognizer)
@@ -265,7 +282,7 @@ func (e *Engine) Align(img *face.Image, d face.Detection) (*face.Image, error) {
 // Embed aligns and embeds one detected face.
 func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (face.Embedding, error) {
 	if e.embedder == nil {
-		return face.Embedding{}, ErrDetectOnly
+		return face.Embedding{}, e.noRecognizerErr()
 	}
 	crop, err := e.Align(img, d)
 	if err != nil {
@@ -277,7 +294,7 @@ func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (
 // AnalyzeImage detects, assesses and embeds every face in a decoded image.
 func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.Options) (*Analysis, error) {
 	if e.embedder == nil {
-		return nil, ErrDetectOnly
+		return nil, e.noRecognizerErr()
 	}
 	dets, err := e.Detect(ctx, img, opts)
 	if err != nil {

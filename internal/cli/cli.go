@@ -153,6 +153,8 @@ type engineFlags struct {
 	flip     bool
 	noFlip   bool
 	liveness float64 // liveness threshold override (eval liveness --threshold)
+	// noRecognizer opens no recognizer (geometry-only commands: effects)
+	noRecognizer bool
 }
 
 func (f *engineFlags) register(fs *flag.FlagSet) {
@@ -215,6 +217,7 @@ func openEngineFor(env *Env, f engineFlags, detectOnly bool) (*mien.Engine, erro
 		Image:             imageio.Options{MaxPixels: cfg.MaxPixels},
 		LivenessThreshold: f.liveness,
 		DetectOnly:        detectOnly,
+		NoRecognizer:      f.noRecognizer,
 	})
 }
 
