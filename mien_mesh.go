@@ -3,6 +3,7 @@ package mien
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/driver"
@@ -47,12 +48,16 @@ func (e *Engine) TrackMesh(ctx context.Context, t *mesh.Tracker, img *face.Image
 			return f, ok, err
 		}
 	}
-	dets, err := e.Detect(ctx, img, detect.Options{MaxFaces: 1})
-	if err != nil || len(dets) == 0 {
-		return mesh.Frame{}, false, err
+	start := time.Now()
+	d, ok, err := e.MeshDetector()(ctx, img)
+	took := time.Since(start)
+	if err != nil || !ok {
+		return mesh.Frame{Timing: mesh.Timing{Detect: took}}, false, err
 	}
-	t.Reset(dets[0])
-	return t.Step(ctx, img, ts)
+	t.Reset(d)
+	f, ok, err = t.Step(ctx, img, ts)
+	f.Timing.Detect = took
+	return f, ok, err
 }
 
 // DriverSample turns a tracked frame into the driver monitor's input; ok
@@ -64,5 +69,17 @@ func DriverSample(f mesh.Frame, ok bool, ts float64) driver.Sample {
 	return driver.Sample{
 		T: ts, Face: true, EyeOpen: f.Signals.EyeOpen, MouthOpen: f.Signals.MouthOpen,
 		Yaw: f.Pose.Yaw, Pitch: f.Pose.Pitch, GazeX: f.Signals.Gaze.X, GazeY: f.Signals.Gaze.Y,
+	}
+}
+
+// MeshDetector is the detector a mesh.Pipeline re-detects with on loss:
+// the engine's detector, largest face.
+func (e *Engine) MeshDetector() mesh.Detector {
+	return func(ctx context.Context, img *face.Image) (face.Detection, bool, error) {
+		dets, err := e.Detect(ctx, img, detect.Options{MaxFaces: 1})
+		if err != nil || len(dets) == 0 {
+			return face.Detection{}, false, err
+		}
+		return dets[0], true, nil
 	}
 }
