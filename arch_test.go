@@ -12,7 +12,7 @@ const module = "github.com/mienhq/mien"
 
 // stages are the pipeline packages that must not import one another: the
 // Engine composes them.
-var stages = []string{"imageio", "detect", "align", "embed", "landmark", "quality", "liveness", "mesh", "driver", "cluster", "index", "video"}
+var stages = []string{"imageio", "detect", "align", "embed", "landmark", "quality", "liveness", "mesh", "driver", "effects", "cluster", "index", "video"}
 
 type pkg struct {
 	ImportPath string
@@ -83,7 +83,7 @@ func TestDependencyDirection(t *testing.T) {
 // TestPureGoPackages checks that the pure stages build without cgo.
 func TestPureGoPackages(t *testing.T) {
 	pkgs := listPackages(t, "CGO_ENABLED=0")
-	for _, rel := range []string{"face", "align", "raster", "detect", "quality", "index", "cluster", "driver", "liveness/challenge"} {
+	for _, rel := range []string{"face", "align", "raster", "detect", "quality", "index", "cluster", "driver", "effects", "liveness/challenge"} {
 		p, ok := pkgs[rel]
 		if !ok {
 			continue // not written yet

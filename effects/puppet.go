@@ -1,0 +1,183 @@
+package effects
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/mienhq/mien/face"
+)
+
+// Puppet is a still portrait that a live face drives: each frame, the
+// portrait's mesh moves by the live face's motion since its neutral frame
+// (the first frame a Renderer sees, or after Renderer.ResetPuppet), and the
+// portrait is warped triangle by triangle (piecewise affine over a Delaunay
+// triangulation of its mesh, a ring around the face and the image border,
+// which stay put). When the live mouth opens, the mouth's interior is filled
+// with a dark fill. A Puppet is immutable and safe for concurrent use.
+type Puppet struct {
+	img  *face.Image
+	face Face
+	ctl  []face.Point // control points: the mesh, the ring, the border
+	tris [][3]int32
+}
+
+// MaxPortraitSide bounds the portrait's sides.
+const MaxPortraitSide = 4096
+
+// ringScale is how far the fixed ring sits from the face centre, in units
+// of the face oval's distance from it.
+const ringScale = 1.35
+
+// faceOval is MediaPipe's face outline, in order.
+var faceOval = []int{10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
+	152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109}
+
+// innerLips is the inner lip contour, in order (upper lip from the
+// image-left corner, then the lower lip back).
+var innerLips = []int{78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95}
+
+// NewPuppet prepares a portrait and its face mesh (from the mesh stage, in
+// the portrait's pixels). A nil face is ErrNoFace.
+func NewPuppet(portrait *face.Image, f *Face) (*Puppet, error) {
+	if err := portrait.Valid(); err != nil {
+		return nil, fmt.Errorf("effects: portrait: %w", err)
+	}
+	if portrait.W > MaxPortraitSide || portrait.H > MaxPortraitSide {
+		return nil, fmt.Errorf("effects: portrait is %dx%d, over the %d limit", portrait.W, portrait.H, MaxPortraitSide)
+	}
+	if f == nil {
+		return nil, fmt.Errorf("%w in the portrait", ErrNoFace)
+	}
+	if err := f.Valid(); err != nil {
+		return nil, err
+	}
+	if fr := faceFrame(f); !fr.usable || fr.along < 8 {
+		return nil, fmt.Errorf("effects: the portrait's face is too small to drive (eye distance under 8 px)")
+	}
+	p := &Puppet{img: portrait, face: *f}
+	p.face.Points = append([]face.Point(nil), f.Points...)
+	p.ctl = append(append([]face.Point(nil), f.Points...), ring(f.Points, portrait.W, portrait.H)...)
+	p.ctl = append(p.ctl, border(portrait.W, portrait.H)...)
+	p.tris = triangulate(p.ctl)
+	return p, nil
+}
+
+// Size returns the portrait's size, which is the size a puppet renders at.
+func (p *Puppet) Size() (w, h int) { return p.img.W, p.img.H }
+
+// Face returns the portrait's mesh at rest.
+func (p *Puppet) Face() Face { return p.face }
+
+// ring is the face oval pushed out from the face centre, kept inside the image.
+func ring(pts []face.Point, w, h int) []face.Point {
+	c := mean(pts, faceOval...)
+	out := make([]face.Point, 0, len(faceOval))
+	for _, i := range faceOval {
+		q := face.Point{X: c.X + ringScale*(pts[i].X-c.X), Y: c.Y + ringScale*(pts[i].Y-c.Y)}
+		q.X = min(max(q.X, 1), float32(w-1))
+		q.Y = min(max(q.Y, 1), float32(h-1))
+		out = append(out, q)
+	}
+	return out
+}
+
+// border is the image's corners and edge points, every quarter side.
+func border(w, h int) []face.Point {
+	W, H := float32(w), float32(h)
+	var out []face.Point
+	for k := 0; k < 4; k++ {
+		t := float32(k) / 4
+		out = append(out, face.Point{X: t * W, Y: 0}, face.Point{X: W, Y: t * H},
+			face.Point{X: W - t*W, Y: H}, face.Point{X: 0, Y: H - t*H})
+	}
+	return out
+}
+
+// puppetState is a Renderer's memory of the live face's neutral frame.
+type puppetState struct {
+	of      *Puppet
+	neutral []face.Point
+	target  []face.Point
+	moved   []face.Point
+}
+
+// ResetPuppet makes the next live face the puppet's neutral frame.
+func (r *Renderer) ResetPuppet() { r.puppet.of, r.puppet.neutral = nil, nil }
+
+// drive renders the puppet into dst for the live face f and returns the
+// portrait's moved face.
+func (r *Renderer) drive(dst *face.Image, p *Puppet, f *Face) *Face {
+	st := &r.puppet
+	if st.of != p {
+		st.of, st.neutral = p, nil
+	}
+	copy(dst.Pix, p.img.Pix)
+	if f == nil {
+		r.moved = p.face
+		return &r.moved
+	}
+	if st.neutral == nil {
+		st.neutral = append([]face.Point(nil), f.Points...)
+	}
+	st.target = puppetTargets(st.target, p, st.neutral, f.Points)
+	warpTriangles(dst, p.img, p.ctl, st.target, p.tris)
+	st.moved = append(st.moved[:0], st.target[:NumPoints]...)
+	r.moved = Face{Points: st.moved, MouthOpen: mouthOpen(st.moved)}
+	fillMouth(dst, st.moved, p.face.Points)
+	return &r.moved
+}
+
+// puppetTargets moves the portrait's control points: each mesh point by the
+// live face's displacement from its neutral frame, with the live face's
+// translation and scale change removed and mapped into the portrait's
+// scale and orientation (a similarity fitted from neutral to portrait);
+// the ring and border stay.
+func puppetTargets(dst []face.Point, p *Puppet, neutral, live []face.Point) []face.Point {
+	dst = append(dst[:0], p.ctl...)
+	nc, ns := centroidScale(neutral)
+	lc, ls := centroidScale(live)
+	a, b := fitRotScale(neutral, p.face.Points) // neutral -> portrait, linear part [a -b; b a]
+	k := ns / ls
+	for i := 0; i < NumPoints; i++ {
+		// live point in the neutral's frame (centre and size), minus the neutral point
+		dx := (live[i].X-lc.X)*k + nc.X - neutral[i].X
+		dy := (live[i].Y-lc.Y)*k + nc.Y - neutral[i].Y
+		dst[i].X += a*dx - b*dy
+		dst[i].Y += b*dx + a*dy
+	}
+	return dst
+}
+
+func centroidScale(pts []face.Point) (face.Point, float32) {
+	var c face.Point
+	for _, p := range pts[:NumPoints] {
+		c.X += p.X
+		c.Y += p.Y
+	}
+	c.X /= NumPoints
+	c.Y /= NumPoints
+	var s float64
+	for _, p := range pts[:NumPoints] {
+		s += float64((p.X-c.X)*(p.X-c.X) + (p.Y-c.Y)*(p.Y-c.Y))
+	}
+	return c, float32(math.Sqrt(s/NumPoints)) + 1e-6
+}
+
+// fitRotScale is the least-squares rotation and scale (as a, b of the
+// matrix [a -b; b a]) taking the centred points of src onto those of dst.
+func fitRotScale(src, dst []face.Point) (float32, float32) {
+	sc, _ := centroidScale(src)
+	dc, _ := centroidScale(dst)
+	var num1, num2, den float64
+	for i := 0; i < NumPoints; i++ {
+		x, y := float64(src[i].X-sc.X), float64(src[i].Y-sc.Y)
+		u, v := float64(dst[i].X-dc.X), float64(dst[i].Y-dc.Y)
+		num1 += x*u + y*v
+		num2 += x*v - y*u
+		den += x*x + y*y
+	}
+	if den == 0 {
+		return 1, 0
+	}
+	return float32(num1 / den), float32(num2 / den)
+}
