@@ -3,7 +3,6 @@ package mien
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/driver"
@@ -43,21 +42,7 @@ func (e *Engine) OpenMesh(opts mesh.Options) (*mesh.Model, error) {
 // runs only when the track is lost, and then the largest face is taken.
 // ok is false when the frame has no face to mesh.
 func (e *Engine) TrackMesh(ctx context.Context, t *mesh.Tracker, img *face.Image, ts float64) (f mesh.Frame, ok bool, err error) {
-	if !t.Lost() {
-		if f, ok, err = t.Step(ctx, img, ts); ok || err != nil {
-			return f, ok, err
-		}
-	}
-	start := time.Now()
-	d, ok, err := e.MeshDetector()(ctx, img)
-	took := time.Since(start)
-	if err != nil || !ok {
-		return mesh.Frame{Timing: mesh.Timing{Detect: took}}, false, err
-	}
-	t.Reset(d)
-	f, ok, err = t.Step(ctx, img, ts)
-	f.Timing.Detect = took
-	return f, ok, err
+	return t.Follow(ctx, img, ts, e.MeshDetector())
 }
 
 // DriverSample turns a tracked frame into the driver monitor's input; ok
@@ -83,3 +68,7 @@ func (e *Engine) MeshDetector() mesh.Detector {
 		return dets[0], true, nil
 	}
 }
+
+// RecognizerRuns is how many times the recognizer has run (templates
+// computed) since Open. The mesh, driver and effects paths never run it.
+func (e *Engine) RecognizerRuns() uint64 { return e.embedder.Runs() }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/models"
@@ -33,6 +34,7 @@ type Embedder struct {
 	w, h   int
 	dim    int
 	flip   bool
+	runs   atomic.Uint64
 }
 
 // New opens a recognizer; its signature is checked against the manifest.
@@ -124,7 +126,13 @@ func (e *Embedder) EmbedBatch(ctx context.Context, crops []*face.Image) ([]face.
 	return out, nil
 }
 
+// Runs is how many times the recognizer model has run since New (an
+// embedding with its mirrored crop counts two): a count of templates
+// computed, which paths that must never compute one are tested against.
+func (e *Embedder) Runs() uint64 { return e.runs.Load() }
+
 func (e *Embedder) run(ctx context.Context, crop *face.Image) ([]float32, error) {
+	e.runs.Add(1)
 	data := make([]float32, 3*e.w*e.h)
 	if err := raster.Pack(data, crop, e.w, e.h, e.format); err != nil {
 		return nil, fmt.Errorf("embed: %w", err)

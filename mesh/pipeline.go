@@ -146,3 +146,24 @@ func (p *Pipeline) finishHalf(ctx context.Context) {
 		}
 	}
 }
+
+// Follow is Step with re-detection: it meshes img from the last region
+// and, when the track is lost (or is lost on this frame), starts again from
+// detect's face. ok is false when the frame has no face to mesh.
+func (t *Tracker) Follow(ctx context.Context, img *face.Image, ts float64, detect Detector) (f Frame, ok bool, err error) {
+	if !t.Lost() {
+		if f, ok, err = t.Step(ctx, img, ts); ok || err != nil {
+			return f, ok, err
+		}
+	}
+	start := time.Now()
+	d, found, err := detect(ctx, img)
+	took := time.Since(start)
+	if err != nil || !found {
+		return Frame{Timing: Timing{Detect: took}}, false, err
+	}
+	t.Reset(d)
+	f, ok, err = t.Step(ctx, img, ts)
+	f.Timing.Detect = took
+	return f, ok, err
+}

@@ -67,6 +67,7 @@ func (s *Server) routes() {
 	s.mux.Handle("POST /rekognition/", rek)
 	s.libraryRoutes()
 	s.libraryUIRoutes()
+	s.meshRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}

@@ -53,6 +53,8 @@ type Options struct {
 	// Scoring is how a subject with several photos is scored (zero: the
 	// cosine to the mean of their templates, gallery.Mean).
 	Scoring gallery.Scoring
+	// MeshStream bounds the live face mesh WebSocket (/v1/mesh/stream).
+	MeshStream MeshStreamOptions
 }
 
 // Server serves the API.
@@ -65,6 +67,7 @@ type Server struct {
 	gal     *gallery.Gallery // enrolled collections: the one place a match is decided
 	metrics metrics
 	libs    *libraries // the tenants' photo libraries
+	meshes  *meshStreams
 }
 
 // New builds a server and loads every collection's templates into memory.
@@ -125,6 +128,10 @@ type statusRecorder struct {
 }
 
 func (r *statusRecorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+
+// Unwrap lets http.ResponseController (and the WebSocket upgrade, which
+// hijacks the connection) reach the server's writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 // ErrBusy is returned when the engine's queue is full (429 with Retry-After).
 var ErrBusy = errors.New("server: busy: too many images waiting; retry shortly")
