@@ -53,20 +53,28 @@ func newMeshConn(c *websocket.Conn, mode string, m *mesh.Model, det mesh.Detecto
 }
 
 // run serves the connection until the client leaves, a limit is reached or
-// ctx ends, and says why it closed.
+// ctx ends, and says why it closed. The reader has a context of its own so
+// that the close handshake can still be read after ctx's deadline.
 func (mc *meshConn) run(ctx context.Context) string {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer rcancel()
 	readErr := make(chan error, 1)
-	go func() { readErr <- mc.read(ctx); cancel() }()
+	go func() { readErr <- mc.read(rctx); cancel() }()
 	status, reason := mc.process(ctx)
-	cancel()
-	if err := <-readErr; err != nil && websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
-		status, reason = websocket.StatusMessageTooBig, fmt.Sprintf("frame over %d bytes", mc.opts.MaxFrameBytes)
-	} else if cs := websocket.CloseStatus(err); cs != -1 {
-		return fmt.Sprintf("client closed (%d)", cs)
+	select {
+	case err := <-readErr: // the client left or broke a limit
+		if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
+			return fmt.Sprintf("frame over %d bytes", mc.opts.MaxFrameBytes)
+		}
+		mc.c.CloseNow()
+		return "client closed"
+	default:
 	}
-	mc.c.Close(status, reason)
+	mc.c.Close(status, reason) // waits (5 s at most) for the client's close
+	rcancel()
+	<-readErr
 	return reason
 }
 

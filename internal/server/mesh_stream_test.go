@@ -182,3 +182,99 @@ func meanAbsDiff(a, b *face.Image) float64 {
 	}
 	return s / float64(len(a.Pix))
 }
+
+// TestMeshStreamRefuses: no key, a bad key, a bad mode or strength, and a
+// full server are refused before the upgrade; a frame over the size limit
+// closes the stream (1009), a frame that is not a JPEG is answered with an
+// error and the stream goes on, a bad text message closes it (1003), and
+// frames over the rate are dropped, not queued.
+func TestMeshStreamRefuses(t *testing.T) {
+	eng := testenv.Engine(t, "standard")
+	e := serve(t, eng, store.Options{}, server.Options{MeshStream: server.MeshStreamOptions{MaxFrameBytes: 200 << 10, MaxFPS: 5, MaxStreams: 2}})
+	for _, tc := range []struct {
+		key, query string
+		status     int
+	}{{"", "mode=mesh", 401}, {"mien_nope", "mode=mesh", 401}, {e.admin, "mode=faces", 400},
+		{e.admin, "mode=effects&beautify=2", 400}, {e.admin, "mode=effects&sticker=crown", 400}} {
+		_, resp, err := dialMesh(t, e, tc.key, tc.query, false)
+		if err == nil || resp == nil || resp.StatusCode != tc.status {
+			t.Fatalf("%q with key %q: %v, want HTTP %d", tc.query, tc.key, err, tc.status)
+		}
+	}
+	open := jpegFixture(t, "reaction_open_eyes.png")
+	c1, _, err := dialMesh(t, e, e.admin, "mode=mesh", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m, _ := exchange(t, c1, []byte("GIF89a not a jpeg"), false); m.Type != "error" || !strings.Contains(m.Error, "not a JPEG") {
+		t.Fatalf("not a jpeg: %+v", m)
+	}
+	time.Sleep(250 * time.Millisecond)
+	if m, _ := exchange(t, c1, open, false); !m.Face {
+		t.Fatalf("after a bad frame the stream must go on: %+v", m)
+	}
+	// Twenty frames at once at 5 frames/s: most are dropped on arrival.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for range 20 {
+		if err := c1.Write(ctx, websocket.MessageBinary, open); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c2, _, err := dialMesh(t, e, e.other, "mode=driver", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, resp, err := dialMesh(t, e, e.admin, "mode=mesh", false); err == nil || resp.StatusCode != 429 {
+		t.Fatalf("a third stream with MaxStreams 2: %v, want 429", err)
+	}
+	last := meshMsg{}
+	for last.Dropped < 15 {
+		last = readMsg(t, ctx, c1)
+		if last.Seq > 5 {
+			t.Fatalf("answered %d of 20 frames sent at once at 5 frames/s (dropped %d)", last.Seq, last.Dropped)
+		}
+	}
+	if err := c2.Write(ctx, websocket.MessageBinary, bytes.Repeat([]byte{0xff}, 300<<10)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c2.Read(ctx); websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("a 300 KB frame over the 200 KB limit: %v, want close 1009", err)
+	}
+	if err := c1.Write(ctx, websocket.MessageText, []byte(`{"type":"hello"}`)); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, _, err := c1.Read(ctx); err != nil {
+			if websocket.CloseStatus(err) != websocket.StatusUnsupportedData {
+				t.Fatalf("a bad text message: %v, want close 1003", err)
+			}
+			break
+		}
+	}
+}
+
+// TestMeshStreamTenants: two tenants streaming at once each get only their
+// own frames' answers (A sends a face, B blank frames), and no connection
+// reaches any tenant's stored data (the stream reads none).
+func TestMeshStreamTenants(t *testing.T) {
+	eng := testenv.Engine(t, "standard")
+	e := serve(t, eng, store.Options{}, server.Options{})
+	ca, _, err := dialMesh(t, e, e.admin, "mode=mesh", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cb, _, err := dialMesh(t, e, e.other, "mode=mesh", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	open, blank := jpegFixture(t, "reaction_open_eyes.png"), jpegOf(t, face.NewImage(430, 481))
+	for i := range 3 {
+		ma, _ := exchange(t, ca, open, false)
+		mb, _ := exchange(t, cb, blank, false)
+		if !ma.Face || mb.Face || ma.Seq != i+1 || mb.Seq != i+1 || mb.Points != nil {
+			t.Fatalf("frame %d: A %+v / B face %v seq %d", i, ma.Face, mb.Face, mb.Seq)
+		}
+		time.Sleep(40 * time.Millisecond)
+	}
+}
