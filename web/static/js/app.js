@@ -8,6 +8,8 @@ import "./pages/people.js";
 import "./pages/recognise.js";
 import "./pages/library.js";
 import "./pages/keys.js";
+import "./pages/driver.js";
+import "./pages/effects.js";
 
 let signedIn = false;
 
