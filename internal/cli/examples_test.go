@@ -113,6 +113,10 @@ var exampleChecks = map[string]exampleCheck{
 	// docs/cameras.md: need a clip from scripts/make-clips.sh, or a camera.
 	"mien watch clip.mp4 --count 640,0,640,720 --fps 5":                   {skip: "needs a generated clip; TestWatchCommandOnLFWClip runs watch on one"},
 	"mien watch rtsp://cam/stream --transport udp --count 0,400,1280,400": {skip: "needs an RTSP camera; video's RTSP tests pull from real servers"},
+	// docs/mesh.md: need the clips of scripts/face-clips.sh, or a camera.
+	"mien bench mesh clips/mesh-640.mp4":                            {skip: "a measurement (docs/benchmarks.md); needs clips/mesh-640.mp4 from scripts/face-clips.sh"},
+	"mien drive clips/drowsy.y4m --fps 10 --timeline timeline.json": {skip: "needs clips/drowsy.y4m from scripts/face-clips.sh; TestDriveOnPhotoClips runs this line on it"},
+	"mien drive rtsp://car-cam/stream --text":                       {skip: "needs an RTSP camera; drive reads it through video/, whose RTSP tests pull from real servers"},
 }
 
 // TestDocExamples runs the mien command lines of README.md and docs/*.md as
