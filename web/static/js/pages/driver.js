@@ -55,7 +55,7 @@ function setGauge(id, v) {
 function onMessage(m) {
   if (m.type === "error") return status($("driver-out"), "A frame was refused: " + m.error, "error");
   frames++;
-  status($("driver-out"), `Live: ${frames} frames, ${m.face ? "face found" : "no face"}` + (m.dropped ? `, ${m.dropped} dropped` : ""), m.face ? "ok" : "");
+  status($("driver-out"), `Live: ${frames} frames, ${m.t.toFixed(1)} s, ${m.face ? "face found" : "no face"}` + (m.dropped ? `, ${m.dropped} dropped` : ""), m.face ? "ok" : "");
   const s = m.sample, st = m.state;
   if (m.face) {
     setGauge("driver-eye", Math.max(s.eye_open[0], s.eye_open[1]));
