@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
@@ -228,11 +229,16 @@ func TestMeshStreamRefuses(t *testing.T) {
 	if _, resp, err := dialMesh(t, e, e.admin, "mode=mesh", false); err == nil || resp.StatusCode != 429 {
 		t.Fatalf("a third stream with MaxStreams 2: %v, want 429", err)
 	}
+	// One more frame once the rate allows it: its answer counts the drops.
+	time.Sleep(300 * time.Millisecond)
+	if err := c1.Write(ctx, websocket.MessageBinary, open); err != nil {
+		t.Fatal(err)
+	}
 	last := meshMsg{}
 	for last.Dropped < 15 {
 		last = readMsg(t, ctx, c1)
-		if last.Seq > 5 {
-			t.Fatalf("answered %d of 20 frames sent at once at 5 frames/s (dropped %d)", last.Seq, last.Dropped)
+		if last.Seq > 10 {
+			t.Fatalf("answered %d of 21 frames, 20 sent at once at 5 frames/s (dropped %d)", last.Seq, last.Dropped)
 		}
 	}
 	if err := c2.Write(ctx, websocket.MessageBinary, bytes.Repeat([]byte{0xff}, 300<<10)); err != nil {
@@ -276,5 +282,35 @@ func TestMeshStreamTenants(t *testing.T) {
 			t.Fatalf("frame %d: A %+v / B face %v seq %d", i, ma.Face, mb.Face, mb.Seq)
 		}
 		time.Sleep(40 * time.Millisecond)
+	}
+}
+
+// TestMeshStreamIdle: a stream that sends no frame for the idle time is
+// closed by the server with 1008 and its reason, and its slot is free again.
+func TestMeshStreamIdle(t *testing.T) {
+	eng := testenv.Engine(t, "standard")
+	e := serve(t, eng, store.Options{}, server.Options{MeshStream: server.MeshStreamOptions{Idle: 300 * time.Millisecond, MaxStreams: 1}})
+	c, _, err := dialMesh(t, e, e.admin, "mode=driver", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _, err = c.Read(ctx)
+	var ce websocket.CloseError
+	if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "no frame for 300ms") {
+		t.Fatalf("idle stream: %v, want close 1008 naming the idle time", err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		c2, resp, err := dialMesh(t, e, e.admin, "mode=mesh", false)
+		if err == nil {
+			c2.Close(websocket.StatusNormalClosure, "")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the idle stream's slot was not freed: %v %v", err, resp)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
