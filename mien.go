@@ -33,6 +33,10 @@ var ErrNoFace = errors.New("mien: no face found")
 // ErrManyFaces is returned by calls that need exactly one face and found several.
 var ErrManyFaces = errors.New("mien: more than one face found")
 
+// ErrNoRecognizer is returned by calls that compute a template on an engine
+// opened with Options.NoRecognizer.
+var ErrNoRecognizer = errors.New("mien: engine opened without a recognizer (geometry only)")
+
 // Options configure an Engine.
 type Options struct {
 	// Runtime says where ONNX Runtime's shared library is.
@@ -56,6 +60,10 @@ type Options struct {
 	Detect detect.Options
 	// Image holds the decoding limits.
 	Image imageio.Options
+	// NoRecognizer opens no recognizer, for geometry-only work (mesh,
+	// effects): Embed and Analyze then fail with ErrNoRecognizer, so no
+	// template can be computed.
+	NoRecognizer bool
 	// LivenessThreshold overrides the pack's calibrated liveness threshold
 	// (0 = the pack's; see Engine.Liveness).
 	LivenessThreshold float64
@@ -100,6 +108,10 @@ func Open(pack *models.Pack, opts Options) (*Engine, error) {
 	e := &Engine{opts: opts, pack: pack}
 	if err := e.openDetector(); err != nil {
 		return nil, err
+	}
+	if opts.NoRecognizer {
+		e.calibErr = ErrNoRecognizer
+		return e, nil
 	}
 	rec, ok := pack.Model(models.RoleRecognizer)
 	if !ok {
@@ -233,6 +245,9 @@ func (e *Engine) Align(img *face.Image, d face.Detection) (*face.Image, error) {
 
 // Embed aligns and embeds one detected face.
 func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (face.Embedding, error) {
+	if e.embedder == nil {
+		return face.Embedding{}, ErrNoRecognizer
+	}
 	crop, err := e.Align(img, d)
 	if err != nil {
 		return face.Embedding{}, err
@@ -242,6 +257,9 @@ func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (
 
 // AnalyzeImage detects, assesses and embeds every face in a decoded image.
 func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.Options) (*Analysis, error) {
+	if e.embedder == nil {
+		return nil, ErrNoRecognizer
+	}
 	dets, err := e.Detect(ctx, img, opts)
 	if err != nil {
 		return nil, err

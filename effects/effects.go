@@ -34,9 +34,9 @@ type Face struct {
 	// Iris holds the iris centres (image-left eye first) when HasIris.
 	Iris    [2]face.Point
 	HasIris bool
-	// Yaw, Pitch and Roll are the head pose in degrees (mesh.Pose); the
-	// effects take roll and foreshortening from the points themselves and
-	// use these only as hints.
+	// Yaw, Pitch and Roll are the head pose in degrees (mesh.Pose), carried
+	// for callers; the effects take roll and foreshortening from the
+	// points themselves.
 	Yaw, Pitch, Roll float32
 	// MouthOpen is the inner-lip gap over the mouth width (mesh.Signals).
 	MouthOpen float32

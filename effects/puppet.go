@@ -11,8 +11,8 @@ import (
 // portrait's mesh moves by the live face's motion since its neutral frame
 // (the first frame a Renderer sees, or after Renderer.ResetPuppet), and the
 // portrait is warped triangle by triangle (piecewise affine over a Delaunay
-// triangulation of its mesh, a ring around the face and the image border,
-// which stay put). When the live mouth opens, the mouth's interior is filled
+// triangulation of its mesh, a ring around the face that follows it half
+// way, and the image border, which stays put). When the live mouth opens, the mouth's interior is filled
 // with a dark fill. A Puppet is immutable and safe for concurrent use.
 type Puppet struct {
 	img  *face.Image
@@ -112,6 +112,9 @@ func (r *Renderer) drive(dst *face.Image, p *Puppet, f *Face) *Face {
 		st.of, st.neutral = p, nil
 	}
 	copy(dst.Pix, p.img.Pix)
+	if f == nil || !faceFrame(f).usable { // no face, or one too small to read
+		f = nil
+	}
 	if f == nil {
 		r.moved = p.face
 		return &r.moved
@@ -131,11 +134,11 @@ func (r *Renderer) drive(dst *face.Image, p *Puppet, f *Face) *Face {
 // live face's displacement from its neutral frame, with the live face's
 // translation and scale change removed and mapped into the portrait's
 // scale and orientation (a similarity fitted from neutral to portrait);
-// the ring and border stay.
+// the ring takes half its oval point's motion and the border stays.
 func puppetTargets(dst []face.Point, p *Puppet, neutral, live []face.Point) []face.Point {
 	dst = append(dst[:0], p.ctl...)
-	nc, ns := centroidScale(neutral)
-	lc, ls := centroidScale(live)
+	nc, ns := centroidScale(neutral, rigid)
+	lc, ls := centroidScale(live, rigid)
 	a, b := fitRotScale(neutral, p.face.Points) // neutral -> portrait, linear part [a -b; b a]
 	k := ns / ls
 	for i := 0; i < NumPoints; i++ {
@@ -145,29 +148,52 @@ func puppetTargets(dst []face.Point, p *Puppet, neutral, live []face.Point) []fa
 		dst[i].X += a*dx - b*dy
 		dst[i].Y += b*dx + a*dy
 	}
+	// the ring follows its face-oval point half way, so the band between
+	// the face and the still border stretches gently, not at one seam
+	w, h := float32(p.img.W), float32(p.img.H)
+	for k, i := range faceOval {
+		q := &dst[NumPoints+k]
+		q.X = min(max(q.X+ringFollow*(dst[i].X-p.ctl[i].X), 0), w)
+		q.Y = min(max(q.Y+ringFollow*(dst[i].Y-p.ctl[i].Y), 0), h)
+	}
 	return dst
 }
 
-func centroidScale(pts []face.Point) (face.Point, float32) {
-	var c face.Point
-	for _, p := range pts[:NumPoints] {
-		c.X += p.X
-		c.Y += p.Y
+// ringFollow is how much of its oval point's motion the ring takes.
+const ringFollow = 0.5
+
+// rigid are mesh points that an expression hardly moves (eye corners,
+// nose bridge and ridge): the live face's position and size come from
+// them, so an open mouth is not taken for a head movement.
+var rigid = []int{33, 133, 362, 263, 168, 6, 197, 195, 5, 4}
+
+// centroidScale is the centroid and RMS distance from it of the points idx
+// (all mesh points when idx is nil).
+func centroidScale(pts []face.Point, idx []int) (face.Point, float32) {
+	if idx == nil {
+		idx = allPoints[:]
 	}
-	c.X /= NumPoints
-	c.Y /= NumPoints
+	c := mean(pts, idx...)
 	var s float64
-	for _, p := range pts[:NumPoints] {
+	for _, i := range idx {
+		p := pts[i]
 		s += float64((p.X-c.X)*(p.X-c.X) + (p.Y-c.Y)*(p.Y-c.Y))
 	}
-	return c, float32(math.Sqrt(s/NumPoints)) + 1e-6
+	return c, float32(math.Sqrt(s/float64(len(idx)))) + 1e-6
 }
+
+var allPoints = func() (a [NumPoints]int) {
+	for i := range a {
+		a[i] = i
+	}
+	return a
+}()
 
 // fitRotScale is the least-squares rotation and scale (as a, b of the
 // matrix [a -b; b a]) taking the centred points of src onto those of dst.
 func fitRotScale(src, dst []face.Point) (float32, float32) {
-	sc, _ := centroidScale(src)
-	dc, _ := centroidScale(dst)
+	sc, _ := centroidScale(src, nil)
+	dc, _ := centroidScale(dst, nil)
 	var num1, num2, den float64
 	for i := 0; i < NumPoints; i++ {
 		x, y := float64(src[i].X-sc.X), float64(src[i].Y-sc.Y)

@@ -10,12 +10,11 @@ import (
 // Renderer serves one stream (it also remembers the puppet's neutral
 // face). It is not safe for concurrent use; use one per stream.
 type Renderer struct {
-	tmp     *face.Image // scratch frame for warps
-	smooth  smoothScratch
-	warp    warpScratch
-	puppet  puppetState
-	moved   Face // the face after the puppet and warps
-	movedPt []face.Point
+	tmp    *face.Image // scratch frame for warps
+	smooth smoothScratch
+	warp   warpScratch
+	puppet puppetState
+	moved  Face // the face after the puppet and warps
 }
 
 // NewRenderer returns a renderer with empty buffers.
@@ -43,7 +42,7 @@ func (r *Renderer) Render(dst, src *face.Image, f *Face, p Params) error {
 			return err
 		}
 	}
-	base, cur := src, f
+	cur := f
 	if p.Puppet != nil {
 		if dst.W != p.Puppet.img.W || dst.H != p.Puppet.img.H {
 			return fmt.Errorf("effects: destination is %dx%d, the puppet's portrait %dx%d", dst.W, dst.H, p.Puppet.img.W, p.Puppet.img.H)
@@ -52,7 +51,6 @@ func (r *Renderer) Render(dst, src *face.Image, f *Face, p Params) error {
 			return fmt.Errorf("effects: a puppet cannot render in place")
 		}
 		cur = r.drive(dst, p.Puppet, f)
-		base = dst
 	} else {
 		if dst.W != src.W || dst.H != src.H {
 			return fmt.Errorf("effects: destination is %dx%d, source %dx%d", dst.W, dst.H, src.W, src.H)
@@ -61,7 +59,6 @@ func (r *Renderer) Render(dst, src *face.Image, f *Face, p Params) error {
 			copy(dst.Pix, src.Pix)
 		}
 	}
-	_ = base
 	if cur != nil {
 		if s := clamp01(p.Beautify); s > 0 {
 			r.smoothSkin(dst, cur, s)

@@ -20,17 +20,17 @@ var (
 	}{{eyeL, 1.7}, {eyeR, 1.7}, {browL, 1.35}, {browR, 1.35}, {lips, 1.12}}
 )
 
-// smoothScratch holds the skin smoothing's buffers.
+// smoothScratch holds the skin smoothing's buffers (half resolution).
 type smoothScratch struct {
-	mask, tmp           []float32
-	i, ii, a, b, fa, fb []float32
-	sum                 []float64
+	mask, i, ii []float32
+	a, b        [3][]float32
+	sum         []float64
 }
 
 // SmoothSkin smooths the skin of the face f in img with strength s (0..1):
 // a guided filter (edge-preserving) blended in through a feathered mask of
-// the face oval with the eyes, brows and lips cut out, so these
-// stay sharp. Pixels outside the face are untouched.
+// the face oval with the eyes, brows and lips cut out, so these stay sharp.
+// Pixels outside the face are untouched.
 func SmoothSkin(img *face.Image, f *Face, s float64) {
 	if img.Valid() != nil || f.Valid() != nil {
 		return
@@ -39,71 +39,107 @@ func SmoothSkin(img *face.Image, f *Face, s float64) {
 	r.smoothSkin(img, f, clamp01(s))
 }
 
+// smoothSkin runs the fast guided filter (He and Sun, 2015): the filter's
+// coefficients and the mask are computed at half resolution and
+// interpolated back, which costs a quarter of the full-resolution filter
+// and looks the same on skin.
 func (r *Renderer) smoothSkin(img *face.Image, f *Face, s float64) {
 	fr := faceFrame(f)
 	if !fr.usable || s <= 0 {
 		return
 	}
-	oval := pick(f.Points, faceOval, 1)
+	oval := pick(f.Points, faceOval, 0.94) // in from the outline: hair and background stay out
 	x0, y0, x1, y1 := bbox(oval, img.W, img.H)
+	x0, y0 = x0&^1, y0&^1
 	w, h := x1-x0, y1-y0
 	if w < 8 || h < 8 {
 		return
 	}
+	w2, h2 := (w+1)/2, (h+1)/2
 	sc := &r.smooth
-	sc.mask = grow(sc.mask, w*h)
+	n := w2 * h2
+	sc.mask = grow(sc.mask, n)
 	clear(sc.mask)
 	off := face.Point{X: float32(x0), Y: float32(y0)}
-	fillMask(sc.mask, w, h, shift(oval, off), 1)
+	fillMask(sc.mask, w2, h2, half(shift(oval, off)), 1)
 	for _, k := range sharp {
-		fillMask(sc.mask, w, h, shift(pick(f.Points, k.idx, k.grow), off), 0)
+		fillMask(sc.mask, w2, h2, half(shift(pick(f.Points, k.idx, k.grow), off)), 0)
 	}
-	feather := max(1, int(fr.along/10))
-	sc.tmp = grow(sc.tmp, w*h)
-	sc.sum = growF64(sc.sum, (w+1)*(h+1))
-	boxFilter(sc.mask, sc.mask, w, h, feather, sc.sum)
-	boxFilter(sc.mask, sc.mask, w, h, feather, sc.sum)
-	radius := max(2, int(fr.along/9))
-	eps := float32(22 * 22)
+	sc.sum = growF64(sc.sum, (w2+1)*(h2+1))
+	feather := max(1, int(fr.along/20))
+	boxFilter(sc.mask, sc.mask, w2, h2, feather, sc.sum)
+	boxFilter(sc.mask, sc.mask, w2, h2, feather, sc.sum)
+	for _, k := range sharp { // the feathering must not reach into the features themselves
+		fillMask(sc.mask, w2, h2, half(shift(pick(f.Points, k.idx, 1+0.6*(k.grow-1)), off)), 0)
+	}
+	radius := max(1, int(fr.along/18))
 	for c := 0; c < 3; c++ {
-		guided(sc, img, x0, y0, w, h, c, radius, eps, float32(s))
+		coefficients(sc, img, x0, y0, w2, h2, c, radius, 18*18)
 	}
+	blendGuided(sc, img, x0, y0, w, h, w2, h2, float32(s))
 }
 
-// guided runs the self-guided filter (He et al.) on channel c of the box
-// at (x0, y0) of size w x h and blends it in by the mask times strength.
-func guided(sc *smoothScratch, img *face.Image, x0, y0, w, h, c, radius int, eps, s float32) {
-	n := w * h
+// half scales polygon coordinates to the half-resolution grid.
+func half(pts []face.Point) []face.Point {
+	for i := range pts {
+		pts[i] = pts[i].Mul(0.5)
+	}
+	return pts
+}
+
+// coefficients computes the self-guided filter's a and b of channel c at
+// half resolution over the box at (x0, y0).
+func coefficients(sc *smoothScratch, img *face.Image, x0, y0, w2, h2, c, radius int, eps float32) {
+	n := w2 * h2
 	sc.i, sc.ii = grow(sc.i, n), grow(sc.ii, n)
-	sc.a, sc.b = grow(sc.a, n), grow(sc.b, n)
-	for y := 0; y < h; y++ {
-		row := img.Pix[3*((y0+y)*img.W+x0):]
-		for x := 0; x < w; x++ {
-			v := float32(row[3*x+c])
-			sc.i[y*w+x], sc.ii[y*w+x] = v, v*v
+	sc.a[c], sc.b[c] = grow(sc.a[c], n), grow(sc.b[c], n)
+	for y := 0; y < h2; y++ {
+		ya, yb := min(y0+2*y, img.H-1), min(y0+2*y+1, img.H-1)
+		ra, rb := img.Pix[3*ya*img.W:], img.Pix[3*yb*img.W:]
+		for x := 0; x < w2; x++ {
+			xa, xb := min(x0+2*x, img.W-1), min(x0+2*x+1, img.W-1)
+			v := (float32(ra[3*xa+c]) + float32(ra[3*xb+c]) + float32(rb[3*xa+c]) + float32(rb[3*xb+c])) / 4
+			sc.i[y*w2+x], sc.ii[y*w2+x] = v, v*v
 		}
 	}
-	boxFilter(sc.a, sc.i, w, h, radius, sc.sum)  // mean I
-	boxFilter(sc.b, sc.ii, w, h, radius, sc.sum) // mean I^2
+	a, b := sc.a[c], sc.b[c]
+	boxFilter(a, sc.i, w2, h2, radius, sc.sum)
+	boxFilter(b, sc.ii, w2, h2, radius, sc.sum)
 	for k := 0; k < n; k++ {
-		m := sc.a[k]
-		v := sc.b[k] - m*m
-		a := v / (v + eps)
-		sc.a[k], sc.b[k] = a, m-a*m
+		m := a[k]
+		v := b[k] - m*m
+		ak := v / (v + eps)
+		a[k], b[k] = ak, m-ak*m
 	}
-	boxFilter(sc.a, sc.a, w, h, radius, sc.sum)
-	boxFilter(sc.b, sc.b, w, h, radius, sc.sum)
+	boxFilter(a, a, w2, h2, radius, sc.sum)
+	boxFilter(b, b, w2, h2, radius, sc.sum)
+}
+
+// blendGuided interpolates the mask and coefficients back to full
+// resolution and blends the filtered pixel in by mask times strength.
+func blendGuided(sc *smoothScratch, img *face.Image, x0, y0, w, h, w2, h2 int, s float32) {
 	for y := 0; y < h; y++ {
+		v := min(max((float32(y)+0.5)/2-0.5, 0), float32(h2-1))
+		j0 := int(v)
+		j1, fy := min(j0+1, h2-1), v-float32(j0)
 		row := img.Pix[3*((y0+y)*img.W+x0):]
 		for x := 0; x < w; x++ {
-			k := y*w + x
-			m := sc.mask[k] * s
-			if m <= 0 {
+			u := min(max((float32(x)+0.5)/2-0.5, 0), float32(w2-1))
+			i0 := int(u)
+			i1, fx := min(i0+1, w2-1), u-float32(i0)
+			k00, k01, k10, k11 := j0*w2+i0, j0*w2+i1, j1*w2+i0, j1*w2+i1
+			w00, w01, w10, w11 := (1-fx)*(1-fy), fx*(1-fy), (1-fx)*fy, fx*fy
+			m := s * (w00*sc.mask[k00] + w01*sc.mask[k01] + w10*sc.mask[k10] + w11*sc.mask[k11])
+			if m <= 0.004 {
 				continue
 			}
-			v := sc.i[k]
-			q := sc.a[k]*v + sc.b[k]
-			row[3*x+c] = clampU8(v + m*(q-v))
+			for c := 0; c < 3; c++ {
+				a, b := sc.a[c], sc.b[c]
+				A := w00*a[k00] + w01*a[k01] + w10*a[k10] + w11*a[k11]
+				B := w00*b[k00] + w01*b[k01] + w10*b[k10] + w11*b[k11]
+				p := float32(row[3*x+c])
+				row[3*x+c] = clampU8(p + m*(A*p+B-p))
+			}
 		}
 	}
 }

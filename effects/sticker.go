@@ -51,7 +51,7 @@ type placement struct {
 }
 
 var placements = [...]placement{
-	Glasses: {Points: []int{33, 133, 362, 263}, U: 0.5, V: 0.5, Width: 2.2},
+	Glasses: {Points: []int{33, 133, 362, 263}, U: 0.5, V: 0.5, Width: 2.35},
 	Hat:     {Points: []int{10}, U: 0.5, V: 0.88, Width: 2.7},
 	Mask:    {Points: []int{195, 152}, U: 0.5, V: 0.5, Width: 2.5},
 }

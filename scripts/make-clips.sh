@@ -1,5 +1,7 @@
 #!/bin/sh
-# Writes test clips (LFW faces walking through a scene) and their ground truth
+# Writes test clips (LFW faces walking through a scene) and their ground truth,
+# and head-1280x720.mp4 (one LFW photo moving and turning, with audio: the
+# effects clip; -head in scripts/make-clips)
 # to the folder given: scripts/make-clips.sh OUT [LFW_DIR]
 # Clips are large: never commit them.
 set -eu

@@ -155,6 +155,8 @@ type engineFlags struct {
 	flip     bool
 	noFlip   bool
 	liveness float64 // liveness threshold override (eval liveness --threshold)
+	// noRecognizer opens no recognizer (geometry-only commands: effects)
+	noRecognizer bool
 }
 
 func (f *engineFlags) register(fs *flag.FlagSet) {
@@ -201,6 +203,7 @@ func openEngine(env *Env, f engineFlags) (*mien.Engine, error) {
 		DetectMaxSide:     cfg.DetectMaxSide,
 		Image:             imageio.Options{MaxPixels: cfg.MaxPixels},
 		LivenessThreshold: f.liveness,
+		NoRecognizer:      f.noRecognizer,
 	})
 }
 

@@ -117,6 +117,13 @@ var exampleChecks = map[string]exampleCheck{
 	"mien bench mesh clips/mesh-640.mp4":                            {skip: "a measurement (docs/benchmarks.md); needs clips/mesh-640.mp4 from scripts/face-clips.sh"},
 	"mien drive clips/drowsy.y4m --fps 10 --timeline timeline.json": {skip: "needs clips/drowsy.y4m from scripts/face-clips.sh; TestDriveOnPhotoClips runs this line on it"},
 	"mien drive rtsp://car-cam/stream --text":                       {skip: "needs an RTSP camera; drive reads it through video/, whose RTSP tests pull from real servers"},
+
+	// docs/effects.md: images run here; video needs a generated clip, a portrait or a camera.
+	"mien effects examples/portrait-1.jpg glasses.png --sticker glasses --beautify 0.6":    {out: []string{`"frames_with_face": 1`}, files: map[string]string{"glasses.png": "\x89PNG"}},
+	"mien effects examples/portrait-2.jpg hat.jpg --sticker hat --tone 0.3":                {out: []string{`"frames_with_face": 1`}, files: map[string]string{"hat.jpg": "\xff\xd8"}},
+	"mien effects clip.mp4 out.mp4 --sticker glasses --beautify 0.6 --slim 0.3 --eyes 0.3": {skip: "needs a generated clip; TestEffectsCommandOnHeadClip runs effects on one and checks it with ffprobe"},
+	"mien effects clip.mp4 puppet.mp4 --puppet portrait.jpg":                               {skip: "needs a generated clip and a portrait; the puppet is tested in effects/puppet_test.go"},
+	"mien effects rtsp://cam/stream camera.mp4 --sticker mask --seconds 30":                {skip: "needs a camera; the video file path is tested on a generated clip"},
 }
 
 // TestDocExamples runs the mien command lines of README.md and docs/*.md as

@@ -3,7 +3,9 @@
 //
 //	go run ./scripts/make-clips -lfw ../shared/data/lfw -out /tmp/clips
 //
-// It writes walk-WxH.mp4, walk-WxH.mjpeg and walk-WxH.json per size.
+// It writes walk-WxH.mp4, walk-WxH.mjpeg and walk-WxH.json per size, and
+// head-1280x720.mp4: one LFW photo (-head) moving, turning and zooming for
+// 10 s at 25 frames/s with a tone as audio (the effects' test clip).
 package main
 
 import (
@@ -27,8 +29,13 @@ func main() {
 	sizes := flag.String("sizes", "1280x720,640x360", "comma-separated frame sizes")
 	fps := flag.Int("fps", 10, "frame rate")
 	seconds := flag.Float64("seconds", 9, "clip length")
+	head := flag.String("head", "Aaron_Eckhart", "LFW identity of the head clip (empty: none)")
 	flag.Parse()
-	if err := run(*lfw, *out, *ffmpeg, *names, *sizes, *fps, *seconds); err != nil {
+	err := run(*lfw, *out, *ffmpeg, *names, *sizes, *fps, *seconds)
+	if err == nil && *head != "" {
+		err = runHead(*lfw, *out, *ffmpeg, *head)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "make-clips:", err)
 		os.Exit(1)
 	}
@@ -75,5 +82,23 @@ func run(lfw, out, ffmpeg, names, sizes string, fps int, seconds float64) error 
 		}
 		fmt.Println(base + ".json")
 	}
+	return nil
+}
+
+func runHead(lfw, out, ffmpeg, name string) error {
+	data, err := os.ReadFile(filepath.Join(lfw, "images", name, name+"_0001.jpg"))
+	if err != nil {
+		return err
+	}
+	img, err := imageio.Decode(data, imageio.Options{})
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	h := &testclips.Head{W: 1280, H: 720, FPS: 25, Frames: 250, Photo: img, Size: 560, Roll: 20}
+	clip := filepath.Join(out, "head-1280x720.mp4")
+	if err := testclips.EncodeHead(context.Background(), ffmpeg, h, clip); err != nil {
+		return err
+	}
+	fmt.Println(clip)
 	return nil
 }

@@ -123,7 +123,7 @@ func hat() *image.NRGBA {
 	return img
 }
 
-// mask: a pleated face mask with ear loops.
+// mask: a pleated face mask.
 func mask() *image.NRGBA {
 	img := image.NewNRGBA(image.Rect(0, 0, 400, 280))
 	body := and(ellipse(200, 150, 170, 150), rect(30, 18, 370, 262))
@@ -131,10 +131,5 @@ func mask() *image.NRGBA {
 	for _, y := range []float64{95, 140, 185} {
 		paint(img, and(body, segment(40, y, 360, y, 3)), color.NRGBA{120, 160, 190, 255})
 	}
-	loop := color.NRGBA{235, 235, 235, 255}
-	paint(img, segment(34, 40, 4, 70, 4), loop)
-	paint(img, segment(34, 240, 4, 200, 4), loop)
-	paint(img, segment(366, 40, 396, 70, 4), loop)
-	paint(img, segment(366, 240, 396, 200, 4), loop)
 	return img
 }
