@@ -42,17 +42,7 @@ func (e *Engine) OpenMesh(opts mesh.Options) (*mesh.Model, error) {
 // runs only when the track is lost, and then the largest face is taken.
 // ok is false when the frame has no face to mesh.
 func (e *Engine) TrackMesh(ctx context.Context, t *mesh.Tracker, img *face.Image, ts float64) (f mesh.Frame, ok bool, err error) {
-	if !t.Lost() {
-		if f, ok, err = t.Step(ctx, img, ts); ok || err != nil {
-			return f, ok, err
-		}
-	}
-	dets, err := e.Detect(ctx, img, detect.Options{MaxFaces: 1})
-	if err != nil || len(dets) == 0 {
-		return mesh.Frame{}, false, err
-	}
-	t.Reset(dets[0])
-	return t.Step(ctx, img, ts)
+	return t.Follow(ctx, img, ts, e.MeshDetector())
 }
 
 // DriverSample turns a tracked frame into the driver monitor's input; ok
@@ -66,3 +56,19 @@ func DriverSample(f mesh.Frame, ok bool, ts float64) driver.Sample {
 		Yaw: f.Pose.Yaw, Pitch: f.Pose.Pitch, GazeX: f.Signals.Gaze.X, GazeY: f.Signals.Gaze.Y,
 	}
 }
+
+// MeshDetector is the detector a mesh.Pipeline re-detects with on loss:
+// the engine's detector, largest face.
+func (e *Engine) MeshDetector() mesh.Detector {
+	return func(ctx context.Context, img *face.Image) (face.Detection, bool, error) {
+		dets, err := e.Detect(ctx, img, detect.Options{MaxFaces: 1})
+		if err != nil || len(dets) == 0 {
+			return face.Detection{}, false, err
+		}
+		return dets[0], true, nil
+	}
+}
+
+// RecognizerRuns is how many times the recognizer has run (templates
+// computed) since Open. The mesh, driver and effects paths never run it.
+func (e *Engine) RecognizerRuns() uint64 { return e.embedder.Runs() }

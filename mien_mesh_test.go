@@ -49,6 +49,58 @@ func TestTrackMesh(t *testing.T) {
 	}
 }
 
+// TestMeshPipelineMatchesStep: the two-goroutine pipeline gives, frame by
+// frame, the same meshes, poses and losses as TrackMesh one frame at a time
+// (a face, a blank frame, the face again, shifted each frame).
+func TestMeshPipelineMatchesStep(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	m, err := e.OpenMesh(mesh.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var frames []*face.Image
+	for i := range 12 {
+		dst := face.NewImage(img.W, img.H)
+		if i != 5 && i != 6 {
+			raster.Warp(dst, img, raster.Affine{1, 0, float32(i) * 0.7, 0, 1, -float32(i) * 0.4})
+		}
+		frames = append(frames, dst)
+	}
+	ctx := context.Background()
+	seq := mesh.NewTracker(m, mesh.TrackOptions{Smooth: true})
+	pipe := mesh.NewPipeline(ctx, mesh.NewTracker(m, mesh.TrackOptions{Smooth: true}), e.MeshDetector())
+	go func() {
+		for i, f := range frames {
+			if err := pipe.Submit(ctx, f, float64(i)/30, i); err != nil {
+				t.Error(err)
+			}
+		}
+		pipe.Close()
+	}()
+	n := 0
+	for r := range pipe.Results() {
+		want, ok, err := e.TrackMesh(ctx, seq, frames[n], float64(n)/30)
+		if err != nil || r.Err != nil {
+			t.Fatalf("frame %d: %v / %v", n, err, r.Err)
+		}
+		if r.Tag != n || r.OK != ok || r.Frame.Redetected != want.Redetected {
+			t.Fatalf("frame %d: tag %v ok %v redetected %v, want %d %v %v", n, r.Tag, r.OK, r.Frame.Redetected, n, ok, want.Redetected)
+		}
+		if ok && (r.Frame.Mesh.Points != want.Mesh.Points || r.Frame.Pose != want.Pose || r.Frame.Mesh.Eyes != want.Mesh.Eyes) {
+			t.Fatalf("frame %d: the pipeline's mesh or pose differs from Step's", n)
+		}
+		n++
+	}
+	if n != len(frames) {
+		t.Fatalf("%d results for %d frames", n, len(frames))
+	}
+}
+
 // photoSequence is a labelled sequence made from real photos: each span
 // shows one photo for a number of seconds; every frame is the real mesh of
 // that photo moved by a random sub-pixel shift, so the signals carry the

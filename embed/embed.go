@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/models"
@@ -39,6 +40,7 @@ type Embedder struct {
 	dim    int
 	flip   bool
 	batch  int
+	runs   atomic.Uint64
 }
 
 // New opens a recognizer; its signature is checked against the manifest.
@@ -205,6 +207,7 @@ func (e *Embedder) runBatch(ctx context.Context, imgs []*face.Image) ([][]float3
 			return nil, fmt.Errorf("embed: %w", err)
 		}
 	}
+	e.runs.Add(uint64(len(imgs)))
 	outs, err := e.pool.Run(ctx, onnx.Tensor{Shape: []int64{int64(len(imgs)), 3, int64(e.h), int64(e.w)}, Data: data})
 	if err != nil {
 		return nil, fmt.Errorf("embed: %w", err)
@@ -221,7 +224,13 @@ func (e *Embedder) runBatch(ctx context.Context, imgs []*face.Image) ([][]float3
 	return vs, nil
 }
 
+// Runs is how many times the recognizer model has run since New (an
+// embedding with its mirrored crop counts two): a count of templates
+// computed, which paths that must never compute one are tested against.
+func (e *Embedder) Runs() uint64 { return e.runs.Load() }
+
 func (e *Embedder) run(ctx context.Context, crop *face.Image) ([]float32, error) {
+	e.runs.Add(1)
 	data := make([]float32, 3*e.w*e.h)
 	if err := raster.Pack(data, crop, e.w, e.h, e.format); err != nil {
 		return nil, fmt.Errorf("embed: %w", err)

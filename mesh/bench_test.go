@@ -106,6 +106,42 @@ func BenchmarkTrack640TwoCores(b *testing.B) {
 	}
 }
 
+// BenchmarkPipeline640 is BenchmarkTrack640 through mesh.Pipeline: the
+// mesh of frame N+1 on one goroutine while the iris, pose and signals of
+// frame N run on another (two sessions per model).
+func BenchmarkPipeline640(b *testing.B) {
+	_, e := openMesh(b)
+	m := openWith(b, e, mesh.Options{Sessions: 2})
+	img, d := benchFrame(b, e)
+	ctx := context.Background()
+	p := mesh.NewPipeline(ctx, mesh.NewTracker(m, mesh.TrackOptions{Smooth: true}), func(context.Context, *face.Image) (face.Detection, bool, error) {
+		return d, true, nil
+	})
+	done := make(chan int)
+	go func() {
+		n := 0
+		for r := range p.Results() {
+			if !r.OK || r.Err != nil {
+				b.Errorf("lost the face: %v", r.Err)
+			}
+			n++
+		}
+		done <- n
+	}()
+	b.ReportAllocs()
+	start := cpuTime()
+	ts := 0.0
+	for b.Loop() {
+		ts += 1.0 / 30
+		if err := p.Submit(ctx, img, ts, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	p.Close()
+	<-done
+	reportCPU(b, start)
+}
+
 // BenchmarkRedetect640 is what a lost track costs on top: the engine's detector.
 func BenchmarkRedetect640(b *testing.B) {
 	_, e := openMesh(b)

@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/models"
@@ -153,13 +154,16 @@ type Scratch struct {
 	eyeTn  [2][]float32
 }
 
-func (s *Scratch) ensure(meshN, irisN int) {
+func (s *Scratch) ensureMesh(meshN int) {
 	if s.crop == nil || s.crop.W != meshN {
 		s.crop = face.NewImage(meshN, meshN)
 		s.tensor = make([]float32, 3*meshN*meshN)
 	}
+}
+
+func (s *Scratch) ensureEyes(irisN int) {
 	for i := range s.eye {
-		if irisN > 0 && (s.eye[i] == nil || s.eye[i].W != irisN) {
+		if s.eye[i] == nil || s.eye[i].W != irisN {
 			s.eye[i] = face.NewImage(irisN, irisN)
 			s.eyeTn[i] = make([]float32, 3*irisN*irisN)
 		}
@@ -169,41 +173,58 @@ func (s *Scratch) ensure(meshN, irisN int) {
 // Locate computes the mesh of the face in roi (FromDetection for a detected
 // face; Tracker does this frame after frame). scr may be nil.
 func (m *Model) Locate(ctx context.Context, img *face.Image, roi ROI, scr *Scratch) (Mesh, error) {
-	var out Mesh
-	if err := img.Valid(); err != nil {
-		return out, fmt.Errorf("mesh: %w", err)
-	}
-	if !(roi.Size > 1) || math.IsInf(float64(roi.Size), 0) {
-		return out, fmt.Errorf("mesh: region size %g is not a usable crop", roi.Size)
-	}
 	if scr == nil {
 		scr = &Scratch{}
 	}
-	scr.ensure(m.meshN, m.irisN)
+	out, _, err := m.locateMesh(ctx, img, roi, scr)
+	if err != nil || m.iris == nil {
+		return out, err
+	}
+	return out, m.refine(ctx, img, &out, scr)
+}
+
+// locateMesh runs the mesh model alone and says how long the crop took.
+func (m *Model) locateMesh(ctx context.Context, img *face.Image, roi ROI, scr *Scratch) (Mesh, time.Duration, error) {
+	var out Mesh
+	if err := img.Valid(); err != nil {
+		return out, 0, fmt.Errorf("mesh: %w", err)
+	}
+	if !(roi.Size > 1) || math.IsInf(float64(roi.Size), 0) {
+		return out, 0, fmt.Errorf("mesh: region size %g is not a usable crop", roi.Size)
+	}
+	start := time.Now()
+	scr.ensureMesh(m.meshN)
 	toImg := roi.toImage(m.meshN)
 	raster.Warp(scr.crop, img, toImg)
 	if err := raster.Pack(scr.tensor, scr.crop, m.meshN, m.meshN, m.meshFmt); err != nil {
-		return out, fmt.Errorf("mesh: %w", err)
+		return out, 0, fmt.Errorf("mesh: %w", err)
 	}
+	crop := time.Since(start)
 	n := int64(m.meshN)
 	outs, err := m.mesh.Run(ctx, onnx.Tensor{Shape: []int64{1, 3, n, n}, Data: scr.tensor})
 	if err != nil {
-		return out, fmt.Errorf("mesh: %w", err)
+		return out, crop, fmt.Errorf("mesh: %w", err)
 	}
 	if len(outs) != 2 || len(outs[0].Data) != 3*NumPoints || len(outs[1].Data) != 1 {
-		return out, fmt.Errorf("mesh: model returned %d outputs of unexpected size", len(outs))
+		return out, crop, fmt.Errorf("mesh: model returned %d outputs of unexpected size", len(outs))
 	}
 	unmap(out.Points[:], outs[0].Data, toImg, roi.Size/float32(m.meshN))
 	out.Presence = sigmoid(outs[1].Data[0])
 	out.ROI = roi
+	return out, crop, nil
+}
+
+// refine adds the iris model's eyes to a mesh (a no-op without the model).
+func (m *Model) refine(ctx context.Context, img *face.Image, ms *Mesh, scr *Scratch) error {
 	if m.iris == nil {
-		return out, nil
+		return nil
 	}
-	if err := m.eyes(ctx, img, &out, scr); err != nil {
-		return out, err
+	scr.ensureEyes(m.irisN)
+	if err := m.eyes(ctx, img, ms, scr); err != nil {
+		return err
 	}
-	out.HasIris = true
-	return out, nil
+	ms.HasIris = true
+	return nil
 }
 
 // eyes runs the iris model on both eyes, at once when the model has two

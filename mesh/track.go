@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/mienhq/mien/face"
 )
@@ -32,19 +33,34 @@ type Frame struct {
 	Signals Signals `json:"signals"`
 	// Redetected says the region came from a detection, not the last mesh.
 	Redetected bool `json:"redetected"`
+	// Timing is the time each stage took on this frame.
+	Timing Timing `json:"-"`
+}
+
+// Timing is the wall time of each stage of one tracked frame.
+type Timing struct {
+	Crop time.Duration // the mesh crop: rotated resample to 192x192 and tensor packing
+	Mesh time.Duration // the mesh model (ONNX Runtime), twice on a track's first frame
+	Iris time.Duration // both eyes: crops and the iris model
+	Pose time.Duration // smoothing, head pose and signals
+	// Detect is the detector's time on a frame where the track was lost
+	// (Pipeline and Engine.TrackMesh only).
+	Detect time.Duration
 }
 
 // Tracker follows one face across frames: each frame's region comes from
 // the last mesh, and a detection is needed only when the face is lost.
-// It owns its buffers and is not safe for concurrent use.
+// It owns its buffers and is not safe for concurrent use; a Pipeline runs
+// its two halves (mesh; iris, pose and signals) on two goroutines.
 type Tracker struct {
 	model   *Model
 	opts    TrackOptions
 	scr     Scratch
-	roi     ROI
+	roi     ROI  // stage 1 (mesh) state
 	has     bool // roi is valid
 	fromDet bool
-	pose    *Pose
+	restart bool      // a Reset that stage 2 has not seen yet
+	pose    *Pose     // stage 2 (iris, pose, signals) state
 	pts     []OneEuro // x and y of every mesh point, then yaw, pitch, roll
 }
 
@@ -69,43 +85,91 @@ func NewTracker(m *Model, opts TrackOptions) *Tracker {
 // Lost reports whether the tracker needs a detection (Reset) before Step.
 func (t *Tracker) Lost() bool { return !t.has }
 
-// Reset starts a new track from a detected face and forgets the smoothing.
+// Reset starts a new track from a detected face; the smoothing and the
+// pose start again on the next frame.
 func (t *Tracker) Reset(d face.Detection) {
-	t.roi, t.has, t.fromDet, t.pose = FromDetection(d, t.model.Scale), true, true, nil
-	for i := range t.pts {
-		t.pts[i].Reset()
-	}
+	t.roi, t.has, t.fromDet, t.restart = FromDetection(d, t.model.Scale), true, true, true
 }
 
 // Step computes the mesh of the next frame at time ts (seconds). ok is false
 // when the face was lost (or no track was started): call Reset with a new
 // detection.
 func (t *Tracker) Step(ctx context.Context, img *face.Image, ts float64) (f Frame, ok bool, err error) {
-	if !t.has {
-		return f, false, nil
-	}
-	f.Mesh, err = t.model.Locate(ctx, img, t.roi, &t.scr)
+	h, err := t.stepMesh(ctx, img)
 	if err != nil {
-		return f, false, err
+		return h.frame, false, err
+	}
+	return t.finish(ctx, img, ts, h)
+}
+
+// half is the mesh half of a frame, handed from stepMesh to finish.
+type half struct {
+	frame   Frame
+	ok      bool // the face is there
+	restart bool // a new track: forget the smoothing and the last pose
+}
+
+// stepMesh is the first half of Step: the mesh model in the region of the
+// last mesh, and the region for the next frame. It touches only the mesh
+// half's state, so it may run on frame N+1 while finish runs on frame N.
+func (t *Tracker) stepMesh(ctx context.Context, img *face.Image) (h half, err error) {
+	if !t.has {
+		return h, nil
+	}
+	h.restart, t.restart = t.restart, false
+	f := &h.frame
+	var crop time.Duration
+	start := time.Now()
+	f.Mesh, crop, err = t.model.locateMesh(ctx, img, t.roi, &t.scr)
+	if err != nil {
+		return h, err
 	}
 	if t.fromDet && f.Mesh.Presence >= t.opts.MinPresence {
 		// A detector's box is not the region the mesh was trained on: mesh
 		// the frame again from its own region so that the first frame of a
 		// track agrees with the ones that follow.
 		t.roi = regionOf(&f.Mesh, t.model.Scale)
-		if f.Mesh, err = t.model.Locate(ctx, img, t.roi, &t.scr); err != nil {
-			return f, false, err
+		var c2 time.Duration
+		if f.Mesh, c2, err = t.model.locateMesh(ctx, img, t.roi, &t.scr); err != nil {
+			return h, err
 		}
+		crop += c2
 	}
+	f.Timing.Crop, f.Timing.Mesh = crop, time.Since(start)-crop
 	f.Redetected, t.fromDet = t.fromDet, false
 	if f.Mesh.Presence < t.opts.MinPresence {
-		t.has, t.pose = false, nil
-		return f, false, nil
+		t.has = false
+		return h, nil
 	}
 	t.roi = t.follow(t.roi, regionOf(&f.Mesh, t.model.Scale))
+	h.ok = true
+	return h, nil
+}
+
+// finish is the second half of Step: iris refinement, smoothing, pose and
+// signals. It touches only the second half's state.
+func (t *Tracker) finish(ctx context.Context, img *face.Image, ts float64, h half) (Frame, bool, error) {
+	f := h.frame
+	if h.restart {
+		t.pose = nil
+		for i := range t.pts {
+			t.pts[i].Reset()
+		}
+	}
+	if !h.ok {
+		t.pose = nil
+		return f, false, nil
+	}
+	start := time.Now()
+	if err := t.model.refine(ctx, img, &f.Mesh, &t.scr); err != nil {
+		return f, false, err
+	}
+	mid := time.Now()
+	f.Timing.Iris = mid.Sub(start)
 	if t.opts.Smooth {
 		t.smoothPoints(&f.Mesh, ts)
 	}
+	var err error
 	if f.Pose, err = SolvePose(&f.Mesh, img.W, img.H, t.opts.Focal, t.pose); err != nil {
 		t.pose = nil
 		return f, true, fmt.Errorf("mesh: %w", err)
@@ -118,6 +182,7 @@ func (t *Tracker) Step(ctx context.Context, img *face.Image, ts float64) (f Fram
 		f.Pose.Roll = float32(t.pts[n+2].Filter(float64(f.Pose.Roll), ts))
 	}
 	f.Signals = Measure(&f.Mesh)
+	f.Timing.Pose = time.Since(mid)
 	return f, true, nil
 }
 

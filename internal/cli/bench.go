@@ -27,6 +27,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	if len(args) > 0 && args[0] == "cameras" {
 		return runBenchCameras(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "mesh" {
+		return runBenchMesh(ctx, env, args[1:])
+	}
 	fs := newFlags(env, "bench", "[flags] IMAGE...",
 		"End-to-end throughput (decode, detect, align, embed) with 1 and N workers, with and without flip, and time per stage.")
 	var ef engineFlags

@@ -54,11 +54,13 @@ const (
 	exitFailed = 1 // an error; detect and embed: at least one file could not be read (the others are still printed)
 	exitUsage  = 2 // the command line is wrong (unknown command, flag or subcommand, wrong number of arguments)
 	exitDiff   = 3 // compare: the faces are of different people
+	exitAlert  = 4 // drive: the driver monitor raised at least one alert
 )
 
 const exitHelp = `Exit status: 0 done; 1 an error (detect and embed: at least one file could
 not be read: each is named on stderr with the reason, and the JSON still has
-every file); 2 the command line is wrong; 3 compare: different people.
+every file); 2 the command line is wrong; 3 compare: different people;
+4 drive: at least one alert was raised.
 `
 
 // Main runs the command line and returns the process exit status.

@@ -114,6 +114,10 @@ var exampleChecks = map[string]exampleCheck{
 	"bin/mien eval kyc /tmp/kyc-docs --json kyc.json":                     {skip: "a measurement over 1,000 generated documents (minutes); TestEvalKYC runs the command on a small set, docs/benchmarks.md has the figures"},
 	"mien watch clip.mp4 --count 640,0,640,720 --fps 5":                   {skip: "needs a generated clip; TestWatchCommandOnLFWClip runs watch on one"},
 	"mien watch rtsp://cam/stream --transport udp --count 0,400,1280,400": {skip: "needs an RTSP camera; video's RTSP tests pull from real servers"},
+	// docs/mesh.md: need the clips of scripts/face-clips.sh, or a camera.
+	"mien bench mesh clips/mesh-640.mp4":                            {skip: "a measurement (docs/benchmarks.md); needs clips/mesh-640.mp4 from scripts/face-clips.sh"},
+	"mien drive clips/drowsy.y4m --fps 10 --timeline timeline.json": {skip: "needs clips/drowsy.y4m from scripts/face-clips.sh; TestDriveOnPhotoClips runs this line on it"},
+	"mien drive rtsp://car-cam/stream --text":                       {skip: "needs an RTSP camera; drive reads it through video/, whose RTSP tests pull from real servers"},
 
 	// docs/effects.md: images run here; video needs a generated clip, a portrait or a camera.
 	"mien effects examples/portrait-1.jpg glasses.png --sticker glasses --beautify 0.6":    {out: []string{`"frames_with_face": 1`}, files: map[string]string{"glasses.png": "\x89PNG"}},

@@ -18,7 +18,11 @@ func TestMain(m *testing.M) {
 	if os.Getenv(asMien) == "1" {
 		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if faceClipsDir != "" {
+		os.RemoveAll(faceClipsDir)
+	}
+	os.Exit(code)
 }
 
 // mienDir returns a directory holding an executable named mien that runs

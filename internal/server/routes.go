@@ -74,6 +74,7 @@ func (s *Server) routes() {
 	s.libraryRoutes()
 	s.libraryUIRoutes()
 	s.cameraRoutes()
+	s.meshRoutes()
 }
 
 var rank = map[string]int{store.RoleRead: 1, store.RoleReadWrite: 2, store.RoleAdmin: 3}

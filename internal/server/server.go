@@ -57,6 +57,8 @@ type Options struct {
 	Cameras *CameraOptions
 	// Liveness configures active liveness (challenge sessions and tokens).
 	Liveness LivenessOptions
+	// MeshStream bounds the live face mesh WebSocket (/v1/mesh/stream).
+	MeshStream MeshStreamOptions
 }
 
 // Server serves the API.
@@ -71,6 +73,7 @@ type Server struct {
 	libs    *libraries     // the tenants' photo libraries
 	cams    *cameraService // nil without Options.Cameras
 	live    *liveSessions  // active liveness sessions and tokens, in memory
+	meshes  *meshStreams
 
 	livenessFrame LivenessFrame // redeems /v1/kyc/match's liveness_token (nil: 501; kyc.go)
 }

@@ -11,6 +11,8 @@ import "./pages/idcheck.js";
 import "./pages/library.js";
 import "./pages/keys.js";
 import "./pages/cameras.js";
+import "./pages/driver.js";
+import "./pages/effects.js";
 
 let signedIn = false;
 

@@ -37,3 +37,13 @@ export function stopCamera() {
   if (stream) for (const t of stream.getTracks()) t.stop();
   stream = null;
 }
+
+// showCamera starts the webcam (once for the app) in the given <video>.
+export async function showCamera(video) {
+  if (!stream) stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 } });
+  if (video.srcObject !== stream) {
+    video.srcObject = stream;
+    video.hidden = false;
+    await video.play();
+  }
+}
