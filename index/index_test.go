@@ -293,11 +293,58 @@ func TestNearDuplicatesExact(t *testing.T) {
 
 var recallN = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
 
-// TestPrefilterRecall checks that searches of a gallery large enough for
-// the two-bit pass return exactly the brute-force top 10, for random
-// queries (the hardest case: the top 10 are the far tail of near-zero
-// scores) and for noisy copies of enrolled templates (a person's new
-// photo), and prints how deep in the two-bit order the true top 10 sat.
+// recallQuery is trial's query: a random unit vector (the hardest case: the
+// top 10 are the far tail of near-zero scores) or, for odd trials, a noisy
+// copy of an enrolled template (a person's new photo, cosine ~0.6).
+func recallQuery(r *rand.Rand, x *Index, trial int) []float32 {
+	d := x.opts.Dim
+	q := randUnit(r, d)
+	if trial%2 == 1 {
+		s := r.IntN(len(x.ids))
+		noise := randUnit(r, d)
+		var ss float64
+		for i := range q {
+			q[i] = x.data[s*d+i]/norm(x.data[s*d:(s+1)*d]) + 1.3*noise[i]
+			ss += float64(q[i]) * float64(q[i])
+		}
+		for i := range q {
+			q[i] /= float32(math.Sqrt(ss))
+		}
+	}
+	return q
+}
+
+// checkRecall runs trials searches of x and fails unless each returns
+// exactly the brute-force top 10; it reports how deep the true top 10 sat
+// in the one-bit and two-bit orders.
+func checkRecall(t *testing.T, x *Index, trials int, seed uint64) {
+	n := len(x.ids)
+	r := rand.New(rand.NewPCG(seed, 32))
+	worst1, worst2 := 0, 0
+	for trial := 0; trial < trials; trial++ {
+		q := recallQuery(r, x, trial)
+		got, err := x.Search(q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bruteIndex(x, q, 10)
+		d1, d2 := oneBitDepth(x, q, want), prefilterDepth(x, q, want)
+		worst1, worst2 = max(worst1, d1), max(worst2, d2)
+		for i := range want {
+			if got[i].ID != want[i].ID {
+				t.Fatalf("trial %d rank %d: got %+v, want %+v (true top 10 sat %d deep in the one-bit order, %d in the two-bit order)", trial, i, got[i], want[i], d1, d2)
+			}
+		}
+	}
+	c1, c2 := OneBitCandidates(n, 10), PrefilterCandidates(n, 10)
+	t.Logf("%d templates, %d queries: the true top 10 sat at most %d deep in the one-bit order (the search keeps %d) and %d in the two-bit order (keeps %d)", n, trials, worst1, c1, worst2, c2)
+	if c2 < n && worst2 >= c2 || c1 < n && worst1 >= c1 {
+		t.Fatalf("depths %d / %d not within the %d / %d candidates", worst1, worst2, c1, c2)
+	}
+}
+
+// TestPrefilterRecall checks the coarse passes of a gallery large enough
+// for them against brute force (checkRecall).
 // go test ./index -run PrefilterRecall -v -index.recall 1000000
 func TestPrefilterRecall(t *testing.T) {
 	n := 100_000
@@ -307,41 +354,41 @@ func TestPrefilterRecall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 100,000-template gallery")
 	}
-	x := build(n)
-	r := rand.New(rand.NewPCG(31, 32))
-	d := 512
-	worst := 0
-	for trial := 0; trial < 40; trial++ {
-		q := randUnit(r, d)
-		if trial%2 == 1 { // a noisy copy of an enrolled template, cosine ~0.6
-			s := r.IntN(n)
-			noise := randUnit(r, d)
-			var ss float64
-			for i := range q {
-				q[i] = x.data[s*d+i]/norm(x.data[s*d:(s+1)*d]) + 1.3*noise[i]
-				ss += float64(q[i]) * float64(q[i])
-			}
-			for i := range q {
-				q[i] /= float32(math.Sqrt(ss))
-			}
-		}
-		got, err := x.Search(q, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := bruteIndex(x, q, 10)
-		depth := prefilterDepth(x, q, want)
-		worst = max(worst, depth)
-		for i := range want {
-			if got[i].ID != want[i].ID {
-				t.Fatalf("trial %d rank %d: got %+v, want %+v (true top 10 sat %d deep in the two-bit order)", trial, i, got[i], want[i], depth)
-			}
-		}
+	checkRecall(t, build(n), 40, 31)
+}
+
+// TestCascadeExact runs the whole cascade (one-bit, two-bit, int8,
+// float32) on a gallery small enough for CI, with the thresholds lowered
+// so that every pass keeps a small share, through adds and removes that
+// move templates between the one-bit code's blocks.
+func TestCascadeExact(t *testing.T) {
+	old1, old2 := OneBitMin, PrefilterMin
+	OneBitMin, PrefilterMin = 1<<12, 1<<12
+	t.Cleanup(func() { OneBitMin, PrefilterMin = old1, old2 })
+	x := build(60_000)
+	r := rand.New(rand.NewPCG(41, 42))
+	for i := 0; i < 5000; i++ { // remove from anywhere, add new ids
+		x.Remove(int64(r.IntN(60_000)))
+		x.Add(int64(100_000+i), randUnit(r, 512))
 	}
-	c := PrefilterCandidates(n, 10)
-	t.Logf("%d templates: the true top 10 sat at most %d deep in the two-bit order (the search keeps %d)", n, worst, c)
-	if worst >= c {
-		t.Fatalf("depth %d not within the %d candidates", worst, c)
+	if got, want := len(x.code1), (len(x.ids)+31)/32*64*32; got != want {
+		t.Fatalf("one-bit codes take %d bytes, want %d", got, want)
+	}
+	for len(x.ids)%32 != 1 { // leave a block with one template
+		x.Remove(x.ids[len(x.ids)-1])
+	}
+	checkRecall(t, x, 30, 43)
+	// Every template's one-bit code is where its slot says.
+	nb := code1Bytes(512)
+	for s := 0; s < len(x.ids); s += 97 {
+		want := make([]byte, nb*32)
+		setCode1(want, 0, x.data[s*512:(s+1)*512])
+		blk := x.code1[s/32*nb*32:]
+		for j := 0; j < nb; j++ {
+			if blk[j*32+s%32] != want[j*32] {
+				t.Fatalf("slot %d byte %d: code %08b, want %08b", s, j, blk[j*32+s%32], want[j*32])
+			}
+		}
 	}
 }
 
@@ -372,6 +419,26 @@ func prefilterDepth(x *Index, q []float32, want []Match) int {
 	stride := code2Bytes(x.opts.Dim)
 	all := make([]int32, len(x.ids))
 	scores2(x.code2, stride, q2, all)
+	deepest := 0
+	for _, m := range want {
+		own := all[x.slot[m.ID]]
+		rank := 1
+		for _, v := range all {
+			if v > own {
+				rank++
+			}
+		}
+		deepest = max(deepest, rank)
+	}
+	return deepest
+}
+
+// oneBitDepth is the deepest one-bit rank (1-based) of the wanted ids.
+func oneBitDepth(x *Index, q []float32, want []Match) int {
+	nb := code1Bytes(x.opts.Dim)
+	all := make([]uint16, len(x.code1)/nb)
+	scores1(x.code1, nb, query1(q, nb), all)
+	all = all[:len(x.ids)]
 	deepest := 0
 	for _, m := range want {
 		own := all[x.slot[m.ID]]

@@ -1,0 +1,134 @@
+package index
+
+import "sync"
+
+// The cascade of coarse passes over large galleries: one-bit codes
+// (code1.go) over everything, two-bit codes (code2.go) over what the
+// one-bit pass kept, then int8 and float32 in Search.
+
+// OneBitMin is the gallery size from which a search starts with the one-bit
+// pass; smaller galleries start with the two-bit pass (PrefilterMin) or
+// the int8 scan. A variable so that tests can exercise the cascade on
+// small galleries.
+var OneBitMin = 1 << 18
+
+// OneBitCandidates is how many templates the one-bit pass hands to the
+// two-bit pass in a gallery of n templates searched for the best k (n when
+// the pass is skipped). The margin is measured in TestPrefilterRecall and
+// docs/benchmarks.md: over 1M random templates the true top 10 ranked at
+// most ~15,000 deep in the one-bit order.
+func OneBitCandidates(n, k int) int {
+	if n < OneBitMin {
+		return n
+	}
+	return min(n, max(1<<15, 1024*k, n/16))
+}
+
+// oneBit returns the slots (ascending) whose one-bit scores are best for
+// query q: at least c of them, ties of the last histogram bin kept.
+func (x *Index) oneBit(q []float32, c int) []int {
+	nb := code1Bytes(x.opts.Dim)
+	lut := query1(q, nb)
+	n := len(x.ids)
+	blocks := (n + code1Block - 1) / code1Block
+	buf := score16Pool.Get().(*[]uint16)
+	defer score16Pool.Put(buf)
+	if cap(*buf) < blocks*code1Block {
+		*buf = make([]uint16, blocks*code1Block)
+	}
+	scores := (*buf)[:blocks*code1Block]
+	const shift = 4
+	bins := 1<<16>>shift + 1
+	workers := min(x.opts.Workers, max(1, blocks/128))
+	hists := make([][]int32, workers)
+	stride := nb * code1Block
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := blocks*w/workers, blocks*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := make([]int32, bins)
+			for b := lo; b < hi; b += 64 { // batches stay in cache for the histogram
+				e := min(hi, b+64)
+				out := scores[b*code1Block : e*code1Block]
+				scores1(x.code1[b*stride:e*stride], nb, lut, out)
+				if e*code1Block > n { // the last block's empty places
+					out = out[:n-b*code1Block]
+				}
+				for _, s := range out {
+					h[s>>shift]++
+				}
+			}
+			hists[w] = h
+		}()
+	}
+	wg.Wait()
+	cut, total := bins-1, 0
+	for ; cut > 0; cut-- {
+		for _, h := range hists {
+			total += int(h[cut])
+		}
+		if total >= c {
+			break
+		}
+	}
+	slots := make([]int, 0, total)
+	floor := uint16(cut << shift)
+	for s, sc := range scores[:n] {
+		if sc >= floor {
+			slots = append(slots, s)
+		}
+	}
+	return slots
+}
+
+var score16Pool = sync.Pool{New: func() any { return new([]uint16) }}
+
+// twoBit ranks the given slots by their two-bit scores against the int8
+// query qc and returns the best c of them (at least c: ties of the last
+// histogram bin kept).
+func (x *Index) twoBit(qc []int8, slots []int, c int) []int {
+	if len(slots) <= c {
+		return slots
+	}
+	q := query2(qc)
+	stride := code2Bytes(x.opts.Dim)
+	scores := make([]int32, len(slots))
+	off := maxScore2(len(q))
+	bins := 2*off>>histShift + 1
+	workers := min(x.opts.Workers, max(1, len(slots)/4096))
+	hists := make([][]int32, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		lo, hi := len(slots)*w/workers, len(slots)*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h := make([]int32, bins)
+			for i := lo; i < hi; i++ {
+				s := slots[i]
+				scores2(x.code2[s*stride:(s+1)*stride], stride, q, scores[i:i+1])
+				h[(int(scores[i])+off)>>histShift]++
+			}
+			hists[w] = h
+		}()
+	}
+	wg.Wait()
+	cut, total := bins-1, 0
+	for ; cut > 0; cut-- {
+		for _, h := range hists {
+			total += int(h[cut])
+		}
+		if total >= c {
+			break
+		}
+	}
+	kept := make([]int, 0, total)
+	for i, s := range slots {
+		if (int(scores[i])+off)>>histShift >= cut {
+			kept = append(kept, s)
+		}
+	}
+	return kept
+}
