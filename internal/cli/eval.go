@@ -53,10 +53,12 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 			return runEvalOpenset(ctx, env, args[1:])
 		case "liveness":
 			return runEvalLiveness(ctx, env, args[1:])
+		case "search":
+			return runEvalSearch(ctx, env, args[1:])
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|liveness [flags] (mien eval lfw --help)")}
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|liveness|search [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")
