@@ -22,11 +22,14 @@ func OneBitCandidates(n, k int) int {
 	if n < OneBitMin {
 		return n
 	}
-	return min(n, max(1<<15, 1024*k, n/12))
+	return min(n, max(1<<15, 1024*k, n/6))
 }
 
 // oneBit returns the slots (ascending) whose one-bit scores are best for
-// query q: at least c of them, ties of the last histogram bin kept.
+// query q: at least c of them. The cut-off comes from a histogram of every
+// sample-th score (a full histogram costs more than the kernel: most scores
+// fall in a few bins), aimed a little low, and is lowered until at least c
+// slots pass it.
 func (x *Index) oneBit(q []float32, c int) []int {
 	nb := code1Bytes(x.opts.Dim)
 	lut := query1(q, nb)
@@ -38,7 +41,8 @@ func (x *Index) oneBit(q []float32, c int) []int {
 		*buf = make([]uint16, blocks*code1Block)
 	}
 	scores := (*buf)[:blocks*code1Block]
-	const shift = 4
+	// Places past n (the last block's empty ones) score zero: below any cut.
+	const shift, sample = 2, 8
 	bins := 1<<16>>shift + 1
 	workers := min(x.opts.Workers, max(1, blocks/128))
 	hists := make([][]int32, workers)
@@ -54,35 +58,48 @@ func (x *Index) oneBit(q []float32, c int) []int {
 				e := min(hi, b+64)
 				out := scores[b*code1Block : e*code1Block]
 				scores1(x.code1[b*stride:e*stride], nb, lut, out)
-				if e*code1Block > n { // the last block's empty places
-					out = out[:n-b*code1Block]
+				if e*code1Block > n {
+					clear(out[n-b*code1Block:])
 				}
-				for _, s := range out {
-					h[s>>shift]++
+				for i := 0; i < len(out); i += sample {
+					h[out[i]>>shift]++
 				}
 			}
 			hists[w] = h
 		}()
 	}
 	wg.Wait()
+	want := c/sample + c/sample/16 + 64 // a little over, so one collection is usually enough
 	cut, total := bins-1, 0
-	for ; cut > 0; cut-- {
+	for ; cut > 1; cut-- {
 		for _, h := range hists {
 			total += int(h[cut])
 		}
-		if total >= c {
+		if total >= want {
 			break
 		}
 	}
-	// Collect the kept slots, each worker its own range, in slot order.
-	floor := uint16(cut << shift)
+	for {
+		slots := x.collect16(scores[:n], uint16(cut<<shift), workers)
+		if len(slots) >= c || cut <= 1 {
+			return slots
+		}
+		cut = max(1, cut-max(1, cut/64))
+	}
+}
+
+// collect16 returns the indices of the scores >= floor, in order, each
+// worker collecting its own range.
+func (x *Index) collect16(scores []uint16, floor uint16, workers int) []int {
+	n := len(scores)
 	kept := make([][]int, workers)
+	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := n*w/workers, n*(w+1)/workers
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			out := make([]int, 0, total/workers+64)
+			var out []int
 			for s, sc := range scores[lo:hi] {
 				if sc >= floor {
 					out = append(out, lo+s)
@@ -94,6 +111,10 @@ func (x *Index) oneBit(q []float32, c int) []int {
 	wg.Wait()
 	if workers == 1 {
 		return kept[0]
+	}
+	total := 0
+	for _, k := range kept {
+		total += len(k)
 	}
 	slots := make([]int, 0, total)
 	for _, k := range kept {

@@ -291,7 +291,10 @@ func TestNearDuplicatesExact(t *testing.T) {
 	}
 }
 
-var recallN = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
+var (
+	recallN      = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
+	recallTrials = flag.Int("index.trials", 40, "queries of TestPrefilterRecall")
+)
 
 // recallQuery is trial's query: a random unit vector (the hardest case: the
 // top 10 are the far tail of near-zero scores) or, for odd trials, a noisy
@@ -321,6 +324,7 @@ func checkRecall(t *testing.T, x *Index, trials int, seed uint64) {
 	n := len(x.ids)
 	r := rand.New(rand.NewPCG(seed, 32))
 	worst1, worst2 := 0, 0
+	var depths []int
 	for trial := 0; trial < trials; trial++ {
 		q := recallQuery(r, x, trial)
 		got, err := x.Search(q, 10)
@@ -330,6 +334,7 @@ func checkRecall(t *testing.T, x *Index, trials int, seed uint64) {
 		want := bruteIndex(x, q, 10)
 		d1, d2 := oneBitDepth(x, q, want), prefilterDepth(x, q, want)
 		worst1, worst2 = max(worst1, d1), max(worst2, d2)
+		depths = append(depths, d1)
 		for i := range want {
 			if got[i].ID != want[i].ID {
 				t.Fatalf("trial %d rank %d: got %+v, want %+v (true top 10 sat %d deep in the one-bit order, %d in the two-bit order)", trial, i, got[i], want[i], d1, d2)
@@ -337,6 +342,8 @@ func checkRecall(t *testing.T, x *Index, trials int, seed uint64) {
 		}
 	}
 	c1, c2 := OneBitCandidates(n, 10), PrefilterCandidates(n, 10)
+	sort.Ints(depths)
+	t.Logf("one-bit depths of the true top 10: median %d, 90%% %d, 99%% %d, max %d", depths[len(depths)/2], depths[len(depths)*9/10], depths[len(depths)*99/100], depths[len(depths)-1])
 	t.Logf("%d templates, %d queries: the true top 10 sat at most %d deep in the one-bit order (the search keeps %d) and %d in the two-bit order (keeps %d)", n, trials, worst1, c1, worst2, c2)
 	if c2 < n && worst2 >= c2 || c1 < n && worst1 >= c1 {
 		t.Fatalf("depths %d / %d not within the %d / %d candidates", worst1, worst2, c1, c2)
@@ -354,7 +361,7 @@ func TestPrefilterRecall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 100,000-template gallery")
 	}
-	checkRecall(t, build(n), 40, 31)
+	checkRecall(t, build(n), *recallTrials, 31)
 }
 
 // TestCascadeExact runs the whole cascade (one-bit, two-bit, int8,
@@ -453,44 +460,49 @@ func oneBitDepth(x *Index, q []float32, want []Match) int {
 	return deepest
 }
 
-var tenM = flag.Bool("index.10m", false, "measure the two-bit pass over 10,000,000 synthetic codes (slow, ~1.5 GB)")
+var tenM = flag.Bool("index.10m", false, "measure the coarse passes over 10,000,000 synthetic codes (slow, ~2 GB)")
 
-// TestLatency10MCodes times the two-bit pass alone over 10,000,000
-// synthetic templates: the exact tiers (float32 and int8, 2,560 bytes a
-// template) would need 25.6 GB, more than the 24 GiB machine holds, so only
-// the codes (130 bytes a template) are built.
+// TestLatency10MCodes times the coarse passes over 10,000,000 synthetic
+// templates (the one-bit pass over all, the two-bit pass over what it
+// keeps): the exact tiers (float32 and int8, 2,564 bytes a template) would
+// need 25.6 GB, more than the 24 GiB machine holds, so only the codes
+// (200 bytes a template with the id) are built.
 // go test ./index -run Latency10MCodes -v -index.10m
 func TestLatency10MCodes(t *testing.T) {
 	if !*tenM {
-		t.Skip("run with -index.10m to measure the two-bit pass over 10M templates")
+		t.Skip("run with -index.10m to measure the coarse passes over 10M templates")
 	}
 	const n = 10_000_000
 	x, _ := New(Options{Dim: 512})
-	stride := code2Bytes(512)
-	x.code2 = make([]byte, n*stride)
+	x.code2 = make([]byte, n*code2Bytes(512))
+	x.code1 = make([]byte, n*code1Bytes(512))
 	x.ids = make([]int64, n)
 	r := rand.New(rand.NewPCG(11, 12))
 	t0 := time.Now()
-	// Random bytes: the codes of random templates are uniform over the
-	// four levels up to the quantiser's boundaries, and encoding 5e9 values
-	// would take minutes; the pass's cost does not depend on the values.
-	for i := 0; i+8 <= len(x.code2); i += 8 {
-		binary.LittleEndian.PutUint64(x.code2[i:], r.Uint64())
+	// Random bytes: the codes of random templates are uniform over their
+	// levels up to the quantisers' boundaries, and encoding 5e9 values
+	// would take minutes; the passes' cost does not depend on the values.
+	for _, b := range [][]byte{x.code1, x.code2} {
+		for i := 0; i+8 <= len(b); i += 8 {
+			binary.LittleEndian.PutUint64(b[i:], r.Uint64())
+		}
 	}
 	for s := range x.ids {
 		x.ids[s] = int64(s)
 	}
-	t.Logf("built %d two-bit codes in %v (%d bytes each, with the id)", n, time.Since(t0).Round(time.Second), stride+8)
+	t.Logf("built %d codes in %v (%d bytes each, with the id)", n, time.Since(t0).Round(time.Second), code1Bytes(512)+code2Bytes(512)+8)
 	var d []time.Duration
 	qc := make([]int8, 512)
+	c1, c2 := OneBitCandidates(n, 10), PrefilterCandidates(n, 10)
 	for i := 0; i < 30; i++ {
-		quantize(qc, randUnit(r, 512))
+		q := randUnit(r, 512)
+		quantize(qc, q)
 		s := time.Now()
-		if got := x.prefilter(qc, PrefilterCandidates(n, 10)); len(got) < PrefilterCandidates(n, 10) {
-			t.Fatalf("prefilter kept %d", len(got))
+		if got := x.twoBit(qc, x.oneBit(q, c1), c2); len(got) < c2 {
+			t.Fatalf("the passes kept %d", len(got))
 		}
 		d = append(d, time.Since(s))
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	t.Logf("10M codes, two-bit pass, %d queries: p50 %v, p99 %v", len(d), d[len(d)/2], d[len(d)*99/100])
+	t.Logf("10M codes, one-bit pass (keeps %d) + two-bit pass (keeps %d), %d queries: p50 %v, p99 %v", c1, c2, len(d), d[len(d)/2], d[len(d)*99/100])
 }
