@@ -2,19 +2,26 @@
 // vectors (cosine similarity = dot product). The server keeps one Index per
 // collection, loaded at start-up and kept in step with the store.
 //
-// Each template is kept three times, contiguously: as float32 (exact
-// scores), as int8 with a per-vector scale, and as a two-bit code
-// (code2.go). A search of a gallery of PrefilterMin templates or more first
-// scores every two-bit code against the int8 query with an AVX2 kernel (128
-// bytes a template: a quarter of the int8 pass's memory traffic) and keeps
-// the best PrefilterCandidates; smaller galleries skip that pass. The int8
-// pass (AVX2 as well; pure Go elsewhere or with -tags purego) then ranks
-// those candidates, split into shards over Workers goroutines, keeps the
-// best max(8k, 64), and re-scores them exactly in float32: the result is the
-// exact top k unless a true top-k template ranks below the kept candidates
-// in a coarse pass, which TestPrefilterRecall and TestNearDuplicatesExact
-// bound against brute force. Index is safe for concurrent use: searches
-// share a read lock, Add and Remove take the write lock.
+// Each template is kept four times: as float32 (exact scores), as int8 with
+// a per-vector scale, as a two-bit code (code2.go) and as a one-bit code
+// in blocks of 32 (code1.go). A search narrows the gallery in passes, each
+// reading fewer templates with more bits:
+//
+//   - galleries of OneBitMin templates or more: the one-bit pass scores every
+//     template (64 bytes each, VPSHUFB tables) and keeps OneBitCandidates;
+//   - galleries of PrefilterMin or more: the two-bit pass (128 bytes each,
+//     VPMADDUBSW) scores those, or every template below OneBitMin, and keeps
+//     PrefilterCandidates;
+//   - the int8 pass (AVX2; pure Go elsewhere or with -tags purego) ranks what
+//     is left, split into shards over Workers goroutines, and keeps the best
+//     max(8k, 64), which are re-scored exactly in float32.
+//
+// The result is the exact top k unless a true top-k template ranks below
+// the kept candidates of a coarse pass; TestPrefilterRecall,
+// TestCascadeExact and TestNearDuplicatesExact bound that against brute
+// force, and `mien eval search` checks every answer at scale. Index is safe
+// for concurrent use: searches share a read lock, Add and Remove take the
+// write lock.
 package index
 
 import (
