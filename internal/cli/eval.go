@@ -63,7 +63,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|gate|cameras|liveness|liveness-sessions|kyc [flags] (mien eval lfw --help)")}
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|gate|cameras|liveness|liveness-sessions|kyc|search [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")

@@ -85,3 +85,36 @@ func TestEvalOpensetAndCalibrateOnASet(t *testing.T) {
 		t.Fatalf("no input: %d %s", code, errs)
 	}
 }
+
+// TestEvalSearch runs eval search over a small synthetic gallery with the
+// real templates of an embedding set: every answer must equal brute force,
+// and the report must hold latency for each kind of query.
+func TestEvalSearch(t *testing.T) {
+	dir := t.TempDir()
+	set := filepath.Join(dir, "set.emb")
+	writeSyntheticSet(t, set, "any-model", "synthetic", 200, 4)
+	js := filepath.Join(dir, "search.json")
+	code, out, errs := run("eval", "search", "--gallery", "3000", "--queries", "6", "--embeddings", set, "--real-queries", "10", "--json", js)
+	if code != 0 {
+		t.Fatalf("eval search: %d %s %s", code, out, errs)
+	}
+	var rep searchReport
+	b, _ := os.ReadFile(js)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Queries != 16 || rep.Exact != 16 || rep.Synthetic != 3000 || rep.Real == 0 || rep.Gallery != 3000+rep.Real || rep.BytesPerTemplate == 0 {
+		t.Fatalf("report %+v\n%s", rep, out)
+	}
+	for _, kind := range []string{"all", "random", "mated", "non-mated"} {
+		if l := rep.Latency[kind]; l.Queries == 0 || l.Values[0] <= 0 || l.Values[2] < l.Values[0] {
+			t.Fatalf("latency of %s queries: %+v", kind, l)
+		}
+	}
+	if !strings.Contains(out, "exact: 16 of 16") {
+		t.Fatalf("output %q", out)
+	}
+	if code, _, errs := run("eval", "search", "--k", "0"); code == 0 || !strings.Contains(errs, "--k") {
+		t.Fatalf("k = 0 accepted: %d %s", code, errs)
+	}
+}
