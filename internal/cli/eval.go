@@ -60,6 +60,10 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 			return runEvalLiveness(ctx, env, args[1:])
 		case "liveness-sessions":
 			return runEvalLivenessSessions(ctx, env, args[1:])
+		case "kyc":
+			return runEvalKYC(ctx, env, args[1:])
+		case "search":
+			return runEvalSearch(ctx, env, args[1:])
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
