@@ -94,8 +94,7 @@ func TestKYCMatch(t *testing.T) {
 }
 
 // TestKYCBadInputs: every malformed request is refused with a clear error,
-// stores nothing and audits nothing; a liveness token is answered 501 while
-// the liveness API is not wired in.
+// stores nothing and audits nothing; an unknown liveness token is refused.
 func TestKYCBadInputs(t *testing.T) {
 	e := setup(t)
 	rob := fixture(t, "bulk_Rob_Lowe_0001.jpg")
@@ -118,7 +117,7 @@ func TestKYCBadInputs(t *testing.T) {
 		{"selfie and token", both, map[string]string{"liveness_token": "lvt_x"}, "", e.admin, 400, "bad_request"},
 		{"two selfies", map[string][][]byte{"document": {rob}, "selfie": {rob, rob}}, nil, "", e.admin, 400, "bad_request"},
 		{"two documents", map[string][][]byte{"document": {rob, rob}, "selfie": {rob}}, nil, "", e.admin, 400, "bad_request"},
-		{"token, liveness not wired", map[string][][]byte{"document": {rob}}, map[string]string{"liveness_token": "lvt_x"}, "", e.admin, 501, "liveness_unavailable"},
+		{"unknown liveness token", map[string][][]byte{"document": {rob}}, map[string]string{"liveness_token": "lvt_x"}, "", e.admin, 403, "liveness_token"},
 		{"far not a number", both, map[string]string{"far": "often"}, "", e.admin, 400, "bad_request"},
 		{"far out of range", both, map[string]string{"far": "1.5"}, "", e.admin, 400, "bad_request"},
 		{"no_match_far below far", both, map[string]string{"far": "0.01", "no_match_far": "0.001"}, "", e.admin, 400, "bad_request"},

@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/store"
 )
 
@@ -26,6 +27,16 @@ import (
 
 const liveProtocol = "mien.liveness.v1"
 
+// tokenFrame redeems a tenant's liveness token for /v1/kyc/match: the best
+// frame of its live session (the token is used up whatever the outcome).
+func (s *Server) tokenFrame(_ context.Context, tenant, token string) (*face.Image, error) {
+	t, err := s.live.redeem(tenant, token)
+	if err != nil {
+		return nil, err
+	}
+	return t.best, nil
+}
+
 // livenessRoutes registers the liveness endpoints.
 func (s *Server) livenessRoutes() {
 	s.opts.Liveness = s.opts.Liveness.withDefaults()
@@ -33,6 +44,7 @@ func (s *Server) livenessRoutes() {
 		s.opts.Liveness.Engine = engineLiveness{e: e, opts: mien.LivenessSessionOptions{MaxFrames: s.opts.Liveness.MaxFrames}}
 	}
 	s.live = newLiveSessions(s.opts.Liveness, s.auditEntry)
+	s.livenessFrame = s.tokenFrame
 	for _, rt := range []struct {
 		pattern string
 		h       handler
