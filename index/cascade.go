@@ -16,13 +16,13 @@ var OneBitMin = 1 << 18
 // two-bit pass in a gallery of n templates searched for the best k (n when
 // the pass is skipped). The margin is measured in TestPrefilterRecall and
 // docs/benchmarks.md: over 1M random templates the true top 10 ranked at
-// most 37,719 deep in the one-bit order (40 queries); the search keeps
-// 83,333.
+// most 90,963 deep in the one-bit order (200 queries; the depth has a heavy
+// tail: 37,719 was the deepest of the first 40); the search keeps 250,000.
 func OneBitCandidates(n, k int) int {
 	if n < OneBitMin {
 		return n
 	}
-	return min(n, max(1<<15, 1024*k, n/6))
+	return min(n, max(1<<15, 1024*k, n/4))
 }
 
 // oneBit returns the slots (ascending) whose one-bit scores are best for
