@@ -70,15 +70,7 @@ func (x *Index) oneBit(q []float32, c int) []int {
 	}
 	wg.Wait()
 	want := c/sample + c/sample/16 + 64 // a little over, so one collection is usually enough
-	cut, total := bins-1, 0
-	for ; cut > 1; cut-- {
-		for _, h := range hists {
-			total += int(h[cut])
-		}
-		if total >= want {
-			break
-		}
-	}
+	cut, _ := cutoff(hists, want, 1)
 	for {
 		slots := x.collect16(scores[:n], uint16(cut<<shift), workers)
 		if len(slots) >= c || cut <= 1 {
@@ -155,15 +147,7 @@ func (x *Index) twoBit(qc []int8, slots []int, c int) []int {
 		}()
 	}
 	wg.Wait()
-	cut, total := bins-1, 0
-	for ; cut > 0; cut-- {
-		for _, h := range hists {
-			total += int(h[cut])
-		}
-		if total >= c {
-			break
-		}
-	}
+	cut, total := cutoff(hists, c, 0)
 	kept := make([]int, 0, total)
 	for i, s := range slots {
 		if (int(scores[i])+off)>>histShift >= cut {
@@ -171,4 +155,19 @@ func (x *Index) twoBit(qc []int8, slots []int, c int) []int {
 		}
 	}
 	return kept
+}
+
+// cutoff is the highest histogram bin (at least floor) from which the
+// histograms together count at least c, and that count.
+func cutoff(hists [][]int32, c, floor int) (int, int) {
+	cut, total := len(hists[0])-1, 0
+	for ; cut > floor; cut-- {
+		for _, h := range hists {
+			total += int(h[cut])
+		}
+		if total >= c {
+			break
+		}
+	}
+	return cut, total
 }
