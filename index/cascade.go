@@ -16,13 +16,13 @@ var OneBitMin = 1 << 18
 // two-bit pass in a gallery of n templates searched for the best k (n when
 // the pass is skipped). The margin is measured in TestPrefilterRecall and
 // docs/benchmarks.md: over 1M random templates the true top 10 ranked at
-// most 37,719 deep in the one-bit order (40 queries); the search keeps
-// 83,333.
+// most 90,963 deep in the one-bit order (200 queries; the depth has a heavy
+// tail: 37,719 was the deepest of the first 40); the search keeps 250,000.
 func OneBitCandidates(n, k int) int {
 	if n < OneBitMin {
 		return n
 	}
-	return min(n, max(1<<15, 1024*k, n/6))
+	return min(n, max(1<<15, 1024*k, n/4))
 }
 
 // oneBit returns the slots (ascending) whose one-bit scores are best for
@@ -70,15 +70,7 @@ func (x *Index) oneBit(q []float32, c int) []int {
 	}
 	wg.Wait()
 	want := c/sample + c/sample/16 + 64 // a little over, so one collection is usually enough
-	cut, total := bins-1, 0
-	for ; cut > 1; cut-- {
-		for _, h := range hists {
-			total += int(h[cut])
-		}
-		if total >= want {
-			break
-		}
-	}
+	cut, _ := cutoff(hists, want, 1)
 	for {
 		slots := x.collect16(scores[:n], uint16(cut<<shift), workers)
 		if len(slots) >= c || cut <= 1 {
@@ -155,15 +147,7 @@ func (x *Index) twoBit(qc []int8, slots []int, c int) []int {
 		}()
 	}
 	wg.Wait()
-	cut, total := bins-1, 0
-	for ; cut > 0; cut-- {
-		for _, h := range hists {
-			total += int(h[cut])
-		}
-		if total >= c {
-			break
-		}
-	}
+	cut, total := cutoff(hists, c, 0)
 	kept := make([]int, 0, total)
 	for i, s := range slots {
 		if (int(scores[i])+off)>>histShift >= cut {
@@ -171,4 +155,19 @@ func (x *Index) twoBit(qc []int8, slots []int, c int) []int {
 		}
 	}
 	return kept
+}
+
+// cutoff is the highest histogram bin (at least floor) from which the
+// histograms together count at least c, and that count.
+func cutoff(hists [][]int32, c, floor int) (int, int) {
+	cut, total := len(hists[0])-1, 0
+	for ; cut > floor; cut-- {
+		for _, h := range hists {
+			total += int(h[cut])
+		}
+		if total >= c {
+			break
+		}
+	}
+	return cut, total
 }

@@ -321,15 +321,7 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 		}()
 	}
 	wg.Wait()
-	cut, total := bins-1, 0
-	for ; cut > 0; cut-- {
-		for _, h := range hists {
-			total += int(h[cut])
-		}
-		if total >= c {
-			break
-		}
-	}
+	cut, total := cutoff(hists, c, 0)
 	slots := make([]int, 0, total)
 	for s, sc := range scores {
 		if (int(sc)+off)>>histShift >= cut {
