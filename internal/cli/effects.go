@@ -198,7 +198,7 @@ func loadPuppet(ctx context.Context, eng *mien.Engine, m *mesh.Model, path strin
 		return nil, fmt.Errorf("effects: --puppet %s: %w", path, err)
 	}
 	if !ok {
-		return nil, fmt.Errorf("effects: --puppet %s: %w", path, effects.ErrNoFace)
+		return nil, fmt.Errorf("effects: --puppet %s: %w in the portrait", path, effects.ErrNoFace)
 	}
 	ff := mien.EffectsFace(f)
 	p, err := effects.NewPuppet(img, &ff)

@@ -292,7 +292,7 @@ func TestEffectsBadInput(t *testing.T) {
 		{[]string{in, out, "--sticker", broken}, 1, "not a PNG"},
 		{[]string{in, out, "--sticker", broken, "--anchor", "feet"}, 2, "unknown sticker anchor"},
 		{[]string{in, out, "--sticker", "crown"}, 2, "no built-in sticker"},
-		{[]string{in, out, "--puppet", blank}, 1, "no face"},
+		{[]string{in, out, "--puppet", blank}, 1, "no face in the portrait"},
 		{[]string{in, out, "--beautify", "1.5"}, 2, "outside 0..1"},
 		{[]string{in, filepath.Join(dir, "out.mp4")}, 2, "writes a .png or .jpg"},
 		{[]string{filepath.Join(dir, "clip.mp4"), filepath.Join(dir, "out.gif")}, 2, "writes a .mp4"},
