@@ -37,6 +37,10 @@ type Photo struct {
 	// Closed, when set, makes this a synthetic blink: the photo with its
 	// eyelids closed by CloseEyes along these eye contours (canvas pixels).
 	Closed *[2][16]face.Point `json:"closed_eyes,omitempty"`
+	// Shift moves the photo on its canvas (pixels) so that the face sits
+	// where the rest photo's does: a subject turns the head in place, while
+	// LFW's photos place a turned face differently.
+	Shift [2]float32 `json:"shift,omitempty"`
 }
 
 // Mirrored is the photo flipped left to right: the head turns the other way.
@@ -89,5 +93,16 @@ func Canvas(src *face.Image, mirror bool) *face.Image {
 		m = raster.Affine{-sx, 0, float32(src.W) - 0.5 - 0.5*sx, 0, sy, 0.5*sy - 0.5}
 	}
 	raster.Warp(dst, src, m)
+	return dst
+}
+
+// Shifted returns the canvas moved by (dx, dy) pixels (bilinear; uncovered
+// edges black, like LFW's own borders).
+func Shifted(c *face.Image, dx, dy float32) *face.Image {
+	if dx == 0 && dy == 0 {
+		return c
+	}
+	dst := face.NewImage(c.W, c.H)
+	raster.Warp(dst, c, raster.Affine{1, 0, -dx, 0, 1, -dy})
 	return dst
 }

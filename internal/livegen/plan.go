@@ -114,7 +114,7 @@ func planPerson(name string, ps []Photo, m Margins) (Person, bool) {
 		}
 		for _, p := range []Photo{p0, p0.Mirrored()} {
 			dy, dp, eye, mouth := p.Yaw-rest.Yaw, p.Pitch-rest.Pitch, max(p.EyeOpen[0], p.EyeOpen[1]), p.Mouth-rest.Mouth
-			open := eye >= 0.2
+			open := eye >= 0.2 && mouth < 0.1 // a head action with the mouth closed, as asked
 			switch {
 			case dy >= m.Turn && abs(dp) < m.Still && open:
 				consider(challenge.TurnLeft, p, abs(dy-32))
@@ -130,7 +130,7 @@ func planPerson(name string, ps []Photo, m Margins) (Person, bool) {
 				if eye <= m.EyesClosed && mouth < 0.1 {
 					consider(challenge.Blink, p, eye)
 				}
-				if mouth >= m.Mouth && open {
+				if mouth >= m.Mouth && eye >= 0.2 {
 					consider(challenge.OpenMouth, p, -mouth)
 				}
 			}

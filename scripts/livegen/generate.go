@@ -135,15 +135,20 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 	defer m.Close()
 	var out []livegen.Person
 	for _, p := range people {
-		if !alone(ctx, e, lfw, p.Rest) {
+		centre, ok := alone(ctx, e, lfw, p.Rest)
+		if !ok {
 			fmt.Fprintf(os.Stderr, "livegen: %s: the rest photo shows another face\n", p.Name)
 			continue
 		}
 		for k, a := range p.Actions {
-			if !alone(ctx, e, lfw, a) {
+			c, ok := alone(ctx, e, lfw, a)
+			if !ok {
 				fmt.Fprintf(os.Stderr, "livegen: %s: the %s photo shows another face\n", p.Name, k)
 				delete(p.Actions, k)
+				continue
 			}
+			a.Shift = [2]float32{centre.X - c.X, centre.Y - c.Y}
+			p.Actions[k] = a
 		}
 		if _, ok := p.Actions[challenge.Blink]; !ok {
 			_, eyes, ok, err := measurePhoto(ctx, e, m, lfw, p.Rest)
@@ -172,14 +177,14 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 func abs(v float32) float32 { return max(v, -v) }
 
 // alone reports whether a photo shows one face by a liveness session's rule
-// (mien.LivenessFaces): LFW photos often show other people beside the
-// subject, which a session rightly refuses.
-func alone(ctx context.Context, e *mien.Engine, lfw string, p livegen.Photo) bool {
+// (mien.LivenessFaces; LFW photos often show other people beside the
+// subject, which a session rightly refuses), and where its centre is.
+func alone(ctx context.Context, e *mien.Engine, lfw string, p livegen.Photo) (face.Point, bool) {
 	img, err := loadCanvas(e, lfw, p)
 	if err != nil {
-		return false
+		return face.Point{}, false
 	}
 	dets, err := e.Detect(ctx, img, detect.Options{})
-	_, n := mien.LivenessFaces(dets)
-	return err == nil && n == 1
+	main, n := mien.LivenessFaces(dets)
+	return main.Box.Center(), err == nil && n == 1
 }

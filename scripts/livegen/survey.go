@@ -125,5 +125,5 @@ func loadCanvas(e *mien.Engine, lfw string, p livegen.Photo) (*face.Image, error
 	if p.Closed != nil {
 		c = livegen.CloseEyes(c, *p.Closed)
 	}
-	return c, nil
+	return livegen.Shifted(c, p.Shift[0], p.Shift[1]), nil
 }
