@@ -22,7 +22,7 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	if err != nil {
 		return f, meas, bestFrame{}, err
 	}
-	main, n := mainFace(dets)
+	main, n := LivenessFaces(dets)
 	if n != 1 {
 		f.Faces, meas.Faces = n, n
 		return f, meas, bestFrame{}, nil
@@ -64,7 +64,7 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	}
 	meas.Yaw, meas.Pitch, meas.EyeOpen, meas.MouthOpen = f.Yaw, f.Pitch, mf.Signals.EyeOpen, mf.Signals.MouthOpen
 	best := bestFrame{det: main}
-	if ls.faced == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 {
+	if ls.embedded == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 {
 		t0 = time.Now()
 		emb, err := ls.e.Embed(ctx, img, main)
 		ls.timings.Embed += time.Since(t0)
@@ -78,10 +78,17 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	return f, meas, best, nil
 }
 
-// mainFace returns the largest face and the number of faces at least a
-// third of its width (smaller ones are background faces or false
-// detections, not a second presenter).
-func mainFace(dets []face.Detection) (face.Detection, int) {
+// SecondFaceScore is the least detection score at which another face
+// counts as a second presenter in a liveness session (a false detection in
+// carved wood behind an LFW subject scored 0.66).
+const SecondFaceScore = 0.85
+
+// LivenessFaces returns the face a liveness session follows (the largest)
+// and how many faces the frame shows for the "exactly one face" rule: the
+// largest, and every other at least a third as wide detected at
+// SecondFaceScore or more (smaller or weaker ones are background faces or
+// false detections, not a second presenter).
+func LivenessFaces(dets []face.Detection) (face.Detection, int) {
 	if len(dets) == 0 {
 		return face.Detection{}, 0
 	}
@@ -91,9 +98,9 @@ func mainFace(dets []face.Detection) (face.Detection, int) {
 			main = d
 		}
 	}
-	n := 0
+	n := 1
 	for _, d := range dets {
-		if 3*d.Box.Dx() >= main.Box.Dx() {
+		if d != main && 3*d.Box.Dx() >= main.Box.Dx() && d.Score >= SecondFaceScore {
 			n++
 		}
 	}

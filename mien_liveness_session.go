@@ -83,10 +83,13 @@ type LivenessSession struct {
 	passiveThr float32 // the ensemble's calibrated threshold
 	best       []bestFrame
 	frames     int // frames given
-	faced      int // frames with a face
-	timings    LivenessTimings
-	verdict    *LivenessVerdict
-	closed     bool
+	faced      int // frames with one face, fed to the checker
+	// embedded counts the frames fed to the checker with an embedding (its
+	// first frame with a face must have one)
+	embedded int
+	timings  LivenessTimings
+	verdict  *LivenessVerdict
+	closed   bool
 }
 
 // bestFrame is a frame kept for the passive score and the match.
@@ -290,11 +293,15 @@ func (ls *LivenessSession) AddFrame(ctx context.Context, img *face.Image, at tim
 	if err != nil {
 		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, fmt.Errorf("mien: %w", err)
 	}
+	if meas.Faces != 1 {
+		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
+	}
 	ls.faced++
-	if meas.Faces == 1 {
-		if err := ls.keepBest(ctx, img, best); err != nil {
-			return LivenessProgress{}, err
-		}
+	if meas.Embedded {
+		ls.embedded++
+	}
+	if err := ls.keepBest(ctx, img, best); err != nil {
+		return LivenessProgress{}, err
 	}
 	return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
 }

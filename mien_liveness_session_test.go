@@ -3,6 +3,7 @@ package mien_test
 import (
 	"context"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -108,4 +109,83 @@ func TestLivenessSessionExpired(t *testing.T) {
 	if v.Live || !strings.Contains(strings.Join(v.Reasons, "; "), "deadline") {
 		t.Errorf("expired session: live %v, reasons %q; want not live, deadline named", v.Live, v.Reasons)
 	}
+}
+
+// TestLivenessSessionBadInput: bad options and frames get clear errors and
+// change nothing; frames past MaxFrames are refused.
+func TestLivenessSessionBadInput(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	now := time.Unix(1_700_000_000, 0)
+	s := &challenge.Session{Nonce: "n3", Challenges: []challenge.Kind{challenge.TurnLeft}, Created: now, Deadline: now.Add(10 * time.Second)}
+	if _, err := e.NewLivenessSession(nil, mien.LivenessSessionOptions{}); err == nil {
+		t.Error("a nil challenge session was accepted")
+	}
+	if _, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{MaxFrames: -1}); err == nil {
+		t.Error("negative MaxFrames was accepted")
+	}
+	ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{MaxFrames: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	ctx := context.Background()
+	if _, err := ls.AddFrame(ctx, &face.Image{W: 10, H: 10, Pix: make([]uint8, 5)}, now.Add(time.Second)); err == nil {
+		t.Error("a malformed image was accepted")
+	}
+	blank := face.NewImage(64, 64)
+	for i := range 2 {
+		p, err := ls.AddFrame(ctx, blank, now.Add(time.Duration(i+1)*time.Second))
+		if err != nil || p.Measure.Faces != 0 || p.Frames != 0 {
+			t.Fatalf("blank frame %d: %+v, %v; want no face and no checked frame", i, p, err)
+		}
+	}
+	if _, err := ls.AddFrame(ctx, blank, now.Add(3*time.Second)); !errors.Is(err, mien.ErrTooManyFrames) {
+		t.Errorf("third frame with MaxFrames 2: %v, want ErrTooManyFrames", err)
+	}
+	v, err := ls.Finish(ctx, now.Add(4*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Live || v.Frames != 2 || v.FaceFrames != 0 || v.BestFrame != nil || v.PassiveScore >= 0 {
+		t.Errorf("faceless session: %+v", v)
+	}
+}
+
+// BenchmarkLivenessSessionAddFrame measures one frame of a session (480x480,
+// one face): detection, mesh and pose, an embedding every 2nd frame, the
+// passive score when the frame is among the best, and the checker.
+func BenchmarkLivenessSessionAddFrame(b *testing.B) {
+	e := testenv.Engine(b, "standard")
+	data, err := os.ReadFile(testenv.Shared(b, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := imageio.Decode(data, imageio.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	frames := make([]*face.Image, 8)
+	for i := range frames {
+		frames[i] = jittered(raster.Resize(src, 480, 480), i)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	ctx := context.Background()
+	var ls *mien.LivenessSession
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if i%100 == 0 {
+			if ls != nil {
+				ls.Close()
+			}
+			s := &challenge.Session{Nonce: "b", Challenges: []challenge.Kind{challenge.TurnLeft}, Created: now, Deadline: now.Add(time.Hour)}
+			if ls, err = e.NewLivenessSession(s, mien.LivenessSessionOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if _, err := ls.AddFrame(ctx, frames[i%len(frames)], now.Add(time.Duration(i%100+1)*100*time.Millisecond)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	ls.Close()
 }

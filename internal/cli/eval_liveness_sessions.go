@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -65,8 +66,8 @@ type sessionResult struct {
 
 func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "eval liveness-sessions", "--dir DIR [flags]",
-		"Challenge sessions decided from real frames (docs/liveness.md): every sequence under DIR/sequences/SPECIES/NAME\n"+
-			"(frames and truth.json, made by scripts/liveness-sessions.sh) is run through a liveness session with the\n"+
+		"Challenge sessions decided from real frames (docs/liveness.md): every sequence under DIR (a directory of\n"+
+			"frames and a truth.json, made by scripts/liveness-sessions.sh or scripts/liveness-clips.sh) is run through a liveness session with the\n"+
 			"challenges, nonce and deadline of its truth.json; prints APCER per attack species and BPCER with set sizes,\n"+
 			"the decision time after the last frame and the per-frame cost of each stage. Sessions run one at a time.")
 	var ef engineFlags
@@ -81,7 +82,7 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 		fs.Usage()
 		return usageError{errors.New("eval liveness-sessions: --dir is required; --passive-threshold must be below 1")}
 	}
-	truths, err := readTruths(filepath.Join(*dir, "sequences"))
+	truths, err := readTruths(*dir)
 	if err != nil {
 		return err
 	}
@@ -121,10 +122,21 @@ type truthDir struct {
 	dir string
 }
 
-// readTruths reads every DIR/SPECIES/NAME/truth.json, bona fide first.
+// readTruths reads every truth.json under root (the sequences of
+// scripts/liveness-sessions.sh, or the clip frames of
+// scripts/liveness-clips.sh), bona fide first.
 func readTruths(root string) ([]truthDir, error) {
-	files, err := filepath.Glob(filepath.Join(root, "*", "*", "truth.json"))
-	if err != nil || len(files) == 0 {
+	var files []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && d.Name() == "truth.json" {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("eval liveness-sessions: %w", err)
+	}
+	if len(files) == 0 {
 		return nil, fmt.Errorf("eval liveness-sessions: no sequences under %s (make them with scripts/liveness-sessions.sh)", root)
 	}
 	var out []truthDir

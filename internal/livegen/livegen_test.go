@@ -92,7 +92,7 @@ func TestBuildTruth(t *testing.T) {
 			t.Fatal(err)
 		}
 		tr := s.Truth
-		if len(s.Frames) != len(tr.Frames) || len(tr.Frames) != 8+6+8+2+8+6+8 {
+		if len(s.Frames) != len(tr.Frames) || len(tr.Frames) != 4*RestFrames+5+2+5 {
 			t.Fatalf("%s: %d frames, %d in the truth", sp, len(s.Frames), len(tr.Frames))
 		}
 		if tr.Live != (sp == BonaFide) {
@@ -104,12 +104,13 @@ func TestBuildTruth(t *testing.T) {
 				t.Errorf("replay: asked %v, performed %v", tr.Challenges, tr.Performed)
 			}
 		case Switch:
-			if len(tr.Persons) != 2 || tr.Frames[8+6+8].Shows != "blink" {
-				t.Errorf("switch: persons %v, frame 22 shows %q", tr.Persons, tr.Frames[22].Shows)
+			if len(tr.Persons) != 2 || tr.Frames[2*RestFrames+5].Shows != "blink" {
+				t.Errorf("switch: persons %v, frames %+v", tr.Persons, tr.Frames)
 			}
 		case Expired:
-			lastStart := tr.Frames[8+6+8+2+8].MS
-			if !(tr.DeadlineMS < lastStart && tr.DeadlineMS > tr.Frames[8+6+8+2+8-1].MS) {
+			last := 3*RestFrames + 5 + 2
+			lastStart := tr.Frames[last].MS
+			if !(tr.DeadlineMS < lastStart && tr.DeadlineMS > tr.Frames[last-1].MS) {
 				t.Errorf("expired: deadline %d ms, last action starts at %d ms", tr.DeadlineMS, lastStart)
 			}
 		}

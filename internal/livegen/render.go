@@ -68,10 +68,12 @@ func (h H) inverse() H {
 }
 
 // Scene renders a frame: a plain wall with a soft light gradient, the
-// sheet drawn through h (bilinear), and camera noise of sigma noise.
+// sheet drawn through h (bilinear), and camera noise of standard deviation
+// noise (uniform, independent per channel).
 func Scene(sheet *face.Image, h H, noise float64, rng *rand.Rand) *face.Image {
 	dst := face.NewImage(Side, Side)
 	inv := h.inverse()
+	amp := noise * math.Sqrt(3) / 32768 // uniform on [-a, a] has sd a/sqrt(3)
 	for y := 0; y < Side; y++ {
 		for x := 0; x < Side; x++ {
 			px, py := float64(x), float64(y)
@@ -83,8 +85,9 @@ func Scene(sheet *face.Image, h H, noise float64, rng *rand.Rand) *face.Image {
 				wall := 150 + 40*float64(x)/Side - 30*float64(y)/Side
 				c = [3]float64{wall, wall * 0.96, wall * 0.9}
 			}
+			r := rng.Uint64()
 			for k := 0; k < 3; k++ {
-				dst.Pix[o+k] = clamp(c[k] + noise*rng.NormFloat64())
+				dst.Pix[o+k] = clamp(c[k] + amp*float64(int(r>>(16*k)&0xffff)-32768))
 			}
 		}
 	}

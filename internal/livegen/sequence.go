@@ -42,19 +42,23 @@ type step struct {
 // script is the timeline of a person performing kinds: rest, then each
 // action followed by a return to rest.
 func script(p Person, kinds []challenge.Kind, lead int) []step {
-	s := []step{{p.Rest, "rest", 8 + lead}}
+	s := []step{{p.Rest, "rest", RestFrames + lead}}
 	for _, k := range kinds {
-		n := 6
+		n := 5
 		switch k {
 		case challenge.Blink:
 			n = 2
 		case challenge.OpenMouth:
-			n = 5
+			n = 4
 		}
-		s = append(s, step{p.Actions[k], string(k), n}, step{p.Rest, "rest", 8})
+		s = append(s, step{p.Actions[k], string(k), n}, step{p.Rest, "rest", RestFrames})
 	}
 	return s
 }
+
+// RestFrames is how long a subject rests before and after each action
+// (0.6 s); head actions last 5 frames, an open mouth 4 and a blink 2.
+const RestFrames = 6
 
 // Sequence is one generated session: frames and their ground truth.
 type Sequence struct {
@@ -118,6 +122,9 @@ func Build(sp Spec, load Loader) (Sequence, error) {
 			if species == PrintFlip || sp.Printed {
 				c = PrintSheet(c, rng)
 			}
+			if species == ScreenReplay {
+				c = ScreenSheet(c, rng) // the recording on the screen: one frame per photo
+			}
 			canv[key] = c
 		}
 		for k := range st.n {
@@ -164,7 +171,7 @@ func render(species string, c *face.Image, shows string, i int, ramp float64, rn
 	case PrintFlip:
 		return Scene(c, hand(), 3, rng)
 	case ScreenReplay:
-		return Scene(ScreenSheet(Live(c, rng), rng), hand(), 3, rng)
+		return Scene(c, hand(), 3, rng)
 	}
 	return Live(c, rng)
 }

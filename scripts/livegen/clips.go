@@ -46,7 +46,7 @@ func clips(ctx context.Context, e *mien.Engine, lfw, out string, photos []livege
 	kinds := livegen.Pick(p, 3, rng)
 	other := otherOrder(kinds, rng)
 	const lead, tail = 30, 30
-	info := clipsInfo{Person: p.Name, Challenges: kinds, FPS: livegen.FPS, LeadInMS: (lead + 8) * 1000 / livegen.FPS, Clips: map[string]clipInfo{}}
+	info := clipsInfo{Person: p.Name, Challenges: kinds, FPS: livegen.FPS, LeadInMS: (lead + livegen.RestFrames) * 1000 / livegen.FPS, Clips: map[string]clipInfo{}}
 	load := func(ph livegen.Photo) (*face.Image, error) { return loadCanvas(e, lfw, ph) }
 	specs := map[string]livegen.Spec{
 		"pass":   {Species: livegen.BonaFide, Person: p, Kinds: kinds, Seed: 1, LeadIn: lead, Tail: tail},

@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/imageio"
 	"github.com/mienhq/mien/internal/livegen"
@@ -119,10 +120,12 @@ func write(dir string, seq livegen.Sequence) error {
 	return os.WriteFile(filepath.Join(dir, "truth.json"), append(b, '\n'), 0o644)
 }
 
-// withBlinks gives each person without a real blink photo a synthetic one
+// withBlinks drops the photos that show another face beside the person
+// (and the person when it is the rest photo), then gives each person
+// without a real blink photo a synthetic one
 // (their rest photo with the eyelids closed along the iris model's eye
 // contours, livegen.CloseEyes), kept when the mesh reads it as closed
-// (the wider eye at most 0.12) with the pose of the rest photo; it returns
+// (the wider eye at most 0.13; the session closes at 0.15) with the pose of the rest photo; it returns
 // the people who then show 3 actions or more.
 func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livegen.Person) ([]livegen.Person, error) {
 	m, err := e.OpenMesh(mesh.Options{})
@@ -132,6 +135,16 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 	defer m.Close()
 	var out []livegen.Person
 	for _, p := range people {
+		if !alone(ctx, e, lfw, p.Rest) {
+			fmt.Fprintf(os.Stderr, "livegen: %s: the rest photo shows another face\n", p.Name)
+			continue
+		}
+		for k, a := range p.Actions {
+			if !alone(ctx, e, lfw, a) {
+				fmt.Fprintf(os.Stderr, "livegen: %s: the %s photo shows another face\n", p.Name, k)
+				delete(p.Actions, k)
+			}
+		}
 		if _, ok := p.Actions[challenge.Blink]; !ok {
 			_, eyes, ok, err := measurePhoto(ctx, e, m, lfw, p.Rest)
 			if err != nil {
@@ -143,7 +156,7 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 			if err != nil {
 				return nil, err
 			}
-			if ok && ok2 && max(b.EyeOpen[0], b.EyeOpen[1]) <= 0.12 && abs(b.Yaw-p.Rest.Yaw) < 5 && abs(b.Pitch-p.Rest.Pitch) < 5 {
+			if ok && ok2 && max(b.EyeOpen[0], b.EyeOpen[1]) <= 0.13 && abs(b.Yaw-p.Rest.Yaw) < 5 && abs(b.Pitch-p.Rest.Pitch) < 5 {
 				p.Actions[challenge.Blink] = b
 			} else {
 				fmt.Fprintf(os.Stderr, "livegen: %s: synthetic blink not read as closed (eyes %.3f %.3f)\n", p.Name, b.EyeOpen[0], b.EyeOpen[1])
@@ -157,3 +170,16 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 }
 
 func abs(v float32) float32 { return max(v, -v) }
+
+// alone reports whether a photo shows one face by a liveness session's rule
+// (mien.LivenessFaces): LFW photos often show other people beside the
+// subject, which a session rightly refuses.
+func alone(ctx context.Context, e *mien.Engine, lfw string, p livegen.Photo) bool {
+	img, err := loadCanvas(e, lfw, p)
+	if err != nil {
+		return false
+	}
+	dets, err := e.Detect(ctx, img, detect.Options{})
+	_, n := mien.LivenessFaces(dets)
+	return err == nil && n == 1
+}

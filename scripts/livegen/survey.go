@@ -104,8 +104,8 @@ func measurePhoto(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string
 	}
 	p.Yaw, p.Pitch, p.EyeOpen, p.Mouth = f.Pose.Yaw, f.Pose.Pitch, f.Signals.EyeOpen, f.Signals.MouthOpen
 	for i := range eyes {
-		for k, q := range f.Mesh.Eyes[i].Contour {
-			eyes[i][k] = q.XY()
+		for k := range eyes[i] { // the first 16 contour points are the eye; the rest brow and lids
+			eyes[i][k] = f.Mesh.Eyes[i].Contour[k].XY()
 		}
 	}
 	return p, eyes, true, nil
