@@ -36,7 +36,7 @@ if [ -z "${MIEN_LIVENESS_CLIPS:-}" ] && [ -d ../shared/data/lfw/images ] && [ -x
     echo "==> making the liveness camera clips in $clips" >&2
     scripts/liveness-clips.sh "$clips" >/dev/null 2>&1 || echo "test: the liveness clips could not be made; their tests will skip" >&2
   fi
-  [ -f "$clips/clips.json" ] && export MIEN_LIVENESS_CLIPS="$clips"
+  if [ -f "$clips/clips.json" ]; then export MIEN_LIVENESS_CLIPS="$clips"; fi
 fi
 echo "==> go vet" >&2
 go vet ./...
