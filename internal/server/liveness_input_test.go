@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
 )
 
 // TestLivenessBadInput: every malformed request gets a clear 4xx and leaves
