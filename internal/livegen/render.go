@@ -121,12 +121,13 @@ func Live(canvas *face.Image, rng *rand.Rand) *face.Image {
 	return Scene(canvas, h, 2, rng)
 }
 
-// PrintSheet renders a canvas as a photo printed on paper: a white margin,
-// CMY halftone dots (screens at 15, 75 and 0 degrees, cell 4-5 px), warm
-// paper and ink of limited density.
+// PrintSheet renders a canvas as a photo printed on paper, as the camera
+// sees it: a white margin, CMY halftone dots (screens at 15, 75 and 0
+// degrees, cell 2.5-3 px: a coarse print) on warm paper, ink of limited
+// density, and the camera's blur (1 px).
 func PrintSheet(canvas *face.Image, rng *rand.Rand) *face.Image {
 	const up = 2
-	cell := 4 + rng.Float64()
+	cell := 2.5 + 0.5*rng.Float64()
 	margin := 0.05 + 0.03*rng.Float64()
 	paper := [3]float64{246, 240, 226}
 	angles := [3]float64{15, 75, 0}
@@ -160,12 +161,14 @@ func PrintSheet(canvas *face.Image, rng *rand.Rand) *face.Image {
 			}
 		}
 	}
-	return dst
+	return Blur(dst, 1)
 }
 
-// ScreenSheet renders a canvas as shown on a phone or monitor: each pixel
-// split into R, G and B stripes with a darker line between rows (so the
-// camera sees moire), a dark bezel, a blue tint and a glare spot.
+// ScreenSheet renders a canvas as shown on a phone or monitor, as the
+// camera sees it: each screen pixel (3x3 frame pixels) split into R, G and
+// B stripes with a darker line between rows, a dark bezel, a blue tint, a
+// glare spot, and the camera's blur (1.2 px), which leaves a faint pattern
+// and colour fringes rather than visible stripes.
 func ScreenSheet(canvas *face.Image, rng *rand.Rand) *face.Image {
 	const pitch = 3 // screen pixels are 3x3 frame pixels
 	bezel := 0.06
@@ -200,5 +203,42 @@ func ScreenSheet(canvas *face.Image, rng *rand.Rand) *face.Image {
 			}
 		}
 	}
-	return dst
+	return Blur(dst, 1.2)
+}
+
+// Blur returns img blurred by a Gaussian of standard deviation sigma
+// pixels (separable, edges clamped): a camera's optics, which do not
+// resolve a print's halftone dots or a screen's sub-pixels one by one.
+func Blur(img *face.Image, sigma float64) *face.Image {
+	r := int(math.Ceil(2.5 * sigma))
+	k := make([]float64, 2*r+1)
+	var sum float64
+	for i := range k {
+		d := float64(i - r)
+		k[i] = math.Exp(-d * d / (2 * sigma * sigma))
+		sum += k[i]
+	}
+	for i := range k {
+		k[i] /= sum
+	}
+	pass := func(src *face.Image, dx, dy int) *face.Image {
+		dst := face.NewImage(src.W, src.H)
+		for y := 0; y < src.H; y++ {
+			for x := 0; x < src.W; x++ {
+				var c [3]float64
+				for i, w := range k {
+					sx := min(max(x+(i-r)*dx, 0), src.W-1)
+					sy := min(max(y+(i-r)*dy, 0), src.H-1)
+					o := 3 * (sy*src.W + sx)
+					c[0] += w * float64(src.Pix[o])
+					c[1] += w * float64(src.Pix[o+1])
+					c[2] += w * float64(src.Pix[o+2])
+				}
+				o := 3 * (y*src.W + x)
+				dst.Pix[o], dst.Pix[o+1], dst.Pix[o+2] = clamp(c[0]), clamp(c[1]), clamp(c[2])
+			}
+		}
+		return dst
+	}
+	return pass(pass(img, 1, 0), 0, 1)
 }

@@ -158,10 +158,10 @@ func render(species string, c *face.Image, shows string, i int, ramp float64, rn
 		// subject would start turning then); ramped over the frames
 		yaw, pitch := 0.0, 0.0
 		switch challenge.Kind(shows) {
-		case challenge.TurnLeft:
-			yaw = 35
-		case challenge.TurnRight:
+		case challenge.TurnLeft: // the sheet turned so that the pose reads as the asked turn
 			yaw = -35
+		case challenge.TurnRight:
+			yaw = 35
 		case challenge.LookUp:
 			pitch = 25
 		}
