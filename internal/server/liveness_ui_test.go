@@ -27,15 +27,7 @@ func TestWebLiveness(t *testing.T) {
 	}
 	e := serve(t, testenv.Engine(t, "standard"), store.Options{}, server.Options{MaxBody: 2 << 20,
 		Liveness: server.LivenessOptions{Challenges: cs.Challenges}})
-	col := e.collection(e.admin, "staff")
-	enrol, err := os.ReadFile(filepath.Join(testenv.Shared(t, "data/lfw/images"), cs.Person, cs.Person+"_0001.jpg"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, ct := form(map[string][][]byte{"images": {enrol}}, consentFields(cs.Person))
-	if code, out := e.call("POST", "/v1/collections/"+col+"/subjects", e.admin, body, ct); code != 201 {
-		t.Fatalf("enrol: %d %v", code, out)
-	}
+	e.enrolClipPerson(e.collection(e.admin, "staff"), cs.Person)
 	tmp := t.TempDir()
 	want := map[string]string{"pass": "live", "print": "not_live", "screen": "not_live"}
 	var clips []string
