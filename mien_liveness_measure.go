@@ -64,7 +64,7 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	}
 	meas.Yaw, meas.Pitch, meas.EyeOpen, meas.MouthOpen = f.Yaw, f.Pitch, mf.Signals.EyeOpen, mf.Signals.MouthOpen
 	best := bestFrame{det: main}
-	if ls.embedded == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 {
+	if ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 {
 		t0 = time.Now()
 		emb, err := ls.e.Embed(ctx, img, main)
 		ls.timings.Embed += time.Since(t0)

@@ -84,12 +84,9 @@ type LivenessSession struct {
 	best       []bestFrame
 	frames     int // frames given
 	faced      int // frames with one face, fed to the checker
-	// embedded counts the frames fed to the checker with an embedding (its
-	// first frame with a face must have one)
-	embedded int
-	timings  LivenessTimings
-	verdict  *LivenessVerdict
-	closed   bool
+	timings    LivenessTimings
+	verdict    *LivenessVerdict
+	closed     bool
 }
 
 // bestFrame is a frame kept for the passive score and the match.
@@ -297,9 +294,6 @@ func (ls *LivenessSession) AddFrame(ctx context.Context, img *face.Image, at tim
 		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
 	}
 	ls.faced++
-	if meas.Embedded {
-		ls.embedded++
-	}
 	if err := ls.keepBest(ctx, img, best); err != nil {
 		return LivenessProgress{}, err
 	}

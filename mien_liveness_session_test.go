@@ -189,3 +189,68 @@ func BenchmarkLivenessSessionAddFrame(b *testing.B) {
 	}
 	ls.Close()
 }
+
+func TestLivenessFaces(t *testing.T) {
+	det := func(x, w, score float32) face.Detection {
+		return face.Detection{Box: face.R(x, 0, x+w, w), Score: score}
+	}
+	for _, c := range []struct {
+		name string
+		dets []face.Detection
+		n    int
+		main float32 // width of the followed face
+	}{
+		{"none", nil, 0, 0},
+		{"one", []face.Detection{det(0, 100, 0.9)}, 1, 100},
+		{"a second presenter", []face.Detection{det(0, 100, 0.9), det(200, 80, 0.95)}, 2, 100},
+		{"a small background face", []face.Detection{det(0, 100, 0.9), det(200, 30, 0.95)}, 1, 100},
+		{"a weak false detection (0.66)", []face.Detection{det(0, 100, 0.9), det(200, 70, 0.66)}, 1, 100},
+		{"the largest listed second", []face.Detection{det(200, 50, 0.99), det(0, 120, 0.7)}, 2, 120},
+	} {
+		main, n := mien.LivenessFaces(c.dets)
+		if n != c.n || main.Box.Dx() != c.main {
+			t.Errorf("%s: %d faces following one %g wide, want %d and %g", c.name, n, main.Box.Dx(), c.n, c.main)
+		}
+	}
+}
+
+// TestLivenessSessionFirstEmbeddedAfterTwoFaces: frames with one face after
+// a two-face frame are accepted (a regression: the checker, failed by the
+// two-face frame, had no first frame, and a later frame without an
+// embedding was refused as malformed, ending the evaluation with an error).
+func TestLivenessSessionFirstEmbeddedAfterTwoFaces(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two := face.NewImage(2*img.W, img.H)
+	for y := 0; y < img.H; y++ {
+		copy(two.Pix[3*y*two.W:], img.Pix[3*y*img.W:3*(y+1)*img.W])
+		copy(two.Pix[3*(y*two.W+img.W):], img.Pix[3*y*img.W:3*(y+1)*img.W])
+	}
+	now := time.Unix(1_700_000_000, 0)
+	s := &challenge.Session{Nonce: "n4", Challenges: []challenge.Kind{challenge.TurnLeft}, Created: now, Deadline: now.Add(10 * time.Second)}
+	ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ls.Close()
+	ctx := context.Background()
+	p, err := ls.AddFrame(ctx, two, now.Add(100*time.Millisecond))
+	if err != nil || p.Measure.Faces != 2 {
+		t.Fatalf("two-face frame: %+v, %v", p.Measure, err)
+	}
+	for i := 0; i < 5; i++ {
+		if _, err := ls.AddFrame(ctx, jittered(img, i), now.Add(time.Duration(i+2)*100*time.Millisecond)); err != nil {
+			t.Fatalf("single-face frame %d after a two-face frame: %v", i, err)
+		}
+	}
+	v, err := ls.Finish(ctx, now.Add(time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Live || !strings.Contains(strings.Join(v.Reasons, ";"), "2 faces") {
+		t.Errorf("verdict %v %q, want not live for two faces", v.Live, v.Reasons)
+	}
+}

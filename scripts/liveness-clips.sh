@@ -23,9 +23,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$root" && cd "${2:-../shared}" && pwd)
 person=Tony_Blair # 144 photos: turns either way, a clearly open mouth, looking up
 tags=$(cat "$root/.build-tags" 2>/dev/null || true)
+home=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
+engine=(-pack "${MIEN_MODELS:-$home/models}/standard" -ort "${MIEN_ORT_LIB:-$home/lib/libonnxruntime.so.1}")
 mkdir -p "$out"
 (cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
-"$out/.livegen" -lfw "$shared/data/lfw/images" -out "$out" -person "$person" -min-photos 1 -max-photos 1000
+"$out/.livegen" "${engine[@]}" -lfw "$shared/data/lfw/images" -out "$out" -person "$person" -min-photos 1 -max-photos 1000
 for name in pass print screen; do
   ffmpeg -loglevel error -y -framerate 10 -i "$out/frames/$name/%03d.jpg" \
     -vf "pad=640:480:80:0:color=0x969088,format=yuv420p" -f yuv4mpegpipe "$out/$name.y4m"

@@ -19,8 +19,10 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then shared=$1; shift; fi
 root=$(cd "$(dirname "$0")/.." && pwd)
 shared=$(cd "$root" && cd "$shared" && pwd)
 tags=$(cat "$root/.build-tags" 2>/dev/null || true)
+home=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
+engine=(-pack "${MIEN_MODELS:-$home/models}/standard" -ort "${MIEN_ORT_LIB:-$home/lib/libonnxruntime.so.1}")
 mkdir -p "$out"
 (cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
-"$out/.livegen" -lfw "$shared/data/lfw/images" -out "$out" "$@"
+"$out/.livegen" "${engine[@]}" -lfw "$shared/data/lfw/images" -out "$out" "$@"
 echo "sequences: $(find "$out/sequences" -name truth.json | wc -l) in $out/sequences"
 echo "evaluate with: mien eval liveness-sessions --dir $out"

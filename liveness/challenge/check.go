@@ -158,12 +158,12 @@ func (c *Checker) Add(f Frame) error {
 		c.late = true
 		return ErrExpired
 	}
+	if len(c.reasons) > 0 {
+		return nil // already failed; the verdict will say why
+	}
 	if f.Faces == 1 && (len(f.Landmarks) < 4 || c.frames == 0 && len(f.Embedding) == 0 ||
 		c.frames > 0 && (len(f.Landmarks) != len(c.first.Landmarks) || len(f.Embedding) > 0 && len(f.Embedding) != len(c.first.Embedding))) {
 		return fmt.Errorf("challenge: frame has %d landmarks and a %d-value embedding, want the first frame's layout (at least 4)", len(f.Landmarks), len(f.Embedding))
-	}
-	if len(c.reasons) > 0 {
-		return nil // already failed; the verdict will say why
 	}
 	if f.Faces != 1 {
 		c.fail("frame %d shows %d faces, want exactly one", c.frames, f.Faces)
@@ -182,6 +182,9 @@ func (c *Checker) Add(f Frame) error {
 	c.frames++
 	return nil
 }
+
+// Frames returns how many frames were checked (frames after a failure are not).
+func (c *Checker) Frames() int { return c.frames }
 
 // Progress is where a session stands after the frames added so far.
 type Progress struct {

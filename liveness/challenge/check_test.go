@@ -356,3 +356,28 @@ func TestCheckSparseEmbeddings(t *testing.T) {
 		t.Error("a first frame without an embedding was accepted")
 	}
 }
+
+// TestCheckFailedBeforeFirstFace: after a failure (two faces) before any
+// face frame, frames without an embedding are not refused as malformed.
+func TestCheckFailedBeforeFirstFace(t *testing.T) {
+	c, err := session(TurnLeft).NewChecker(Config{SameFace: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := newActor(5)
+	a.faces = 2
+	a.rest(1)
+	a.faces = 1
+	a.rest(3)
+	for i, f := range a.out {
+		if i > 0 {
+			f.Embedding = nil
+		}
+		if err := c.Add(f); err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+	}
+	if v, _ := c.Decide("n1", a.at); v.Live || !strings.Contains(strings.Join(v.Reasons, ";"), "2 faces") {
+		t.Errorf("verdict %v %q", v.Live, v.Reasons)
+	}
+}

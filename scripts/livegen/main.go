@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 
 	"github.com/mienhq/mien"
-	"github.com/mienhq/mien/internal/config"
 	"github.com/mienhq/mien/models"
 	"github.com/mienhq/mien/onnx"
 )
@@ -23,6 +22,8 @@ import (
 func main() {
 	lfw := flag.String("lfw", "../shared/data/lfw/images", "LFW image directory")
 	out := flag.String("out", "", "output directory")
+	packDir := flag.String("pack", "", "directory of the installed standard pack (scripts/liveness-*.sh pass $MIEN_MODELS/standard)")
+	ort := flag.String("ort", "", "ONNX Runtime's shared library (scripts/liveness-*.sh pass $MIEN_ORT_LIB)")
 	minPhotos := flag.Int("min-photos", 10, "survey people with at least this many photos")
 	maxPhotos := flag.Int("max-photos", 40, "survey at most this many photos of a person")
 	bona := flag.Int("bona-fide", 1000, "at most this many bona fide sequences (one per qualifying person)")
@@ -30,13 +31,13 @@ func main() {
 	person := flag.String("person", "", "clips mode: measure only this LFW person and write three camera clips' frames (scripts/liveness-clips.sh)")
 	surveyOnly := flag.Bool("survey-only", false, "measure the photos and stop")
 	flag.Parse()
-	if *out == "" {
-		fail(fmt.Errorf("livegen: -out is required"))
+	if *out == "" || *packDir == "" || *ort == "" {
+		fail(fmt.Errorf("livegen: -out, -pack and -ort are required"))
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
 	}
-	e, err := openEngine()
+	e, err := openEngine(*packDir, *ort)
 	if err != nil {
 		fail(err)
 	}
@@ -65,16 +66,12 @@ func main() {
 	}
 }
 
-func openEngine() (*mien.Engine, error) {
-	cfg, err := config.FromEnv()
-	if err != nil {
-		return nil, err
-	}
-	pack, err := models.Load(filepath.Join(cfg.ModelsDir, "standard"))
+func openEngine(dir, ort string) (*mien.Engine, error) {
+	pack, err := models.Load(dir)
 	if err != nil {
 		return nil, fmt.Errorf("livegen: the standard pack is needed (scripts/setup.sh): %w", err)
 	}
-	return mien.Open(pack, mien.Options{Runtime: onnx.RuntimeOptions{LibraryPath: cfg.ORTLib}, Workers: 1})
+	return mien.Open(pack, mien.Options{Runtime: onnx.RuntimeOptions{LibraryPath: ort}, Workers: 1})
 }
 
 func fail(err error) {
