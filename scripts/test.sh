@@ -29,6 +29,15 @@ fi
 if [ "${CI:-}" = true ] && command -v chromium >/dev/null 2>&1; then export MIEN_REQUIRE_E2E=1; fi
 export MIEN_HOME=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
 export MIEN_ORT_LIB=${MIEN_ORT_LIB:-$MIEN_HOME/lib/libonnxruntime.so.1}
+# The liveness tests' camera clips: real LFW photos of one person (about 2 minutes once; cached).
+if [ -z "${MIEN_LIVENESS_CLIPS:-}" ] && [ -d ../shared/data/lfw/images ] && [ -x scripts/liveness-clips.sh ]; then
+  clips="$MIEN_HOME/cache/liveness-clips"
+  if [ ! -f "$clips/clips.json" ]; then
+    echo "==> making the liveness camera clips in $clips" >&2
+    scripts/liveness-clips.sh "$clips" >/dev/null 2>&1 || echo "test: the liveness clips could not be made; their tests will skip" >&2
+  fi
+  if [ -f "$clips/clips.json" ]; then export MIEN_LIVENESS_CLIPS="$clips"; fi
+fi
 echo "==> go vet" >&2
 go vet ./...
 echo "==> pure-Go build (CGO_ENABLED=0)" >&2

@@ -121,6 +121,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	opts := server.Options{Engine: eng, Store: st, Logger: log, Workers: env.Config.Workers,
 		MaxBody: int64(fileCfg.MaxBodyMB) << 20, Timeout: time.Duration(fileCfg.TimeoutSeconds) * time.Second, Queue: fileCfg.Queue,
 		LibraryDir: filepath.Join(*data, "libraries"), GroupDelay: libraryGroupDelay, MetricsPublic: fileCfg.MetricsPublic}
+	if ff, err := exec.LookPath("ffmpeg"); err == nil {
+		opts.Liveness.FFmpeg = ff // decodes liveness video uploads; without it they answer 501
+	}
 	if g := fileCfg.Gate; g != nil {
 		opts.Gate = quality.Gate{MinFaceSize: g.MinFaceSize, MinSharpness: g.MinSharpness, MaxYaw: g.MaxYaw, MaxPitch: g.MaxPitch, MinBright: g.MinBright, MaxBright: g.MaxBright}
 	}

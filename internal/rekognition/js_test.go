@@ -33,6 +33,7 @@ func TestJavaScriptSDK(t *testing.T) {
 		DetailKeys  []string
 		WrongSecret string
 		S3          string
+		Liveness    string
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("%s: %v", b, err)
@@ -46,6 +47,9 @@ func TestJavaScriptSDK(t *testing.T) {
 	}
 	if out.WrongSecret != "InvalidSignatureException" {
 		t.Errorf("wrong secret: %q", out.WrongSecret)
+	}
+	if out.Liveness != "UnknownOperationException" {
+		t.Errorf("Face Liveness on a backend without it: %q", out.Liveness)
 	}
 	if out.S3 != "InvalidS3ObjectException: mien does not read images from S3 (S3Object): send the image's bytes in Image.Bytes" {
 		t.Errorf("S3Object: %q", out.S3)

@@ -47,6 +47,11 @@ type LiveProgress struct {
 	Completed int    `json:"completed"`           // challenges done so far
 	Challenge string `json:"challenge,omitempty"` // the one waited for; "" once all are done
 	Failed    bool   `json:"failed"`              // a check already failed: the verdict will be not_live
+	// Yaw and Pitch are the head's pose in degrees relative to the first
+	// face frame (> 0: turned to the subject's left, looking up), for a
+	// client's guidance; 0 without a face.
+	Yaw   float32 `json:"yaw"`
+	Pitch float32 `json:"pitch"`
 }
 
 // LiveVerdict is the engine's decision on a session.

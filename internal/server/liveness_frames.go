@@ -134,9 +134,10 @@ func (s *Server) checkFrame(data []byte) error {
 	return err
 }
 
-// clipFeeder feeds a video's frames as ffmpeg decodes them, timed from the
-// session's start (the clip is taken as recorded after the session began, so
-// it may not last longer than the time since).
+// clipFeeder feeds a video's frames as ffmpeg decodes them. The clip is
+// counted first (a fast pass at a tiny size), so that it can be refused
+// before any frame reaches the session: it is taken as ending now, so it may
+// not last longer than the time since the session began.
 func (s *Server) clipFeeder(clip []byte) (feeder, error) {
 	o := s.live.opts
 	if o.FFmpeg == "" {
@@ -145,21 +146,32 @@ func (s *Server) clipFeeder(clip []byte) (feeder, error) {
 	if len(clip) > o.MaxVideoBytes {
 		return nil, &apiError{http.StatusRequestEntityTooLarge, "video_too_large", fmt.Sprintf("server: the video is %d bytes, over the %d limit", len(clip), o.MaxVideoBytes)}
 	}
+	co := video.ClipOptions{FFmpeg: o.FFmpeg, FPS: 10, MaxSeconds: o.MaxVideoSeconds, MaxFrames: int(o.MaxVideoSeconds * 10)}
 	return func(r *http.Request, eng LiveEngine, ls *liveSession) ([]LiveProgress, error) {
 		out := []LiveProgress{}
-		now := o.Now()
-		err := video.EachClipFrame(r.Context(), clip, video.ClipOptions{FFmpeg: o.FFmpeg, FPS: 10, MaxSeconds: o.MaxVideoSeconds,
-			MaxFrames: min(o.MaxFrames, int(o.MaxVideoSeconds*10))}, func(d time.Duration, img *face.Image) error {
-			at := ls.ch.Created.Add(d + time.Millisecond)
-			if at.After(now) {
-				return badRequest("the video is longer than the time since the session began: record it after creating the session")
-			}
+		count := co
+		count.Width, count.Height = 16, 16
+		n := 0
+		err := video.EachClipFrame(r.Context(), clip, count, func(time.Duration, *face.Image) error { n++; return nil })
+		if errors.Is(err, video.ErrClip) {
+			return out, &apiError{http.StatusUnsupportedMediaType, "unsupported_video", err.Error()}
+		} else if err != nil {
+			return out, err
+		}
+		start := o.Now().Add(-time.Duration(n-1) * 100 * time.Millisecond)
+		switch {
+		case !start.After(ls.ch.Created):
+			return out, badRequest(fmt.Sprintf("the video (%d frames at 10 a second) is longer than the time since the session began: record it after creating the session", n))
+		case ls.frameCount()+n > o.MaxFrames:
+			return out, &apiError{http.StatusRequestEntityTooLarge, "too_many_frames", fmt.Sprintf("server: a session takes at most %d frames; this video would make %d", o.MaxFrames, ls.frameCount()+n)}
+		}
+		err = video.EachClipFrame(r.Context(), clip, co, func(d time.Duration, img *face.Image) error {
 			release, err := s.slot(r.Context())
 			if err != nil {
 				return err
 			}
 			defer release()
-			p, err := s.live.add(r.Context(), ls, img, at) // the engine copies the frames it keeps
+			p, err := s.live.add(r.Context(), ls, img, start.Add(d)) // the engine copies the frames it keeps
 			if err != nil {
 				return fmt.Errorf("video frame %d: %w", len(out)+1, err)
 			}

@@ -1,7 +1,6 @@
 package server_test
 
 import (
-	"bytes"
 	"context"
 	"net/http"
 	"strings"
@@ -9,8 +8,6 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
-
-	"github.com/mienhq/mien/liveness/challenge"
 )
 
 // TestLivenessBadInput: every malformed request gets a clear 4xx and leaves
@@ -109,7 +106,6 @@ func TestLivenessBadInput(t *testing.T) {
 	if code, _ := e.call("POST", "/v1/liveness/sessions", e.admin, nil, ""); code != 201 {
 		t.Errorf("after a delete, a session can start: %d", code)
 	}
-	_ = challenge.Blink
 }
 
 // wsStatus is the HTTP status of a refused WebSocket upgrade (101 if accepted).
@@ -191,5 +187,4 @@ func TestLivenessStreamBadInput(t *testing.T) {
 	if code := e.wsStatus(e.admin, id, nonce); code != 409 {
 		t.Errorf("stream of an ended session: %d, want 409", code)
 	}
-	_ = bytes.MinRead
 }

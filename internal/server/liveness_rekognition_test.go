@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,4 +83,20 @@ func TestRekognitionFaceLiveness(t *testing.T) {
 	_, err = c.CreateFaceLivenessSession(ctx, &rek.CreateFaceLivenessSessionInput{Settings: &types.CreateFaceLivenessSessionRequestSettings{
 		OutputConfig: &types.LivenessOutputConfig{S3Bucket: aws.String("bucket")}}})
 	wantAWS(t, err, "InvalidParameterException")
+	// IndexFaces into a collection that requires liveness is refused.
+	rw, rwSecret := e.awsKey(e.admin, false)
+	w := rekClient(e.url, rw, rwSecret)
+	if _, err := w.CreateCollection(ctx, &rek.CreateCollectionInput{CollectionId: aws.String("bank"), Tags: rekStaffTags}); err != nil {
+		t.Fatal(err)
+	}
+	_, cols := e.call("GET", "/v1/collections", e.admin, nil, "")
+	bank := cols["collections"].([]any)[0].(map[string]any)["id"].(string)
+	if code, out := e.js("PUT", "/v1/collections/"+bank+"/settings", e.admin, `{"require_liveness": true}`); code != 200 {
+		t.Fatalf("policy: %d %v", code, out)
+	}
+	_, err = w.IndexFaces(ctx, &rek.IndexFacesInput{CollectionId: aws.String("bank"), Image: &types.Image{Bytes: frameOf(1, "")}})
+	wantAWS(t, err, "AccessDeniedException")
+	if err == nil || !strings.Contains(err.Error(), "liveness") {
+		t.Errorf("IndexFaces under the liveness policy: %v, want it named", err)
+	}
 }

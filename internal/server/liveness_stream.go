@@ -183,7 +183,7 @@ func (st *liveStream) frame(ctx context.Context, data []byte) bool {
 		prompt = prompts[st.ls.ch.Challenges[p.Completed]]
 	}
 	st.send(ctx, map[string]any{"type": "progress", "frame": st.frames, "faces": p.Faces, "completed": p.Completed,
-		"challenge": p.Challenge, "prompt": prompt, "failed": p.Failed})
+		"challenge": p.Challenge, "prompt": prompt, "failed": p.Failed, "yaw": p.Yaw, "pitch": p.Pitch})
 	return p.Failed || p.Completed >= len(st.ls.ch.Challenges)
 }
 

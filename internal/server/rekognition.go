@@ -176,6 +176,11 @@ func (b rekBackend) IndexFaces(ctx context.Context, tenant, id string, faces []r
 	if err != nil {
 		return err
 	}
+	if st, err := b.s.opts.Store.CollectionSettings(ctx, c.ID); err != nil {
+		return err
+	} else if st.RequireLiveness {
+		return rekognition.Denied("the collection %s requires a liveness token to enrol: enrol through /v1 with liveness_token", id)
+	}
 	nfs := make([]gallery.NewFace, len(faces))
 	for i, f := range faces {
 		con := store.Consent{Purpose: f.Consent.Purpose, ConsentedAt: f.Consent.ConsentedAt, ExpiresAt: f.Consent.ExpiresAt, Evidence: evidence(f)}

@@ -45,6 +45,7 @@ func TestRekognitionJavaScriptSDK(t *testing.T) {
 		DetailKeys  []string
 		WrongSecret string
 		S3          string
+		Liveness    string
 	}
 	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatalf("%s: %v", b, err)
@@ -57,6 +58,9 @@ func TestRekognitionJavaScriptSDK(t *testing.T) {
 	}
 	if out.WrongSecret != "InvalidSignatureException" || out.S3 != "InvalidS3ObjectException: mien does not read images from S3 (S3Object): send the image's bytes in Image.Bytes" {
 		t.Errorf("errors: %+v", out)
+	}
+	if out.Liveness != "CREATED" {
+		t.Errorf("Face Liveness: %q, want a session CREATED (and no image)", out.Liveness)
 	}
 	// The same gallery through mien's own API: identify names the subject behind that FaceId.
 	_, cols := e.call("GET", "/v1/collections", e.admin, nil, "")

@@ -9,7 +9,8 @@
 // for the fake engine, "FAKE:..." text. It prints one JSON object.
 const fs = require("fs");
 const { RekognitionClient, CreateCollectionCommand, IndexFacesCommand, SearchFacesByImageCommand,
-  DetectFacesCommand, ListCollectionsCommand } = require("@aws-sdk/client-rekognition");
+  DetectFacesCommand, ListCollectionsCommand, CreateFaceLivenessSessionCommand,
+  GetFaceLivenessSessionResultsCommand } = require("@aws-sdk/client-rekognition");
 
 const img = (name) => {
   const v = process.env[name];
@@ -34,5 +35,11 @@ const img = (name) => {
   const bad = new RekognitionClient({ credentials: { accessKeyId: process.env.AWS_ACCESS_KEY_ID, secretAccessKey: "wrong" }, maxAttempts: 1 });
   try { await bad.send(new ListCollectionsCommand({})); } catch (e) { out.wrongSecret = e.name; }
   try { await client.send(new DetectFacesCommand({ Image: { S3Object: { Bucket: "b", Name: "k" } } })); } catch (e) { out.s3 = e.name + ": " + e.message; }
+  // Face Liveness: a session made and looked up (a backend without it answers UnknownOperationException).
+  try {
+    const ls = await client.send(new CreateFaceLivenessSessionCommand({}));
+    const r = await client.send(new GetFaceLivenessSessionResultsCommand({ SessionId: ls.SessionId }));
+    out.liveness = r.Status + (r.SessionId === ls.SessionId ? "" : " for another id") + (r.ReferenceImage ? " with an image" : "");
+  } catch (e) { out.liveness = e.name; }
   console.log(JSON.stringify(out));
 })().catch((e) => { console.error(e); process.exit(1); });

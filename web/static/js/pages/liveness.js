@@ -122,7 +122,7 @@ function verdict(v) {
   box.dataset.result = v.result;
   box.replaceChildren(
     h("p", { id: "live-result", class: live ? "ok" : "error" }, h("strong", {}, live ? "Live: a real person did every movement." : "Not live.")),
-    v.reasons.length ? h("ul", { id: "live-reasons" }, ...v.reasons.map((r) => h("li", {}, r))) : null,
+    h("ul", { id: "live-reasons", hidden: !v.reasons.length }, ...v.reasons.map((r) => h("li", {}, r))),
     h("p", { class: "hint" }, `${v.frames} frames` + (v.passive_score == null ? "" : `, passive anti-spoof score ${v.passive_score.toFixed(2)}`) +
       (v.token ? `; a one-time token was issued, good until ${new Date(v.token_expires_at).toLocaleTimeString()}.` : ".")));
   box.hidden = false;

@@ -1,0 +1,54 @@
+// The liveness page in headless chromium, its fake camera fed one Y4M clip
+// per run (made by internal/server's TestWebLiveness from real LFW photos):
+// CLIPS is "name=path.y4m=expected" items separated by ":", expected being
+// live or not_live. For each clip a fresh browser plays it from its start;
+// the page streams the camera over the WebSocket until the verdict. A live
+// verdict's token then logs the enrolled person (PERSON) in, once.
+import { chromium } from "playwright-core";
+import { env, check, finish, newPage, signIn, settled, timeout } from "./ui-common.mjs";
+
+const url = env("MIEN_URL"), key = env("MIEN_KEY"), person = env("PERSON");
+const clips = env("CLIPS").split(":").map((s) => s.split("="));
+
+for (const [name, y4m, want] of clips) {
+  const browser = await chromium.launch({ executablePath: env("CHROMIUM"),
+    args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${y4m}`] });
+  const page = await newPage(browser);
+  const seen = []; // the progress the server sent: frame, faces, pose, challenges done
+  page.on("websocket", (ws) => ws.on("framereceived", (f) => {
+    try {
+      const m = JSON.parse(f.payload);
+      if (m.type === "progress") seen.push(`${m.frame}:${m.faces}f ${Math.round(m.yaw)}/${Math.round(m.pitch)} ${m.completed}${m.failed ? "x" : ""}`);
+    } catch { /* binary */ }
+  }));
+  await signIn(page, url, key);
+  await page.click("#nav-liveness");
+  await page.waitForSelector("#page-liveness:not([hidden])");
+  await page.waitForFunction(() => document.getElementById("live-subject").options.length > 0, null, { timeout });
+  const started = Date.now();
+  await page.click("#live-start");
+  await page.waitForSelector("#live-steps li", { timeout });
+  const prompt = (await page.locator("#live-prompt").textContent()).trim();
+  check(prompt.length > 0, `${name}: the first challenge is shown ("${prompt}")`);
+  await page.waitForSelector("#live-verdict:not([hidden])", { timeout: 150_000 });
+  const result = await page.locator("#live-verdict").getAttribute("data-result");
+  const reasons = await page.locator("#live-verdict").textContent();
+  console.log(`${name}: ${result} after ${((Date.now() - started) / 1000).toFixed(1)} s: ${reasons.trim()}`);
+  check(result === want, `${name}: the verdict is ${want} (got ${result})`);
+  if (result !== want) console.log(`${name}: frame:faces yaw/pitch done: ${seen.join(", ")}`);
+  const done = await page.locator('#live-steps li[data-state="done"]').count();
+  const steps = await page.locator("#live-steps li").count();
+  check(want === "live" ? done === steps : done < steps, `${name}: ${done} of ${steps} challenges shown done`);
+  if (want === "live" && result === "live") {
+    check(await page.locator("#live-login").isVisible(), `${name}: the token can log a person in`);
+    await page.selectOption("#live-subject", { label: person });
+    await page.click("#live-verify");
+    const said = await settled(page, "live-verify-out");
+    check(said.startsWith("Verified"), `${name}: the token verifies ${person} ("${said}")`);
+    check(await page.locator("#live-verify").isDisabled(), `${name}: the used token cannot be sent again`);
+  } else {
+    check(!(await page.locator("#live-login").isVisible()), `${name}: no token, nothing to log in with`);
+  }
+  await browser.close();
+}
+finish("ui-liveness");
