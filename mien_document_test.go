@@ -66,6 +66,9 @@ func TestMatchDocument(t *testing.T) {
 		if m.Result != document.Match || m.Portrait == nil {
 			t.Fatalf("%s: genuine pair: %s %v", dist, m.Result, m.Reasons)
 		}
+		if !m.Thresholds.Calibrated || m.Thresholds.Match <= m.Thresholds.NoMatch {
+			t.Errorf("%s: thresholds %+v, want the document-vs-live calibration with a grey zone", dist, m.Thresholds)
+		}
 		c := m.Portrait.Box.Center()
 		if float64(c.X) < box.X0 || float64(c.X) > box.X1 || float64(c.Y) < box.Y0 || float64(c.Y) > box.Y1 {
 			t.Errorf("%s: portrait found at %v, printed at %+v", dist, m.Portrait.Box, box)

@@ -156,3 +156,22 @@ func TestGlare(t *testing.T) {
 		t.Errorf("half blown out: glare %v, want 0.5", g)
 	}
 }
+
+// TestShippedCalibration: the table for the packs' recognizer is there,
+// ordered, and the thresholds fall as the rate rises.
+func TestShippedCalibration(t *testing.T) {
+	c, err := For("faceplugin-arcface-512")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(c.Points); i++ {
+		if !(c.Points[i].FAR > c.Points[i-1].FAR && c.Points[i].Cosine < c.Points[i-1].Cosine) {
+			t.Errorf("points %v are not ordered by FAR with falling thresholds", c.Points)
+		}
+	}
+	m, err := c.Cosine(1e-3)
+	n, err2 := c.Cosine(1e-2)
+	if err != nil || err2 != nil || !(m > n) || c.Source == "" {
+		t.Errorf("thresholds at 1e-3 %v and 1e-2 %v (%v, %v); source %q", m, n, err, err2, c.Source)
+	}
+}
