@@ -22,7 +22,7 @@ var Vars = []Var{
 	{"MIEN_MODELS", "$MIEN_HOME/models", "directory holding installed model packs"},
 	{"MIEN_ORT_LIB", "$MIEN_HOME/lib/libonnxruntime.so.1", "path of ONNX Runtime's shared library"},
 	{"MIEN_PACK", "standard if installed, else default", "model pack the engine uses"},
-	{"MIEN_WORKERS", "number of CPUs", "images processed at once (ONNX sessions per model)"},
+	{"MIEN_WORKERS", "number of CPUs", "images processed at once (ONNX sessions per model; images in flight per stage of `embed`, `detect`, `eval`, `library add`; `--workers` overrides)"},
 	{"MIEN_FLIP", "true", "add mirrored-crop embeddings (slightly more accurate, about 2x recognizer cost)"},
 	{"MIEN_DETECT_MAX_SIDE", "640", "longer side images are scaled down to before detection"},
 	{"MIEN_MAX_PIXELS", "40000000", "largest image (pixels) accepted"},
