@@ -37,7 +37,7 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 	wf := watchFlags{width: 1280, height: 720, hysteresis: 8, ffmpeg: "ffmpeg", transport: "tcp", camera: "eval"}
 	fs.Float64Var(&wf.fps, "fps", 5, "frames analysed per second")
 	fs.IntVar(&wf.frames, "frames", 3, "gate: templates fused")
-	fs.Float64Var(&wf.minFace, "min-face", 80, "gate: least face side, pixels")
+	fs.Float64Var(&wf.minFace, "min-face", 64, "gate: least face size (box height), pixels")
 	fs.Float64Var(&wf.fpir, "fpir", 0.01, "gate: false-positive identification rate")
 	fs.Float64Var(&wf.minSize, "min-size", 32, "ignore faces smaller than this many pixels")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
