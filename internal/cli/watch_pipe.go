@@ -239,4 +239,3 @@ func (p *watchPipe) at(seq uint64, read time.Time) time.Time {
 	}
 	return p.origin.Add(time.Duration(float64(seq-1) / p.fps * float64(time.Second)))
 }
-
