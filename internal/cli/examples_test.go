@@ -111,9 +111,10 @@ var exampleChecks = map[string]exampleCheck{
 	"mien keys revoke-aws [--data DIR] MIEN...":                     {skip: "synopsis; run by keys_aws_test.go"},
 
 	// docs/cameras.md: need a clip from scripts/make-clips.sh, or a camera.
-	"bin/mien eval kyc /tmp/kyc-docs --json kyc.json":                     {skip: "a measurement over 1,000 generated documents (minutes); TestEvalKYC runs the command on a small set, docs/benchmarks.md has the figures"},
-	"mien watch clip.mp4 --count 640,0,640,720 --fps 5":                   {skip: "needs a generated clip; TestWatchCommandOnLFWClip runs watch on one"},
-	"mien watch rtsp://cam/stream --transport udp --count 0,400,1280,400": {skip: "needs an RTSP camera; video's RTSP tests pull from real servers"},
+	"bin/mien eval kyc /tmp/kyc-docs --json kyc.json":                               {skip: "a measurement over 1,000 generated documents (minutes); TestEvalKYC runs the command on a small set, docs/benchmarks.md has the figures"},
+	"mien watch clip.mp4 --count 640,0,640,720 --fps 5":                             {skip: "needs a generated clip; TestWatchCommandOnLFWClip runs watch on one"},
+	"mien watch rtsp://cam/stream --transport udp --count 0,400,1280,400":           {skip: "needs an RTSP camera; video's RTSP tests pull from real servers"},
+	"mien watch rtsp://door/stream --collection COLLECTION_ID --data /var/lib/mien": {skip: "needs a camera and an enrolled store; TestGateGrantsEnrolledWithinASecond runs the gate pipeline on a clip"},
 	// docs/mesh.md: need the clips of scripts/face-clips.sh, or a camera.
 	"mien bench mesh clips/mesh-640.mp4":                            {skip: "a measurement (docs/benchmarks.md); needs clips/mesh-640.mp4 from scripts/face-clips.sh"},
 	"mien drive clips/drowsy.y4m --fps 10 --timeline timeline.json": {skip: "needs clips/drowsy.y4m from scripts/face-clips.sh; TestDriveOnPhotoClips runs this line on it"},

@@ -137,7 +137,7 @@ func (p *watchPipe) frame(ctx context.Context, f *video.Frame) error {
 			}
 		}
 		if p.gate != nil {
-			p.faces = append(p.faces, gate.Face{Track: t.ID, Box: t.Box, Quality: dets[t.Det].Score})
+			p.faces = append(p.faces, gate.Face{Track: t.ID, Box: t.Box, Quality: gate.Quality(dets[t.Det].Box, dets[t.Det].Score)})
 		}
 	}
 	for _, t := range res.Ended {
