@@ -337,6 +337,7 @@ func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVe
 	if len(ls.best) > 0 {
 		b := ls.best[0]
 		v.BestFrame, v.BestDetection, v.BestEmbedding = cloneImage(b.img), b.det, b.emb
+		v.BestEmbedding.Vector = append([]float32(nil), b.emb.Vector...) // Close zeroes the session's copy
 	}
 	v.Live = len(v.Reasons) == 0 && ls.faced > 0
 	if ls.faced == 0 && len(v.Reasons) == 0 {
