@@ -59,8 +59,14 @@ type LivenessSessionOptions struct {
 // measured from the subject's own rest). Head angles are relative to the
 // session's first face frame (the pose model reads frontal faces at 10-20
 // degrees of negative pitch; docs/mesh.md).
+//
+// MaxJump is 1.0 (challenge.Config's unit is the landmarks' RMS distance from
+// their centre, which for the 468 mesh points is about a third of the face
+// width, so 1.0 is a move of about a third of a face between two frames; the
+// default 0.5, about a sixth of a face, rejected 4 of 18 bona fide LFW
+// sequences whose head turns happen from one frame to the next).
 func MeshChallengeConfig() challenge.Config {
-	return challenge.Config{EyesClosed: 0.15, EyesOpen: 0.2, MouthOpen: 0.2, MouthClosed: 0.08}
+	return challenge.Config{EyesClosed: 0.15, EyesOpen: 0.2, MouthOpen: 0.2, MouthClosed: 0.08, MaxJump: 1.0}
 }
 
 // LivenessSession decides one challenge session from its frames: each frame
@@ -227,6 +233,9 @@ func mergeConfig(c, d challenge.Config) challenge.Config {
 	f32(&c.EyesOpen, d.EyesOpen)
 	f32(&c.MouthOpen, d.MouthOpen)
 	f32(&c.MouthClosed, d.MouthClosed)
+	if c.MaxJump == 0 {
+		c.MaxJump = d.MaxJump
+	}
 	return c
 }
 
@@ -328,6 +337,7 @@ func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVe
 	if len(ls.best) > 0 {
 		b := ls.best[0]
 		v.BestFrame, v.BestDetection, v.BestEmbedding = cloneImage(b.img), b.det, b.emb
+		v.BestEmbedding.Vector = append([]float32(nil), b.emb.Vector...) // Close zeroes the session's copy
 	}
 	v.Live = len(v.Reasons) == 0 && ls.faced > 0
 	if ls.faced == 0 && len(v.Reasons) == 0 {

@@ -72,6 +72,13 @@ func TestLivenessSessionStaticPhotoAndClose(t *testing.T) {
 		t.Errorf("second Finish: %v, want ErrDecided", err)
 	}
 	ls.Close()
+	var pix int
+	for _, p := range v.BestFrame.Pix {
+		pix += int(p)
+	}
+	if n := face.Normalize(append([]float32(nil), v.BestEmbedding.Vector...)); n < 0.99 || pix == 0 {
+		t.Errorf("Close cleared the verdict's best embedding (norm %g) or frame (pixel sum %d), which are the caller's", n, pix)
+	}
 	if frames, records := ls.Retained(); frames != 0 || records != 0 {
 		t.Errorf("after Close the session holds %d frames, %d records", frames, records)
 	}
