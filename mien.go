@@ -59,9 +59,10 @@ type Options struct {
 	// LivenessThreshold overrides the pack's calibrated liveness threshold
 	// (0 = the pack's; see Engine.Liveness).
 	LivenessThreshold float64
-	// DetectOnly opens the detector alone: no recognizer is loaded, and
+	// DetectOnly opens the detector alone: no recognizer and no landmark
+	// refinement are loaded (landmarks are the detector's own, if any), and
 	// every call that needs a template fails with ErrDetectOnly (a counting
-	// camera: it cannot compute a template, and saves the memory).
+	// camera: it cannot compute a template, and saves the time and memory).
 	DetectOnly bool
 }
 
@@ -167,6 +168,9 @@ func (e *Engine) openDetector() error {
 		return fmt.Errorf("mien: %w", err)
 	}
 	e.detModel = m
+	if e.opts.DetectOnly { // boxes only: the alignment points serve templates
+		return nil
+	}
 	if e.detector.HasLandmarks() && m.Params["refine_landmarks"] == 0 && !e.opts.RefineLandmarks {
 		return nil
 	}

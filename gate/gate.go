@@ -106,11 +106,11 @@ type Options struct {
 	// Frames is how many templates, of the track's best frames, are fused
 	// into one probe (default 3; docs/benchmarks.md "Camera gate").
 	Frames int
-	// EarlyFrames: from this many frames on, before Frames are in, each new
-	// frame fuses what the track has and looks; a grant is final at once,
-	// anything else waits for the full Frames (default 1; negative: wait
-	// for Frames always). Only a grant is ever decided early: a stranger is
-	// denied from the full Frames.
+	// EarlyFrames: from this many frames on, each new frame kept fuses the
+	// best Frames the track has and looks; a grant is final at once,
+	// anything else waits for better frames until MaxWait (default 1;
+	// negative: no early looks, decide at Frames). Only a grant is ever
+	// decided early.
 	EarlyFrames int
 	// MinFace is the least face size, in pixels, for a frame to count: the
 	// longer side of the box, i.e. the height of an upright face, as face
@@ -119,8 +119,11 @@ type Options struct {
 	// MinQuality is the least quality (0..1, the caller's) for a frame to
 	// count (default 0: any).
 	MinQuality float32
-	// MaxWait: a track that has had good frames for this long is decided
-	// with what it has, even fewer than Frames (default 1 s).
+	// MaxWait: a track that has had good frames for this long and was not
+	// granted early is decided from the best Frames it has (or fewer): with
+	// early looks, a stranger is denied MaxWait after their face first
+	// became good enough; without (EarlyFrames < 0), a track is decided as
+	// soon as it has Frames frames, or at MaxWait with fewer (default 1 s).
 	MaxWait time.Duration
 	// Recheck: a track denied or refused for expired consent is identified
 	// again from fresh frames after this long (default 2 s; negative: never).

@@ -121,18 +121,20 @@ func TestEarlyGrant(t *testing.T) {
 	if ds := step(t, g, 0, 1, big, vec(0, 0.1)); len(ds) != 1 || ds[0].Outcome != Granted || ds[0].Frames != 1 || !ds[0].Time.Equal(at(0)) {
 		t.Fatalf("first frame of alice: %+v, want granted from 1 frame", ds)
 	}
+	// the stranger: first good frame at 200 ms, denied at 1200 ms (MaxWait)
+	// from its best 3 frames, looked at on every frame kept before
 	var got []Decision
-	for i := 1; i <= 3; i++ {
+	for i := 1; i <= 6; i++ {
 		got = append(got, step(t, g, i, 2, big, vec(3, 0.1))...)
-		if i < 3 && (len(got) != 0 || g.Held() != 1+i) { // alice's reference + the stranger's frames
+		if i < 6 && (len(got) != 0 || g.Held() != 1+min(i, 3)) { // alice's reference + the stranger's best frames
 			t.Fatalf("stranger frame %d: %+v, %d held", i, got, g.Held())
 		}
 	}
-	if len(got) != 1 || got[0].Outcome != DeniedUnknown || got[0].Frames != 3 || g.Held() != 1 {
-		t.Fatalf("stranger: %+v with %d held, want denied from 3 frames and only alice's template held", got, g.Held())
+	if len(got) != 1 || got[0].Outcome != DeniedUnknown || got[0].Frames != 3 || !got[0].Time.Equal(at(6)) || g.Held() != 1 {
+		t.Fatalf("stranger: %+v with %d held, want denied from 3 frames at 1.2 s and only alice's template held", got, g.Held())
 	}
-	if len(m.probes) != 4 { // alice once, the stranger at 1, 2 and 3 frames
-		t.Fatalf("%d looks, want 4", len(m.probes))
+	if n := len(m.probes); n < 5 || n > 7 { // alice once; the stranger on each frame kept, then the denial
+		t.Fatalf("%d looks", n)
 	}
 }
 
@@ -209,7 +211,7 @@ func TestErrors(t *testing.T) {
 		t.Fatal("nil matcher accepted")
 	}
 	m := &fakeMatcher{err: errors.New("store down")}
-	g, _ := New(Options{Frames: 1}, m)
+	g, _ := New(Options{Frames: 1, EarlyFrames: -1}, m)
 	ctx := context.Background()
 	if _, err := g.Update(ctx, Frame{Time: at(0), Faces: []Face{{Track: 1, Box: big, Template: vec(0, 0)}}}); err == nil {
 		t.Fatal("matcher error not returned")

@@ -109,7 +109,8 @@ func (g *Gate) Update(ctx context.Context, f Frame) ([]Decision, error) {
 	for _, id := range g.order() {
 		s := g.tracks[id]
 		switch {
-		case s.outcome == 0 && len(s.kept) > 0 && (len(s.kept) >= g.opts.Frames || f.Time.Sub(s.firstGood) >= g.opts.MaxWait):
+		case s.outcome == 0 && len(s.kept) > 0 && (f.Time.Sub(s.firstGood) >= g.opts.MaxWait ||
+			len(s.kept) >= g.opts.Frames && g.opts.EarlyFrames < 0):
 			decide(id, s, false)
 		case s.outcome == 0 && s.fresh && g.opts.EarlyFrames > 0 && len(s.kept) >= g.opts.EarlyFrames:
 			decide(id, s, true)

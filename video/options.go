@@ -69,7 +69,24 @@ type Options struct {
 	// MaxAttempts stops the source after this many consecutive failed
 	// attempts (0: retry forever).
 	MaxAttempts int
+	// Threads is ffmpeg's decoder thread count (-threads; 0: ffmpeg's
+	// choice, one per core). With many cameras on few cores, 1 each avoids
+	// the cost of threads competing.
+	Threads int
+	// SkipFrame makes the decoder skip frames before decoding them
+	// (-skip_frame): "noref" (frames nothing refers to, such as most
+	// B-frames: cheap to drop when analysing far below the camera's rate),
+	// "bidir", or "nokey" (keyframes only: about one frame per GOP; the
+	// FPS filter then repeats them). Empty decodes all.
+	SkipFrame string
+	// ScaleFlags chooses the scaler (-sws_flags), e.g. "fast_bilinear"
+	// (cheapest), "bilinear", "bicubic" (ffmpeg's default). Empty: default.
+	ScaleFlags string
 }
+
+var skipFrames = map[string]bool{"noref": true, "bidir": true, "nokey": true}
+
+var scaleFlags = map[string]bool{"fast_bilinear": true, "bilinear": true, "bicubic": true, "area": true, "neighbor": true}
 
 // inputFormats are the ffmpeg demuxers Format may force: containers and
 // elementary streams only, never a device or filter graph (lavfi could open files).
@@ -104,6 +121,14 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Queue <= 0 {
 		o.Queue = 4
+	}
+	switch {
+	case o.Threads < 0 || o.Threads > 64:
+		return o, fmt.Errorf("video: decoder threads %d are outside 0..64", o.Threads)
+	case o.SkipFrame != "" && !skipFrames[o.SkipFrame]:
+		return o, fmt.Errorf("video: skip_frame %q is not noref, bidir or nokey", o.SkipFrame)
+	case o.ScaleFlags != "" && !scaleFlags[o.ScaleFlags]:
+		return o, fmt.Errorf("video: scale flags %q are not fast_bilinear, bilinear, bicubic, area or neighbor", o.ScaleFlags)
 	}
 	setDur(&o.ConnectTimeout, 10*time.Second)
 	setDur(&o.StallTimeout, 5*time.Second)
@@ -192,14 +217,27 @@ func (o Options) Args(k Kind, input string) []string {
 	if o.Format != "" && k != KindV4L2 {
 		a = append(a, "-f", o.Format)
 	}
-	a = append(a, "-i", input, "-an", "-sn", "-dn", "-vf", o.filter(),
-		"-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1")
+	if o.Threads > 0 {
+		a = append(a, "-threads", fmt.Sprint(o.Threads))
+	}
+	if o.SkipFrame != "" {
+		a = append(a, "-skip_frame", o.SkipFrame)
+	}
+	a = append(a, "-i", input, "-an", "-sn", "-dn", "-vf", o.filter())
+	if o.ScaleFlags != "" {
+		a = append(a, "-sws_flags", o.ScaleFlags) // the conversion to rgb24 too
+	}
+	a = append(a, "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1")
 	return a
 }
 
 func (o Options) filter() string {
-	f := fmt.Sprintf("scale=%d:%d:force_original_aspect_ratio=decrease,pad=%d:%d:(ow-iw)/2:(oh-ih)/2",
-		o.Width, o.Height, o.Width, o.Height)
+	flags := ""
+	if o.ScaleFlags != "" {
+		flags = ":flags=" + o.ScaleFlags
+	}
+	f := fmt.Sprintf("scale=%d:%d:force_original_aspect_ratio=decrease%s,pad=%d:%d:(ow-iw)/2:(oh-ih)/2",
+		o.Width, o.Height, flags, o.Width, o.Height)
 	if o.FPS > 0 {
 		f = fmt.Sprintf("fps=%g,", o.FPS) + f
 	}

@@ -101,6 +101,20 @@ func TestArgs(t *testing.T) {
 	if v := (Options{Width: 2, Height: 2}).Args(KindV4L2, "/dev/video0"); !containsRun(v, []string{"-f", "v4l2", "-i", "/dev/video0"}) {
 		t.Errorf("v4l2 args %q", v)
 	}
+	// the decoding-cost options: decoder settings before -i, scaler flags in the filter and for the conversion
+	c := Options{Width: 640, Height: 360, FPS: 5, Threads: 1, SkipFrame: "noref", ScaleFlags: "fast_bilinear"}.Args(KindFile, "file:x")
+	for _, want := range [][]string{{"-threads", "1", "-skip_frame", "noref", "-i", "file:x"}, {"-sws_flags", "fast_bilinear", "-pix_fmt"},
+		{"-vf", "fps=5,scale=640:360:force_original_aspect_ratio=decrease:flags=fast_bilinear,pad=640:360:(ow-iw)/2:(oh-ih)/2"}} {
+		if !containsRun(c, want) {
+			t.Errorf("args %q lack %q", c, want)
+		}
+	}
+	for _, bad := range []Options{{Threads: -1}, {SkipFrame: "nonref"}, {ScaleFlags: "lanczos;rm"}} {
+		bad.FFmpeg, bad.Width, bad.Height = "ffmpeg", 2, 2
+		if _, err := bad.withDefaults(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
 }
 
 func containsRun(a, run []string) bool {

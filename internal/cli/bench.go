@@ -20,10 +20,13 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "measure faces per second and milliseconds per stage", run: runBench})
+	register(command{name: "bench", summary: "measure faces per second and milliseconds per stage; bench cameras: N camera streams at once", run: runBench})
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) > 0 && args[0] == "cameras" {
+		return runBenchCameras(ctx, env, args[1:])
+	}
 	fs := newFlags(env, "bench", "[flags] IMAGE...",
 		"End-to-end throughput (decode, detect, align, embed) with 1 and N workers, with and without flip, and time per stage.")
 	var ef engineFlags

@@ -111,8 +111,9 @@ var exampleChecks = map[string]exampleCheck{
 	"mien keys revoke-aws [--data DIR] MIEN...":                     {skip: "synopsis; run by keys_aws_test.go"},
 
 	// docs/cameras.md: need a clip from scripts/make-clips.sh, or a camera.
-	"mien watch clip.mp4 --count 640,0,640,720 --fps 5":                   {skip: "needs a generated clip; TestWatchCommandOnLFWClip runs watch on one"},
-	"mien watch rtsp://cam/stream --transport udp --count 0,400,1280,400": {skip: "needs an RTSP camera; video's RTSP tests pull from real servers"},
+	"mien watch clip.mp4 --count 640,0,640,720 --fps 5":                             {skip: "needs a generated clip; TestWatchCommandOnLFWClip runs watch on one"},
+	"mien watch rtsp://cam/stream --transport udp --count 0,400,1280,400":           {skip: "needs an RTSP camera; video's RTSP tests pull from real servers"},
+	"mien watch rtsp://door/stream --collection COLLECTION_ID --data /var/lib/mien": {skip: "needs a camera and an enrolled store; TestGateGrantsEnrolledWithinASecond runs the gate pipeline on a clip"},
 }
 
 // TestDocExamples runs the mien command lines of README.md and docs/*.md as

@@ -1,0 +1,259 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mienhq/mien/count"
+	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/track"
+	"github.com/mienhq/mien/video"
+)
+
+// camBenchFlags are bench cameras' settings.
+type camBenchFlags struct {
+	clip              string
+	streams           int
+	fps               float64
+	width, height     int
+	seconds           float64
+	threads           int
+	skip, scale       string
+	ffmpeg            string
+	minSize           float64
+	jsonOut           string
+	decodeOnly, nodet bool
+}
+
+// camBenchStream is one camera's figures.
+type camBenchStream struct {
+	Analysed uint64       `json:"frames_analysed"`
+	Dropped  uint64       `json:"frames_dropped"`
+	Faces    int          `json:"faces"`
+	Health   video.Health `json:"health"`
+}
+
+// camBenchReport is bench cameras' answer.
+type camBenchReport struct {
+	Streams  int     `json:"streams"`
+	FPS      float64 `json:"fps_per_stream_wanted"`
+	Size     string  `json:"analysed_size"`
+	Decoder  string  `json:"decoder"`
+	Seconds  float64 `json:"seconds"`
+	Load     string  `json:"uptime_before"`
+	LoadEnd  string  `json:"uptime_after"`
+	Analysed uint64  `json:"frames_analysed"`
+	Dropped  uint64  `json:"frames_dropped"`
+	// AnalysedFPS is frames analysed per second per stream, on average.
+	AnalysedFPS float64 `json:"analysed_fps_per_stream"`
+	DetectMS    float64 `json:"detect_ms_per_frame"` // wall, under contention
+	TrackMS     float64 `json:"track_ms_per_frame"`
+	// CPU-seconds per analysed frame: decode (the ffmpeg processes, all the
+	// frames they decode counted against the frames analysed) and mien's
+	// process (detection, tracking, pipes).
+	DecodeCPU float64 `json:"decode_cpu_s_per_frame"`
+	MienCPU   float64 `json:"mien_cpu_s_per_frame"`
+	// StreamsOn2Cores is how many streams at the wanted rate two idle cores
+	// would carry at these CPU costs.
+	StreamsOn2Cores float64          `json:"streams_on_2_idle_cores"`
+	PerStream       []camBenchStream `json:"per_stream"`
+}
+
+func runBenchCameras(ctx context.Context, env *Env, args []string) error {
+	fs := newFlags(env, "bench cameras", "--clip FILE [flags]",
+		"Load: N cameras played from one clip at its own pace (ffmpeg -re, looped; frames dropped when behind, as a live\n"+
+			"camera), each analysed at --fps: decode -> detect -> track -> line count, detection only (no recognizer loaded).\n"+
+			"Reports frames analysed and dropped per stream, milliseconds per stage, CPU-seconds per analysed frame for\n"+
+			"decoding (the ffmpeg processes) and for mien (detection, tracking), the load before and after, and how many\n"+
+			"streams two idle cores would carry at those costs.")
+	var ef engineFlags
+	ef.register(fs)
+	var bf camBenchFlags
+	fs.StringVar(&bf.clip, "clip", "", "the clip every camera plays (e.g. walk-1280x720.mp4 from scripts/make-clips.sh)")
+	fs.IntVar(&bf.streams, "streams", 8, "cameras at once")
+	fs.Float64Var(&bf.fps, "fps", 5, "frames analysed per second per camera")
+	fs.IntVar(&bf.width, "width", 640, "frame width decoded to (the detector's input: YuNet detects at 640 on the longer side)")
+	fs.IntVar(&bf.height, "height", 360, "frame height decoded to")
+	fs.Float64Var(&bf.seconds, "seconds", 30, "how long the run lasts")
+	fs.IntVar(&bf.threads, "threads", 1, "ffmpeg decoder threads per camera (0: ffmpeg's choice)")
+	fs.StringVar(&bf.skip, "skip-frame", "", "ffmpeg -skip_frame: noref, bidir or nokey (empty: decode every frame)")
+	fs.StringVar(&bf.scale, "scale-flags", "fast_bilinear", "ffmpeg scaler (fast_bilinear, bilinear, bicubic, ...; empty: ffmpeg's default)")
+	fs.StringVar(&bf.ffmpeg, "ffmpeg", "ffmpeg", "the ffmpeg binary")
+	fs.Float64Var(&bf.minSize, "min-size", 20, "ignore faces smaller than this many pixels (of the decoded frame)")
+	fs.BoolVar(&bf.decodeOnly, "decode-only", false, "decode only: no detection, no tracking (the decoding cost alone)")
+	fs.StringVar(&bf.jsonOut, "json", "", "write the report as JSON to this file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if bf.clip == "" || bf.streams < 1 || bf.fps <= 0 || bf.seconds <= 0 {
+		fs.Usage()
+		return usageError{errors.New("bench cameras: --clip FILE is required; --streams, --fps and --seconds must be positive")}
+	}
+	ff, err := exec.LookPath(bf.ffmpeg)
+	if err != nil {
+		return fmt.Errorf("bench cameras: ffmpeg not found (%w)", err)
+	}
+	var det faceDetector
+	if !bf.decodeOnly {
+		eng, err := openEngineFor(env, ef, true)
+		if err != nil {
+			return err
+		}
+		defer eng.Close()
+		det = eng
+	}
+	rep, err := benchCameras(ctx, ff, det, bf)
+	if err != nil {
+		return err
+	}
+	printCamBench(env, rep)
+	if bf.jsonOut != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		return os.WriteFile(bf.jsonOut, append(b, '\n'), 0o644)
+	}
+	return nil
+}
+
+// benchCameras runs the streams for the time asked and measures them.
+func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchFlags) (camBenchReport, error) {
+	rep := camBenchReport{Streams: bf.streams, FPS: bf.fps, Size: fmt.Sprintf("%dx%d", bf.width, bf.height), Seconds: bf.seconds,
+		Decoder: fmt.Sprintf("threads %d, skip_frame %q, scale %q", bf.threads, bf.skip, bf.scale), Load: uptime()}
+	var srcs []*video.Source
+	for range bf.streams {
+		s, err := video.New(bf.clip, video.Options{FFmpeg: ff, Width: bf.width, Height: bf.height, FPS: bf.fps, Realtime: true, Loop: true,
+			Threads: bf.threads, SkipFrame: bf.skip, ScaleFlags: bf.scale})
+		if err != nil {
+			return rep, err
+		}
+		srcs = append(srcs, s)
+	}
+	self0, kids0 := cpuTimes()
+	rctx, cancel := context.WithTimeout(ctx, time.Duration(bf.seconds*float64(time.Second)))
+	defer cancel()
+	rep.PerStream = make([]camBenchStream, len(srcs))
+	var detT, trackT time.Duration
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i, s := range srcs {
+		if err := s.Start(rctx); err != nil {
+			return rep, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d, t := benchStream(rctx, s, det, bf, &rep.PerStream[i])
+			mu.Lock()
+			detT, trackT = detT+d, trackT+t
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	el := time.Since(start).Seconds()
+	for i, s := range srcs {
+		rep.PerStream[i].Health = s.Health()
+		s.Stop() // waits for ffmpeg: its CPU time is then counted in the children's
+		rep.PerStream[i].Dropped = rep.PerStream[i].Health.Dropped
+	}
+	self1, kids1 := cpuTimes()
+	rep.LoadEnd = uptime()
+	for _, st := range rep.PerStream {
+		rep.Analysed += st.Analysed
+		rep.Dropped += st.Dropped
+	}
+	if rep.Analysed == 0 {
+		return rep, errors.New("bench cameras: no frame was analysed")
+	}
+	n := float64(rep.Analysed)
+	rep.AnalysedFPS = n / el / float64(bf.streams)
+	rep.DetectMS = float64(detT.Microseconds()) / 1000 / n
+	rep.TrackMS = float64(trackT.Microseconds()) / 1000 / n
+	rep.DecodeCPU = (kids1 - kids0) / n
+	rep.MienCPU = (self1 - self0) / n
+	rep.StreamsOn2Cores = 2 / ((rep.DecodeCPU + rep.MienCPU) * bf.fps)
+	return rep, nil
+}
+
+// benchStream analyses one camera until the context ends.
+func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camBenchFlags, st *camBenchStream) (detT, trackT time.Duration) {
+	tr, _ := track.New(track.Options{MaxLost: max(1, int(1.5*bf.fps)), Bounds: face.R(0, 0, float32(bf.width), float32(bf.height))})
+	counter, _ := count.NewCounter(count.Line{A: face.Point{X: float32(bf.width) / 2}, B: face.Point{X: float32(bf.width) / 2, Y: float32(bf.height)}}, 4)
+	opts := detect.Options{MinSize: float32(bf.minSize)}
+	var in []track.Detection
+	for {
+		f, err := s.Next(ctx)
+		if err != nil {
+			return detT, trackT
+		}
+		st.Analysed++
+		if det == nil {
+			s.Release(f)
+			continue
+		}
+		t0 := time.Now()
+		dets, err := det.Detect(ctx, f.Image, opts)
+		s.Release(f)
+		if err != nil {
+			return detT, trackT
+		}
+		t1 := time.Now()
+		in = in[:0]
+		for _, d := range dets {
+			in = append(in, track.Detection{Detection: d})
+		}
+		res := tr.Update(in)
+		for _, t := range res.Tracks {
+			if t.ID != 0 && t.Det >= 0 {
+				counter.Observe(t.ID, t.Box.Center())
+			}
+		}
+		st.Faces += len(dets)
+		detT += t1.Sub(t0)
+		trackT += time.Since(t1)
+	}
+}
+
+// cpuTimes returns the CPU seconds (user + system) of this process and of
+// its children that have ended.
+func cpuTimes() (self, children float64) {
+	var ru syscall.Rusage
+	sec := func(r syscall.Rusage) float64 {
+		return float64(r.Utime.Sec+r.Stime.Sec) + float64(r.Utime.Usec+r.Stime.Usec)/1e6
+	}
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		self = sec(ru)
+	}
+	if syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru) == nil {
+		children = sec(ru)
+	}
+	return self, children
+}
+
+// uptime is the load average line, for the record.
+func uptime() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("load %s (%d CPUs)", strings.TrimSpace(string(b)), runtime.NumCPU())
+}
+
+func printCamBench(env *Env, r camBenchReport) {
+	w := env.Stdout
+	fmt.Fprintf(w, "bench cameras: %d streams, %g fps analysed each, decoded to %s (%s), %.0f s\n", r.Streams, r.FPS, r.Size, r.Decoder, r.Seconds)
+	fmt.Fprintf(w, "  before: %s\n  after:  %s\n", r.Load, r.LoadEnd)
+	fmt.Fprintf(w, "  analysed %d frames (%.2f fps per stream of %g wanted), dropped %d\n", r.Analysed, r.AnalysedFPS, r.FPS, r.Dropped)
+	fmt.Fprintf(w, "  per analysed frame: detect %.1f ms, track %.3f ms (wall, under this load)\n", r.DetectMS, r.TrackMS)
+	fmt.Fprintf(w, "  CPU-seconds per analysed frame: decode %.4f, mien (detect + track) %.4f\n", r.DecodeCPU, r.MienCPU)
+	fmt.Fprintf(w, "  two idle cores would carry %.1f streams at %g fps at these costs\n", r.StreamsOn2Cores, r.FPS)
+}
