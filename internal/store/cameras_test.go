@@ -95,3 +95,23 @@ func TestCameraStore(t *testing.T) {
 		t.Fatal("the camera's password or webhook secret is in the database file in clear")
 	}
 }
+
+// BenchmarkAddCameraEvent: one event with its outbox entry per transaction
+// (synchronous=FULL: each is on disk when it returns).
+func BenchmarkAddCameraEvent(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "m.db"), Options{MasterKey: make([]byte, 32)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ten, _ := s.CreateTenant(ctx, "t")
+	c, _ := s.CreateCamera(ctx, Camera{TenantID: ten.ID, Name: "c", Source: "rtsp://x/y", Mode: ModeCount, Secret: "s",
+		Settings: CameraSettings{WebhookURL: "http://127.0.0.1:1/h"}}, "bench")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.AddCameraEvent(ctx, CameraEvent{CameraID: c.ID, Kind: "in", Detail: map[string]any{"track": 1}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
