@@ -88,6 +88,19 @@ func TestCameraStore(t *testing.T) {
 	if k, _ := s.CameraCounts(ctx, a.ID, c.ID, time.Time{}); len(k) != 0 {
 		t.Fatalf("counts left after purge: %+v", k)
 	}
+	s.AddCameraEvent(ctx, CameraEvent{CameraID: c.ID, Kind: "out"})
+	s.AddCounts(ctx, c.ID, MinuteCount{Minute: now, In: 1})
+	if err := s.DeleteCamera(ctx, b.ID, c.ID, "test"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another tenant deleted the camera: %v", err)
+	}
+	if err := s.DeleteCamera(ctx, a.ID, c.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"cameras", "camera_events", "camera_counts", "webhook_outbox"} {
+		if n := count(t, s, table); n != 0 {
+			t.Errorf("%d rows left in %s after the camera was deleted", n, table)
+		}
+	}
 	s.Close()
 	raw, _ := os.ReadFile(path)
 	wal, _ := os.ReadFile(path + "-wal")
