@@ -40,3 +40,11 @@ func norm(v []float32) float32 {
 	}
 	return float32(math.Sqrt(s))
 }
+
+// Quality ranks a frame for the gate from what a detector gives: its
+// confidence times the face's size (the box's longer side) up to the
+// aligned crop's 112 pixels: a bigger face is a better frame until it
+// fills the crop. Use it for Face.Quality when nothing better is known.
+func Quality(box face.Rect, score float32) float32 {
+	return score * min(1, max(box.Dx(), box.Dy())/112)
+}

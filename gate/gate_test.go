@@ -249,3 +249,12 @@ func TestOutcomeText(t *testing.T) {
 		t.Fatal("outcome 0 marshalled")
 	}
 }
+
+func TestQuality(t *testing.T) {
+	if q := Quality(face.R(0, 0, 40, 56), 0.9); math.Abs(float64(q-0.45)) > 1e-6 {
+		t.Fatalf("56 px face at 0.9: %g, want 0.45", q)
+	}
+	if Quality(face.R(0, 0, 150, 200), 0.8) != 0.8 || Quality(face.R(0, 0, 60, 80), 0.9) <= Quality(face.R(0, 0, 45, 60), 0.9) {
+		t.Fatal("size should count up to 112 px, then not")
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/mienhq/mien"
 )
 
 type camerasReport struct {
@@ -37,7 +39,7 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 	wf := watchFlags{width: 1280, height: 720, hysteresis: 8, ffmpeg: "ffmpeg", transport: "tcp", camera: "eval"}
 	fs.Float64Var(&wf.fps, "fps", 5, "frames analysed per second")
 	fs.IntVar(&wf.frames, "frames", 3, "gate: templates fused")
-	fs.Float64Var(&wf.minFace, "min-face", 80, "gate: least face side, pixels")
+	fs.Float64Var(&wf.minFace, "min-face", 64, "gate: least face size (box height), pixels")
 	fs.Float64Var(&wf.fpir, "fpir", 0.01, "gate: false-positive identification rate")
 	fs.Float64Var(&wf.minSize, "min-size", 32, "ignore faces smaller than this many pixels")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
@@ -63,30 +65,9 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer counter.Close()
-	var rep camerasReport
-	for _, tp := range truths {
-		tr, err := readTruth(tp)
-		if err != nil {
-			return err
-		}
-		clip := filepath.Join(*clips, tr.Clip)
-		cw := wf
-		cw.width, cw.height = tr.Width, tr.Height
-		c, err := countClipEval(ctx, counter, clip, tr, cw)
-		if err != nil {
-			return fmt.Errorf("%s: %w", clip, err)
-		}
-		rep.Count = append(rep.Count, c)
-		fmt.Fprintf(env.Stderr, "%s: in %d/%d out %d/%d\n", c.Clip, c.In, c.TruthIn, c.Out, c.TruthOut)
-		if !strings.HasPrefix(filepath.Base(tp), "gate-") {
-			continue
-		}
-		g, err := gateClipEval(ctx, eng, clip, tr, *lfw, cw)
-		if err != nil {
-			return fmt.Errorf("%s: %w", clip, err)
-		}
-		rep.Gate = append(rep.Gate, g)
-		fmt.Fprintf(env.Stderr, "%s: %d/%d enrolled granted within 1 s, %d false grants\n", g.Clip, g.OnTime, g.Enrolled, g.FalseIDs)
+	rep, err := evalClipSet(ctx, env, eng, counter, truths, *lfw, wf)
+	if err != nil {
+		return err
 	}
 	rep.total()
 	printCameras(env, rep)
@@ -100,6 +81,36 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("eval cameras: acceptance not met")
 	}
 	return nil
+}
+
+// evalClipSet counts every clip and gates the gate clips.
+func evalClipSet(ctx context.Context, env *Env, eng, counter *mien.Engine, truths []string, lfw string, wf watchFlags) (camerasReport, error) {
+	var rep camerasReport
+	for _, tp := range truths {
+		tr, err := readTruth(tp)
+		if err != nil {
+			return rep, err
+		}
+		clip := filepath.Join(filepath.Dir(tp), tr.Clip)
+		cw := wf
+		cw.width, cw.height = tr.Width, tr.Height
+		c, err := countClipEval(ctx, counter, clip, tr, cw)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", clip, err)
+		}
+		rep.Count = append(rep.Count, c)
+		fmt.Fprintf(env.Stderr, "%s: in %d/%d out %d/%d\n", c.Clip, c.In, c.TruthIn, c.Out, c.TruthOut)
+		if !strings.HasPrefix(filepath.Base(tp), "gate-") {
+			continue
+		}
+		g, err := gateClipEval(ctx, eng, clip, tr, lfw, cw)
+		if err != nil {
+			return rep, fmt.Errorf("%s: %w", clip, err)
+		}
+		rep.Gate = append(rep.Gate, g)
+		fmt.Fprintf(env.Stderr, "%s: %d/%d enrolled granted within 1 s, %d false grants\n", g.Clip, g.OnTime, g.Enrolled, g.FalseIDs)
+	}
+	return rep, nil
 }
 
 func (r *camerasReport) total() {

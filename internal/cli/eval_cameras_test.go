@@ -52,7 +52,7 @@ func smallGateClip(t *testing.T, lfw string) (string, testclips.Truth) {
 
 func cameraFlags() watchFlags {
 	return watchFlags{fps: 5, width: 1280, height: 720, hysteresis: 8, minSize: 32, ffmpeg: "ffmpeg", transport: "tcp",
-		camera: "test", frames: 3, minFace: 80, fpir: 0.01}
+		camera: "test", frames: 3, minFace: 64, fpir: 0.01}
 }
 
 // TestGateGrantsEnrolledWithinASecond is the gate's acceptance on a small

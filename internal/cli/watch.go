@@ -62,7 +62,7 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&wf.camera, "camera", "watch", "camera name in gate events")
 	fs.Float64Var(&wf.fpir, "fpir", 0, "gate: false-positive identification rate (default: the collection's, else 0.01)")
 	fs.IntVar(&wf.frames, "frames", 3, "gate: templates of a track's best frames fused into one probe")
-	fs.Float64Var(&wf.minFace, "min-face", 80, "gate: least face side, pixels, for a frame to be identified from")
+	fs.Float64Var(&wf.minFace, "min-face", 64, "gate: least face size (box height), pixels, for a frame to be identified from")
 	fs.Float64Var(&wf.fps, "fps", 5, "frames analysed per second")
 	fs.IntVar(&wf.width, "width", 1280, "frame width the source is scaled to")
 	fs.IntVar(&wf.height, "height", 720, "frame height the source is scaled to")

@@ -137,7 +137,7 @@ func (p *watchPipe) frame(ctx context.Context, f *video.Frame) error {
 			}
 		}
 		if p.gate != nil {
-			p.faces = append(p.faces, gate.Face{Track: t.ID, Box: t.Box, Quality: frameQuality(dets[t.Det])})
+			p.faces = append(p.faces, gate.Face{Track: t.ID, Box: t.Box, Quality: gate.Quality(dets[t.Det].Box, dets[t.Det].Score)})
 		}
 	}
 	for _, t := range res.Ended {
@@ -238,11 +238,4 @@ func (p *watchPipe) at(seq uint64, read time.Time) time.Time {
 		return read.UTC()
 	}
 	return p.origin.Add(time.Duration(float64(seq-1) / p.fps * float64(time.Second)))
-}
-
-// frameQuality ranks a frame for the gate: the detector's confidence times
-// the face's size up to the aligned crop's 112 pixels (a bigger face is a
-// better frame until it fills the crop).
-func frameQuality(d face.Detection) float32 {
-	return d.Score * min(1, max(d.Box.Dx(), d.Box.Dy())/112)
 }

@@ -101,3 +101,49 @@ func TestRejected(t *testing.T) {
 		t.Error("odd width accepted")
 	}
 }
+
+// TestGateSceneTruth: faces grow as they cross; the first frame of 80 px is
+// the first where the whole box is in the frame, unhidden and 80 px or more;
+// the enrolled flags and photos are carried into the truth.
+func TestGateSceneTruth(t *testing.T) {
+	fs := faces(6)
+	for i := range fs {
+		fs[i].Enrolled, fs[i].Photo = i%2 == 0, fs[i].Name+"/x.jpg"
+	}
+	sc, err := GateScene(fs, 1280, 720, 10, 12, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := sc.Truth("g.mp4")
+	if tr.In != 3 || tr.Out != 3 || tr.BigSide != 80 {
+		t.Fatalf("in %d out %d big side %d", tr.In, tr.Out, tr.BigSide)
+	}
+	for k, p := range tr.People {
+		if p.Enrolled != (k%2 == 0) || p.Photo != p.Name+"/x.jpg" || p.Big <= p.Enter || p.Big >= p.Exit {
+			t.Fatalf("%+v", p)
+		}
+		var first, last float32
+		for i := p.Enter; i <= p.Exit; i++ {
+			for _, b := range tr.Boxes[i] {
+				if b.Name != p.Name {
+					continue
+				}
+				whole := sc.rect(sc.Walkers[k], float64(i)/10) == b.Box
+				big := whole && b.Occluded == 0 && b.Box.Dx() >= 80
+				if i < p.Big && big {
+					t.Fatalf("%s: frame %d already qualifies, before big frame %d", p.Name, i, p.Big)
+				}
+				if i == p.Big && !big {
+					t.Fatalf("%s: big frame %d does not qualify: %+v", p.Name, i, b)
+				}
+				if first == 0 {
+					first = b.Box.Dy()
+				}
+				last = b.Box.Dy()
+			}
+		}
+		if w := sc.Walkers[k]; last < 1.5*first || sc.side(w, w.Start) != 50 || sc.side(w, w.Start+10) != 136 {
+			t.Fatalf("%s: face from %.0f to %.0f px in the frame, side %.0f to %.0f, want growing 50 to 136", p.Name, first, last, sc.side(w, w.Start), sc.side(w, w.Start+10))
+		}
+	}
+}
