@@ -217,6 +217,12 @@ func (o Options) Args(k Kind, input string) []string {
 	if o.Format != "" && k != KindV4L2 {
 		a = append(a, "-f", o.Format)
 	}
+	if wallclock(k, o.Format) {
+		// MJPEG carries no timestamps: ffmpeg would take the stream as 25 fps
+		// whatever its rate and the fps filter would keep the wrong frames;
+		// each frame is stamped when it arrives instead.
+		a = append(a, "-use_wallclock_as_timestamps", "1")
+	}
 	if o.Threads > 0 {
 		a = append(a, "-threads", fmt.Sprint(o.Threads))
 	}
@@ -226,6 +232,9 @@ func (o Options) Args(k Kind, input string) []string {
 	a = append(a, "-i", input, "-an", "-sn", "-dn", "-vf", o.filter())
 	if o.ScaleFlags != "" {
 		a = append(a, "-sws_flags", o.ScaleFlags) // the conversion to rgb24 too
+	}
+	if wallclock(k, o.Format) {
+		a = append(a, "-fps_mode", "passthrough") // no frame repeated to fill a guessed rate
 	}
 	a = append(a, "-pix_fmt", "rgb24", "-f", "rawvideo", "pipe:1")
 	return a
@@ -242,4 +251,10 @@ func (o Options) filter() string {
 		f = fmt.Sprintf("fps=%g,", o.FPS) + f
 	}
 	return f
+}
+
+// wallclock says whether a source's frames are stamped as they arrive: MJPEG
+// over HTTP, which carries no timestamps.
+func wallclock(k Kind, format string) bool {
+	return k == KindHTTP && (format == "mpjpeg" || format == "mjpeg")
 }

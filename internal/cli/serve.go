@@ -191,7 +191,7 @@ func cameraOptions(env *Env, eng cameraEngine, c *config.Cameras) *server.Camera
 		fmt.Fprintf(env.Stderr, "mien: cameras are off: ffmpeg not found (%v); install it (apt-get install ffmpeg) or set cameras.ffmpeg\n", err)
 		return nil
 	}
-	return &server.CameraOptions{Detector: eng, Embedder: eng, FFmpeg: path, FileDir: c.FileDir, Retention: time.Duration(c.RetentionDays) * 24 * time.Hour}
+	return &server.CameraOptions{Detector: eng, Embedder: eng, FFmpeg: path, FileDir: c.FileDir, MaxPerTenant: c.MaxPerTenant, Retention: time.Duration(c.RetentionDays) * 24 * time.Hour}
 }
 
 // bootstrap creates the first admin key: from MIEN_BOOTSTRAP_ADMIN_KEY, or

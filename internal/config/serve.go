@@ -62,8 +62,8 @@ func LoadServe(path string) (Serve, error) {
 	if s.Addr == "" {
 		s.Addr = "127.0.0.1:8080"
 	}
-	if c := s.Cameras; c != nil && (c.RetentionDays < 0) {
-		return s, fmt.Errorf("config: cameras.retention_days must not be negative")
+	if c := s.Cameras; c != nil && (c.RetentionDays < 0 || c.MaxPerTenant < 0) {
+		return s, fmt.Errorf("config: cameras.retention_days and max_per_tenant must not be negative")
 	}
 	if s.MaxBodyMB < 0 || s.TimeoutSeconds < 0 || s.Queue < 0 || s.PurgeSeconds < 0 ||
 		s.MaxConns < 0 || s.MaxConnsPerIP < 0 || s.ReadTimeoutSeconds < 0 || s.IdleTimeoutSeconds < 0 {
@@ -78,4 +78,5 @@ type Cameras struct {
 	FFmpeg        string `json:"ffmpeg"`         // the ffmpeg binary; default ffmpeg on PATH
 	FileDir       string `json:"file_dir"`       // the only directory file sources may name; default none (network sources only)
 	RetentionDays int    `json:"retention_days"` // events and minute counts kept this long; default 30
+	MaxPerTenant  int    `json:"max_per_tenant"` // cameras a tenant may have; default 16
 }

@@ -55,7 +55,7 @@ func (c *cameraGate) Observe(ctx context.Context, f *video.Frame, dets []face.De
 		if t.ID == 0 || t.Det < 0 {
 			continue
 		}
-		fc := gate.Face{Track: t.ID, Box: t.Box, Quality: dets[t.Det].Score}
+		fc := gate.Face{Track: t.ID, Box: t.Box, Quality: gate.Quality(dets[t.Det].Box, dets[t.Det].Score)}
 		if c.g.Wants(t.ID, t.Box, fc.Quality, f.Time) {
 			e, err := c.emb.Embed(ctx, f.Image, dets[t.Det])
 			if err != nil {

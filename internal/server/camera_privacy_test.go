@@ -128,7 +128,7 @@ func TestCameraGateAndPrivacy(t *testing.T) {
 	before := emb.n.Load()
 	var camIDs []string
 	for _, name := range []string{"hall-1", "hall-2"} {
-		code, c := e.js("POST", "/v1/cameras", e.admin, `{"name":"`+name+`","source":"`+clip+`","mode":"count","fps":10,"line":[640,0,640,720]}`)
+		code, c := e.js("POST", "/v1/cameras", e.admin, `{"name":"`+name+`","source":"`+clip+`","mode":"count","fps":10,"line":[320,0,320,360],"width":640,"height":360}`)
 		if code != 201 {
 			t.Fatalf("count camera: %d %v", code, c)
 		}

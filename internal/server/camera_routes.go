@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -79,6 +80,11 @@ func (s *Server) createCamera(w http.ResponseWriter, r *http.Request) error {
 	c := q.camera(k)
 	if c.Source == "" {
 		return badRequest("source: give the camera's URL (rtsp://, http://) or a file in the camera file directory")
+	}
+	if have, err := s.opts.Store.Cameras(r.Context(), k.TenantID); err != nil {
+		return err
+	} else if len(have) >= s.cams.opts.MaxPerTenant {
+		return &apiError{http.StatusConflict, "camera_limit", fmt.Sprintf("this tenant has %d cameras, the most this server allows (cameras.max_per_tenant)", len(have))}
 	}
 	c.ID = "cam_new" // for validation; the store gives the id
 	if _, err := s.cameraConfig(c); err != nil {

@@ -36,6 +36,9 @@ type CameraOptions struct {
 	FileDir string
 	// Retention is how long events and minute counts are kept (0: 30 days).
 	Retention time.Duration
+	// MaxPerTenant bounds a tenant's cameras (0: 16): each costs a decoder
+	// and detection on every frame, so one tenant cannot take the machine.
+	MaxPerTenant int
 	// NewSource opens sources (tests); nil decodes with ffmpeg.
 	NewSource func(stream.Config) (stream.Source, error)
 	// Embedder computes templates for gate cameras (nil: gate cameras fail
@@ -59,6 +62,9 @@ func (s *Server) newCameras() error {
 	}
 	if o.Retention <= 0 {
 		o.Retention = 30 * 24 * time.Hour
+	}
+	if o.MaxPerTenant <= 0 {
+		o.MaxPerTenant = 16
 	}
 	cs := &cameraService{opts: *o, broker: events.NewBroker(), deliver: events.NewDeliverer(s.opts.Store, s.opts.Logger)}
 	cs.hub = events.NewHub(s.opts.Store, cs.broker, cs.deliver, s.opts.Logger)

@@ -88,10 +88,43 @@ func TestCameraStore(t *testing.T) {
 	if k, _ := s.CameraCounts(ctx, a.ID, c.ID, time.Time{}); len(k) != 0 {
 		t.Fatalf("counts left after purge: %+v", k)
 	}
+	s.AddCameraEvent(ctx, CameraEvent{CameraID: c.ID, Kind: "out"})
+	s.AddCounts(ctx, c.ID, MinuteCount{Minute: now, In: 1})
+	if err := s.DeleteCamera(ctx, b.ID, c.ID, "test"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("another tenant deleted the camera: %v", err)
+	}
+	if err := s.DeleteCamera(ctx, a.ID, c.ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"cameras", "camera_events", "camera_counts", "webhook_outbox"} {
+		if n := count(t, s, table); n != 0 {
+			t.Errorf("%d rows left in %s after the camera was deleted", n, table)
+		}
+	}
 	s.Close()
 	raw, _ := os.ReadFile(path)
 	wal, _ := os.ReadFile(path + "-wal")
 	if bytes.Contains(append(raw, wal...), []byte("hunter2-secret")) || bytes.Contains(append(raw, wal...), []byte("whsec_x")) {
 		t.Fatal("the camera's password or webhook secret is in the database file in clear")
+	}
+}
+
+// BenchmarkAddCameraEvent: one event with its outbox entry per transaction
+// (synchronous=FULL: each is on disk when it returns).
+func BenchmarkAddCameraEvent(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(b.TempDir(), "m.db"), Options{MasterKey: make([]byte, 32)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ten, _ := s.CreateTenant(ctx, "t")
+	c, _ := s.CreateCamera(ctx, Camera{TenantID: ten.ID, Name: "c", Source: "rtsp://x/y", Mode: ModeCount, Secret: "s",
+		Settings: CameraSettings{WebhookURL: "http://127.0.0.1:1/h"}}, "bench")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.AddCameraEvent(ctx, CameraEvent{CameraID: c.ID, Kind: "in", Detail: map[string]any{"track": 1}}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

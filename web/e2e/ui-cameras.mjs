@@ -22,6 +22,7 @@ try {
   await page.fill("#camera-name", "hall");
   await page.fill("#camera-source", cam);
   await page.fill("#camera-size", "640x360");
+  await page.selectOption("#camera-format", "mpjpeg");
   let text = await press(page, "#camera-create", "camera-out");
   check(/line or zones/.test(text) && plainWords(text), `no line: ${text}`);
   check(await page.locator("#cameras li").count() === 0, "nothing added");
@@ -38,6 +39,7 @@ try {
 
   // the preview: a 640x360 frame, with tracks named
   await page.waitForFunction(() => /#\d+/.test(document.getElementById("camera-tracks").textContent), null, { timeout });
+  await page.waitForFunction(() => document.getElementById("camera-preview").complete && document.getElementById("camera-preview").naturalWidth > 0, null, { timeout });
   const size = await page.evaluate(() => [document.getElementById("camera-preview").naturalWidth, document.getElementById("camera-preview").naturalHeight]);
   check(size[0] === 640 && size[1] === 360, `the preview is the camera's frame: ${size}`);
   check(/#\d+/.test(await page.locator("#camera-tracks").textContent()), "track ids beside the preview");

@@ -25,6 +25,8 @@ function mount(sec) {
         ...field("camera-name", "Name", { required: true, autocomplete: "off" }),
         ...field("camera-source", "Stream URL", { required: true, placeholder: "rtsp://user:password@camera/stream" },
           "RTSP, HTTP (MJPEG, MPEG-TS, HLS). The password is stored encrypted and never shown again."),
+        h("label", { for: "camera-format" }, "Stream format"),
+        h("select", { id: "camera-format" }, new Option("Found by the server (RTSP, MPEG-TS, HLS)", ""), new Option("MJPEG over HTTP", "mpjpeg")),
         h("label", { for: "camera-mode" }, "Mode"),
         h("select", { id: "camera-mode", onchange: modeChanged }, new Option("Counting (line and zones)", "count"), new Option("Access gate (a collection)", "gate")),
         h("div", { id: "camera-gate-fields", hidden: true },
@@ -113,6 +115,7 @@ function settings() {
   const [width, height] = $("camera-size").value.split("x").map(Number);
   const body = { name: $("camera-name").value.trim(), source: $("camera-source").value.trim(), mode: $("camera-mode").value,
     fps: Number($("camera-fps").value), width, height };
+  if ($("camera-format").value) body.format = $("camera-format").value;
   if ($("camera-webhook").value.trim()) body.webhook_url = $("camera-webhook").value.trim();
   if (body.mode === "gate") body.collection_id = $("camera-collection").value;
   else {
