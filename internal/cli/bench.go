@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "measure faces per second and milliseconds per stage", run: runBench})
+	register(command{name: "bench", summary: "measure faces per second and milliseconds per stage (bench mesh CLIP: face mesh tracking)", run: runBench})
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
