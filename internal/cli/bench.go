@@ -28,7 +28,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return runBenchMesh(ctx, env, args[1:])
 	}
 	fs := newFlags(env, "bench", "[flags] IMAGE...",
-		"End-to-end throughput (decode, detect, align, embed) with 1 and N workers, with and without flip, and time per stage.")
+		"End-to-end throughput (decode, detect, align, embed) with 1 and N workers, with and without flip, and time per stage.\n"+
+			"mien bench mesh CLIP measures face mesh tracking over a video clip instead (mien bench mesh --help).")
 	var ef engineFlags
 	ef.register(fs)
 	size := fs.String("size", "640x480", "re-encode every input as a JPEG of this size first (\"\" = use the files as they are)")
