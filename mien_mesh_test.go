@@ -2,6 +2,7 @@ package mien_test
 
 import (
 	"context"
+	"errors"
 	"math/rand"
 	"testing"
 
@@ -98,6 +99,48 @@ func TestMeshPipelineMatchesStep(t *testing.T) {
 	}
 	if n != len(frames) {
 		t.Fatalf("%d results for %d frames", n, len(frames))
+	}
+}
+
+// TestMeshPipelineCancel: when its context ends, the pipeline stops: its
+// results close and Submit refuses, with nothing left blocked; Submit after
+// Close refuses too.
+func TestMeshPipelineCancel(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	m, err := e.OpenMesh(mesh.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := mesh.NewPipeline(ctx, mesh.NewTracker(m, mesh.TrackOptions{}), e.MeshDetector())
+	submitted := make(chan error, 1)
+	go func() {
+		for i := 0; ; i++ {
+			if err := p.Submit(context.Background(), img, float64(i)/30, i); err != nil {
+				submitted <- err
+				return
+			}
+		}
+	}()
+	<-p.Results() // one frame through, then stop reading and cancel
+	cancel()
+	if err := <-submitted; !errors.Is(err, mesh.ErrPipelineClosed) {
+		t.Fatalf("Submit after the context ended: %v, want ErrPipelineClosed", err)
+	}
+	for range p.Results() {
+	}
+	q := mesh.NewPipeline(context.Background(), mesh.NewTracker(m, mesh.TrackOptions{}), e.MeshDetector())
+	q.Close()
+	if err := q.Submit(context.Background(), img, 0, nil); !errors.Is(err, mesh.ErrPipelineClosed) {
+		t.Fatalf("Submit after Close: %v", err)
+	}
+	if _, open := <-q.Results(); open {
+		t.Fatal("a closed pipeline with no frame gave a result")
 	}
 }
 

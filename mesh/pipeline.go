@@ -80,7 +80,9 @@ func (p *Pipeline) Submit(ctx context.Context, img *face.Image, ts float64, tag 
 }
 
 // Results gives each frame's result; it is closed after the last frame
-// once Close was called (or the pipeline's context is done).
+// once Close was called, or soon after the pipeline's context is done
+// (frames in flight are then dropped). Once it is closed, neither half is
+// running: the models may be closed.
 func (p *Pipeline) Results() <-chan Result { return p.out }
 
 // Close says no frame follows; the frames in flight still come out.
@@ -129,9 +131,16 @@ func (p *Pipeline) stepMesh(ctx context.Context, img *face.Image) (half, time.Du
 	return h, took, err
 }
 
+// finishHalf closes the results only once the mesh half has stopped (it
+// closes mid), so that a caller who read Results to the end may close the
+// models: no run of either half is still in flight.
 func (p *Pipeline) finishHalf(ctx context.Context) {
 	defer close(p.out)
+	stopped := false
 	for j := range p.mid {
+		if stopped {
+			continue // wait for the mesh half to stop
+		}
 		r := Result{Image: j.img, T: j.ts, Tag: j.tag, Err: j.err}
 		if r.Err == nil {
 			r.Frame, r.OK, r.Err = p.t.finish(ctx, j.img, j.ts, j.h)
@@ -142,7 +151,7 @@ func (p *Pipeline) finishHalf(ctx context.Context) {
 		select {
 		case p.out <- r:
 		case <-p.stop:
-			return
+			stopped = true
 		}
 	}
 }

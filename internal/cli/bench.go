@@ -20,7 +20,7 @@ import (
 )
 
 func init() {
-	register(command{name: "bench", summary: "measure faces per second and milliseconds per stage; bench cameras: N camera streams at once", run: runBench})
+	register(command{name: "bench", summary: "measure faces per second and milliseconds per stage; bench cameras: N camera streams at once; bench mesh CLIP: face mesh tracking", run: runBench})
 }
 
 func runBench(ctx context.Context, env *Env, args []string) error {
@@ -31,7 +31,8 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return runBenchMesh(ctx, env, args[1:])
 	}
 	fs := newFlags(env, "bench", "[flags] IMAGE...",
-		"End-to-end throughput (decode, detect, align, embed) with 1 and N workers, with and without flip, and time per stage.")
+		"End-to-end throughput (decode, detect, align, embed) with 1 and N workers, with and without flip, and time per stage.\n"+
+			"mien bench mesh CLIP measures face mesh tracking over a video clip instead (mien bench mesh --help).")
 	var ef engineFlags
 	ef.register(fs)
 	size := fs.String("size", "640x480", "re-encode every input as a JPEG of this size first (\"\" = use the files as they are)")
