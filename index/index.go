@@ -2,26 +2,19 @@
 // vectors (cosine similarity = dot product). The server keeps one Index per
 // collection, loaded at start-up and kept in step with the store.
 //
-// Each template is kept four times: as float32 (exact scores), as int8 with
-// a per-vector scale, as a two-bit code (code2.go) and as a one-bit code
-// in blocks of 32 (code1.go). A search narrows the gallery in passes, each
-// reading fewer templates with more bits:
-//
-//   - galleries of OneBitMin templates or more: the one-bit pass scores every
-//     template (64 bytes each, VPSHUFB tables) and keeps OneBitCandidates;
-//   - galleries of PrefilterMin or more: the two-bit pass (128 bytes each,
-//     VPMADDUBSW) scores those, or every template below OneBitMin, and keeps
-//     PrefilterCandidates;
-//   - the int8 pass (AVX2; pure Go elsewhere or with -tags purego) ranks what
-//     is left, split into shards over Workers goroutines, and keeps the best
-//     max(8k, 64), which are re-scored exactly in float32.
-//
-// The result is the exact top k unless a true top-k template ranks below
-// the kept candidates of a coarse pass; TestPrefilterRecall,
-// TestCascadeExact and TestNearDuplicatesExact bound that against brute
-// force, and `mien eval search` checks every answer at scale. Index is safe
-// for concurrent use: searches share a read lock, Add and Remove take the
-// write lock.
+// Each template is kept three times, contiguously: as float32 (exact
+// scores), as int8 with a per-vector scale, and as a two-bit code
+// (code2.go). A search of a gallery of PrefilterMin templates or more first
+// scores every two-bit code against the int8 query with an AVX2 kernel (128
+// bytes a template: a quarter of the int8 pass's memory traffic) and keeps
+// the best PrefilterCandidates; smaller galleries skip that pass. The int8
+// pass (AVX2 as well; pure Go elsewhere or with -tags purego) then ranks
+// those candidates, split into shards over Workers goroutines, keeps the
+// best max(8k, 64), and re-scores them exactly in float32: the result is the
+// exact top k unless a true top-k template ranks below the kept candidates
+// in a coarse pass, which TestPrefilterRecall and TestNearDuplicatesExact
+// bound against brute force. Index is safe for concurrent use: searches
+// share a read lock, Add and Remove take the write lock.
 package index
 
 import (
@@ -60,7 +53,6 @@ type Index struct {
 	codes []int8        // Len*Dim values, quantised
 	scale []float32     // per slot: data ~ scale * codes
 	code2 []byte        // per slot: two-bit code (code2.go)
-	code1 []byte        // blocks of 32 slots: one-bit codes (code1.go)
 	ids   []int64       // slot -> id
 	slot  map[int64]int // id -> slot
 }
@@ -107,11 +99,6 @@ func (x *Index) Add(id int64, v []float32) error {
 	m := len(x.code2)
 	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
 	encode2(x.code2[m:], v)
-	slot, stride := len(x.ids)-1, code1Bytes(len(v))*code1Block
-	if slot%code1Block == 0 {
-		x.code1 = append(x.code1, make([]byte, stride)...)
-	}
-	setCode1(x.code1[slot/code1Block*stride:], slot%code1Block, v)
 	return nil
 }
 
@@ -132,8 +119,6 @@ func (x *Index) Remove(id int64) bool {
 		x.scale[s] = x.scale[last]
 		w2 := code2Bytes(d)
 		copy(x.code2[s*w2:(s+1)*w2], x.code2[last*w2:(last+1)*w2])
-		nb := code1Bytes(d)
-		moveCode1(x.code1[s/code1Block*nb*code1Block:], s%code1Block, x.code1[last/code1Block*nb*code1Block:], last%code1Block, nb)
 		x.ids[s] = x.ids[last]
 		x.slot[x.ids[s]] = s
 	}
@@ -146,14 +131,6 @@ func (x *Index) Remove(id int64) bool {
 	w2 := code2Bytes(d)
 	clear(x.code2[last*w2 : (last+1)*w2])
 	x.code2 = x.code2[:last*w2]
-	nb := code1Bytes(d)
-	blk := x.code1[last/code1Block*nb*code1Block:]
-	for j := 0; j < nb; j++ {
-		blk[j*code1Block+last%code1Block] = 0
-	}
-	if last%code1Block == 0 { // the last block is empty now
-		x.code1 = x.code1[:last/code1Block*nb*code1Block]
-	}
 	x.ids = x.ids[:last]
 	delete(x.slot, id)
 	return true
@@ -198,7 +175,7 @@ func (x *Index) Len() int {
 
 // BytesPerTemplate is the memory one template takes (vector, id and map entry, approximately).
 func (x *Index) BytesPerTemplate() int {
-	return 5*x.opts.Dim + 4 + code2Bytes(x.opts.Dim) + code1Bytes(x.opts.Dim) + 8 + 16
+	return 5*x.opts.Dim + 4 + code2Bytes(x.opts.Dim) + 8 + 16
 }
 
 // Search returns the k templates most similar to q, best first.
@@ -220,14 +197,8 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 	quantize(qc, q)
 	var parts []topK
 	if c := PrefilterCandidates(n, k); c < n {
-		// Large gallery: the two-bit pass picks c slots (from what the
-		// one-bit pass kept, in the largest), the int8 pass ranks them.
-		var slots []int
-		if c1 := OneBitCandidates(n, k); c1 < n {
-			slots = x.twoBit(qc, x.oneBit(q, c1), c)
-		} else {
-			slots = x.prefilter(qc, c)
-		}
+		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
+		slots := x.prefilter(qc, c)
 		parts = x.parallel(len(slots), func(lo, hi int) topK { return x.scanSlots(qc, slots[lo:hi], cand) })
 	} else {
 		parts = x.parallel(n, func(lo, hi int) topK { return x.scan(qc, lo, hi, cand) })
@@ -252,9 +223,8 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 }
 
 // PrefilterMin is the gallery size from which a search starts with the
-// two-bit pass; smaller galleries are scanned in int8 directly. A variable
-// so that tests can exercise the passes on small galleries.
-var PrefilterMin = 1 << 16
+// two-bit pass; smaller galleries are scanned in int8 directly.
+const PrefilterMin = 1 << 16
 
 // PrefilterCandidates is how many templates the two-bit pass hands to the
 // int8 pass in a gallery of n templates searched for the best k (n when
@@ -321,7 +291,15 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 		}()
 	}
 	wg.Wait()
-	cut, total := cutoff(hists, c, 0)
+	cut, total := bins-1, 0
+	for ; cut > 0; cut-- {
+		for _, h := range hists {
+			total += int(h[cut])
+		}
+		if total >= c {
+			break
+		}
+	}
 	slots := make([]int, 0, total)
 	for s, sc := range scores {
 		if (int(sc)+off)>>histShift >= cut {

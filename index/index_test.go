@@ -291,67 +291,13 @@ func TestNearDuplicatesExact(t *testing.T) {
 	}
 }
 
-var (
-	recallN      = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
-	recallTrials = flag.Int("index.trials", 40, "queries of TestPrefilterRecall")
-)
+var recallN = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
 
-// recallQuery is trial's query: a random unit vector (the hardest case: the
-// top 10 are the far tail of near-zero scores) or, for odd trials, a noisy
-// copy of an enrolled template (a person's new photo, cosine ~0.6).
-func recallQuery(r *rand.Rand, x *Index, trial int) []float32 {
-	d := x.opts.Dim
-	q := randUnit(r, d)
-	if trial%2 == 1 {
-		s := r.IntN(len(x.ids))
-		noise := randUnit(r, d)
-		var ss float64
-		for i := range q {
-			q[i] = x.data[s*d+i]/norm(x.data[s*d:(s+1)*d]) + 1.3*noise[i]
-			ss += float64(q[i]) * float64(q[i])
-		}
-		for i := range q {
-			q[i] /= float32(math.Sqrt(ss))
-		}
-	}
-	return q
-}
-
-// checkRecall runs trials searches of x and fails unless each returns
-// exactly the brute-force top 10; it reports how deep the true top 10 sat
-// in the one-bit and two-bit orders.
-func checkRecall(t *testing.T, x *Index, trials int, seed uint64) {
-	n := len(x.ids)
-	r := rand.New(rand.NewPCG(seed, 32))
-	worst1, worst2 := 0, 0
-	var depths []int
-	for trial := 0; trial < trials; trial++ {
-		q := recallQuery(r, x, trial)
-		got, err := x.Search(q, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want := bruteIndex(x, q, 10)
-		d1, d2 := oneBitDepth(x, q, want), prefilterDepth(x, q, want)
-		worst1, worst2 = max(worst1, d1), max(worst2, d2)
-		depths = append(depths, d1)
-		for i := range want {
-			if got[i].ID != want[i].ID {
-				t.Fatalf("trial %d rank %d: got %+v, want %+v (true top 10 sat %d deep in the one-bit order, %d in the two-bit order)", trial, i, got[i], want[i], d1, d2)
-			}
-		}
-	}
-	c1, c2 := OneBitCandidates(n, 10), PrefilterCandidates(n, 10)
-	sort.Ints(depths)
-	t.Logf("one-bit depths of the true top 10: median %d, 90%% %d, 99%% %d, max %d", depths[len(depths)/2], depths[len(depths)*9/10], depths[len(depths)*99/100], depths[len(depths)-1])
-	t.Logf("%d templates, %d queries: the true top 10 sat at most %d deep in the one-bit order (the search keeps %d) and %d in the two-bit order (keeps %d)", n, trials, worst1, c1, worst2, c2)
-	if c2 < n && worst2 >= c2 || c1 < n && worst1 >= c1 {
-		t.Fatalf("depths %d / %d not within the %d / %d candidates", worst1, worst2, c1, c2)
-	}
-}
-
-// TestPrefilterRecall checks the coarse passes of a gallery large enough
-// for them against brute force (checkRecall).
+// TestPrefilterRecall checks that searches of a gallery large enough for
+// the two-bit pass return exactly the brute-force top 10, for random
+// queries (the hardest case: the top 10 are the far tail of near-zero
+// scores) and for noisy copies of enrolled templates (a person's new
+// photo), and prints how deep in the two-bit order the true top 10 sat.
 // go test ./index -run PrefilterRecall -v -index.recall 1000000
 func TestPrefilterRecall(t *testing.T) {
 	n := 100_000
@@ -361,41 +307,41 @@ func TestPrefilterRecall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a 100,000-template gallery")
 	}
-	checkRecall(t, build(n), *recallTrials, 31)
-}
-
-// TestCascadeExact runs the whole cascade (one-bit, two-bit, int8,
-// float32) on a gallery small enough for CI, with the thresholds lowered
-// so that every pass keeps a small share, through adds and removes that
-// move templates between the one-bit code's blocks.
-func TestCascadeExact(t *testing.T) {
-	old1, old2 := OneBitMin, PrefilterMin
-	OneBitMin, PrefilterMin = 1<<12, 1<<12
-	t.Cleanup(func() { OneBitMin, PrefilterMin = old1, old2 })
-	x := build(60_000)
-	r := rand.New(rand.NewPCG(41, 42))
-	for i := 0; i < 5000; i++ { // remove from anywhere, add new ids
-		x.Remove(int64(r.IntN(60_000)))
-		x.Add(int64(100_000+i), randUnit(r, 512))
-	}
-	if got, want := len(x.code1), (len(x.ids)+31)/32*64*32; got != want {
-		t.Fatalf("one-bit codes take %d bytes, want %d", got, want)
-	}
-	for len(x.ids)%32 != 1 { // leave a block with one template
-		x.Remove(x.ids[len(x.ids)-1])
-	}
-	checkRecall(t, x, 30, 43)
-	// Every template's one-bit code is where its slot says.
-	nb := code1Bytes(512)
-	for s := 0; s < len(x.ids); s += 97 {
-		want := make([]byte, nb*32)
-		setCode1(want, 0, x.data[s*512:(s+1)*512])
-		blk := x.code1[s/32*nb*32:]
-		for j := 0; j < nb; j++ {
-			if blk[j*32+s%32] != want[j*32] {
-				t.Fatalf("slot %d byte %d: code %08b, want %08b", s, j, blk[j*32+s%32], want[j*32])
+	x := build(n)
+	r := rand.New(rand.NewPCG(31, 32))
+	d := 512
+	worst := 0
+	for trial := 0; trial < 40; trial++ {
+		q := randUnit(r, d)
+		if trial%2 == 1 { // a noisy copy of an enrolled template, cosine ~0.6
+			s := r.IntN(n)
+			noise := randUnit(r, d)
+			var ss float64
+			for i := range q {
+				q[i] = x.data[s*d+i]/norm(x.data[s*d:(s+1)*d]) + 1.3*noise[i]
+				ss += float64(q[i]) * float64(q[i])
+			}
+			for i := range q {
+				q[i] /= float32(math.Sqrt(ss))
 			}
 		}
+		got, err := x.Search(q, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := bruteIndex(x, q, 10)
+		depth := prefilterDepth(x, q, want)
+		worst = max(worst, depth)
+		for i := range want {
+			if got[i].ID != want[i].ID {
+				t.Fatalf("trial %d rank %d: got %+v, want %+v (true top 10 sat %d deep in the two-bit order)", trial, i, got[i], want[i], depth)
+			}
+		}
+	}
+	c := PrefilterCandidates(n, 10)
+	t.Logf("%d templates: the true top 10 sat at most %d deep in the two-bit order (the search keeps %d)", n, worst, c)
+	if worst >= c {
+		t.Fatalf("depth %d not within the %d candidates", worst, c)
 	}
 }
 
@@ -440,69 +386,44 @@ func prefilterDepth(x *Index, q []float32, want []Match) int {
 	return deepest
 }
 
-// oneBitDepth is the deepest one-bit rank (1-based) of the wanted ids.
-func oneBitDepth(x *Index, q []float32, want []Match) int {
-	nb := code1Bytes(x.opts.Dim)
-	all := make([]uint16, len(x.code1)/nb)
-	scores1(x.code1, nb, query1(q, nb), all)
-	all = all[:len(x.ids)]
-	deepest := 0
-	for _, m := range want {
-		own := all[x.slot[m.ID]]
-		rank := 1
-		for _, v := range all {
-			if v > own {
-				rank++
-			}
-		}
-		deepest = max(deepest, rank)
-	}
-	return deepest
-}
+var tenM = flag.Bool("index.10m", false, "measure the two-bit pass over 10,000,000 synthetic codes (slow, ~1.5 GB)")
 
-var tenM = flag.Bool("index.10m", false, "measure the coarse passes over 10,000,000 synthetic codes (slow, ~2 GB)")
-
-// TestLatency10MCodes times the coarse passes over 10,000,000 synthetic
-// templates (the one-bit pass over all, the two-bit pass over what it
-// keeps): the exact tiers (float32 and int8, 2,564 bytes a template) would
-// need 25.6 GB, more than the 24 GiB machine holds, so only the codes
-// (200 bytes a template with the id) are built.
+// TestLatency10MCodes times the two-bit pass alone over 10,000,000
+// synthetic templates: the exact tiers (float32 and int8, 2,560 bytes a
+// template) would need 25.6 GB, more than the 24 GiB machine holds, so only
+// the codes (130 bytes a template) are built.
 // go test ./index -run Latency10MCodes -v -index.10m
 func TestLatency10MCodes(t *testing.T) {
 	if !*tenM {
-		t.Skip("run with -index.10m to measure the coarse passes over 10M templates")
+		t.Skip("run with -index.10m to measure the two-bit pass over 10M templates")
 	}
 	const n = 10_000_000
 	x, _ := New(Options{Dim: 512})
-	x.code2 = make([]byte, n*code2Bytes(512))
-	x.code1 = make([]byte, n*code1Bytes(512))
+	stride := code2Bytes(512)
+	x.code2 = make([]byte, n*stride)
 	x.ids = make([]int64, n)
 	r := rand.New(rand.NewPCG(11, 12))
 	t0 := time.Now()
-	// Random bytes: the codes of random templates are uniform over their
-	// levels up to the quantisers' boundaries, and encoding 5e9 values
-	// would take minutes; the passes' cost does not depend on the values.
-	for _, b := range [][]byte{x.code1, x.code2} {
-		for i := 0; i+8 <= len(b); i += 8 {
-			binary.LittleEndian.PutUint64(b[i:], r.Uint64())
-		}
+	// Random bytes: the codes of random templates are uniform over the
+	// four levels up to the quantiser's boundaries, and encoding 5e9 values
+	// would take minutes; the pass's cost does not depend on the values.
+	for i := 0; i+8 <= len(x.code2); i += 8 {
+		binary.LittleEndian.PutUint64(x.code2[i:], r.Uint64())
 	}
 	for s := range x.ids {
 		x.ids[s] = int64(s)
 	}
-	t.Logf("built %d codes in %v (%d bytes each, with the id)", n, time.Since(t0).Round(time.Second), code1Bytes(512)+code2Bytes(512)+8)
+	t.Logf("built %d two-bit codes in %v (%d bytes each, with the id)", n, time.Since(t0).Round(time.Second), stride+8)
 	var d []time.Duration
 	qc := make([]int8, 512)
-	c1, c2 := OneBitCandidates(n, 10), PrefilterCandidates(n, 10)
 	for i := 0; i < 30; i++ {
-		q := randUnit(r, 512)
-		quantize(qc, q)
+		quantize(qc, randUnit(r, 512))
 		s := time.Now()
-		if got := x.twoBit(qc, x.oneBit(q, c1), c2); len(got) < c2 {
-			t.Fatalf("the passes kept %d", len(got))
+		if got := x.prefilter(qc, PrefilterCandidates(n, 10)); len(got) < PrefilterCandidates(n, 10) {
+			t.Fatalf("prefilter kept %d", len(got))
 		}
 		d = append(d, time.Since(s))
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	t.Logf("10M codes, one-bit pass (keeps %d) + two-bit pass (keeps %d), %d queries: p50 %v, p99 %v", c1, c2, len(d), d[len(d)/2], d[len(d)*99/100])
+	t.Logf("10M codes, two-bit pass, %d queries: p50 %v, p99 %v", len(d), d[len(d)/2], d[len(d)*99/100])
 }
