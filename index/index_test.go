@@ -291,7 +291,10 @@ func TestNearDuplicatesExact(t *testing.T) {
 	}
 }
 
-var recallN = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
+var (
+	recallN      = flag.Int("index.recall", 0, "gallery size for TestPrefilterRecall's measurement (0: 100,000 in CI)")
+	recallTrials = flag.Int("index.trials", 40, "queries of TestPrefilterRecall")
+)
 
 // TestPrefilterRecall checks that searches of a gallery large enough for
 // the two-bit pass return exactly the brute-force top 10, for random
@@ -311,7 +314,7 @@ func TestPrefilterRecall(t *testing.T) {
 	r := rand.New(rand.NewPCG(31, 32))
 	d := 512
 	worst := 0
-	for trial := 0; trial < 40; trial++ {
+	for trial := 0; trial < *recallTrials; trial++ {
 		q := randUnit(r, d)
 		if trial%2 == 1 { // a noisy copy of an enrolled template, cosine ~0.6
 			s := r.IntN(n)
@@ -339,7 +342,7 @@ func TestPrefilterRecall(t *testing.T) {
 		}
 	}
 	c := PrefilterCandidates(n, 10)
-	t.Logf("%d templates: the true top 10 sat at most %d deep in the two-bit order (the search keeps %d)", n, worst, c)
+	t.Logf("%d templates, %d queries: the true top 10 sat at most %d deep in the two-bit order (the search keeps %d)", n, *recallTrials, worst, c)
 	if worst >= c {
 		t.Fatalf("depth %d not within the %d candidates", worst, c)
 	}
