@@ -95,7 +95,17 @@ func (p *Pipeline) Close() {
 
 func (p *Pipeline) meshHalf(ctx context.Context) {
 	defer close(p.mid)
-	for j := range p.in {
+	for {
+		var j job
+		var more bool
+		select {
+		case j, more = <-p.in:
+			if !more {
+				return
+			}
+		case <-p.stop:
+			return
+		}
 		if j.err = ctx.Err(); j.err == nil {
 			j.h, j.detect, j.err = p.stepMesh(ctx, j.img)
 		}
