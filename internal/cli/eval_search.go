@@ -13,8 +13,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mienhq/mien/index"
 	"github.com/mienhq/mien/internal/eval"
+	"github.com/mienhq/mien/internal/gallery"
 )
 
 // searchReport is what eval search prints and writes as JSON.
@@ -43,7 +43,7 @@ type searchQuery struct {
 	kind string
 	q    []float32
 	took time.Duration
-	got  []index.Match
+	got  []gallery.Match
 }
 
 func runEvalSearch(ctx context.Context, env *Env, args []string) error {
@@ -85,7 +85,7 @@ func runEvalSearch(ctx context.Context, env *Env, args []string) error {
 			}
 		}
 	}
-	x, err := index.New(index.Options{Dim: dim, Workers: *workers})
+	x, err := gallery.NewScaleIndex(dim, *workers)
 	if err != nil {
 		return err
 	}
@@ -127,7 +127,7 @@ func runEvalSearch(ctx context.Context, env *Env, args []string) error {
 // buildSearchGallery fills x with n synthetic unit vectors (ids 0..n-1)
 // and the split's enrolled real templates (ids from n), and returns every
 // vector by id for the brute-force check.
-func buildSearchGallery(ctx context.Context, env *Env, x *index.Index, dim, n int, seed uint64, real *eval.Set, split *eval.Split) ([][]float32, error) {
+func buildSearchGallery(ctx context.Context, env *Env, x *gallery.ScaleIndex, dim, n int, seed uint64, real *eval.Set, split *eval.Split) ([][]float32, error) {
 	extra := 0
 	if split != nil {
 		extra = len(split.Subjects)
@@ -206,7 +206,7 @@ func searchQueries(dim, nq int, seed uint64, real *eval.Set, split *eval.Split, 
 }
 
 // timeSearches runs every query once, one at a time, after a warm-up.
-func timeSearches(ctx context.Context, env *Env, x *index.Index, qs []*searchQuery, k int) error {
+func timeSearches(ctx context.Context, env *Env, x *gallery.ScaleIndex, qs []*searchQuery, k int) error {
 	for _, q := range qs[:min(3, len(qs))] {
 		if _, err := x.Search(q.q, k); err != nil {
 			return err
@@ -242,7 +242,7 @@ func checkExact(ctx context.Context, env *Env, vecs [][]float32, qs []*searchQue
 			return 0, ctx.Err()
 		}
 		want := bruteTopK(vecs, q.q, k)
-		if slices.EqualFunc(want, q.got, func(a, b index.Match) bool { return a.ID == b.ID }) {
+		if slices.EqualFunc(want, q.got, func(a, b gallery.Match) bool { return a.ID == b.ID }) {
 			exact++
 		} else {
 			fmt.Fprintf(env.Stderr, "eval search: a %s query differs: got %v, want %v\n", q.kind, q.got, want)
@@ -254,17 +254,17 @@ func checkExact(ctx context.Context, env *Env, vecs [][]float32, qs []*searchQue
 
 // bruteTopK scores every vector (in parallel) and keeps the best k, ties
 // to the lower id as the index does.
-func bruteTopK(vecs [][]float32, q []float32, k int) []index.Match {
+func bruteTopK(vecs [][]float32, q []float32, k int) []gallery.Match {
 	workers := runtime.GOMAXPROCS(0)
-	parts := make([][]index.Match, workers)
+	parts := make([][]gallery.Match, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var best []index.Match
+			var best []gallery.Match
 			for i := len(vecs) * w / workers; i < len(vecs)*(w+1)/workers; i++ {
-				m := index.Match{ID: int64(i), Score: index.Dot(q, vecs[i])}
+				m := gallery.Match{ID: int64(i), Score: gallery.Dot(q, vecs[i])}
 				if len(best) == k && !better(m, best[k-1]) {
 					continue
 				}
@@ -283,7 +283,7 @@ func bruteTopK(vecs [][]float32, q []float32, k int) []index.Match {
 	return all[:min(k, len(all))]
 }
 
-func better(a, b index.Match) bool {
+func better(a, b gallery.Match) bool {
 	if a.Score != b.Score {
 		return a.Score > b.Score
 	}

@@ -1,0 +1,36 @@
+package gallery
+
+import "github.com/mienhq/mien/index"
+
+// ScaleIndex is the gallery's search index on its own, for measuring it at
+// scale (`mien eval search`): bare vectors under ids, no store, no subjects
+// and no decision. Matches are decided by Gallery alone.
+type ScaleIndex struct{ x *index.Index }
+
+// Match is one search result of a ScaleIndex.
+type Match = index.Match
+
+// NewScaleIndex returns an empty index of dim-long vectors searched with
+// workers goroutines (0: GOMAXPROCS).
+func NewScaleIndex(dim, workers int) (*ScaleIndex, error) {
+	x, err := index.New(index.Options{Dim: dim, Workers: workers})
+	if err != nil {
+		return nil, err
+	}
+	return &ScaleIndex{x: x}, nil
+}
+
+// Add inserts v under id.
+func (s *ScaleIndex) Add(id int64, v []float32) error { return s.x.Add(id, v) }
+
+// Search returns the k most similar vectors, best first (ties: lower id).
+func (s *ScaleIndex) Search(q []float32, k int) ([]Match, error) { return s.x.Search(q, k) }
+
+// Len is the number of vectors held.
+func (s *ScaleIndex) Len() int { return s.x.Len() }
+
+// BytesPerTemplate is the memory a vector takes in the index.
+func (s *ScaleIndex) BytesPerTemplate() int { return s.x.BytesPerTemplate() }
+
+// Dot is the exact float32 score the index re-scores with.
+func Dot(a, b []float32) float32 { return index.Dot(a, b) }
