@@ -97,18 +97,11 @@ func (s *Server) kycSelfie(r *http.Request) ([]byte, *face.Image, string, error)
 // kycRun decodes the document and the selfie (unless it is a liveness
 // frame) and matches them, in one of the engine's slots.
 func (s *Server) kycRun(ctx context.Context, eng kycEngine, doc, selfie []byte, frame *face.Image, opts mien.DocumentOptions) (*mien.DocumentMatch, error) {
-	select {
-	case s.queue <- struct{}{}:
-	default:
-		return nil, ErrBusy
+	release, err := s.slot(ctx)
+	if err != nil {
+		return nil, err
 	}
-	defer func() { <-s.queue }()
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	defer func() { <-s.slots }()
+	defer release()
 	img, err := eng.Decode(doc)
 	if err != nil {
 		return nil, fmt.Errorf("document: %w", err)

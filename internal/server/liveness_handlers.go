@@ -131,22 +131,6 @@ func (s *Server) liveImage(ctx context.Context, ls *liveSession, img *face.Image
 	return s.live.add(ctx, ls, img, at)
 }
 
-// slot waits for one of the engine's slots within the bounded queue.
-func (s *Server) slot(ctx context.Context) (func(), error) {
-	select {
-	case s.queue <- struct{}{}:
-	default:
-		return nil, ErrBusy
-	}
-	select {
-	case s.slots <- struct{}{}:
-	case <-ctx.Done():
-		<-s.queue
-		return nil, ctx.Err()
-	}
-	return func() { <-s.slots; <-s.queue }, nil
-}
-
 // auditEntry writes an audit entry (the store logs its own failures).
 func (s *Server) auditEntry(ctx context.Context, e store.Entry) {
 	if err := s.opts.Store.Audit(context.WithoutCancel(ctx), e); err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -94,22 +93,6 @@ func (s *Server) meshRoutes() {
 	}
 }
 
-// meshToken is the API key of a WebSocket request: the Authorization
-// header, or a "bearer.KEY" subprotocol.
-func meshToken(r *http.Request) string {
-	if t, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
-		return t
-	}
-	for _, h := range r.Header.Values("Sec-WebSocket-Protocol") {
-		for _, p := range strings.Split(h, ",") {
-			if t, ok := strings.CutPrefix(strings.TrimSpace(p), "bearer."); ok {
-				return t
-			}
-		}
-	}
-	return ""
-}
-
 // meshModel opens the mesh model once.
 func (s *Server) meshModel() (*mesh.Model, MeshEngine, error) {
 	me, ok := s.opts.Engine.(MeshEngine)
@@ -132,7 +115,7 @@ func (s *Server) meshModel() (*mesh.Model, MeshEngine, error) {
 // streamMesh checks the key, the mode and the parameters, then upgrades
 // (errors before that are plain HTTP answers).
 func (s *Server) streamMesh(w http.ResponseWriter, r *http.Request) error {
-	token := meshToken(r)
+	token := wsToken(r)
 	if token == "" {
 		return store.ErrUnauthorized
 	}

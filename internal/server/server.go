@@ -148,20 +148,29 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 // ErrBusy is returned when the engine's queue is full (429 with Retry-After).
 var ErrBusy = errors.New("server: busy: too many images waiting; retry shortly")
 
-// analyze runs the engine within the bounded queue.
-func (s *Server) analyze(ctx context.Context, data []byte, opts detect.Options) (*mien.Analysis, error) {
+// slot waits for one of the engine's slots within the bounded queue.
+func (s *Server) slot(ctx context.Context) (func(), error) {
 	select {
 	case s.queue <- struct{}{}:
 	default:
 		return nil, ErrBusy
 	}
-	defer func() { <-s.queue }()
 	select {
 	case s.slots <- struct{}{}:
 	case <-ctx.Done():
+		<-s.queue
 		return nil, ctx.Err()
 	}
-	defer func() { <-s.slots }()
+	return func() { <-s.slots; <-s.queue }, nil
+}
+
+// analyze runs the engine within the bounded queue.
+func (s *Server) analyze(ctx context.Context, data []byte, opts detect.Options) (*mien.Analysis, error) {
+	release, err := s.slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	a, err := s.opts.Engine.Analyze(ctx, data, opts)
 	if err == nil {
 		s.metrics.faces.Add(int64(len(a.Faces)))
