@@ -17,7 +17,9 @@ func (s *Server) cameraRoutes() {
 	s.handle("DELETE /v1/cameras/{id}", store.RoleAdmin, s.deleteCamera)
 	s.handle("GET /v1/cameras/{id}/events", store.RoleRead, s.cameraEvents)
 	s.handle("GET /v1/cameras/{id}/counts", store.RoleRead, s.cameraCounts)
-	s.handle("GET /v1/cameras/{id}/snapshot", store.RoleRead, s.cameraSnapshot)
+	// a snapshot is a picture of the people in front of the camera: only the
+	// role that manages cameras sees it, and every read is audited
+	s.handle("GET /v1/cameras/{id}/snapshot", store.RoleAdmin, s.cameraSnapshot)
 }
 
 // cameraRequest is the body of POST and PUT /v1/cameras.
