@@ -19,6 +19,7 @@ import (
 	"github.com/mienhq/mien/count"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/events"
+	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/internal/stream"
 	"github.com/mienhq/mien/video"
@@ -124,6 +125,36 @@ func (s *Server) applyCamera(c store.Camera) error {
 	}
 	s.cams.hub.SetRelay(c.ID, c.Settings.RelayURL, c.Secret)
 	return s.cams.mgr.Apply(cfg)
+}
+
+// eraseCollection erases a collection (every path that deletes one comes
+// here) and stops its gate cameras at once.
+func (s *Server) eraseCollection(ctx context.Context, who gallery.Actor, id string) error {
+	if err := s.gal.DeleteCollection(ctx, who, id); err != nil {
+		return err
+	}
+	s.stopCollectionCameras(who.Tenant, id)
+	return nil
+}
+
+// stopCollectionCameras stops the gate cameras of a deleted collection
+// before the deletion is answered: their ffmpeg is killed and no frame of
+// theirs is looked at again. They stay, failed with the reason in their
+// health, until they are given another collection or deleted (a restart
+// finds them failed the same way: their gate has no collection).
+func (s *Server) stopCollectionCameras(tenant, collection string) {
+	if s.cams == nil {
+		return
+	}
+	ids := s.cams.mgr.StopWhere(func(c stream.Config) bool {
+		return c.Tenant == tenant && c.Mode == stream.ModeGate && c.Collection == collection
+	}, "stopped: its collection "+collection+" was deleted")
+	for _, id := range ids {
+		s.cams.hub.SetRelay(id, "", "")
+	}
+	if len(ids) > 0 {
+		s.opts.Logger.Info("gate cameras stopped: their collection was deleted", "collection", collection, "cameras", ids)
+	}
 }
 
 // cameraConfig turns a stored camera into a stream configuration,
