@@ -92,6 +92,9 @@ func (s *Server) createCamera(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.cameraConfig(c); err != nil {
 		return err
 	}
+	if err := s.checkOutbound(r.Context(), c.Settings); err != nil {
+		return err
+	}
 	c.Secret = newSecret()
 	c, err := s.opts.Store.CreateCamera(r.Context(), c, k.ID)
 	if err != nil {
@@ -156,6 +159,9 @@ func (s *Server) updateCamera(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.Secret = old.Secret
 	if _, err := s.cameraConfig(c); err != nil {
+		return err
+	}
+	if err := s.checkOutbound(r.Context(), c.Settings); err != nil {
 		return err
 	}
 	if c, err = s.opts.Store.UpdateCamera(r.Context(), c, k.ID); err != nil {
