@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"errors"
 	"net"
 	"net/netip"
 	"strings"
@@ -15,6 +16,12 @@ import (
 // loopbackHooks lets tests register webhooks on their receivers, which
 // listen on 127.0.0.1 (cameras.webhook_allow_cidrs: ["127.0.0.0/8"]).
 var loopbackHooks = &events.Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
+
+// noTraffic stands in for dialling the public addresses the test's names
+// resolve to: nothing leaves this machine.
+func noTraffic(context.Context, string, string) (net.Conn, error) {
+	return nil, errors.New("test: no traffic leaves this machine")
+}
 
 // TestCameraWebhookDestinations: webhook and relay URLs that lead to the
 // server's own networks are refused when a camera is created or updated
@@ -33,7 +40,7 @@ func TestCameraWebhookDestinations(t *testing.T) {
 		return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
 	}
 	e := serve(t, &rekFakeEngine{}, store.Options{}, server.Options{Logger: rekQuietLog(),
-		Cameras: &server.CameraOptions{Detector: &truthDetector{}, Outbound: &events.Guard{Lookup: lookup}}})
+		Cameras: &server.CameraOptions{Detector: &truthDetector{}, Outbound: &events.Guard{Lookup: lookup, Dial: noTraffic}}})
 	body := func(field, url string) string {
 		return `{"name":"door","source":"rtsp://127.0.0.1:9/x","mode":"count","line":[0,0,10,10],"` + field + `":"` + url + `"}`
 	}
