@@ -271,6 +271,9 @@ func (e *Engine) mergeDetect(o detect.Options) detect.Options {
 	if o.Scale > 0 {
 		d.Scale = o.Scale
 	}
+	if o.FaceSize > 0 {
+		d.FaceSize = o.FaceSize
+	}
 	return d
 }
 

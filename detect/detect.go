@@ -28,7 +28,21 @@ type Options struct {
 	// detects LFW-sized photos at half size (0 = 1: the full size the
 	// detector allows). Detectors with a fixed input size ignore it.
 	Scale float32
+	// FaceSize, when > 0, is the smallest face (shorter side of its box, in
+	// pixels of the input image) the caller needs: detection then runs on
+	// the image shrunk until such a face spans SmallestFace pixels at the
+	// detector, never larger than the detector's own size limit allows. A
+	// photo library keeping faces of 40 px and up detects a 250x250 photo
+	// at half size and a 12 MP photo at the usual 640 px. Detectors with a
+	// fixed input size ignore it.
+	FaceSize float32
 }
+
+// SmallestFace is the shorter side, in pixels at the detector's input,
+// of the smallest face the detectors here find reliably (YuNet at the
+// strides 8-32; docs/benchmarks.md, "Library indexing: the size faces
+// need", has the measurement).
+const SmallestFace = 20
 
 // Detector finds faces. Implementations document whether they are safe for
 // concurrent use; those built on an onnx.Pool are.
@@ -89,4 +103,18 @@ func Fit(w, h, maxSide int) float32 {
 		return 1
 	}
 	return float32(maxSide) / float32(max(w, h))
+}
+
+// InputScale is the factor a detector limited to maxSide scales a w x h
+// image by before detection under o: Fit, then o.Scale, then no larger
+// than a face of o.FaceSize needs.
+func InputScale(w, h, maxSide int, o Options) float32 {
+	s := Fit(w, h, maxSide)
+	if o.Scale > 0 && o.Scale < 1 {
+		s *= o.Scale
+	}
+	if o.FaceSize > 0 {
+		s = min(s, SmallestFace/o.FaceSize)
+	}
+	return s
 }

@@ -60,3 +60,28 @@ func TestFit(t *testing.T) {
 		}
 	}
 }
+
+// TestInputScale: a caller's smallest face shrinks detection of small
+// photos (LFW's 250x250 to half size for 40 px faces), never of photos the
+// detector's size limit already shrinks further, and never enlarges.
+func TestInputScale(t *testing.T) {
+	for _, c := range []struct {
+		w, h, max int
+		o         Options
+		want      float32
+	}{
+		{250, 250, 640, Options{}, 1},
+		{250, 250, 640, Options{FaceSize: 40}, 0.5},
+		{250, 250, 640, Options{FaceSize: 80}, 0.25},
+		{250, 250, 640, Options{FaceSize: 10}, 1},
+		{250, 250, 640, Options{Scale: 0.75, FaceSize: 80}, 0.25},
+		{250, 250, 640, Options{Scale: 0.25, FaceSize: 40}, 0.25},
+		{4000, 3000, 640, Options{FaceSize: 40}, 0.16},
+		{1280, 960, 640, Options{FaceSize: 40}, 0.5},
+		{1000, 750, 640, Options{FaceSize: 40}, 0.5},
+	} {
+		if got := InputScale(c.w, c.h, c.max, c.o); got != c.want {
+			t.Errorf("InputScale(%d,%d,%d,%+v)=%v want %v", c.w, c.h, c.max, c.o, got, c.want)
+		}
+	}
+}

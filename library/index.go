@@ -47,6 +47,13 @@ type AddOptions struct {
 	Detect detect.Options
 }
 
+// SmallestFace is the smallest face, in pixels on the shorter side of its
+// box, that `mien library add` indexes by default (its --smallest-face);
+// passed as detect.Options MinSize and FaceSize, it also lets the detector
+// run at half size on LFW-sized photos. Smaller faces group no better
+// (docs/benchmarks.md, "Library indexing: the size faces need").
+const SmallestFace float32 = 40
+
 // Unreadable is a file that could not be indexed, and why.
 type Unreadable struct {
 	Path   string `json:"path"`

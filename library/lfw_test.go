@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/internal/testenv"
 )
 
@@ -152,5 +153,42 @@ func TestLFWPipelinedEqualsSerial(t *testing.T) {
 	}
 	if a, b := partition(serial), partition(piped); !equal(a, b) {
 		t.Errorf("grouping differs:\n%v\n%v", a, b)
+	}
+}
+
+// TestLFWSmallestFace: indexing with a smallest face of 40 px (what
+// `mien library add` does by default) keeps no smaller face, still finds
+// every photo's labelled (central) face, and drops the small background
+// faces the full-size detection finds.
+func TestLFWSmallestFace(t *testing.T) {
+	photos := lfwSubset(t, 30, 4, 5)
+	eng := engine(t)
+	full, small := open(t, t.TempDir()), open(t, t.TempDir())
+	if _, err := full.Add(context.Background(), eng, photos, AddOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	o := AddOptions{Detect: detect.Options{MinSize: SmallestFace, FaceSize: SmallestFace}}
+	if _, err := small.Add(context.Background(), eng, photos, o); err != nil {
+		t.Fatal(err)
+	}
+	tiny := func(l *Library) (n, faces int) {
+		for _, p := range l.photos {
+			for _, f := range p.faces {
+				faces++
+				if min(f.Box.Dx(), f.Box.Dy()) < SmallestFace {
+					n++
+				}
+			}
+		}
+		return n, faces
+	}
+	fullTiny, fullFaces := tiny(full)
+	smallTiny, smallFaces := tiny(small)
+	t.Logf("faces: %d at full size (%d under %g px), %d with the smallest face", fullFaces, fullTiny, SmallestFace, smallFaces)
+	if smallTiny != 0 || fullTiny == 0 || smallFaces >= fullFaces {
+		t.Errorf("faces under %g px: %d of %d kept; full size found %d of %d", SmallestFace, smallTiny, smallFaces, fullTiny, fullFaces)
+	}
+	if _, missing, err := small.ScoreFolders(); err != nil || missing != 0 {
+		t.Errorf("%d photos lost their labelled face (%v)", missing, err)
 	}
 }

@@ -90,10 +90,7 @@ func (d *Detector) Detect(ctx context.Context, img *face.Image, o detect.Options
 	if err := img.Valid(); err != nil {
 		return nil, fmt.Errorf("yunet: %w", err)
 	}
-	scale := detect.Fit(img.W, img.H, d.maxSide)
-	if o.Scale > 0 && o.Scale < 1 {
-		scale *= o.Scale
-	}
+	scale := detect.InputScale(img.W, img.H, d.maxSide, o)
 	in := img
 	if scale < 1 {
 		in = raster.Resize(img, max(1, int(float32(img.W)*scale+0.5)), max(1, int(float32(img.H)*scale+0.5)))

@@ -45,17 +45,11 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		fs.Usage()
 		return usageError{fmt.Errorf("bench: no image given (single-face photos work best)")}
 	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	inputs, err := benchInputs(fs.Args(), *size)
 	if err != nil {
 		return err
@@ -206,4 +200,21 @@ func benchThroughput(ctx context.Context, eng *mien.Engine, inputs [][]byte, n i
 	}
 	wg.Wait()
 	return float64(faces.Load()) / time.Since(start).Seconds(), firstErr
+}
+
+// startCPUProfile writes a Go CPU profile to path until stop is called
+// (nothing when path is empty).
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }

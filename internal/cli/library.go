@@ -154,6 +154,8 @@ var (
 	addJSON   *string
 	addFlip   *bool
 	addScale  *float64
+	addProf   *string
+	addFace   *float64
 )
 
 func addFlags(fs *flag.FlagSet) {
@@ -161,6 +163,8 @@ func addFlags(fs *flag.FlagSet) {
 	addEngine.register(fs)
 	addJSON = fs.String("json", "", "also write the report as JSON to this file")
 	addFlip = fs.Bool("flip", false, "add mirrored-crop embeddings (measured on LFW: no better grouping at twice the recognizer cost)")
+	addProf = fs.String("cpuprofile", "", "write a Go CPU profile of the whole run to this file (docs/benchmarks.md)")
+	addFace = fs.Float64("smallest-face", float64(library.SmallestFace), "index only faces at least this many pixels high and wide (shorter side of the box), detecting at the size such a face needs: half size for LFW's 250x250 photos (0 = every face the detector finds, at its full size; docs/library.md)")
 	addScale = fs.Float64("detect-scale", 1, "detect faces on photos scaled by this factor, 0.25-1 (0.5: less detection work, faces under about 20 px are missed; docs/benchmarks.md)")
 }
 
@@ -176,6 +180,14 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 	if !(*addScale >= 0.25 && *addScale <= 1) {
 		return usageError{fmt.Errorf("library add: --detect-scale %g is outside 0.25-1", *addScale)}
 	}
+	if !(*addFace >= 0 && *addFace <= 1000) {
+		return usageError{fmt.Errorf("library add: --smallest-face %g is outside 0-1000", *addFace)}
+	}
+	stop, err := startCPUProfile(*addProf)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	eng, err := openEngine(env, addEngine)
 	if err != nil {
 		return err
@@ -189,7 +201,7 @@ func libraryAdd(ctx context.Context, env *Env, lf *libraryFlags, fs *flag.FlagSe
 	var bar *progress
 	rep, err := lib.Add(ctx, eng, root, library.AddOptions{
 		Workers: env.Config.Workers + 1, // one more than sessions, to overlap reading and decoding
-		Detect:  detect.Options{Scale: float32(*addScale)},
+		Detect:  detect.Options{Scale: float32(*addScale), MinSize: float32(*addFace), FaceSize: float32(*addFace)},
 		Progress: func(done, total int) {
 			if bar == nil {
 				bar = newProgress(env.Stderr, "indexing", total)

@@ -74,3 +74,20 @@ func TestLibraryCommands(t *testing.T) {
 		t.Error("forget left the library directory")
 	}
 }
+
+// TestLibraryAddSmallestFaceRange: an out-of-range --smallest-face is a
+// usage error that creates no library.
+func TestLibraryAddSmallestFaceRange(t *testing.T) {
+	t.Setenv("MIEN_HOME", t.TempDir())
+	lib := filepath.Join(t.TempDir(), "lib")
+	for _, v := range []string{"-1", "5000", "NaN"} {
+		var out, errb bytes.Buffer
+		code := Main([]string{"library", "add", "--library", lib, "--smallest-face", v, t.TempDir()}, &out, &errb)
+		if code != 2 || !strings.Contains(errb.String(), "--smallest-face") {
+			t.Errorf("--smallest-face %s: %d %q", v, code, errb.String())
+		}
+	}
+	if _, err := os.Stat(lib); !os.IsNotExist(err) {
+		t.Errorf("a refused add created the library: %v", err)
+	}
+}
