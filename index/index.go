@@ -257,10 +257,13 @@ func (x *Index) parallel(n int, f func(lo, hi int) topK) []topK {
 
 // prefilter returns the slots whose two-bit codes score best against the
 // int8 query qc: at least c of them (ties of the last histogram bin kept).
-// Scores go to a buffer and a histogram in one parallel pass; the cut-off
-// comes from the histogram, so selection needs no heap.
+// Each worker scores its share of the gallery into a buffer and a
+// histogram; the cut-off comes from the summed histograms, and each worker
+// then collects its own share's slots above it, so selection needs no heap
+// and no pass over the gallery on one core.
 func (x *Index) prefilter(qc []int8, c int) []int {
 	q := query2(qc)
+	qv := queryVNNI(q)
 	stride := code2Bytes(x.opts.Dim)
 	n := len(x.ids)
 	buf := scorePool.Get().(*[]int32)
@@ -273,24 +276,36 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 	bins := 2*off>>histShift + 1
 	workers := min(x.opts.Workers, max(1, n/4096))
 	hists := make([][]int32, workers)
-	var wg sync.WaitGroup
+	found := make([][]int, workers)
+	cutc := make(chan int, workers)
+	var scored, wg sync.WaitGroup
+	scored.Add(workers)
+	wg.Add(workers)
 	for wk := 0; wk < workers; wk++ {
 		lo, hi := n*wk/workers, n*(wk+1)/workers
-		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			h := make([]int32, bins)
 			for b := lo; b < hi; b += 1024 { // batches stay in cache for the histogram
 				e := min(hi, b+1024)
-				scores2(x.code2[b*stride:e*stride], stride, q, scores[b:e])
+				scores2(x.code2[b*stride:e*stride], stride, q, qv, scores[b:e])
 				for _, sc := range scores[b:e] {
 					h[(int(sc)+off)>>histShift]++
 				}
 			}
 			hists[wk] = h
+			scored.Done()
+			cut := <-cutc
+			var mine []int
+			for s := lo; s < hi; s++ {
+				if (int(scores[s])+off)>>histShift >= cut {
+					mine = append(mine, s)
+				}
+			}
+			found[wk] = mine
 		}()
 	}
-	wg.Wait()
+	scored.Wait()
 	cut, total := bins-1, 0
 	for ; cut > 0; cut-- {
 		for _, h := range hists {
@@ -300,11 +315,13 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 			break
 		}
 	}
+	for range workers {
+		cutc <- cut
+	}
+	wg.Wait()
 	slots := make([]int, 0, total)
-	for s, sc := range scores {
-		if (int(sc)+off)>>histShift >= cut {
-			slots = append(slots, s)
-		}
+	for _, f := range found {
+		slots = append(slots, f...)
 	}
 	return slots
 }

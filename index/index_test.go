@@ -374,7 +374,7 @@ func prefilterDepth(x *Index, q []float32, want []Match) int {
 	q2 := query2(qc)
 	stride := code2Bytes(x.opts.Dim)
 	all := make([]int32, len(x.ids))
-	scores2(x.code2, stride, q2, all)
+	scores2(x.code2, stride, q2, queryVNNI(q2), all)
 	deepest := 0
 	for _, m := range want {
 		own := all[x.slot[m.ID]]
