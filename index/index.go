@@ -178,8 +178,31 @@ func (x *Index) BytesPerTemplate() int {
 	return 5*x.opts.Dim + 4 + code2Bytes(x.opts.Dim) + 8 + 16
 }
 
+// Cost is the work one search did, independent of the machine's load:
+// what each pass read.
+type Cost struct {
+	CodeRows  int // two-bit codes scored (the whole gallery, or none below PrefilterMin)
+	Int8Rows  int // int8 rows scored
+	FloatRows int // float32 rows re-scored exactly
+	Bytes     int64
+}
+
 // Search returns the k templates most similar to q, best first.
 func (x *Index) Search(q []float32, k int) ([]Match, error) {
+	m, _, err := x.SearchCost(q, k)
+	return m, err
+}
+
+// SearchCost is Search that also reports the search's Cost.
+func (x *Index) SearchCost(q []float32, k int) ([]Match, Cost, error) {
+	var cost Cost
+	m, err := x.search(q, k, &cost)
+	d := x.opts.Dim
+	cost.Bytes = int64(cost.CodeRows)*int64(code2Bytes(d)) + int64(cost.Int8Rows)*int64(d+4) + int64(cost.FloatRows)*int64(4*d)
+	return m, cost, err
+}
+
+func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 	if err := x.check(q); err != nil {
 		return nil, err
 	}
@@ -199,14 +222,17 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 	if c := PrefilterCandidates(n, k); c < n {
 		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
 		slots := x.prefilter(qc, c)
+		cost.CodeRows, cost.Int8Rows = n, len(slots)
 		parts = x.parallel(len(slots), func(lo, hi int) topK { return x.scanSlots(qc, slots[lo:hi], cand) })
 	} else {
+		cost.Int8Rows = n
 		parts = x.parallel(n, func(lo, hi int) topK { return x.scan(qc, lo, hi, cand) })
 	}
 	// Re-score the candidates exactly (their IDs hold slots here).
 	d := x.opts.Dim
 	best := make(topK, 0, k+1)
 	for _, p := range parts {
+		cost.FloatRows += len(p)
 		for _, m := range p {
 			s := int(m.ID)
 			best.offer(Match{ID: x.ids[s], Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
@@ -351,12 +377,17 @@ func (x *Index) scan(qc []int8, lo, hi, c int) topK {
 	return t
 }
 
-// scanSlots is scan over a list of slots.
+// scanSlots is scan over a list of slots (in batches, so the kernel can
+// prefetch the scattered rows ahead).
 func (x *Index) scanSlots(qc []int8, slots []int, c int) topK {
-	d := x.opts.Dim
 	t := make(topK, 0, c+1)
-	for _, s := range slots {
-		t.offer(Match{ID: int64(s), Score: float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]}, c)
+	var out [256]int32
+	for b := 0; b < len(slots); b += len(out) {
+		batch := slots[b:min(len(slots), b+len(out))]
+		dot8Rows(qc, x.codes, batch, out[:len(batch)])
+		for i, s := range batch {
+			t.offer(Match{ID: int64(s), Score: float32(out[i]) * x.scale[s]}, c)
+		}
 	}
 	return t
 }
