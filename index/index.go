@@ -5,16 +5,20 @@
 // Each template is kept three times, contiguously: as float32 (exact
 // scores), as int8 with a per-vector scale, and as a two-bit code
 // (code2.go). A search of a gallery of PrefilterMin templates or more first
-// scores every two-bit code against the int8 query with an AVX2 kernel (128
-// bytes a template: a quarter of the int8 pass's memory traffic) and keeps
-// the best PrefilterCandidates; smaller galleries skip that pass. The int8
-// pass (AVX2 as well; pure Go elsewhere or with -tags purego) then ranks
-// those candidates, split into shards over Workers goroutines, keeps the
-// best max(8k, 64), and re-scores them exactly in float32: the result is the
-// exact top k unless a true top-k template ranks below the kept candidates
-// in a coarse pass, which TestPrefilterRecall and TestNearDuplicatesExact
-// bound against brute force. Index is safe for concurrent use: searches
-// share a read lock, Add and Remove take the write lock.
+// scores every two-bit code against the int8 query (128 bytes a template:
+// a quarter of the int8 pass's memory traffic) on all Workers, with an
+// AVX-512 VNNI kernel where the CPU has one (four templates a loop), AVX2
+// otherwise, and keeps the best PrefilterCandidates; smaller galleries skip
+// that pass. The int8 pass (AVX2; pure Go elsewhere or with -tags purego)
+// then ranks those candidates, prefetching their scattered rows ahead,
+// split into shards over Workers goroutines, keeps the best max(8k, 64) a
+// shard, and re-scores them exactly in float32: the result is the exact top
+// k unless a true top-k template ranks below the kept candidates in a coarse
+// pass, which TestPrefilterRecall and TestNearDuplicatesExact bound against
+// brute force (and `mien eval search` on the open-set evaluation's real
+// queries). SearchCost reports what each pass read. Index is safe for
+// concurrent use: searches share a read lock, Add and Remove take the write
+// lock.
 package index
 
 import (

@@ -30,7 +30,9 @@ func (s *ScaleIndex) Search(q []float32, k int) ([]Match, error) { return s.x.Se
 type Cost = index.Cost
 
 // SearchCost is Search that also reports what the search read.
-func (s *ScaleIndex) SearchCost(q []float32, k int) ([]Match, Cost, error) { return s.x.SearchCost(q, k) }
+func (s *ScaleIndex) SearchCost(q []float32, k int) ([]Match, Cost, error) {
+	return s.x.SearchCost(q, k)
+}
 
 // Len is the number of vectors held.
 func (s *ScaleIndex) Len() int { return s.x.Len() }
