@@ -242,16 +242,22 @@ func TestLatency1M(t *testing.T) {
 	t.Logf("built 1,000,000 templates in %v; %d bytes per template", time.Since(t0).Round(time.Millisecond), x.BytesPerTemplate())
 	r := rand.New(rand.NewPCG(9, 9))
 	var d []time.Duration
+	var bytes int64
+	int8Rows := 0
 	for i := 0; i < 60; i++ {
 		q := randUnit(r, 512)
 		s := time.Now()
-		if _, err := x.Search(q, 10); err != nil {
+		_, c, err := x.SearchCost(q, 10)
+		if err != nil {
 			t.Fatal(err)
 		}
 		d = append(d, time.Since(s))
+		bytes += c.Bytes
+		int8Rows = max(int8Rows, c.Int8Rows)
 	}
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	t.Logf("1M templates, k=10, %d queries: p50 %v, p95 %v, p99 %v", len(d), d[len(d)/2], d[len(d)*95/100], d[len(d)*99/100])
+	t.Logf("1M templates, k=10, %d queries: p50 %v, p95 %v, p99 %v; %.1f MB read a search, at most %d int8 rows", len(d),
+		d[len(d)/2], d[len(d)*95/100], d[len(d)*99/100], float64(bytes)/float64(len(d))/1e6, int8Rows)
 }
 
 // TestNearDuplicatesExact uses 512-d templates clustered like real people
