@@ -56,6 +56,7 @@ type Index struct {
 	data  []float32     // Len*Dim values, exact
 	codes []int8        // Len*Dim values, quantised
 	scale []float32     // per slot: data ~ scale * codes
+	l1    []float32     // per slot: Σ|data| (the int8 error bound, certify.go)
 	code2 []byte        // per slot: two-bit code (code2.go)
 	ids   []int64       // slot -> id
 	slot  map[int64]int // id -> slot
@@ -100,6 +101,7 @@ func (x *Index) Add(id int64, v []float32) error {
 	n := len(x.codes)
 	x.codes = append(x.codes, make([]int8, len(v))...)
 	x.scale = append(x.scale, quantize(x.codes[n:], v))
+	x.l1 = append(x.l1, l1(v))
 	m := len(x.code2)
 	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
 	encode2(x.code2[m:], v)
@@ -121,6 +123,7 @@ func (x *Index) Remove(id int64) bool {
 		copy(x.data[s*d:(s+1)*d], x.data[last*d:(last+1)*d])
 		copy(x.codes[s*d:(s+1)*d], x.codes[last*d:(last+1)*d])
 		x.scale[s] = x.scale[last]
+		x.l1[s] = x.l1[last]
 		w2 := code2Bytes(d)
 		copy(x.code2[s*w2:(s+1)*w2], x.code2[last*w2:(last+1)*w2])
 		x.ids[s] = x.ids[last]
@@ -132,6 +135,7 @@ func (x *Index) Remove(id int64) bool {
 	x.data = x.data[:last*d]
 	x.codes = x.codes[:last*d]
 	x.scale = x.scale[:last]
+	x.l1 = x.l1[:last]
 	w2 := code2Bytes(d)
 	clear(x.code2[last*w2 : (last+1)*w2])
 	x.code2 = x.code2[:last*w2]
@@ -185,9 +189,10 @@ func (x *Index) BytesPerTemplate() int {
 // Cost is the work one search did, independent of the machine's load:
 // what each pass read.
 type Cost struct {
-	CodeRows  int // two-bit codes scored (the whole gallery, or none below PrefilterMin)
-	Int8Rows  int // int8 rows scored
-	FloatRows int // float32 rows re-scored exactly
+	CodeRows  int  // two-bit codes scored (the whole gallery, or none below PrefilterMin)
+	Int8Rows  int  // int8 rows scored
+	FloatRows int  // float32 rows re-scored exactly
+	Widened   bool // the int8 bound did not clear the k-th score: every int8 candidate was re-scored exactly
 	Bytes     int64
 }
 
@@ -219,28 +224,37 @@ func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	cand := max(8*k, 64)
+	cand := max(32*k, 256)
 	qc := make([]int8, len(q))
-	quantize(qc, q)
-	var parts []topK
+	qs := quantize(qc, q)
+	qe := queryErr(qs, qc)
+	var parts []shard
+	var slots []int // the two-bit pass's candidates (nil: every slot)
 	if c := PrefilterCandidates(n, k); c < n {
 		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
-		slots := x.prefilter(qc, c)
+		slots = x.prefilter(qc, c)
 		cost.CodeRows, cost.Int8Rows = n, len(slots)
-		parts = x.parallel(len(slots), func(lo, hi int) topK { return x.scanSlots(qc, slots[lo:hi], cand) })
+		parts = parallel(x.opts.Workers, len(slots), func(lo, hi int) shard { return x.scanSlots(qc, qe, slots[lo:hi], cand) })
 	} else {
 		cost.Int8Rows = n
-		parts = x.parallel(n, func(lo, hi int) topK { return x.scan(qc, lo, hi, cand) })
+		parts = parallel(x.opts.Workers, n, func(lo, hi int) shard { return x.scan(qc, qe, lo, hi, cand) })
 	}
 	// Re-score the candidates exactly (their IDs hold slots here).
 	d := x.opts.Dim
 	best := make(topK, 0, k+1)
+	rejected := float32(math.Inf(-1))
 	for _, p := range parts {
-		cost.FloatRows += len(p)
-		for _, m := range p {
+		cost.FloatRows += len(p.t)
+		rejected = max(rejected, p.rejected)
+		for _, m := range p.t {
 			s := int(m.ID)
 			best.offer(Match{ID: x.ids[s], Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
 		}
+	}
+	if len(best) == k && !qe.below(rejected, best[0].Score) {
+		// A template the int8 pass dropped might still beat the k-th: re-score
+		// every int8 candidate exactly (rare; certify.go).
+		best = x.rescoreAll(q, k, slots, cost)
 	}
 	out := []Match(best)
 	sort.Slice(out, func(i, j int) bool {
@@ -268,10 +282,10 @@ func PrefilterCandidates(n, k int) int {
 	return min(n, max(4096, 256*k, n/64))
 }
 
-// parallel runs f over shards of [0, n) on the index's workers.
-func (x *Index) parallel(n int, f func(lo, hi int) topK) []topK {
-	workers := min(x.opts.Workers, max(1, n/4096))
-	parts := make([]topK, workers)
+// parallel runs f over shards of [0, n) on up to workers goroutines.
+func parallel[T any](workers, n int, f func(lo, hi int) T) []T {
+	workers = min(workers, max(1, n/4096))
+	parts := make([]T, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := n*w/workers, n*(w+1)/workers
@@ -363,37 +377,29 @@ const histShift = 5
 var scorePool = sync.Pool{New: func() any { return new([]int32) }}
 
 // scan ranks slots [lo, hi) by their int8 score and returns the best c,
-// with slot numbers in Match.ID.
-func (x *Index) scan(qc []int8, lo, hi, c int) topK {
+// with slot numbers in Match.ID, and the bound of those it dropped.
+func (x *Index) scan(qc []int8, qe queryBound, lo, hi, c int) shard {
 	d := x.opts.Dim
-	t := make(topK, 0, c+1)
-	floor := float32(math.Inf(-1))
+	sh := shard{t: make(topK, 0, c+1), rejected: float32(math.Inf(-1))}
 	for s := lo; s < hi; s++ {
-		score := float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]
-		if len(t) == c && score <= floor {
-			continue
-		}
-		t.offer(Match{ID: int64(s), Score: score}, c)
-		if len(t) == c {
-			floor = t[0].Score
-		}
+		sh.offer(x, qe, Match{ID: int64(s), Score: float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]}, c)
 	}
-	return t
+	return sh
 }
 
 // scanSlots is scan over a list of slots (in batches, so the kernel can
 // prefetch the scattered rows ahead).
-func (x *Index) scanSlots(qc []int8, slots []int, c int) topK {
-	t := make(topK, 0, c+1)
+func (x *Index) scanSlots(qc []int8, qe queryBound, slots []int, c int) shard {
+	sh := shard{t: make(topK, 0, c+1), rejected: float32(math.Inf(-1))}
 	var out [256]int32
 	for b := 0; b < len(slots); b += len(out) {
 		batch := slots[b:min(len(slots), b+len(out))]
 		dot8Rows(qc, x.codes, batch, out[:len(batch)])
 		for i, s := range batch {
-			t.offer(Match{ID: int64(s), Score: float32(out[i]) * x.scale[s]}, c)
+			sh.offer(x, qe, Match{ID: int64(s), Score: float32(out[i]) * x.scale[s]}, c)
 		}
 	}
-	return t
+	return sh
 }
 
 // topK is a min-heap of the best matches seen.

@@ -48,6 +48,7 @@ type searchCost struct {
 	Int8Rows  float64 `json:"int8_rows"`
 	MaxInt8   int     `json:"int8_rows_max"`
 	FloatRows float64 `json:"float32_rows"`
+	Widened   int     `json:"widened"` // searches whose int8 bound failed: every int8 candidate re-scored
 	CPUms     float64 `json:"cpu_ms_p50"`
 }
 
@@ -334,6 +335,9 @@ func summarise(rep *searchReport, qs []*searchQuery) {
 		c.Int8Rows += float64(q.cost.Int8Rows)
 		c.FloatRows += float64(q.cost.FloatRows)
 		c.MaxInt8 = max(c.MaxInt8, q.cost.Int8Rows)
+		if q.cost.Widened {
+			c.Widened++
+		}
 		cpu = append(cpu, float64(q.cpu)/float64(time.Millisecond))
 	}
 	nq := float64(len(qs))
@@ -356,7 +360,7 @@ func printSearch(env *Env, r searchReport) {
 		fmt.Fprintf(env.Stdout, "  %-10s %8d %9.2f %9.2f %9.2f\n", kind, l.Queries, l.P50, l.P95, l.P99)
 	}
 	c := r.Cost
-	fmt.Fprintf(env.Stdout, "per query (mean): %.1f MB read; %.0f two-bit codes, %.0f int8 rows (at most %d), %.0f float32 rows re-scored; CPU time p50 %.2f ms (all cores)\n",
-		c.MBytes, c.CodeRows, c.Int8Rows, c.MaxInt8, c.FloatRows, c.CPUms)
+	fmt.Fprintf(env.Stdout, "per query (mean): %.1f MB read; %.0f two-bit codes, %.0f int8 rows (at most %d), %.0f float32 rows re-scored; CPU time p50 %.2f ms (all cores); %d searches widened past the int8 bound\n",
+		c.MBytes, c.CodeRows, c.Int8Rows, c.MaxInt8, c.FloatRows, c.CPUms, c.Widened)
 	fmt.Fprintf(env.Stdout, "exact: %d of %d answers identical to brute force (ids and order of the top %d)\n", r.Exact, r.Queries, r.K)
 }
