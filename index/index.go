@@ -183,7 +183,7 @@ func (x *Index) Len() int {
 
 // BytesPerTemplate is the memory one template takes (vector, id and map entry, approximately).
 func (x *Index) BytesPerTemplate() int {
-	return 5*x.opts.Dim + 4 + code2Bytes(x.opts.Dim) + 8 + 16
+	return 5*x.opts.Dim + 4 + 4 + code2Bytes(x.opts.Dim) + 8 + 16 // float32, int8, scale, l1, two-bit, id, map entry
 }
 
 // Cost is the work one search did, independent of the machine's load:
