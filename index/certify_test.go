@@ -101,3 +101,32 @@ func TestWidensWhenBoundFails(t *testing.T) {
 		t.Fatalf("%d of 20 searches widened; near-copies should defeat the bound every time", widened)
 	}
 }
+
+// TestReserveKeepsContents: Reserve on a non-empty index keeps what it
+// holds and searches as before.
+func TestReserveKeepsContents(t *testing.T) {
+	r := rand.New(rand.NewPCG(45, 46))
+	x, _ := New(Options{Dim: 64})
+	vs := map[int64][]float32{}
+	for i := int64(0); i < 100; i++ {
+		if i == 50 {
+			x.Reserve(1000)
+		}
+		vs[i] = randUnit(r, 64)
+		if err := x.Add(i, vs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.Reserve(0)
+	q := randUnit(r, 64)
+	got, _ := x.Search(q, 5)
+	want := brute(vs, q, 5)
+	if x.Len() != 100 || len(got) != 5 {
+		t.Fatalf("len %d, %d results", x.Len(), len(got))
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("rank %d: got %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

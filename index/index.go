@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -106,6 +107,26 @@ func (x *Index) Add(id int64, v []float32) error {
 	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
 	encode2(x.code2[m:], v)
 	return nil
+}
+
+// Reserve makes room for n more templates, so that loading a large gallery
+// does not copy its tiers over and over as they grow.
+func (x *Index) Reserve(n int) {
+	if n <= 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	d, m := x.opts.Dim, len(x.ids)+n
+	x.data = slices.Grow(x.data, n*d)
+	x.codes = slices.Grow(x.codes, n*d)
+	x.scale = slices.Grow(x.scale, n)
+	x.l1 = slices.Grow(x.l1, n)
+	x.code2 = slices.Grow(x.code2, n*code2Bytes(d))
+	x.ids = slices.Grow(x.ids, n)
+	if len(x.slot) == 0 {
+		x.slot = make(map[int64]int, m)
+	}
 }
 
 // Remove deletes id (moving the last template into its slot) and reports

@@ -149,6 +149,7 @@ func buildSearchGallery(ctx context.Context, env *Env, x *gallery.ScaleIndex, di
 		extra = len(split.Subjects)
 	}
 	vecs := make([][]float32, 0, n+extra)
+	x.Reserve(n + extra)
 	bar := newProgress(env.Stderr, "building the gallery", n+extra)
 	defer bar.Finish()
 	r := rand.New(rand.NewPCG(seed, 0x5ea7c4))

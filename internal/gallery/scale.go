@@ -20,6 +20,9 @@ func NewScaleIndex(dim, workers int) (*ScaleIndex, error) {
 	return &ScaleIndex{x: x}, nil
 }
 
+// Reserve makes room for n more vectors (loading goes faster).
+func (s *ScaleIndex) Reserve(n int) { s.x.Reserve(n) }
+
 // Add inserts v under id.
 func (s *ScaleIndex) Add(id int64, v []float32) error { return s.x.Add(id, v) }
 
