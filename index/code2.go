@@ -56,6 +56,25 @@ func query2(qc []int8) []int8 {
 	return out
 }
 
+// queryVNNI rearranges a padded query (query2) for the VNNI kernel: for
+// each pair of blocks and each bit pair j, the 32 query values of level j
+// of the first block, then those of the second (a 64-byte code load holds
+// both blocks). It returns nil when the blocks do not pair up.
+func queryVNNI(q []int8) []int8 {
+	blocks := len(q) / 128
+	if blocks%2 != 0 {
+		return nil
+	}
+	out := make([]int8, 0, len(q))
+	for c := 0; c < blocks/2; c++ {
+		for j := 0; j < 4; j++ {
+			out = append(out, q[2*c*128+j*32:2*c*128+j*32+32]...)
+			out = append(out, q[(2*c+1)*128+j*32:(2*c+1)*128+j*32+32]...)
+		}
+	}
+	return out
+}
+
 // score2Go is the portable two-bit score Σ q_i·u_i of one template's code
 // (and the reference the assembly kernel is tested against).
 func score2Go(code []byte, q []int8) int32 {

@@ -41,3 +41,11 @@ func quantize(dst []int8, v []float32) float32 {
 	}
 	return m / 127
 }
+
+// dot8RowsGo is the portable dot8Rows (and its reference in tests).
+func dot8RowsGo(q, codes []int8, slots []int, out []int32) {
+	d := len(q)
+	for i, s := range slots {
+		out[i] = dot8Go(q, codes[s*d:(s+1)*d])
+	}
+}

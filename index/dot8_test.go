@@ -60,14 +60,14 @@ func BenchmarkScores2(b *testing.B) {
 	b.SetBytes(int64(n * stride))
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
-		scores2(codes, stride, q, out)
+		scores2(codes, stride, q, queryVNNI(q), out)
 	}
 }
 
 func TestScores2MatchesReference(t *testing.T) {
 	r := rand.New(rand.NewPCG(13, 14))
 	for _, d := range []int{1, 100, 128, 200, 512, 1000, 1024, 1100} {
-		const n = 7
+		const n = 11 // two loops of the four-template kernel and a tail
 		stride := code2Bytes(d)
 		codes := make([]byte, n*stride)
 		var vs [][]float32
@@ -80,9 +80,14 @@ func TestScores2MatchesReference(t *testing.T) {
 		qc[0] = 127
 		q := query2(qc)
 		out := make([]int32, n)
-		scores2(codes, stride, q, out)
+		scores2(codes, stride, q, queryVNNI(q), out)
+		noVNNI := make([]int32, n) // the AVX2 kernel (or pure Go) on its own
+		scores2(codes, stride, q, nil, noVNNI)
 		for i := 0; i < n; i++ {
 			want := score2Go(codes[i*stride:(i+1)*stride], q)
+			if noVNNI[i] != want {
+				t.Fatalf("d=%d template %d: kernel without VNNI %d, portable %d", d, i, noVNNI[i], want)
+			}
 			// The definition: Σ q_j·u_j with u from the thresholds.
 			var def int32
 			var ss float64
@@ -123,6 +128,31 @@ func BenchmarkScores2Gallery(b *testing.B) {
 	b.SetBytes(int64(n * stride))
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		scores2(codes, stride, q, out)
+		scores2(codes, stride, q, queryVNNI(q), out)
+	}
+}
+
+// TestDot8RowsMatchesReference checks the prefetching row kernel against
+// the portable one over scattered rows, including rows at the gallery's end.
+func TestDot8RowsMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, d := range []int{64, 512, 100} {
+		const rows = 50
+		codes := make([]int8, rows*d)
+		for i := range codes {
+			codes[i] = int8(r.IntN(255) - 127)
+		}
+		q := codes[3*d : 4*d]
+		slots := []int{rows - 1, 0, 7, 7, 49, 13, 2, 30, 31, 32, 33, 34, 35, 48, 1}
+		got, want := make([]int32, len(slots)), make([]int32, len(slots))
+		dot8Rows(q, codes, slots, got)
+		for i, s := range slots {
+			want[i] = dot8Go(q, codes[s*d:(s+1)*d])
+		}
+		for i := range want {
+			if got[i] != want[i] {
+				t.Fatalf("d=%d slot %d: kernel %d, reference %d", d, slots[i], got[i], want[i])
+			}
+		}
 	}
 }

@@ -5,16 +5,20 @@
 // Each template is kept three times, contiguously: as float32 (exact
 // scores), as int8 with a per-vector scale, and as a two-bit code
 // (code2.go). A search of a gallery of PrefilterMin templates or more first
-// scores every two-bit code against the int8 query with an AVX2 kernel (128
-// bytes a template: a quarter of the int8 pass's memory traffic) and keeps
-// the best PrefilterCandidates; smaller galleries skip that pass. The int8
-// pass (AVX2 as well; pure Go elsewhere or with -tags purego) then ranks
-// those candidates, split into shards over Workers goroutines, keeps the
-// best max(8k, 64), and re-scores them exactly in float32: the result is the
-// exact top k unless a true top-k template ranks below the kept candidates
-// in a coarse pass, which TestPrefilterRecall and TestNearDuplicatesExact
-// bound against brute force. Index is safe for concurrent use: searches
-// share a read lock, Add and Remove take the write lock.
+// scores every two-bit code against the int8 query (128 bytes a template:
+// a quarter of the int8 pass's memory traffic) on all Workers, with an
+// AVX-512 VNNI kernel where the CPU has one (four templates a loop), AVX2
+// otherwise, and keeps the best PrefilterCandidates; smaller galleries skip
+// that pass. The int8 pass (AVX2; pure Go elsewhere or with -tags purego)
+// then ranks those candidates, prefetching their scattered rows ahead,
+// split into shards over Workers goroutines, keeps the best max(8k, 64) a
+// shard, and re-scores them exactly in float32: the result is the exact top
+// k unless a true top-k template ranks below the kept candidates in a coarse
+// pass, which TestPrefilterRecall and TestNearDuplicatesExact bound against
+// brute force (and `mien eval search` on the open-set evaluation's real
+// queries). SearchCost reports what each pass read. Index is safe for
+// concurrent use: searches share a read lock, Add and Remove take the write
+// lock.
 package index
 
 import (
@@ -23,6 +27,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 )
@@ -52,6 +57,7 @@ type Index struct {
 	data  []float32     // Len*Dim values, exact
 	codes []int8        // Len*Dim values, quantised
 	scale []float32     // per slot: data ~ scale * codes
+	l1    []float32     // per slot: Σ|data| (the int8 error bound, certify.go)
 	code2 []byte        // per slot: two-bit code (code2.go)
 	ids   []int64       // slot -> id
 	slot  map[int64]int // id -> slot
@@ -96,10 +102,31 @@ func (x *Index) Add(id int64, v []float32) error {
 	n := len(x.codes)
 	x.codes = append(x.codes, make([]int8, len(v))...)
 	x.scale = append(x.scale, quantize(x.codes[n:], v))
+	x.l1 = append(x.l1, l1(v))
 	m := len(x.code2)
 	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
 	encode2(x.code2[m:], v)
 	return nil
+}
+
+// Reserve makes room for n more templates, so that loading a large gallery
+// does not copy its tiers over and over as they grow.
+func (x *Index) Reserve(n int) {
+	if n <= 0 {
+		return
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	d, m := x.opts.Dim, len(x.ids)+n
+	x.data = slices.Grow(x.data, n*d)
+	x.codes = slices.Grow(x.codes, n*d)
+	x.scale = slices.Grow(x.scale, n)
+	x.l1 = slices.Grow(x.l1, n)
+	x.code2 = slices.Grow(x.code2, n*code2Bytes(d))
+	x.ids = slices.Grow(x.ids, n)
+	if len(x.slot) == 0 {
+		x.slot = make(map[int64]int, m)
+	}
 }
 
 // Remove deletes id (moving the last template into its slot) and reports
@@ -117,6 +144,7 @@ func (x *Index) Remove(id int64) bool {
 		copy(x.data[s*d:(s+1)*d], x.data[last*d:(last+1)*d])
 		copy(x.codes[s*d:(s+1)*d], x.codes[last*d:(last+1)*d])
 		x.scale[s] = x.scale[last]
+		x.l1[s] = x.l1[last]
 		w2 := code2Bytes(d)
 		copy(x.code2[s*w2:(s+1)*w2], x.code2[last*w2:(last+1)*w2])
 		x.ids[s] = x.ids[last]
@@ -128,6 +156,7 @@ func (x *Index) Remove(id int64) bool {
 	x.data = x.data[:last*d]
 	x.codes = x.codes[:last*d]
 	x.scale = x.scale[:last]
+	x.l1 = x.l1[:last]
 	w2 := code2Bytes(d)
 	clear(x.code2[last*w2 : (last+1)*w2])
 	x.code2 = x.code2[:last*w2]
@@ -175,11 +204,35 @@ func (x *Index) Len() int {
 
 // BytesPerTemplate is the memory one template takes (vector, id and map entry, approximately).
 func (x *Index) BytesPerTemplate() int {
-	return 5*x.opts.Dim + 4 + code2Bytes(x.opts.Dim) + 8 + 16
+	return 5*x.opts.Dim + 4 + 4 + code2Bytes(x.opts.Dim) + 8 + 16 // float32, int8, scale, l1, two-bit, id, map entry
+}
+
+// Cost is the work one search did, independent of the machine's load:
+// what each pass read.
+type Cost struct {
+	CodeRows  int  // two-bit codes scored (the whole gallery, or none below PrefilterMin)
+	Int8Rows  int  // int8 rows scored
+	FloatRows int  // float32 rows re-scored exactly
+	Widened   bool // the int8 bound did not clear the k-th score: every int8 candidate was re-scored exactly
+	Bytes     int64
 }
 
 // Search returns the k templates most similar to q, best first.
 func (x *Index) Search(q []float32, k int) ([]Match, error) {
+	m, _, err := x.SearchCost(q, k)
+	return m, err
+}
+
+// SearchCost is Search that also reports the search's Cost.
+func (x *Index) SearchCost(q []float32, k int) ([]Match, Cost, error) {
+	var cost Cost
+	m, err := x.search(q, k, &cost)
+	d := x.opts.Dim
+	cost.Bytes = int64(cost.CodeRows)*int64(code2Bytes(d)) + int64(cost.Int8Rows)*int64(d+4) + int64(cost.FloatRows)*int64(4*d)
+	return m, cost, err
+}
+
+func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 	if err := x.check(q); err != nil {
 		return nil, err
 	}
@@ -192,25 +245,37 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 	if n == 0 {
 		return nil, nil
 	}
-	cand := max(8*k, 64)
+	cand := max(32*k, 256)
 	qc := make([]int8, len(q))
-	quantize(qc, q)
-	var parts []topK
+	qs := quantize(qc, q)
+	qe := queryErr(qs, qc)
+	var parts []shard
+	var slots []int // the two-bit pass's candidates (nil: every slot)
 	if c := PrefilterCandidates(n, k); c < n {
 		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
-		slots := x.prefilter(qc, c)
-		parts = x.parallel(len(slots), func(lo, hi int) topK { return x.scanSlots(qc, slots[lo:hi], cand) })
+		slots = x.prefilter(qc, c)
+		cost.CodeRows, cost.Int8Rows = n, len(slots)
+		parts = parallel(x.opts.Workers, len(slots), func(lo, hi int) shard { return x.scanSlots(qc, qe, slots[lo:hi], cand) })
 	} else {
-		parts = x.parallel(n, func(lo, hi int) topK { return x.scan(qc, lo, hi, cand) })
+		cost.Int8Rows = n
+		parts = parallel(x.opts.Workers, n, func(lo, hi int) shard { return x.scan(qc, qe, lo, hi, cand) })
 	}
 	// Re-score the candidates exactly (their IDs hold slots here).
 	d := x.opts.Dim
 	best := make(topK, 0, k+1)
+	rejected := float32(math.Inf(-1))
 	for _, p := range parts {
-		for _, m := range p {
+		cost.FloatRows += len(p.t)
+		rejected = max(rejected, p.rejected)
+		for _, m := range p.t {
 			s := int(m.ID)
 			best.offer(Match{ID: x.ids[s], Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
 		}
+	}
+	if len(best) == k && !qe.below(rejected, best[0].Score) {
+		// A template the int8 pass dropped might still beat the k-th: re-score
+		// every int8 candidate exactly (rare; certify.go).
+		best = x.rescoreAll(q, k, slots, cost)
 	}
 	out := []Match(best)
 	sort.Slice(out, func(i, j int) bool {
@@ -238,10 +303,10 @@ func PrefilterCandidates(n, k int) int {
 	return min(n, max(4096, 256*k, n/64))
 }
 
-// parallel runs f over shards of [0, n) on the index's workers.
-func (x *Index) parallel(n int, f func(lo, hi int) topK) []topK {
-	workers := min(x.opts.Workers, max(1, n/4096))
-	parts := make([]topK, workers)
+// parallel runs f over shards of [0, n) on up to workers goroutines.
+func parallel[T any](workers, n int, f func(lo, hi int) T) []T {
+	workers = min(workers, max(1, n/4096))
+	parts := make([]T, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		lo, hi := n*w/workers, n*(w+1)/workers
@@ -257,10 +322,13 @@ func (x *Index) parallel(n int, f func(lo, hi int) topK) []topK {
 
 // prefilter returns the slots whose two-bit codes score best against the
 // int8 query qc: at least c of them (ties of the last histogram bin kept).
-// Scores go to a buffer and a histogram in one parallel pass; the cut-off
-// comes from the histogram, so selection needs no heap.
+// Each worker scores its share of the gallery into a buffer and a
+// histogram; the cut-off comes from the summed histograms, and each worker
+// then collects its own share's slots above it, so selection needs no heap
+// and no pass over the gallery on one core.
 func (x *Index) prefilter(qc []int8, c int) []int {
 	q := query2(qc)
+	qv := queryVNNI(q)
 	stride := code2Bytes(x.opts.Dim)
 	n := len(x.ids)
 	buf := scorePool.Get().(*[]int32)
@@ -273,24 +341,36 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 	bins := 2*off>>histShift + 1
 	workers := min(x.opts.Workers, max(1, n/4096))
 	hists := make([][]int32, workers)
-	var wg sync.WaitGroup
+	found := make([][]int, workers)
+	cutc := make(chan int, workers)
+	var scored, wg sync.WaitGroup
+	scored.Add(workers)
+	wg.Add(workers)
 	for wk := 0; wk < workers; wk++ {
 		lo, hi := n*wk/workers, n*(wk+1)/workers
-		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			h := make([]int32, bins)
 			for b := lo; b < hi; b += 1024 { // batches stay in cache for the histogram
 				e := min(hi, b+1024)
-				scores2(x.code2[b*stride:e*stride], stride, q, scores[b:e])
+				scores2(x.code2[b*stride:e*stride], stride, q, qv, scores[b:e])
 				for _, sc := range scores[b:e] {
 					h[(int(sc)+off)>>histShift]++
 				}
 			}
 			hists[wk] = h
+			scored.Done()
+			cut := <-cutc
+			var mine []int
+			for s := lo; s < hi; s++ {
+				if (int(scores[s])+off)>>histShift >= cut {
+					mine = append(mine, s)
+				}
+			}
+			found[wk] = mine
 		}()
 	}
-	wg.Wait()
+	scored.Wait()
 	cut, total := bins-1, 0
 	for ; cut > 0; cut-- {
 		for _, h := range hists {
@@ -300,11 +380,13 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 			break
 		}
 	}
+	for range workers {
+		cutc <- cut
+	}
+	wg.Wait()
 	slots := make([]int, 0, total)
-	for s, sc := range scores {
-		if (int(sc)+off)>>histShift >= cut {
-			slots = append(slots, s)
-		}
+	for _, f := range found {
+		slots = append(slots, f...)
 	}
 	return slots
 }
@@ -316,32 +398,29 @@ const histShift = 5
 var scorePool = sync.Pool{New: func() any { return new([]int32) }}
 
 // scan ranks slots [lo, hi) by their int8 score and returns the best c,
-// with slot numbers in Match.ID.
-func (x *Index) scan(qc []int8, lo, hi, c int) topK {
+// with slot numbers in Match.ID, and the bound of those it dropped.
+func (x *Index) scan(qc []int8, qe queryBound, lo, hi, c int) shard {
 	d := x.opts.Dim
-	t := make(topK, 0, c+1)
-	floor := float32(math.Inf(-1))
+	sh := shard{t: make(topK, 0, c+1), rejected: float32(math.Inf(-1))}
 	for s := lo; s < hi; s++ {
-		score := float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]
-		if len(t) == c && score <= floor {
-			continue
-		}
-		t.offer(Match{ID: int64(s), Score: score}, c)
-		if len(t) == c {
-			floor = t[0].Score
-		}
+		sh.offer(x, qe, Match{ID: int64(s), Score: float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]}, c)
 	}
-	return t
+	return sh
 }
 
-// scanSlots is scan over a list of slots.
-func (x *Index) scanSlots(qc []int8, slots []int, c int) topK {
-	d := x.opts.Dim
-	t := make(topK, 0, c+1)
-	for _, s := range slots {
-		t.offer(Match{ID: int64(s), Score: float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]}, c)
+// scanSlots is scan over a list of slots (in batches, so the kernel can
+// prefetch the scattered rows ahead).
+func (x *Index) scanSlots(qc []int8, qe queryBound, slots []int, c int) shard {
+	sh := shard{t: make(topK, 0, c+1), rejected: float32(math.Inf(-1))}
+	var out [256]int32
+	for b := 0; b < len(slots); b += len(out) {
+		batch := slots[b:min(len(slots), b+len(out))]
+		dot8Rows(qc, x.codes, batch, out[:len(batch)])
+		for i, s := range batch {
+			sh.offer(x, qe, Match{ID: int64(s), Score: float32(out[i]) * x.scale[s]}, c)
+		}
 	}
-	return t
+	return sh
 }
 
 // topK is a min-heap of the best matches seen.

@@ -29,6 +29,7 @@ type searchReport struct {
 	Latency          map[string]latencySummary `json:"latency_ms"`
 	Queries          int                       `json:"queries"`
 	Exact            int                       `json:"queries_exact"`
+	Cost             searchCost                `json:"cost_per_query"`
 	Machine          string                    `json:"machine"`
 }
 
@@ -38,11 +39,26 @@ type latencySummary struct {
 	Values        [3]float64 `json:"p50_p95_p99"`
 }
 
+// searchCost is what a search read and the CPU it used, averaged over the
+// queries: figures that do not depend on the machine's load as wall time
+// does (CPU time only a little, through shared caches and memory).
+type searchCost struct {
+	MBytes    float64 `json:"mbytes_read"`
+	CodeRows  float64 `json:"two_bit_rows"`
+	Int8Rows  float64 `json:"int8_rows"`
+	MaxInt8   int     `json:"int8_rows_max"`
+	FloatRows float64 `json:"float32_rows"`
+	Widened   int     `json:"widened"` // searches whose int8 bound failed: every int8 candidate re-scored
+	CPUms     float64 `json:"cpu_ms_p50"`
+}
+
 // searchQuery is one timed search: its kind, vector and result.
 type searchQuery struct {
 	kind string
 	q    []float32
 	took time.Duration
+	cpu  time.Duration // process CPU time during the search (all cores)
+	cost gallery.Cost
 	got  []gallery.Match
 }
 
@@ -133,6 +149,7 @@ func buildSearchGallery(ctx context.Context, env *Env, x *gallery.ScaleIndex, di
 		extra = len(split.Subjects)
 	}
 	vecs := make([][]float32, 0, n+extra)
+	x.Reserve(n + extra)
 	bar := newProgress(env.Stderr, "building the gallery", n+extra)
 	defer bar.Finish()
 	r := rand.New(rand.NewPCG(seed, 0x5ea7c4))
@@ -218,9 +235,12 @@ func timeSearches(ctx context.Context, env *Env, x *gallery.ScaleIndex, qs []*se
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
+		c0, _ := cpuTime()
 		t := time.Now()
-		got, err := x.Search(q.q, k)
-		q.took = time.Since(t)
+		got, cost, err := x.SearchCost(q.q, k)
+		q.took, q.cost = time.Since(t), cost
+		c1, _ := cpuTime()
+		q.cpu = c1 - c0
 		if err != nil {
 			return err
 		}
@@ -305,6 +325,26 @@ func summarise(rep *searchReport, qs []*searchQuery) {
 		s.Values = [3]float64{s.P50, s.P95, s.P99}
 		rep.Latency[kind] = s
 	}
+	if len(qs) == 0 {
+		return
+	}
+	var cpu []float64
+	c := &rep.Cost
+	for _, q := range qs {
+		c.MBytes += float64(q.cost.Bytes) / 1e6
+		c.CodeRows += float64(q.cost.CodeRows)
+		c.Int8Rows += float64(q.cost.Int8Rows)
+		c.FloatRows += float64(q.cost.FloatRows)
+		c.MaxInt8 = max(c.MaxInt8, q.cost.Int8Rows)
+		if q.cost.Widened {
+			c.Widened++
+		}
+		cpu = append(cpu, float64(q.cpu)/float64(time.Millisecond))
+	}
+	nq := float64(len(qs))
+	c.MBytes, c.CodeRows, c.Int8Rows, c.FloatRows = c.MBytes/nq, c.CodeRows/nq, c.Int8Rows/nq, c.FloatRows/nq
+	sort.Float64s(cpu)
+	c.CPUms = cpu[len(cpu)/2]
 }
 
 func printSearch(env *Env, r searchReport) {
@@ -320,5 +360,8 @@ func printSearch(env *Env, r searchReport) {
 		l := r.Latency[kind]
 		fmt.Fprintf(env.Stdout, "  %-10s %8d %9.2f %9.2f %9.2f\n", kind, l.Queries, l.P50, l.P95, l.P99)
 	}
+	c := r.Cost
+	fmt.Fprintf(env.Stdout, "per query (mean): %.1f MB read; %.0f two-bit codes, %.0f int8 rows (at most %d), %.0f float32 rows re-scored; CPU time p50 %.2f ms (all cores); %d searches widened past the int8 bound\n",
+		c.MBytes, c.CodeRows, c.Int8Rows, c.MaxInt8, c.FloatRows, c.CPUms, c.Widened)
 	fmt.Fprintf(env.Stdout, "exact: %d of %d answers identical to brute force (ids and order of the top %d)\n", r.Exact, r.Queries, r.K)
 }

@@ -111,6 +111,11 @@ func TestEvalSearch(t *testing.T) {
 			t.Fatalf("latency of %s queries: %+v", kind, l)
 		}
 	}
+	// 3,000 + real templates is below index.PrefilterMin: every template is
+	// scored in int8, and each search re-scores some in float32.
+	if c := rep.Cost; c.Int8Rows != float64(rep.Gallery) || c.CodeRows != 0 || c.FloatRows < 10 || c.MBytes <= 0 {
+		t.Fatalf("cost %+v", c)
+	}
 	if !strings.Contains(out, "exact: 16 of 16") {
 		t.Fatalf("output %q", out)
 	}

@@ -20,11 +20,22 @@ func NewScaleIndex(dim, workers int) (*ScaleIndex, error) {
 	return &ScaleIndex{x: x}, nil
 }
 
+// Reserve makes room for n more vectors (loading goes faster).
+func (s *ScaleIndex) Reserve(n int) { s.x.Reserve(n) }
+
 // Add inserts v under id.
 func (s *ScaleIndex) Add(id int64, v []float32) error { return s.x.Add(id, v) }
 
 // Search returns the k most similar vectors, best first (ties: lower id).
 func (s *ScaleIndex) Search(q []float32, k int) ([]Match, error) { return s.x.Search(q, k) }
+
+// Cost is the work one search did (rows scored in each pass, bytes read).
+type Cost = index.Cost
+
+// SearchCost is Search that also reports what the search read.
+func (s *ScaleIndex) SearchCost(q []float32, k int) ([]Match, Cost, error) {
+	return s.x.SearchCost(q, k)
+}
 
 // Len is the number of vectors held.
 func (s *ScaleIndex) Len() int { return s.x.Len() }
