@@ -63,10 +63,22 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 }
 
 // openVideo opens a live source: frames are dropped, never queued without
-// bound, when analysis falls behind.
+// bound, when analysis falls behind. Each camera's ffmpeg decodes on one
+// thread (many cameras on few cores: threads per camera only compete), and
+// a counting camera, whose frames only the detector sees, skips H.264's
+// deblocking filter and scales with the cheapest scaler (about a fifth of
+// the decoding CPU; docs/benchmarks.md, "Cameras: 8 x 720p on 2 cores").
 func openVideo(ffmpeg string, cfg Config) (Source, error) {
-	return video.New(cfg.Source, video.Options{FFmpeg: ffmpeg, Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS,
-		Transport: cfg.Transport, Format: cfg.Format, Loop: cfg.Loop, Realtime: true})
+	return video.New(cfg.Source, videoOptions(ffmpeg, cfg))
+}
+
+func videoOptions(ffmpeg string, cfg Config) video.Options {
+	o := video.Options{FFmpeg: ffmpeg, Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS,
+		Transport: cfg.Transport, Format: cfg.Format, Loop: cfg.Loop, Realtime: true, Threads: 1}
+	if cfg.Mode == ModeCount { // the gate keeps the picture intact for the faces it identifies
+		o.NoDeblock, o.ScaleFlags = true, "fast_bilinear"
+	}
+	return o
 }
 
 // Apply starts a camera, or restarts it when its configuration changed.

@@ -348,3 +348,19 @@ func TestZoneContains(t *testing.T) {
 		t.Errorf("occupancy %v", occ)
 	}
 }
+
+// TestVideoOptionsPerMode: every camera's ffmpeg decodes on one thread; a
+// counting camera also skips the deblocking filter and uses the cheapest
+// scaler, a gate camera keeps the picture intact for identification.
+func TestVideoOptionsPerMode(t *testing.T) {
+	cfg := Config{Source: "rtsp://cam/s", Mode: ModeCount, FPS: 5, Width: 1280, Height: 720}
+	c := videoOptions("ffmpeg", cfg)
+	if c.Threads != 1 || !c.NoDeblock || c.ScaleFlags != "fast_bilinear" || !c.Realtime {
+		t.Errorf("counting camera: %+v", c)
+	}
+	cfg.Mode = ModeGate
+	g := videoOptions("ffmpeg", cfg)
+	if g.Threads != 1 || g.NoDeblock || g.ScaleFlags != "" {
+		t.Errorf("gate camera: %+v", g)
+	}
+}
