@@ -37,6 +37,8 @@ type camBenchFlags struct {
 	decodeOnly, nodet  bool
 	noDeblock          bool
 	queue              int
+	latest             bool
+	slots              int // detector sessions (the engine's workers)
 	cpuProf, blockProf string
 	mutexProf          string
 }
@@ -114,6 +116,7 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 	fs.IntVar(&bf.threads, "threads", 1, "ffmpeg decoder threads per camera (0: ffmpeg's choice)")
 	fs.StringVar(&bf.skip, "skip-frame", "", "ffmpeg -skip_frame: noref, bidir or nokey (empty: decode every frame)")
 	fs.IntVar(&bf.queue, "queue", 4, "frames each camera's queue holds before dropping the oldest (1: the latest frame wins)")
+	fs.BoolVar(&bf.latest, "latest", true, "latest frame wins: a camera waits for a free detector session first, then analyses its newest frame (older ones dropped, counted)")
 	fs.BoolVar(&bf.noDeblock, "no-deblock", true, "skip H.264's deblocking filter when decoding (ffmpeg -skip_loop_filter all), as a counting camera in the server does")
 	fs.StringVar(&bf.scale, "scale-flags", "fast_bilinear", "ffmpeg scaler (fast_bilinear, bilinear, bicubic, ...; empty: ffmpeg's default)")
 	fs.StringVar(&bf.ffmpeg, "ffmpeg", "ffmpeg", "the ffmpeg binary")
@@ -141,6 +144,10 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 	ff, err := exec.LookPath(bf.ffmpeg)
 	if err != nil {
 		return fmt.Errorf("bench cameras: ffmpeg not found (%w)", err)
+	}
+	bf.slots = max(1, ef.workers)
+	if ef.workers <= 0 {
+		bf.slots = max(1, env.Config.Workers)
 	}
 	var det faceDetector
 	if !bf.decodeOnly {
@@ -190,6 +197,10 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 	var detT, trackT, detC, trackC, age, maxAge time.Duration
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	var slots chan struct{}
+	if bf.latest {
+		slots = make(chan struct{}, max(1, bf.slots))
+	}
 	start := time.Now()
 	for i, s := range srcs {
 		if err := s.Start(rctx); err != nil {
@@ -198,7 +209,7 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := benchStream(rctx, s, det, bf, &rep.PerStream[i])
+			c := benchStream(rctx, s, det, slots, bf, &rep.PerStream[i])
 			mu.Lock()
 			detT, trackT, detC, trackC = detT+c.detWall, trackT+c.trackWall, detC+c.detCPU, trackC+c.trackCPU
 			age, maxAge = age+c.age, max(maxAge, c.maxAge)
@@ -243,8 +254,11 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 type stageTimes struct{ detWall, trackWall, detCPU, trackCPU, age, maxAge time.Duration }
 
 // benchStream analyses one camera until the context ends. The goroutine is
-// locked to its thread so that each stage's CPU time is its own.
-func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camBenchFlags, st *camBenchStream) (c stageTimes) {
+// locked to its thread so that each stage's CPU time is its own. With slots
+// (as many as the detector has sessions) it first waits for a free one, then
+// takes the newest frame (latest frame wins): the frame analysed is at most
+// one frame interval old, not one that aged in the wait.
+func benchStream(ctx context.Context, s *video.Source, det faceDetector, slots chan struct{}, bf camBenchFlags, st *camBenchStream) (c stageTimes) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	tr, _ := track.New(track.Options{MaxLost: max(1, int(1.5*bf.fps)), Bounds: face.R(0, 0, float32(bf.width), float32(bf.height))})
@@ -256,15 +270,22 @@ func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camB
 		if err != nil {
 			return c
 		}
-		st.Analysed++
 		if det == nil {
+			st.Analysed++
 			s.Release(f)
 			continue
 		}
+		if f, err = benchSlot(ctx, s, f, slots); err != nil {
+			return c
+		}
+		st.Analysed++
 		arrived := f.Time
 		t0, c0 := time.Now(), threadCPU()
 		dets, err := det.Detect(ctx, f.Image, opts)
 		s.Release(f)
+		if slots != nil {
+			<-slots
+		}
 		if err != nil {
 			return c
 		}
@@ -288,6 +309,22 @@ func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camB
 		c.age += age
 		c.maxAge = max(c.maxAge, age)
 	}
+}
+
+// benchSlot waits for a detector slot (none: no wait) and swaps f for the
+// newest frame queued meanwhile.
+func benchSlot(ctx context.Context, s *video.Source, f *video.Frame, slots chan struct{}) (*video.Frame, error) {
+	if slots == nil {
+		return f, nil
+	}
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		s.Release(f)
+		return nil, ctx.Err()
+	}
+	f, _ = s.Newest(f)
+	return f, nil
 }
 
 // cpuTimes returns the CPU seconds (user + system) of this process and of
