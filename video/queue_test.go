@@ -109,4 +109,12 @@ func TestNewestLatestFrameWins(t *testing.T) {
 	if len(s.free) != 3 {
 		t.Errorf("%d frames released to the pool, want 3", len(s.free))
 	}
+	off, err := New("clip.mp4", Options{FFmpeg: "ffmpeg", Width: 2, Height: 2, NoDrop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off.q.push(&Frame{Seq: 2})
+	if g, n := off.Newest(&Frame{Seq: 1}); g.Seq != 1 || n != 0 || off.q.len() != 1 {
+		t.Errorf("NoDrop source: got seq %d, %d skipped; want every frame kept", g.Seq, n)
+	}
 }

@@ -123,8 +123,12 @@ func (s *Source) Next(ctx context.Context) (*Frame, error) {
 // waits. A live camera's consumer calls it just before analysing, so that
 // the frame analysed is the latest one (latest frame wins), not one that
 // aged in the queue and in the wait. It returns the frame to analyse and
-// how many it dropped.
+// how many it dropped. A NoDrop source (a file analysed offline) keeps
+// every frame: Newest returns f.
 func (s *Source) Newest(f *Frame) (*Frame, int) {
+	if s.opts.NoDrop {
+		return f, 0
+	}
 	n := 0
 	for {
 		g, ok := s.q.tryPop()
