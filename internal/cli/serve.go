@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/mienhq/mien/internal/config"
+	"github.com/mienhq/mien/internal/events"
 	"github.com/mienhq/mien/internal/server"
 	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/quality"
@@ -191,7 +192,13 @@ func cameraOptions(env *Env, eng cameraEngine, c *config.Cameras) *server.Camera
 		fmt.Fprintf(env.Stderr, "mien: cameras are off: ffmpeg not found (%v); install it (apt-get install ffmpeg) or set cameras.ffmpeg\n", err)
 		return nil
 	}
-	return &server.CameraOptions{Detector: eng, Embedder: eng, FFmpeg: path, FileDir: c.FileDir, MaxPerTenant: c.MaxPerTenant, Retention: time.Duration(c.RetentionDays) * 24 * time.Hour}
+	allow, err := c.WebhookAllow() // config.LoadServe has checked it
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "mien: cameras are off: %v\n", err)
+		return nil
+	}
+	return &server.CameraOptions{Detector: eng, Embedder: eng, FFmpeg: path, FileDir: c.FileDir, MaxPerTenant: c.MaxPerTenant,
+		Retention: time.Duration(c.RetentionDays) * 24 * time.Hour, Outbound: &events.Guard{Allow: allow}}
 }
 
 // bootstrap creates the first admin key: from MIEN_BOOTSTRAP_ADMIN_KEY, or

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/netip"
 	"os"
 )
 
@@ -65,6 +66,11 @@ func LoadServe(path string) (Serve, error) {
 	if c := s.Cameras; c != nil && (c.RetentionDays < 0 || c.MaxPerTenant < 0) {
 		return s, fmt.Errorf("config: cameras.retention_days and max_per_tenant must not be negative")
 	}
+	if c := s.Cameras; c != nil {
+		if _, err := c.WebhookAllow(); err != nil {
+			return s, err
+		}
+	}
 	if s.MaxBodyMB < 0 || s.TimeoutSeconds < 0 || s.Queue < 0 || s.PurgeSeconds < 0 ||
 		s.MaxConns < 0 || s.MaxConnsPerIP < 0 || s.ReadTimeoutSeconds < 0 || s.IdleTimeoutSeconds < 0 {
 		return s, fmt.Errorf("config: limits must not be negative")
@@ -79,4 +85,25 @@ type Cameras struct {
 	FileDir       string `json:"file_dir"`       // the only directory file sources may name; default none (network sources only)
 	RetentionDays int    `json:"retention_days"` // events and minute counts kept this long; default 30
 	MaxPerTenant  int    `json:"max_per_tenant"` // cameras a tenant may have; default 16
+	// WebhookAllowCIDRs are networks (CIDRs, or single addresses) that
+	// webhooks and relays may call although they are loopback, private,
+	// link-local...; default none (public addresses only).
+	WebhookAllowCIDRs []string `json:"webhook_allow_cidrs"`
+}
+
+// WebhookAllow parses WebhookAllowCIDRs.
+func (c *Cameras) WebhookAllow() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range c.WebhookAllowCIDRs {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("config: cameras.webhook_allow_cidrs: %q is neither a CIDR (10.0.5.0/24) nor an address", s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -42,3 +42,28 @@ func TestLoadServeConnections(t *testing.T) {
 		t.Fatal("a negative connection cap accepted")
 	}
 }
+
+func TestWebhookAllowCIDRs(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "mien.json")
+	os.WriteFile(p, []byte(`{"cameras": {"webhook_allow_cidrs": ["192.168.10.0/24", "127.0.0.1", "fd00:1::7/64"]}}`), 0o644)
+	s, err := LoadServe(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	allow, err := s.Cameras.WebhookAllow()
+	want := []string{"192.168.10.0/24", "127.0.0.1/32", "fd00:1::/64"}
+	if err != nil || len(allow) != len(want) {
+		t.Fatalf("%v %v", allow, err)
+	}
+	for i, p := range allow {
+		if p.String() != want[i] {
+			t.Errorf("%d: %s, want %s", i, p, want[i])
+		}
+	}
+	for _, bad := range []string{`"10.0.0.0/33"`, `"lan"`, `"10.0.0.0/8 "`} {
+		os.WriteFile(p, []byte(`{"cameras": {"webhook_allow_cidrs": [`+bad+`]}}`), 0o644)
+		if _, err := LoadServe(p); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

@@ -36,7 +36,7 @@ func BodyOf(e store.CameraEvent) Body {
 // loss.
 type Deliverer struct {
 	Store      *store.Store
-	Client     *http.Client  // nil: 10 s timeout, no redirects
+	Client     *http.Client  // the Guard's client: 10 s timeout, allowed addresses only, no redirects
 	MaxBackoff time.Duration // 0: 5 minutes
 	Poll       time.Duration // 0: 1 s; how often the outbox is read without a wake-up
 	Logger     *slog.Logger
@@ -44,13 +44,16 @@ type Deliverer struct {
 	wake chan struct{}
 }
 
-// NewDeliverer makes a Deliverer for st.
-func NewDeliverer(st *store.Store, log *slog.Logger) *Deliverer {
+// NewDeliverer makes a Deliverer for st that posts only where g allows
+// (nil: the zero Guard, public addresses only), checked on each connection.
+func NewDeliverer(st *store.Store, g *Guard, log *slog.Logger) *Deliverer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Deliverer{Store: st, Logger: log, wake: make(chan struct{}, 1),
-		Client: &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if g == nil {
+		g = &Guard{}
+	}
+	return &Deliverer{Store: st, Logger: log, wake: make(chan struct{}, 1), Client: g.Client(10 * time.Second)}
 }
 
 // Wake makes Run read the outbox now.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -41,6 +42,9 @@ func TestSignVerify(t *testing.T) {
 		}
 	}
 }
+
+// loopback lets the tests' receivers, which listen on 127.0.0.1, be called.
+var loopback = &Guard{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
@@ -95,10 +99,10 @@ func TestWebhookRetriesThenDelivers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := NewDeliverer(st, nil)
+	d := NewDeliverer(st, loopback, nil)
 	d.MaxBackoff = 50 * time.Millisecond
 	d.Poll = 10 * time.Millisecond
-	hub := NewHub(st, NewBroker(), d, nil)
+	hub := NewHub(st, NewBroker(), d, loopback, nil)
 	for i := 0; i < 3; i++ {
 		if err := hub.Event(ctx, cam.ID, stream.Event{Kind: stream.KindIn, Track: uint64(i + 1), At: time.Now(), Box: face.R(1, 2, 3, 4)}); err != nil {
 			t.Fatal(err)
@@ -160,7 +164,7 @@ func TestRelayOnGranted(t *testing.T) {
 	ten, _ := st.CreateTenant(ctx, "t")
 	col, _ := st.CreateCollection(ctx, ten.ID, "staff", "m", "test")
 	cam, _ := st.CreateCamera(ctx, store.Camera{TenantID: ten.ID, Name: "door", Source: "/x.mp4", Mode: store.ModeGate, Collection: col.ID, Secret: "sec"}, "test")
-	hub := NewHub(st, NewBroker(), nil, nil)
+	hub := NewHub(st, NewBroker(), nil, loopback, nil)
 	hub.SetRelay(cam.ID, door.URL, "sec")
 	hub.Event(ctx, cam.ID, stream.Event{Kind: stream.KindDeniedUnknown, Track: 1})
 	hub.Event(ctx, cam.ID, stream.Event{Kind: stream.KindGranted, Track: 2, Subject: "emp-7", Score: 0.7})

@@ -29,13 +29,16 @@ type Hub struct {
 
 type relay struct{ url, secret string }
 
-// NewHub makes a Hub; deliverer may be nil (no webhooks).
-func NewHub(st *store.Store, b *Broker, d *Deliverer, log *slog.Logger) *Hub {
+// NewHub makes a Hub; deliverer may be nil (no webhooks). Relays are
+// called only where g allows (nil: public addresses only).
+func NewHub(st *store.Store, b *Broker, d *Deliverer, g *Guard, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{store: st, broker: b, deliver: d, log: log, relays: map[string]relay{},
-		client: &http.Client{Timeout: 3 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	if g == nil {
+		g = &Guard{}
+	}
+	return &Hub{store: st, broker: b, deliver: d, log: log, relays: map[string]relay{}, client: g.Client(3 * time.Second)}
 }
 
 // SetRelay sets (or, with an empty url, clears) the door controller a

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mienhq/mien/internal/events"
+	"github.com/mienhq/mien/internal/store"
 )
 
 // cameraEvents lists a camera's events after ?after= (a seq), or streams
@@ -103,7 +104,9 @@ func (s *Server) streamEvents(w http.ResponseWriter, r *http.Request, tenant, ca
 
 // cameraSnapshot answers the camera's last frame as JPEG with boxes and
 // track ids drawn; the boxes are also in the Mien-Tracks header as JSON.
-// The frame lives in memory only and is never stored.
+// The frame lives in memory only and is never stored. Each frame served is
+// audited (who, which camera, how many tracks; never the image), and a
+// frame whose read cannot be audited is not served.
 func (s *Server) cameraSnapshot(w http.ResponseWriter, r *http.Request) error {
 	c, err := s.ownCamera(r)
 	if err != nil {
@@ -114,6 +117,11 @@ func (s *Server) cameraSnapshot(w http.ResponseWriter, r *http.Request) error {
 		return errNoFrame
 	}
 	if err != nil {
+		return err
+	}
+	k := keyOf(r)
+	if err := s.opts.Store.Audit(r.Context(), store.Entry{TenantID: k.TenantID, Actor: k.ID, Action: "camera.snapshot",
+		Object: c.ID, Detail: map[string]any{"tracks": len(boxes)}}); err != nil {
 		return err
 	}
 	tracks, _ := json.Marshal(boxes)

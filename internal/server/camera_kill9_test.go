@@ -104,7 +104,7 @@ func TestCameraKill9ReplaysOutbox(t *testing.T) {
 	dir := t.TempDir()
 	clip, _ := lfwClip(t, dir)
 	cfg := filepath.Join(dir, "mien.json")
-	os.WriteFile(cfg, []byte(`{"cameras":{"file_dir":"`+dir+`"}}`), 0o600)
+	os.WriteFile(cfg, []byte(`{"cameras":{"file_dir":"`+dir+`","webhook_allow_cidrs":["127.0.0.1"]}}`), 0o600)
 	rc := &hookReceiver{seen: map[string]int{}}
 	hook := httptest.NewServer(rc)
 	defer hook.Close()

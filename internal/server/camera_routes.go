@@ -17,7 +17,9 @@ func (s *Server) cameraRoutes() {
 	s.handle("DELETE /v1/cameras/{id}", store.RoleAdmin, s.deleteCamera)
 	s.handle("GET /v1/cameras/{id}/events", store.RoleRead, s.cameraEvents)
 	s.handle("GET /v1/cameras/{id}/counts", store.RoleRead, s.cameraCounts)
-	s.handle("GET /v1/cameras/{id}/snapshot", store.RoleRead, s.cameraSnapshot)
+	// a snapshot is a picture of the people in front of the camera: only the
+	// role that manages cameras sees it, and every read is audited
+	s.handle("GET /v1/cameras/{id}/snapshot", store.RoleAdmin, s.cameraSnapshot)
 }
 
 // cameraRequest is the body of POST and PUT /v1/cameras.
@@ -90,6 +92,9 @@ func (s *Server) createCamera(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.cameraConfig(c); err != nil {
 		return err
 	}
+	if err := s.checkOutbound(r.Context(), c.Settings); err != nil {
+		return err
+	}
 	c.Secret = newSecret()
 	c, err := s.opts.Store.CreateCamera(r.Context(), c, k.ID)
 	if err != nil {
@@ -154,6 +159,9 @@ func (s *Server) updateCamera(w http.ResponseWriter, r *http.Request) error {
 	}
 	c.Secret = old.Secret
 	if _, err := s.cameraConfig(c); err != nil {
+		return err
+	}
+	if err := s.checkOutbound(r.Context(), c.Settings); err != nil {
 		return err
 	}
 	if c, err = s.opts.Store.UpdateCamera(r.Context(), c, k.ID); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/mienhq/mien/count"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/events"
+	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/store"
 	"github.com/mienhq/mien/internal/stream"
 	"github.com/mienhq/mien/video"
@@ -44,6 +45,10 @@ type CameraOptions struct {
 	// Embedder computes templates for gate cameras (nil: gate cameras fail
 	// with "gate mode is not available"). Counting cameras never use it.
 	Embedder CameraEmbedder
+	// Outbound decides where webhooks and relays may go, checked when a
+	// camera's URLs are set and on every connection (nil: http(s) to public
+	// addresses only; cameras.webhook_allow_cidrs fills its Allow).
+	Outbound *events.Guard
 }
 
 // cameraService is the server's running cameras and their event plumbing.
@@ -66,8 +71,11 @@ func (s *Server) newCameras() error {
 	if o.MaxPerTenant <= 0 {
 		o.MaxPerTenant = 16
 	}
-	cs := &cameraService{opts: *o, broker: events.NewBroker(), deliver: events.NewDeliverer(s.opts.Store, s.opts.Logger)}
-	cs.hub = events.NewHub(s.opts.Store, cs.broker, cs.deliver, s.opts.Logger)
+	if o.Outbound == nil {
+		o.Outbound = &events.Guard{}
+	}
+	cs := &cameraService{opts: *o, broker: events.NewBroker(), deliver: events.NewDeliverer(s.opts.Store, o.Outbound, s.opts.Logger)}
+	cs.hub = events.NewHub(s.opts.Store, cs.broker, cs.deliver, o.Outbound, s.opts.Logger)
 	var gates stream.GateFactory
 	if o.Embedder != nil {
 		gates = s.gateFactory(o.Embedder)
@@ -126,6 +134,36 @@ func (s *Server) applyCamera(c store.Camera) error {
 	return s.cams.mgr.Apply(cfg)
 }
 
+// eraseCollection erases a collection (every path that deletes one comes
+// here) and stops its gate cameras at once.
+func (s *Server) eraseCollection(ctx context.Context, who gallery.Actor, id string) error {
+	if err := s.gal.DeleteCollection(ctx, who, id); err != nil {
+		return err
+	}
+	s.stopCollectionCameras(who.Tenant, id)
+	return nil
+}
+
+// stopCollectionCameras stops the gate cameras of a deleted collection
+// before the deletion is answered: their ffmpeg is killed and no frame of
+// theirs is looked at again. They stay, failed with the reason in their
+// health, until they are given another collection or deleted (a restart
+// finds them failed the same way: their gate has no collection).
+func (s *Server) stopCollectionCameras(tenant, collection string) {
+	if s.cams == nil {
+		return
+	}
+	ids := s.cams.mgr.StopWhere(func(c stream.Config) bool {
+		return c.Tenant == tenant && c.Mode == stream.ModeGate && c.Collection == collection
+	}, "stopped: its collection "+collection+" was deleted")
+	for _, id := range ids {
+		s.cams.hub.SetRelay(id, "", "")
+	}
+	if len(ids) > 0 {
+		s.opts.Logger.Info("gate cameras stopped: their collection was deleted", "collection", collection, "cameras", ids)
+	}
+}
+
 // cameraConfig turns a stored camera into a stream configuration,
 // validating it (400 for what is wrong).
 func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
@@ -161,6 +199,22 @@ func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// checkOutbound refuses webhook and relay URLs that lead to the server's
+// own networks (events.Guard), resolving their hosts now; delivery checks
+// again on every connection. Only where URLs are set: a camera started
+// from the store is not stopped by a name that does not resolve today.
+func (s *Server) checkOutbound(ctx context.Context, st store.CameraSettings) error {
+	for _, u := range []struct{ name, url string }{{"webhook_url", st.WebhookURL}, {"relay_url", st.RelayURL}} {
+		if u.url == "" {
+			continue
+		}
+		if err := s.cams.opts.Outbound.CheckURL(ctx, u.url); err != nil {
+			return badRequest(u.name + ": " + strings.TrimPrefix(err.Error(), "events: "))
+		}
+	}
+	return nil
 }
 
 // checkLocalSource keeps file and device sources inside FileDir: a tenant

@@ -126,7 +126,7 @@ func (s *Server) getCollection(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) deleteCollection(w http.ResponseWriter, r *http.Request) error {
-	if err := s.gal.DeleteCollection(r.Context(), actorOf(keyOf(r)), r.PathValue("id")); err != nil {
+	if err := s.eraseCollection(r.Context(), actorOf(keyOf(r)), r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

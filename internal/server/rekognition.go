@@ -153,7 +153,7 @@ func (b rekBackend) DeleteCollection(ctx context.Context, tenant, id string) err
 	if err != nil {
 		return err
 	}
-	return rekErr(b.s.gal.DeleteCollection(ctx, gallery.Actor{Tenant: tenant, ID: actor(ctx)}, c.ID))
+	return rekErr(b.s.eraseCollection(ctx, gallery.Actor{Tenant: tenant, ID: actor(ctx)}, c.ID))
 }
 
 // evidence is the consent evidence recorded with an indexed face: where the

@@ -35,7 +35,7 @@ type env struct {
 
 func setup(t *testing.T) *env {
 	eng := testenv.Engine(t, "standard")
-	return serve(t, eng, store.Options{}, server.Options{MaxBody: 2 << 20, Cameras: &server.CameraOptions{Detector: eng}})
+	return serve(t, eng, store.Options{}, server.Options{MaxBody: 2 << 20, Cameras: &server.CameraOptions{Detector: eng, Outbound: loopbackHooks}})
 }
 
 // serve runs a server with the engine over a fresh store holding tenants a

@@ -21,7 +21,7 @@ const (
 	StateStarting = "starting"
 	StateRunning  = "running"
 	StateEnded    = "ended"  // a file source reached its end
-	StateFailed   = "failed" // could not start (bad source, gate unavailable)
+	StateFailed   = "failed" // could not start (bad source, gate unavailable), or stopped by StopWhere
 	StateStopped  = "stopped"
 )
 

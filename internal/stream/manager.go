@@ -182,6 +182,35 @@ func (m *Manager) Remove(id string) {
 	}
 }
 
+// StopWhere stops at once every camera whose configuration matches (its
+// source's ffmpeg killed, its goroutine ended) and keeps it listed as
+// failed with the reason, so its health says why it stopped; applying it
+// again starts it afresh. It returns the ids it stopped. Use it when what a
+// camera depends on is deleted (a gate camera's collection).
+func (m *Manager) StopWhere(match func(Config) bool, reason string) []string {
+	m.mu.Lock()
+	var hit []*camera
+	for _, c := range m.cams {
+		if match(c.given) {
+			hit = append(hit, c)
+		}
+	}
+	m.mu.Unlock()
+	ids := make([]string, 0, len(hit))
+	for _, c := range hit {
+		c.halt()
+		m.mu.Lock()
+		c.given = Config{} // equals no configuration: the next Apply restarts it
+		m.mu.Unlock()
+		c.mu.Lock()
+		c.h.State, c.h.LastError = StateFailed, reason
+		c.mu.Unlock()
+		ids = append(ids, c.cfg.ID)
+	}
+	slices.Sort(ids)
+	return ids
+}
+
 // Health returns one camera's health.
 func (m *Manager) Health(id string) (Health, error) {
 	m.mu.Lock()

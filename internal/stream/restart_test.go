@@ -2,11 +2,13 @@ package stream
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/mienhq/mien/count"
 	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/track"
 	"github.com/mienhq/mien/video"
 )
 
@@ -69,3 +71,64 @@ func TestApplyRestartsOnlyOnChange(t *testing.T) {
 		t.Errorf("after Remove: %v", err)
 	}
 }
+
+// TestStopWhereStopsAtOnce: StopWhere halts the matching cameras before it
+// returns (their sources stopped, their goroutines ended), leaves them
+// listed as failed with the reason, leaves the others running, and a later
+// Apply of the same configuration starts the camera again.
+func TestStopWhereStopsAtOnce(t *testing.T) {
+	srcs := map[string]*idleSource{}
+	var mu sync.Mutex
+	m, _ := New(context.Background(), Options{Detector: &truthDetector{}, Sink: newSink(), Gate: func(Config) (Gate, error) { return nopGate{}, nil },
+		NewSource: func(cfg Config) (Source, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			s := &idleSource{}
+			srcs[cfg.ID] = s
+			return s, nil
+		}})
+	defer m.Close()
+	cfgs := []Config{
+		{ID: "a1", Tenant: "a", Collection: "col_1", Source: "rtsp://cam/1", Mode: ModeGate, FPS: 5, Width: 64, Height: 64},
+		{ID: "a2", Tenant: "a", Collection: "col_2", Source: "rtsp://cam/2", Mode: ModeGate, FPS: 5, Width: 64, Height: 64},
+		{ID: "b1", Tenant: "b", Collection: "col_1", Source: "rtsp://cam/3", Mode: ModeGate, FPS: 5, Width: 64, Height: 64},
+	}
+	for _, c := range cfgs {
+		if err := m.Apply(c); err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, m, c.ID, StateRunning, 5*time.Second)
+	}
+	stopped := m.StopWhere(func(c Config) bool { return c.Tenant == "a" && c.Collection == "col_1" }, "collection deleted")
+	if len(stopped) != 1 || stopped[0] != "a1" {
+		t.Fatalf("stopped %v, want [a1]", stopped)
+	}
+	mu.Lock()
+	a1 := srcs["a1"]
+	mu.Unlock()
+	if a1.ctx.Err() == nil {
+		t.Error("a1's source still running after StopWhere returned")
+	}
+	if h, err := m.Health("a1"); err != nil || h.State != StateFailed || h.LastError != "collection deleted" {
+		t.Errorf("a1 after StopWhere: %+v %v, want failed with the reason", h, err)
+	}
+	for _, id := range []string{"a2", "b1"} {
+		if h, _ := m.Health(id); h.State != StateRunning {
+			t.Errorf("%s: %s, want running (it does not match)", id, h.State)
+		}
+	}
+	if again := m.StopWhere(func(c Config) bool { return c.ID == "a1" }, "again"); len(again) != 0 {
+		t.Errorf("a stopped camera matched again: %v", again)
+	}
+	if err := m.Apply(cfgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, m, "a1", StateRunning, 5*time.Second)
+}
+
+type nopGate struct{}
+
+func (nopGate) Observe(context.Context, *video.Frame, []face.Detection, *track.Result) ([]Decision, error) {
+	return nil, nil
+}
+func (nopGate) Close() error { return nil }

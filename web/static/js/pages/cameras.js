@@ -175,6 +175,7 @@ async function preview(mine) {
   if (mine !== live) return;
   try {
     const r = await fetch("/v1/cameras/" + encodeURIComponent(mine.id) + "/snapshot", { headers: { Authorization: "Bearer " + getKey() }, signal: mine.abort.signal });
+    if (r.status === 403) return void ($("camera-tracks").textContent = "The live preview needs an admin key (a snapshot is a picture of people).");
     if (!r.ok) return void ($("camera-tracks").textContent = "No frame yet.");
     const tracks = JSON.parse(r.headers.get("Mien-Tracks") || "[]") || [];
     const url = URL.createObjectURL(await r.blob());
