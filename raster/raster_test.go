@@ -92,3 +92,38 @@ func BenchmarkPack640x480(b *testing.B) {
 		Pack(dst, img, 640, 480, f)
 	}
 }
+
+// TestPackReusedBuffer: packing into a reused tensor (as the detector does
+// with its pooled buffers) gives what a fresh one does: every padding value,
+// to the right of the image and below it, is the black level again, whatever
+// the buffer held.
+func TestPackReusedBuffer(t *testing.T) {
+	img := face.NewImage(3, 2)
+	for i := range img.Pix {
+		img.Pix[i] = uint8(10 * i)
+	}
+	f := Format{Layout: "NCHW", Channels: "BGR", Mean: [3]float32{1, 2, 3}, Std: [3]float32{2, 2, 2}}
+	fresh := make([]float32, 3*5*4)
+	if err := Pack(fresh, img, 5, 4, f); err != nil {
+		t.Fatal(err)
+	}
+	reused := make([]float32, len(fresh))
+	for i := range reused {
+		reused[i] = 99
+	}
+	if err := Pack(reused, img, 5, 4, f); err != nil {
+		t.Fatal(err)
+	}
+	for i := range fresh {
+		if fresh[i] != reused[i] {
+			t.Fatalf("value %d: reused buffer %v, fresh %v", i, reused[i], fresh[i])
+		}
+	}
+	// plane 0 (blue, mean 1, std 2): row 0 is the image, then two black values
+	if got := fresh[3:5]; got[0] != -0.5 || got[1] != -0.5 {
+		t.Fatalf("right padding %v, want the black level -0.5", got)
+	}
+	if got := fresh[2*5*4-1]; got != -1 { // the last value of plane 1 (mean 2)
+		t.Fatalf("bottom padding %v, want -1", got)
+	}
+}

@@ -61,7 +61,7 @@ func Pack(dst []float32, img *face.Image, tw, th int, f Format) error {
 	}
 	w, h := min(img.W, tw), min(img.H, th)
 	if w < tw || h < th {
-		fillPadding(dst, planes, tw, th, f.Layout, &lut)
+		fillPadding(dst, planes, tw, th, w, h, f.Layout, &lut)
 	}
 	plane := tw * th
 	switch {
@@ -105,15 +105,26 @@ func Pack(dst []float32, img *face.Image, tw, th int, f Format) error {
 	return nil
 }
 
-// fillPadding sets every value to its plane's black level.
-func fillPadding(dst []float32, planes, tw, th int, layout string, lut *[3][256]float32) {
+// fillPadding sets the values outside the image's w x h (top-left) area to
+// their plane's black level: in planar layouts only the padding itself (a
+// 640x360 frame in a 640x384 tensor: 6% of it), in NHWC every value.
+func fillPadding(dst []float32, planes, tw, th, w, h int, layout string, lut *[3][256]float32) {
 	if layout == "NCHW" || planes == 1 {
 		plane := tw * th
 		for c := 0; c < planes; c++ {
 			v := lut[c][0]
 			p := dst[c*plane : (c+1)*plane]
-			for i := range p {
-				p[i] = v
+			if w < tw {
+				for y := 0; y < h; y++ {
+					row := p[y*tw+w : (y+1)*tw]
+					for i := range row {
+						row[i] = v
+					}
+				}
+			}
+			rest := p[h*tw:]
+			for i := range rest {
+				rest[i] = v
 			}
 		}
 		return

@@ -25,7 +25,7 @@ type Health struct {
 	FPSOut      float64   `json:"fps_out"`    // frames taken by the consumer per second
 	FramesIn    uint64    `json:"frames_in"`  // frames decoded since Start
 	FramesOut   uint64    `json:"frames_out"` // frames taken by the consumer
-	Dropped     uint64    `json:"dropped"`    // frames dropped because the queue was full
+	Dropped     uint64    `json:"dropped"`    // frames dropped because the queue was full, or skipped by Newest
 	Queued      int       `json:"queued"`     // frames waiting in the queue now
 	Reconnects  int       `json:"reconnects"` // ffmpeg restarts after the first attempt
 	LastError   string    `json:"last_error"` // the last failure, "" if none
@@ -89,6 +89,14 @@ func (s *stats) frameIn(now time.Time, dropped bool) {
 		s.h.Dropped++
 	}
 	s.in.mark(now)
+	s.mu.Unlock()
+}
+
+// skipped counts frames taken from the queue and dropped unanalysed (Newest).
+func (s *stats) skipped(n int) {
+	s.mu.Lock()
+	s.h.FramesOut += uint64(n)
+	s.h.Dropped += uint64(n)
 	s.mu.Unlock()
 }
 

@@ -79,6 +79,12 @@ type Options struct {
 	// "bidir", or "nokey" (keyframes only: about one frame per GOP; the
 	// FPS filter then repeats them). Empty decodes all.
 	SkipFrame string
+	// NoDeblock skips the H.264 / HEVC in-loop deblocking filter
+	// (-skip_loop_filter all): about a third less decoding CPU for a frame the
+	// detector sees scaled down (docs/benchmarks.md, "Cameras: 8 x 720p on 2
+	// cores"), at the cost of block edges in the picture; a decoder setting,
+	// nothing asked of the camera. Other codecs ignore it.
+	NoDeblock bool
 	// ScaleFlags chooses the scaler (-sws_flags), e.g. "fast_bilinear"
 	// (cheapest), "bilinear", "bicubic" (ffmpeg's default). Empty: default.
 	ScaleFlags string
@@ -228,6 +234,9 @@ func (o Options) Args(k Kind, input string) []string {
 	}
 	if o.SkipFrame != "" {
 		a = append(a, "-skip_frame", o.SkipFrame)
+	}
+	if o.NoDeblock {
+		a = append(a, "-skip_loop_filter", "all")
 	}
 	a = append(a, "-i", input, "-an", "-sn", "-dn", "-vf", o.filter())
 	if o.ScaleFlags != "" {

@@ -102,12 +102,15 @@ func TestArgs(t *testing.T) {
 		t.Errorf("v4l2 args %q", v)
 	}
 	// the decoding-cost options: decoder settings before -i, scaler flags in the filter and for the conversion
-	c := Options{Width: 640, Height: 360, FPS: 5, Threads: 1, SkipFrame: "noref", ScaleFlags: "fast_bilinear"}.Args(KindFile, "file:x")
-	for _, want := range [][]string{{"-threads", "1", "-skip_frame", "noref", "-i", "file:x"}, {"-sws_flags", "fast_bilinear", "-pix_fmt"},
+	c := Options{Width: 640, Height: 360, FPS: 5, Threads: 1, SkipFrame: "noref", NoDeblock: true, ScaleFlags: "fast_bilinear"}.Args(KindFile, "file:x")
+	for _, want := range [][]string{{"-threads", "1", "-skip_frame", "noref", "-skip_loop_filter", "all", "-i", "file:x"}, {"-sws_flags", "fast_bilinear", "-pix_fmt"},
 		{"-vf", "fps=5,scale=640:360:force_original_aspect_ratio=decrease:flags=fast_bilinear,pad=640:360:(ow-iw)/2:(oh-ih)/2"}} {
 		if !containsRun(c, want) {
 			t.Errorf("args %q lack %q", c, want)
 		}
+	}
+	if d := (Options{Width: 2, Height: 2}).Args(KindFile, "file:x"); slices.Contains(d, "-skip_loop_filter") {
+		t.Errorf("deblocking skipped without NoDeblock: %q", d)
 	}
 	for _, bad := range []Options{{Threads: -1}, {SkipFrame: "nonref"}, {ScaleFlags: "lanczos;rm"}} {
 		bad.FFmpeg, bad.Width, bad.Height = "ffmpeg", 2, 2

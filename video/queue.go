@@ -107,6 +107,25 @@ func (q *queue) pop(ctx context.Context) (*Frame, error) {
 	}
 }
 
+// tryPop takes the oldest frame if one is queued, without waiting.
+func (q *queue) tryPop() (*Frame, bool) {
+	q.mu.Lock()
+	if q.n == 0 {
+		q.mu.Unlock()
+		return nil, false
+	}
+	f := q.ring[q.head]
+	q.ring[q.head] = nil
+	q.head = (q.head + 1) % len(q.ring)
+	q.n--
+	q.mu.Unlock()
+	select {
+	case q.space <- struct{}{}:
+	default:
+	}
+	return f, true
+}
+
 func (q *queue) len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()

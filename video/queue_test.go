@@ -84,3 +84,37 @@ func TestHealthJSONOmitsZeroTimes(t *testing.T) {
 		t.Errorf("Health JSON %s, %v", b, err)
 	}
 }
+
+// TestNewestLatestFrameWins: a frame that waited is swapped for the newest
+// queued one; the frames skipped are released and counted as dropped, and
+// with nothing queued the frame is kept and nothing waits.
+func TestNewestLatestFrameWins(t *testing.T) {
+	s, err := New("clip.mp4", Options{FFmpeg: "ffmpeg", Width: 2, Height: 2, Queue: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := uint64(2); i <= 4; i++ {
+		s.q.push(&Frame{Seq: i})
+	}
+	f, n := s.Newest(&Frame{Seq: 1})
+	if f.Seq != 4 || n != 3 || s.q.len() != 0 {
+		t.Fatalf("newest = seq %d, %d skipped, %d left queued; want seq 4, 3, 0", f.Seq, n, s.q.len())
+	}
+	if h := s.Health(); h.Dropped != 3 {
+		t.Errorf("dropped %d, want the 3 frames skipped", h.Dropped)
+	}
+	if g, n := s.Newest(f); g != f || n != 0 {
+		t.Errorf("nothing queued: got seq %d, %d skipped; want the same frame", g.Seq, n)
+	}
+	if len(s.free) != 3 {
+		t.Errorf("%d frames released to the pool, want 3", len(s.free))
+	}
+	off, err := New("clip.mp4", Options{FFmpeg: "ffmpeg", Width: 2, Height: 2, NoDrop: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off.q.push(&Frame{Seq: 2})
+	if g, n := off.Newest(&Frame{Seq: 1}); g.Seq != 1 || n != 0 || off.q.len() != 1 {
+		t.Errorf("NoDrop source: got seq %d, %d skipped; want every frame kept", g.Seq, n)
+	}
+}

@@ -117,6 +117,33 @@ func (s *Source) Next(ctx context.Context) (*Frame, error) {
 	return f, err
 }
 
+// Newest swaps f, a frame from Next that waited (for a detector, say), for
+// the newest frame queued since, if any: f and the frames queued before the
+// newest are released and counted as dropped (Health.Dropped). It never
+// waits. A live camera's consumer calls it just before analysing, so that
+// the frame analysed is the latest one (latest frame wins), not one that
+// aged in the queue and in the wait. It returns the frame to analyse and
+// how many it dropped. A NoDrop source (a file analysed offline) keeps
+// every frame: Newest returns f.
+func (s *Source) Newest(f *Frame) (*Frame, int) {
+	if s.opts.NoDrop {
+		return f, 0
+	}
+	n := 0
+	for {
+		g, ok := s.q.tryPop()
+		if !ok {
+			break
+		}
+		s.Release(f)
+		f, n = g, n+1
+	}
+	if n > 0 {
+		s.stats.skipped(n)
+	}
+	return f, n
+}
+
 // Release hands a frame's buffer back for reuse. The frame must not be used after.
 func (s *Source) Release(f *Frame) {
 	if f == nil {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
@@ -36,6 +37,9 @@ type Detector struct {
 	maxSide  int
 	minScore float32
 	iou      float32
+	// bufs holds input tensors for reuse (*[]float32): a camera detecting
+	// 640x384 five times a second would otherwise allocate 2.9 MB a frame.
+	bufs sync.Pool
 }
 
 // New opens a YuNet model. The manifest entry must list the input and the
@@ -96,7 +100,13 @@ func (d *Detector) Detect(ctx context.Context, img *face.Image, o detect.Options
 		in = raster.Resize(img, max(1, int(float32(img.W)*scale+0.5)), max(1, int(float32(img.H)*scale+0.5)))
 	}
 	tw, th := roundUp(in.W, 32), roundUp(in.H, 32)
-	data := make([]float32, 3*tw*th)
+	buf, _ := d.bufs.Get().(*[]float32)
+	if buf == nil || cap(*buf) < 3*tw*th {
+		buf = &[]float32{}
+		*buf = make([]float32, 3*tw*th)
+	}
+	defer d.bufs.Put(buf)
+	data := (*buf)[:3*tw*th]
 	if err := raster.Pack(data, in, tw, th, d.format); err != nil {
 		return nil, fmt.Errorf("yunet: %w", err)
 	}

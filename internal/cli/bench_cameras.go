@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,17 +23,24 @@ import (
 
 // camBenchFlags are bench cameras' settings.
 type camBenchFlags struct {
-	clip              string
-	streams           int
-	fps               float64
-	width, height     int
-	seconds           float64
-	threads           int
-	skip, scale       string
-	ffmpeg            string
-	minSize           float64
-	jsonOut           string
-	decodeOnly, nodet bool
+	clip               string
+	streams            int
+	fps                float64
+	width, height      int
+	seconds            float64
+	threads            int
+	skip, scale        string
+	ffmpeg             string
+	minSize            float64
+	detScale           float32
+	jsonOut            string
+	decodeOnly, nodet  bool
+	noDeblock          bool
+	queue              int
+	latest             bool
+	slots              int // detector sessions (the engine's workers)
+	cpuProf, blockProf string
+	mutexProf          string
 }
 
 // camBenchStream is one camera's figures.
@@ -58,6 +66,22 @@ type camBenchReport struct {
 	AnalysedFPS float64 `json:"analysed_fps_per_stream"`
 	DetectMS    float64 `json:"detect_ms_per_frame"` // wall, under contention
 	TrackMS     float64 `json:"track_ms_per_frame"`
+	// Stage CPU milliseconds per analysed frame, each measured on its own
+	// thread (whatever the load): detection (resize, packing and the ONNX
+	// run), tracking with the line count, and reading the frames from the
+	// pipes (mien's CPU less the two, with the Go runtime's own work).
+	DetectCPUMS float64 `json:"detect_cpu_ms_per_frame"`
+	TrackCPUMS  float64 `json:"track_cpu_ms_per_frame"`
+	ReadCPUMS   float64 `json:"read_cpu_ms_per_frame"`
+	// DecodeCPUMS is DecodeCPU in milliseconds per analysed frame.
+	DecodeCPUMS float64 `json:"decode_cpu_ms_per_frame"`
+	// LatencyMS is the mean and the largest age of a frame when its tracking
+	// ends (from its arrival from ffmpeg: time queued, waiting for a
+	// detector session, detecting, tracking).
+	LatencyMS    float64 `json:"latency_ms_mean"`
+	LatencyMaxMS float64 `json:"latency_ms_max"`
+	// CoresUsed is the CPU-seconds of mien and its ffmpeg processes per second of the run.
+	CoresUsed float64 `json:"cores_used"`
 	// Delivered is the frames ffmpeg delivered at the analysis rate (those
 	// analysed, those dropped and those left queued).
 	Delivered uint64 `json:"frames_delivered"`
@@ -86,16 +110,30 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&bf.clip, "clip", "", "the clip every camera plays (e.g. walk-1280x720.mp4 from scripts/make-clips.sh)")
 	fs.IntVar(&bf.streams, "streams", 8, "cameras at once")
 	fs.Float64Var(&bf.fps, "fps", 5, "frames analysed per second per camera")
-	fs.IntVar(&bf.width, "width", 640, "frame width decoded to (the detector's input: YuNet detects at 640 on the longer side)")
-	fs.IntVar(&bf.height, "height", 360, "frame height decoded to")
+	fs.IntVar(&bf.width, "width", 480, "frame width decoded to, the detector's input (480x270 finds faces of 80 px on 720p as 640x360 does: TestDetectRecallBySize)")
+	fs.IntVar(&bf.height, "height", 270, "frame height decoded to")
 	fs.Float64Var(&bf.seconds, "seconds", 30, "how long the run lasts")
 	fs.IntVar(&bf.threads, "threads", 1, "ffmpeg decoder threads per camera (0: ffmpeg's choice)")
 	fs.StringVar(&bf.skip, "skip-frame", "", "ffmpeg -skip_frame: noref, bidir or nokey (empty: decode every frame)")
+	fs.IntVar(&bf.queue, "queue", 4, "frames each camera's queue holds before dropping the oldest (1: the latest frame wins)")
+	fs.BoolVar(&bf.latest, "latest", true, "latest frame wins: a camera waits for a free detector session first, then analyses its newest frame (older ones dropped, counted)")
+	fs.BoolVar(&bf.noDeblock, "no-deblock", true, "skip H.264's deblocking filter when decoding (ffmpeg -skip_loop_filter all), as a counting camera in the server does")
 	fs.StringVar(&bf.scale, "scale-flags", "fast_bilinear", "ffmpeg scaler (fast_bilinear, bilinear, bicubic, ...; empty: ffmpeg's default)")
 	fs.StringVar(&bf.ffmpeg, "ffmpeg", "ffmpeg", "the ffmpeg binary")
-	fs.Float64Var(&bf.minSize, "min-size", 20, "ignore faces smaller than this many pixels (of the decoded frame)")
+	fs.Func("detect-scale", "scale the decoded frame by this factor (0..1) for detection (1: detect on the decoded frame, up to the detector's 640)", func(v string) error {
+		f, err := strconv.ParseFloat(v, 32)
+		if err != nil || f <= 0 || f > 1 {
+			return fmt.Errorf("bench cameras: --detect-scale %q is not in (0, 1]", v)
+		}
+		bf.detScale = float32(f)
+		return nil
+	})
+	fs.Float64Var(&bf.minSize, "min-size", 12, "ignore faces smaller than this many pixels (of the decoded frame)")
 	fs.BoolVar(&bf.decodeOnly, "decode-only", false, "decode only: no detection, no tracking (the decoding cost alone)")
 	fs.StringVar(&bf.jsonOut, "json", "", "write the report as JSON to this file")
+	fs.StringVar(&bf.cpuProf, "cpuprofile", "", "write a Go CPU profile of the run to this file")
+	fs.StringVar(&bf.blockProf, "blockprofile", "", "write a Go blocking profile (where goroutines waited) to this file")
+	fs.StringVar(&bf.mutexProf, "mutexprofile", "", "write a Go mutex contention profile to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -107,6 +145,10 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("bench cameras: ffmpeg not found (%w)", err)
 	}
+	bf.slots = max(1, ef.workers)
+	if ef.workers <= 0 {
+		bf.slots = max(1, env.Config.Workers)
+	}
 	var det faceDetector
 	if !bf.decodeOnly {
 		eng, err := openEngineFor(env, ef, true)
@@ -116,7 +158,14 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 		defer eng.Close()
 		det = eng
 	}
+	stop, err := benchProfiles(bf.cpuProf, bf.blockProf, bf.mutexProf)
+	if err != nil {
+		return err
+	}
 	rep, err := benchCameras(ctx, ff, det, bf)
+	if perr := stop(); err == nil {
+		err = perr
+	}
 	if err != nil {
 		return err
 	}
@@ -131,11 +180,11 @@ func runBenchCameras(ctx context.Context, env *Env, args []string) error {
 // benchCameras runs the streams for the time asked and measures them.
 func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchFlags) (camBenchReport, error) {
 	rep := camBenchReport{Streams: bf.streams, FPS: bf.fps, Size: fmt.Sprintf("%dx%d", bf.width, bf.height), Seconds: bf.seconds,
-		Decoder: fmt.Sprintf("threads %d, skip_frame %q, scale %q", bf.threads, bf.skip, bf.scale), Load: uptime()}
+		Decoder: fmt.Sprintf("threads %d, skip_frame %q, no-deblock %v, scale %q", bf.threads, bf.skip, bf.noDeblock, bf.scale), Load: uptime()}
 	var srcs []*video.Source
 	for range bf.streams {
 		s, err := video.New(bf.clip, video.Options{FFmpeg: ff, Width: bf.width, Height: bf.height, FPS: bf.fps, Realtime: true, Loop: true,
-			Threads: bf.threads, SkipFrame: bf.skip, ScaleFlags: bf.scale})
+			Threads: bf.threads, SkipFrame: bf.skip, ScaleFlags: bf.scale, NoDeblock: bf.noDeblock, Queue: bf.queue})
 		if err != nil {
 			return rep, err
 		}
@@ -145,9 +194,13 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 	rctx, cancel := context.WithTimeout(ctx, time.Duration(bf.seconds*float64(time.Second)))
 	defer cancel()
 	rep.PerStream = make([]camBenchStream, len(srcs))
-	var detT, trackT time.Duration
+	var detT, trackT, detC, trackC, age, maxAge time.Duration
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	var slots chan struct{}
+	if bf.latest {
+		slots = make(chan struct{}, max(1, bf.slots))
+	}
 	start := time.Now()
 	for i, s := range srcs {
 		if err := s.Start(rctx); err != nil {
@@ -156,9 +209,10 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d, t := benchStream(rctx, s, det, bf, &rep.PerStream[i])
+			c := benchStream(rctx, s, det, slots, bf, &rep.PerStream[i])
 			mu.Lock()
-			detT, trackT = detT+d, trackT+t
+			detT, trackT, detC, trackC = detT+c.detWall, trackT+c.trackWall, detC+c.detCPU, trackC+c.trackCPU
+			age, maxAge = age+c.age, max(maxAge, c.maxAge)
 			mu.Unlock()
 		}()
 	}
@@ -185,33 +239,57 @@ func benchCameras(ctx context.Context, ff string, det faceDetector, bf camBenchF
 	rep.TrackMS = float64(trackT.Microseconds()) / 1000 / n
 	rep.DecodeCPU = (kids1 - kids0) / float64(max(rep.Delivered, 1))
 	rep.MienCPU = (self1 - self0) / n
+	rep.DetectCPUMS = float64(detC.Microseconds()) / 1000 / n
+	rep.TrackCPUMS = float64(trackC.Microseconds()) / 1000 / n
+	rep.ReadCPUMS = max(0, rep.MienCPU*1000-rep.DetectCPUMS-rep.TrackCPUMS)
+	rep.DecodeCPUMS = (kids1 - kids0) * 1000 / n
+	rep.LatencyMS = float64(age.Microseconds()) / 1000 / n
+	rep.LatencyMaxMS = float64(maxAge.Microseconds()) / 1000
+	rep.CoresUsed = (self1 - self0 + kids1 - kids0) / el
 	rep.StreamsOn2Cores = 2 / ((rep.DecodeCPU + rep.MienCPU) * bf.fps)
 	return rep, nil
 }
 
-// benchStream analyses one camera until the context ends.
-func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camBenchFlags, st *camBenchStream) (detT, trackT time.Duration) {
+// stageTimes are one camera's wall and CPU time per stage.
+type stageTimes struct{ detWall, trackWall, detCPU, trackCPU, age, maxAge time.Duration }
+
+// benchStream analyses one camera until the context ends. The goroutine is
+// locked to its thread so that each stage's CPU time is its own. With slots
+// (as many as the detector has sessions) it first waits for a free one, then
+// takes the newest frame (latest frame wins): the frame analysed is at most
+// one frame interval old, not one that aged in the wait.
+func benchStream(ctx context.Context, s *video.Source, det faceDetector, slots chan struct{}, bf camBenchFlags, st *camBenchStream) (c stageTimes) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	tr, _ := track.New(track.Options{MaxLost: max(1, int(1.5*bf.fps)), Bounds: face.R(0, 0, float32(bf.width), float32(bf.height))})
 	counter, _ := count.NewCounter(count.Line{A: face.Point{X: float32(bf.width) / 2}, B: face.Point{X: float32(bf.width) / 2, Y: float32(bf.height)}}, 4)
-	opts := detect.Options{MinSize: float32(bf.minSize)}
+	opts := detect.Options{MinSize: float32(bf.minSize), Scale: bf.detScale}
 	var in []track.Detection
 	for {
 		f, err := s.Next(ctx)
 		if err != nil {
-			return detT, trackT
+			return c
 		}
-		st.Analysed++
 		if det == nil {
+			st.Analysed++
 			s.Release(f)
 			continue
 		}
-		t0 := time.Now()
+		if f, err = benchSlot(ctx, s, f, slots); err != nil {
+			return c
+		}
+		st.Analysed++
+		arrived := f.Time
+		t0, c0 := time.Now(), threadCPU()
 		dets, err := det.Detect(ctx, f.Image, opts)
 		s.Release(f)
-		if err != nil {
-			return detT, trackT
+		if slots != nil {
+			<-slots
 		}
-		t1 := time.Now()
+		if err != nil {
+			return c
+		}
+		t1, c1 := time.Now(), threadCPU()
 		in = in[:0]
 		for _, d := range dets {
 			in = append(in, track.Detection{Detection: d})
@@ -223,9 +301,30 @@ func benchStream(ctx context.Context, s *video.Source, det faceDetector, bf camB
 			}
 		}
 		st.Faces += len(dets)
-		detT += t1.Sub(t0)
-		trackT += time.Since(t1)
+		c.detWall += t1.Sub(t0)
+		c.trackWall += time.Since(t1)
+		c.detCPU += c1 - c0
+		c.trackCPU += threadCPU() - c1
+		age := time.Since(arrived)
+		c.age += age
+		c.maxAge = max(c.maxAge, age)
 	}
+}
+
+// benchSlot waits for a detector slot (none: no wait) and swaps f for the
+// newest frame queued meanwhile.
+func benchSlot(ctx context.Context, s *video.Source, f *video.Frame, slots chan struct{}) (*video.Frame, error) {
+	if slots == nil {
+		return f, nil
+	}
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		s.Release(f)
+		return nil, ctx.Err()
+	}
+	f, _ = s.Newest(f)
+	return f, nil
 }
 
 // cpuTimes returns the CPU seconds (user + system) of this process and of
@@ -260,5 +359,7 @@ func printCamBench(env *Env, r camBenchReport) {
 	fmt.Fprintf(w, "  delivered %d frames, analysed %d (%.2f fps per stream of %g wanted), dropped %d\n", r.Delivered, r.Analysed, r.AnalysedFPS, r.FPS, r.Dropped)
 	fmt.Fprintf(w, "  per analysed frame: detect %.1f ms, track %.3f ms (wall, under this load)\n", r.DetectMS, r.TrackMS)
 	fmt.Fprintf(w, "  CPU-seconds: decode %.4f per delivered frame, mien (detect + track) %.4f per analysed frame\n", r.DecodeCPU, r.MienCPU)
+	fmt.Fprintf(w, "  CPU ms per analysed frame: decode %.1f, read %.1f, detect %.1f, track %.3f; %.2f cores used\n", r.DecodeCPUMS, r.ReadCPUMS, r.DetectCPUMS, r.TrackCPUMS, r.CoresUsed)
+	fmt.Fprintf(w, "  frame age when analysed: mean %.0f ms, max %.0f ms (queued, waiting for a detector, detect, track)\n", r.LatencyMS, r.LatencyMaxMS)
 	fmt.Fprintf(w, "  two idle cores would carry %.1f streams at %g fps at these costs\n", r.StreamsOn2Cores, r.FPS)
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/internal/testclips"
 )
 
 type camerasReport struct {
@@ -42,13 +43,15 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 	fs.Float64Var(&wf.minFace, "min-face", 64, "gate: least face size (box height), pixels")
 	fs.Float64Var(&wf.fpir, "fpir", 0.01, "gate: false-positive identification rate")
 	fs.Float64Var(&wf.minSize, "min-size", 32, "ignore faces smaller than this many pixels")
+	fs.IntVar(&wf.countWidth, "count-width", 0, "counting: decode the clips to this width, the height in proportion (0: the clip's size), as a camera decoded for detection alone")
+	fs.BoolVar(&wf.noDeblock, "no-deblock", false, "counting: skip H.264's deblocking filter when decoding (the gate decodes with it)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *clips == "" || *lfw == "" {
+	if *clips == "" || *lfw == "" || wf.countWidth < 0 || wf.countWidth%2 != 0 {
 		fs.Usage()
-		return usageError{fmt.Errorf("eval cameras: --clips and --lfw are required")}
+		return usageError{fmt.Errorf("eval cameras: --clips and --lfw are required; --count-width must be even and not negative")}
 	}
 	truths, err := filepath.Glob(filepath.Join(*clips, "*.json"))
 	if err != nil || len(truths) == 0 {
@@ -93,8 +96,8 @@ func evalClipSet(ctx context.Context, env *Env, eng, counter *mien.Engine, truth
 		}
 		clip := filepath.Join(filepath.Dir(tp), tr.Clip)
 		cw := wf
-		cw.width, cw.height = tr.Width, tr.Height
-		c, err := countClipEval(ctx, counter, clip, tr, cw)
+		cw.width, cw.height, cw.noDeblock = tr.Width, tr.Height, false
+		c, err := countClipEval(ctx, counter, clip, tr, countFlags(wf, tr))
 		if err != nil {
 			return rep, fmt.Errorf("%s: %w", clip, err)
 		}
@@ -111,6 +114,18 @@ func evalClipSet(ctx context.Context, env *Env, eng, counter *mien.Engine, truth
 		fmt.Fprintf(env.Stderr, "%s: %d/%d enrolled granted within 1 s, %d false grants\n", g.Clip, g.OnTime, g.Enrolled, g.FalseIDs)
 	}
 	return rep, nil
+}
+
+// countFlags are the counting run's settings for a clip: the clip's size,
+// or --count-width wide with the height in proportion (even) and the least
+// face size scaled alike.
+func countFlags(wf watchFlags, tr testclips.Truth) watchFlags {
+	wf.width, wf.height = tr.Width, tr.Height
+	if wf.countWidth > 0 && tr.Width > 0 {
+		wf.width, wf.height = wf.countWidth, (tr.Height*wf.countWidth/tr.Width+1)/2*2
+		wf.minSize *= float64(wf.countWidth) / float64(tr.Width)
+	}
+	return wf
 }
 
 func (r *camerasReport) total() {

@@ -43,6 +43,8 @@ type watchFlags struct {
 	frames                   int
 	minFace                  float64
 	live                     bool // frame times from the clock (a stream), not from the position in a file
+	noDeblock                bool // skip H.264's deblocking filter when decoding (video.Options.NoDeblock)
+	countWidth               int  // eval cameras: counting clips decoded this wide (0: the clip's size)
 }
 
 func runWatch(ctx context.Context, env *Env, args []string) error {
@@ -70,6 +72,7 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 	fs.Float64Var(&wf.hysteresis, "hysteresis", 8, "half-width of the band around the line, pixels")
 	fs.StringVar(&wf.ffmpeg, "ffmpeg", "ffmpeg", "the ffmpeg binary")
 	fs.StringVar(&wf.transport, "transport", "tcp", "RTSP transport: tcp or udp")
+	fs.BoolVar(&wf.noDeblock, "no-deblock", false, "skip H.264's deblocking filter when decoding (ffmpeg -skip_loop_filter all): less CPU, for counting")
 	fs.BoolVar(&wf.realtime, "realtime", false, "read a file at its own pace and drop frames when behind, as a live camera")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -126,7 +129,7 @@ func openWatchSource(src string, wf watchFlags) (*video.Source, error) {
 	}
 	offline := kind == video.KindFile && !wf.realtime
 	s, err := video.New(src, video.Options{FFmpeg: ff, Width: wf.width, Height: wf.height, FPS: wf.fps,
-		Transport: wf.transport, Realtime: wf.realtime, NoDrop: offline, MaxAttempts: map[bool]int{true: 1}[offline]})
+		Transport: wf.transport, Realtime: wf.realtime, NoDrop: offline, NoDeblock: wf.noDeblock, MaxAttempts: map[bool]int{true: 1}[offline]})
 	if err != nil {
 		return nil, usageError{fmt.Errorf("watch: %w", err)}
 	}

@@ -81,7 +81,7 @@ func (s *Server) newCameras() error {
 		gates = s.gateFactory(o.Embedder)
 	}
 	mgr, err := stream.New(context.Background(), stream.Options{Detector: o.Detector, Sink: cs.hub, FFmpeg: o.FFmpeg,
-		NewSource: o.NewSource, Gate: gates, Logger: s.opts.Logger})
+		NewSource: o.NewSource, Gate: gates, Logger: s.opts.Logger, DetectSlots: s.opts.Workers})
 	if err != nil {
 		return err
 	}

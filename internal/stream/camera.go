@@ -53,6 +53,7 @@ type camera struct {
 	given  Config // as applied: Apply compares the next config with it
 	src    Source
 	det    Detector
+	slots  chan struct{} // shared by the Manager's cameras: one per detector session
 	gate   Gate
 	sink   Sink
 	log    *slog.Logger
@@ -117,9 +118,32 @@ func (c *camera) run(ctx context.Context) {
 			}
 			return
 		}
+		if f, err = c.newest(ctx, f); err != nil {
+			return
+		}
 		c.frame(ctx, f)
 		c.src.Release(f)
+		<-c.slots
 	}
+}
+
+// newest waits for a detection slot, then swaps f for the newest frame the
+// source queued meanwhile (a video.Source; older ones are dropped and
+// counted in its health), so that a camera that waited analyses what it
+// sees now. On an error (ctx ended) f is released and no slot is held.
+func (c *camera) newest(ctx context.Context, f *video.Frame) (*video.Frame, error) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		c.src.Release(f)
+		return nil, ctx.Err()
+	}
+	if s, ok := c.src.(interface {
+		Newest(*video.Frame) (*video.Frame, int)
+	}); ok {
+		f, _ = s.Newest(f)
+	}
+	return f, nil
 }
 
 // frame analyses one frame: detect, track, then count or gate.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -29,13 +30,19 @@ type Options struct {
 	// "gate mode is not available".
 	Gate   GateFactory
 	Logger *slog.Logger
+	// DetectSlots is how many cameras analyse a frame at once: the
+	// detector's sessions (0: runtime.NumCPU(), the engine's default). A
+	// camera waits for a slot, then analyses its newest frame (latest frame
+	// wins: older ones are dropped and counted, not analysed late).
+	DetectSlots int
 }
 
 // Manager runs cameras. It is safe for concurrent use.
 type Manager struct {
-	opts Options
-	ctx  context.Context
-	stop context.CancelFunc
+	opts  Options
+	ctx   context.Context
+	stop  context.CancelFunc
+	slots chan struct{} // DetectSlots
 
 	mu   sync.Mutex
 	cams map[string]*camera
@@ -59,14 +66,29 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 		opts.NewSource = func(cfg Config) (Source, error) { return openVideo(opts.FFmpeg, cfg) }
 	}
 	ctx, stop := context.WithCancel(ctx)
-	return &Manager{opts: opts, ctx: ctx, stop: stop, cams: map[string]*camera{}}, nil
+	if opts.DetectSlots <= 0 {
+		opts.DetectSlots = runtime.NumCPU()
+	}
+	return &Manager{opts: opts, ctx: ctx, stop: stop, slots: make(chan struct{}, opts.DetectSlots), cams: map[string]*camera{}}, nil
 }
 
 // openVideo opens a live source: frames are dropped, never queued without
-// bound, when analysis falls behind.
+// bound, when analysis falls behind. Each camera's ffmpeg decodes on one
+// thread (many cameras on few cores: threads per camera only compete), and
+// a counting camera, whose frames only the detector sees, skips H.264's
+// deblocking filter and scales with the cheapest scaler (about a fifth of
+// the decoding CPU; docs/benchmarks.md, "Cameras: 8 x 720p on 2 cores").
 func openVideo(ffmpeg string, cfg Config) (Source, error) {
-	return video.New(cfg.Source, video.Options{FFmpeg: ffmpeg, Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS,
-		Transport: cfg.Transport, Format: cfg.Format, Loop: cfg.Loop, Realtime: true})
+	return video.New(cfg.Source, videoOptions(ffmpeg, cfg))
+}
+
+func videoOptions(ffmpeg string, cfg Config) video.Options {
+	o := video.Options{FFmpeg: ffmpeg, Width: cfg.Width, Height: cfg.Height, FPS: cfg.FPS,
+		Transport: cfg.Transport, Format: cfg.Format, Loop: cfg.Loop, Realtime: true, Threads: 1}
+	if cfg.Mode == ModeCount { // the gate keeps the picture intact for the faces it identifies
+		o.NoDeblock, o.ScaleFlags = true, "fast_bilinear"
+	}
+	return o
 }
 
 // Apply starts a camera, or restarts it when its configuration changed.
@@ -105,7 +127,7 @@ func (m *Manager) Apply(cfg Config) error {
 // newCamera builds a camera; a gate that cannot be made leaves it failed
 // (visible in Health) rather than refusing the configuration.
 func (m *Manager) newCamera(cfg Config) (*camera, error) {
-	c := &camera{cfg: cfg, given: cfg, det: m.opts.Detector, sink: m.opts.Sink, log: m.opts.Logger, done: make(chan struct{}),
+	c := &camera{cfg: cfg, given: cfg, det: m.opts.Detector, sink: m.opts.Sink, log: m.opts.Logger, done: make(chan struct{}), slots: m.slots,
 		occ: map[string]int{}, minute: Minute{Occupancy: map[string]int{}}}
 	c.h = Health{ID: cfg.ID, Name: cfg.Name, Mode: cfg.Mode, State: StateStarting, Started: time.Now(), Decisions: map[string]int{}}
 	if c.cfg.MinSize <= 0 {

@@ -348,3 +348,52 @@ func TestZoneContains(t *testing.T) {
 		t.Errorf("occupancy %v", occ)
 	}
 }
+
+// TestVideoOptionsPerMode: every camera's ffmpeg decodes on one thread; a
+// counting camera also skips the deblocking filter and uses the cheapest
+// scaler, a gate camera keeps the picture intact for identification.
+func TestVideoOptionsPerMode(t *testing.T) {
+	cfg := Config{Source: "rtsp://cam/s", Mode: ModeCount, FPS: 5, Width: 1280, Height: 720}
+	c := videoOptions("ffmpeg", cfg)
+	if c.Threads != 1 || !c.NoDeblock || c.ScaleFlags != "fast_bilinear" || !c.Realtime {
+		t.Errorf("counting camera: %+v", c)
+	}
+	cfg.Mode = ModeGate
+	g := videoOptions("ffmpeg", cfg)
+	if g.Threads != 1 || g.NoDeblock || g.ScaleFlags != "" {
+		t.Errorf("gate camera: %+v", g)
+	}
+}
+
+// newestSource is a live source that always has a newer frame queued.
+type newestSource struct {
+	Source
+	slots    chan struct{}
+	held     int // slots held when Newest ran
+	released int
+}
+
+func (s *newestSource) Newest(f *video.Frame) (*video.Frame, int) {
+	s.held = len(s.slots)
+	return &video.Frame{Seq: f.Seq + 3}, 3
+}
+
+func (s *newestSource) Release(*video.Frame) { s.released++ }
+
+// TestCameraTakesNewestFrameInItsSlot: a camera first takes a detection
+// slot, then swaps its frame for the source's newest (latest frame wins);
+// with every slot taken it waits, and gives its frame back when stopped.
+func TestCameraTakesNewestFrameInItsSlot(t *testing.T) {
+	slots := make(chan struct{}, 1)
+	src := &newestSource{slots: slots}
+	c := &camera{src: src, slots: slots}
+	f, err := c.newest(context.Background(), &video.Frame{Seq: 1})
+	if err != nil || f.Seq != 4 || src.held != 1 {
+		t.Fatalf("newest = %+v, %v, slots held at the swap %d; want seq 4 taken in the slot", f, err, src.held)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.newest(ctx, &video.Frame{Seq: 5}); err == nil || src.released != 1 {
+		t.Errorf("every slot taken: err %v, %d frames given back; want the context's error and the frame back", err, src.released)
+	}
+}
