@@ -21,7 +21,7 @@ type sessionsReport struct {
 	Pack     string          `json:"pack"`
 	Sets     []sessionSet    `json:"sets"` // bona fide first, then one per attack species
 	APCERMax float64         `json:"apcer_max"`
-	BPCER    float64         `json:"bpcer"`
+	BPCER    float64         `json:"bpcer"` // over every bona fide set
 	Sessions []sessionResult `json:"sessions"`
 	// Decision is the time from a session's last frame arriving to its
 	// verdict (that frame's measurement, then Finish), in ms: median and max.
@@ -41,8 +41,10 @@ type sessionSet struct {
 	Live    bool   `json:"expected_live"`
 	Total   int    `json:"sessions"`
 	Wrong   int    `json:"wrong"` // attacks accepted (APCER) or bona fide rejected (BPCER)
-	// Error is APCER for an attack species, BPCER for bona fide.
-	Error float64 `json:"error"`
+	// Error is APCER for an attack species, BPCER for bona fide; Upper95
+	// its one-sided 95% upper bound (Clopper-Pearson).
+	Error   float64 `json:"error"`
+	Upper95 float64 `json:"upper95"`
 	// Reasons counts the first reason of each rejected session.
 	Reasons map[string]int `json:"reasons,omitempty"`
 }
@@ -61,7 +63,19 @@ type sessionResult struct {
 	Noise      float64  `json:"noise"`
 	DecisionMS float64  `json:"decision_ms"`
 	FinishMS   float64  `json:"finish_ms"`
-	timings    mien.LivenessTimings
+	// Trace is what each frame showed (with --trace): for finding why a
+	// session was decided as it was.
+	Trace   []frameTrace `json:"trace,omitempty"`
+	timings mien.LivenessTimings
+}
+
+// frameTrace is one frame's ground truth and measurement.
+type frameTrace struct {
+	File    string               `json:"file"`
+	Shows   string               `json:"shows"`
+	Measure mien.LivenessMeasure `json:"measure"`
+	Current challenge.Kind       `json:"current,omitempty"`
+	Reasons []string             `json:"reasons,omitempty"`
 }
 
 func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error {
@@ -75,6 +89,7 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	dir := fs.String("dir", "", "directory written by scripts/liveness-sessions.sh")
 	passive := fs.Float64("passive-threshold", 0, "least passive score of the best frames (0: the pack's calibrated one; negative: not decided on)")
 	jsonOut := fs.String("json", "", "write the report, with every session's verdict and reasons, as JSON to this file")
+	trace := fs.Bool("trace", false, "with --json: add each frame's measurements (pose, eyes, mouth, faces) to every session")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -95,7 +110,7 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	rep := sessionsReport{Pack: eng.Pack().Manifest.Name}
 	bar := newProgress(env.Stderr, "liveness sessions", len(truths))
 	for _, tr := range truths {
-		r, err := runSequence(ctx, eng, tr, mien.LivenessSessionOptions{PassiveThreshold: float32(*passive)})
+		r, err := runSequence(ctx, eng, tr, mien.LivenessSessionOptions{PassiveThreshold: float32(*passive)}, *trace)
 		if err != nil {
 			return fmt.Errorf("eval liveness-sessions: %s/%s: %w", tr.Species, tr.Name, err)
 		}
@@ -170,7 +185,7 @@ func readTruths(root string) ([]truthDir, error) {
 // runSequence runs one sequence through a liveness session: frames at
 // their ground-truth times after a fixed creation time, then Finish just
 // after the last frame. Frames are decoded before they are timed.
-func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.LivenessSessionOptions) (sessionResult, error) {
+func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.LivenessSessionOptions, trace bool) (sessionResult, error) {
 	created := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	s := &challenge.Session{Nonce: t.Nonce, Challenges: t.Challenges, Created: created, Deadline: created.Add(time.Duration(t.DeadlineMS) * time.Millisecond)}
 	ls, err := eng.NewLivenessSession(s, opts)
@@ -190,8 +205,11 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 			return r, fmt.Errorf("%s: %w", f.File, err)
 		}
 		t0 := time.Now()
-		_, err = ls.AddFrame(ctx, img, created.Add(time.Duration(f.MS)*time.Millisecond))
+		p, err := ls.AddFrame(ctx, img, created.Add(time.Duration(f.MS)*time.Millisecond))
 		lastFrame = time.Since(t0)
+		if trace {
+			r.Trace = append(r.Trace, frameTrace{File: f.File, Shows: f.Shows, Measure: p.Measure, Current: p.Current, Reasons: p.Reasons})
+		}
 		if errors.Is(err, challenge.ErrExpired) {
 			r.Late++
 			continue

@@ -83,21 +83,7 @@ func Plan(photos []Photo, m Margins, minActions int) []Person {
 }
 
 func planPerson(name string, ps []Photo, m Margins) (Person, bool) {
-	pitches := make([]float64, len(ps))
-	for i, p := range ps {
-		pitches[i] = float64(p.Pitch)
-	}
-	sort.Float64s(pitches)
-	mid := float32(pitches[len(pitches)/2])
-	rest, found := Photo{}, false
-	for _, p := range ps {
-		if min(p.EyeOpen[0], p.EyeOpen[1]) < 0.22 || abs(p.Yaw) > 8 {
-			continue
-		}
-		if !found || abs(p.Yaw)+abs(p.Pitch-mid)+40*p.Mouth < abs(rest.Yaw)+abs(rest.Pitch-mid)+40*rest.Mouth {
-			rest, found = p, true
-		}
-	}
+	rest, found := RestPhoto(ps)
 	if !found {
 		return Person{}, false
 	}
@@ -137,6 +123,31 @@ func planPerson(name string, ps []Photo, m Margins) (Person, bool) {
 		}
 	}
 	return per, true
+}
+
+// RestPhoto picks a person's rest photo: both eyes open, the head within 8
+// degrees of frontal in yaw and closest to the person's median pitch, the
+// mouth closed.
+func RestPhoto(ps []Photo) (Photo, bool) {
+	if len(ps) == 0 {
+		return Photo{}, false
+	}
+	pitches := make([]float64, len(ps))
+	for i, p := range ps {
+		pitches[i] = float64(p.Pitch)
+	}
+	sort.Float64s(pitches)
+	mid := float32(pitches[len(pitches)/2])
+	rest, found := Photo{}, false
+	for _, p := range ps {
+		if min(p.EyeOpen[0], p.EyeOpen[1]) < 0.22 || abs(p.Yaw) > 8 {
+			continue
+		}
+		if !found || abs(p.Yaw)+abs(p.Pitch-mid)+40*p.Mouth < abs(rest.Yaw)+abs(rest.Pitch-mid)+40*rest.Mouth {
+			rest, found = p, true
+		}
+	}
+	return rest, found
 }
 
 func abs(v float32) float32 {

@@ -28,14 +28,14 @@ func generate(ctx context.Context, e *mien.Engine, lfw, out string, photos []liv
 	if len(people) < 2 {
 		return fmt.Errorf("livegen: %d people qualify, at least 2 are needed", len(people))
 	}
-	if err := os.RemoveAll(filepath.Join(out, "sequences")); err != nil {
-		return err
-	}
 	load := func(p livegen.Photo) (*face.Image, error) { return loadCanvas(e, lfw, p) }
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i, p := range people {
 		kinds := livegen.Pick(p, 3, rng)
 		for _, sp := range livegen.Species {
+			if sp == livegen.BonaFideWarp {
+				continue // made from one photo by generateWarp
+			}
 			if sp == livegen.BonaFide && i >= bona || sp != livegen.BonaFide && i >= attacks {
 				continue
 			}
