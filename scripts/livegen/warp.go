@@ -162,7 +162,7 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 	}
 	main, _ := mien.LivenessFaces(dets)
 	for _, d := range dets {
-		if d != main && d.Score >= 0.5 {
+		if d != main && d.Score >= otherFaceScore {
 			return nil, fmt.Errorf("another face beside the person (score %.2f)", d.Score)
 		}
 	}
