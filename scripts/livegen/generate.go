@@ -153,7 +153,7 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 				if err != nil {
 					return nil, err
 				}
-				if !ok || !livegen.Shows(k, shown, p.Rest, livegen.Margins{}) {
+				if !ok || !livegen.Shows(k, shown, p.Rest, shownMargins) {
 					fmt.Fprintf(os.Stderr, "livegen: %s: the %s photo as shown (mirrored %v, shifted) reads yaw %.1f pitch %.1f mouth %.2f, not the action\n",
 						p.Name, k, a.Mirror, shown.Yaw-p.Rest.Yaw, shown.Pitch-p.Rest.Pitch, shown.Mouth-p.Rest.Mouth)
 					delete(p.Actions, k)
@@ -187,6 +187,12 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 }
 
 func abs(v float32) float32 { return max(v, -v) }
+
+// shownMargins are what an action photo must still show once mirrored and
+// shifted as it is shown: a little beyond the session's thresholds (turn
+// 20, up 15 degrees), below the margins it was chosen by (25, 18), since
+// the shift alone moves the angles read by a few degrees.
+var shownMargins = livegen.Margins{Turn: 22, Up: 17}
 
 // alone reports whether a photo shows one face by a liveness session's rule
 // (mien.LivenessFaces; LFW photos often show other people beside the
