@@ -27,7 +27,12 @@ type sessionsReport struct {
 	// verdict (that frame's measurement, then Finish), in ms: median and max.
 	DecisionMedianMS float64 `json:"decision_median_ms"`
 	DecisionMaxMS    float64 `json:"decision_max_ms"`
-	FinishMaxMS      float64 `json:"finish_max_ms"`
+	// DecisionCPU is the same span's CPU time, median and max, in ms; CPUPerFrameMS
+	// the whole run's CPU time over its frames (decoding included).
+	DecisionCPUMedianMS float64 `json:"decision_cpu_median_ms"`
+	DecisionCPUMaxMS    float64 `json:"decision_cpu_max_ms"`
+	CPUPerFrameMS       float64 `json:"cpu_per_frame_ms"`
+	FinishMaxMS         float64 `json:"finish_max_ms"`
 	// PerFrameMS is the mean cost of each stage per frame (embed and
 	// passive: per frame that ran them, with the share of frames that did).
 	PerFrameMS map[string]float64 `json:"per_frame_ms"`
@@ -63,6 +68,9 @@ type sessionResult struct {
 	Noise      float64  `json:"noise"`
 	DecisionMS float64  `json:"decision_ms"`
 	FinishMS   float64  `json:"finish_ms"`
+	// DecisionCPUMS is the process's CPU time (user + system, all threads)
+	// over the same span: what the machine's load does not inflate.
+	DecisionCPUMS float64 `json:"decision_cpu_ms"`
 	// Trace is what each frame showed (with --trace): for finding why a
 	// session was decided as it was.
 	Trace   []frameTrace `json:"trace,omitempty"`
@@ -107,6 +115,7 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	}
 	defer eng.Close()
 	start := time.Now()
+	cpu0, _ := cpuTime()
 	rep := sessionsReport{Pack: eng.Pack().Manifest.Name}
 	bar := newProgress(env.Stderr, "liveness sessions", len(truths))
 	for _, tr := range truths {
@@ -120,6 +129,8 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	bar.Finish()
 	rep.summarise()
 	rep.Seconds = time.Since(start).Seconds()
+	cpu1, _ := cpuTime()
+	rep.CPUPerFrameMS = ms(cpu1-cpu0) / float64(max(rep.Frames, 1))
 	printSessions(env, rep)
 	if *jsonOut != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
@@ -194,7 +205,7 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 	}
 	defer ls.Close()
 	r := sessionResult{Name: t.Name, Species: t.Species, Expected: t.Live, Frames: len(t.Frames)}
-	var lastFrame time.Duration
+	var lastFrame, lastCPU time.Duration
 	for _, f := range t.Frames {
 		data, err := os.ReadFile(filepath.Join(t.dir, f.File))
 		if err != nil {
@@ -204,9 +215,9 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", f.File, err)
 		}
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuNow()
 		p, err := ls.AddFrame(ctx, img, created.Add(time.Duration(f.MS)*time.Millisecond))
-		lastFrame = time.Since(t0)
+		lastFrame, lastCPU = time.Since(t0), cpuNow()-c0
 		if trace {
 			r.Trace = append(r.Trace, frameTrace{File: f.File, Shows: f.Shows, Measure: p.Measure, Current: p.Current, Reasons: p.Reasons})
 		}
@@ -219,15 +230,20 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 		}
 	}
 	end := created.Add(time.Duration(t.Frames[len(t.Frames)-1].MS+1) * time.Millisecond)
-	t0 := time.Now()
+	t0, c0 := time.Now(), cpuNow()
 	v, err := ls.Finish(ctx, end)
-	finish := time.Since(t0)
+	finish, finishCPU := time.Since(t0), cpuNow()-c0
 	if err != nil {
 		return r, err
 	}
 	r.Live, r.Reasons, r.Passive, r.Residual, r.Noise, r.timings = v.Live, v.Reasons, v.PassiveScore, v.Residual, v.Noise, v.Timings
-	r.DecisionMS, r.FinishMS = ms(lastFrame+finish), ms(finish)
+	r.DecisionMS, r.FinishMS, r.DecisionCPUMS = ms(lastFrame+finish), ms(finish), ms(lastCPU+finishCPU)
 	return r, nil
+}
+
+func cpuNow() time.Duration {
+	self, _ := cpuTime()
+	return self
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
