@@ -44,3 +44,30 @@ func TestLivenessTokenAfterRestart(t *testing.T) {
 		t.Errorf("the enrolled subject after the restart: %d %v", code, out)
 	}
 }
+
+// TestLivenessTokenReplays: the replayed-token attack species, 12 times
+// (docs/benchmarks.md counts it with the sequence species): each token of
+// a live session logs its person in once; the same token again, at verify
+// or at enrolment, is refused (403 liveness_token).
+func TestLivenessTokenReplays(t *testing.T) {
+	e, _, _ := liveServe(t, server.LivenessOptions{PerTenant: 3, MaxFrames: 12, MaxFrameBytes: 4096})
+	col := e.collection(e.admin, "doors")
+	sid := e.enrolFake(e.admin, col, "alice", 1)
+	refused := 0
+	const n = 12
+	for i := range n {
+		tok, _ := e.liveToken(e.admin, 1)
+		if code, out := e.verifyToken(e.admin, col, sid, tok); code != 200 || out["decision"] != "match" {
+			t.Fatalf("token %d, first use: %d %v, want a match", i, code, out)
+		}
+		code, out := e.verifyToken(e.admin, col, sid, tok)
+		if code == 403 && errCode(out) == "liveness_token" {
+			refused++
+		} else {
+			t.Errorf("token %d replayed: %d %v, want 403 liveness_token", i, code, out)
+		}
+	}
+	if refused != n {
+		t.Errorf("%d of %d replayed tokens refused", refused, n)
+	}
+}
