@@ -33,6 +33,7 @@ func main() {
 	surveyOnly := flag.Bool("survey-only", false, "measure the photos and stop")
 	warp := flag.Int("warp", 0, "also write this many synthetic-head sequences (livegen.BonaFideWarp), one per person of -split outside the stitched-photo set")
 	warpAttacks := flag.Int("warp-attacks", 0, "attack sequences of each species made from the first synthetic heads")
+	warpFrom := flag.Int("warp-from", 0, "skip the first this many synthetic heads (to make one split's sequences in parallel runs)")
 	split := flag.String("split", "all", "people of the synthetic heads: dev (a third, by a hash of the name), test (the rest) or all")
 	stitched := flag.Bool("stitched", true, "write the stitched-photo sequences (bona fide and attacks)")
 	flag.Parse()
@@ -82,7 +83,7 @@ func main() {
 		for _, p := range livegen.Plan(photos, livegen.Margins{}, 3) {
 			skip[p.Name] = true
 		}
-		if err := generateWarp(ctx, e, *lfw, *out, photos, *warp, *warpAttacks, *split, skip); err != nil {
+		if err := generateWarp(ctx, e, *lfw, *out, photos, *warpFrom, *warp, *warpAttacks, *split, skip); err != nil {
 			fail(err)
 		}
 	}

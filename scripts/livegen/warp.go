@@ -34,9 +34,10 @@ func splitOf(name string) string {
 // generateWarp writes the synthetic-head sequences (livegen.BonaFideWarp
 // and the attacks made from them) of at most n people of the split
 // (dev, test or all) under out/sequences: bona fide for each, and each
-// attack species for the first attacks people. People of the stitched-photo
+// attack species for the first attacks people; the first from heads are
+// counted but not written (so that parallel runs can share a split). People of the stitched-photo
 // set (skip) are left out.
-func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, n, attacks int, split string, skip map[string]bool) error {
+func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, from, n, attacks int, split string, skip map[string]bool) error {
 	by := map[string][]livegen.Photo{}
 	for _, p := range photos {
 		by[p.Person] = append(by[p.Person], p)
@@ -78,6 +79,9 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 	rng := rand.New(rand.NewPCG(7, uint64(len(split))))
 	for i, h := range heads {
 		kinds := drawKinds(rng)
+		if i < from {
+			continue
+		}
 		name := fmt.Sprintf("w%03d-%s", i, h.name)
 		species := []string{livegen.BonaFideWarp}
 		if i < attacks {
