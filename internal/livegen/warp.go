@@ -32,14 +32,19 @@ type Head struct {
 
 // MouthDrop is how far the lower lip and jaw drop at Mouth 1, in mouth
 // widths (the mesh's mouth opening is the inner-lip gap over the width).
-const MouthDrop = 0.45
+const MouthDrop = 0.6
 
 // Timeline is the synthetic head's frames for kinds, in order: RestFrames
 // at rest, then for each action a smooth (cosine) ramp to its peak over 4
 // frames, a hold of 3 (a blink: 1 frame half closed, 2 closed, 1 half), a
 // ramp back over 4 and RestFrames at rest. Peaks are drawn per action:
-// turns of 24-34 degrees, looking up 18-26, the jaw at 0.8-1. A slow sway
-// of about a degree runs throughout, as a held head does.
+// turns of 28-38 degrees, looking up 35-45, the jaw at 0.8-1. These are
+// the angles applied to the mesh; the mesh reads a warped photo's pose
+// smaller (on the dev split, looking up 18-26 applied read 9-12, a jaw
+// drop of 0.45 mouth widths read 0.19-0.22 open against the 0.2 asked), so
+// the applied angles were raised on the dev split until the mesh reads the
+// action a subject asked to act would make. A slow sway of about a degree
+// runs throughout, as a held head does.
 func Timeline(kinds []challenge.Kind, rng *rand.Rand) []Head {
 	var out []Head
 	rest := func(n int) {
@@ -59,11 +64,11 @@ func Timeline(kinds []challenge.Kind, rng *rand.Rand) []Head {
 		var peak Head
 		switch k {
 		case challenge.TurnLeft:
-			peak.Yaw = 24 + 10*rng.Float64()
+			peak.Yaw = 28 + 10*rng.Float64()
 		case challenge.TurnRight:
-			peak.Yaw = -(24 + 10*rng.Float64())
+			peak.Yaw = -(28 + 10*rng.Float64())
 		case challenge.LookUp:
-			peak.Pitch = 18 + 8*rng.Float64()
+			peak.Pitch = 35 + 10*rng.Float64()
 		case challenge.OpenMouth:
 			peak.Mouth = 0.8 + 0.2*rng.Float64()
 		}
