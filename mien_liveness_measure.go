@@ -53,11 +53,11 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	}
 	f.Faces, meas.Faces = 1, 1
 	f.Yaw, f.Pitch = mf.Pose.Yaw-ls.base.Yaw, mf.Pose.Pitch-ls.base.Pitch
-	f.EyeOpen = max(mf.Signals.EyeOpen[0], mf.Signals.EyeOpen[1]) // a wink is not a blink
-	if ls.faced == 0 || mf.Signals.MouthOpen < ls.restMouth {
-		ls.restMouth = mf.Signals.MouthOpen
-	}
-	f.Mouth = mf.Signals.MouthOpen - ls.restMouth // lips apart at rest (a smile) are not an open mouth
+	// eyes and mouth relative to the session's own rest (restBaseline); the
+	// more open eye counts, since a wink is not a blink
+	ls.rest.add(f.Yaw, f.Pitch, ls.cfg.Neutral, mf.Signals.EyeOpen, mf.Signals.MouthOpen)
+	f.EyeOpen = ls.rest.eyeOpen(mf.Signals.EyeOpen)
+	f.Mouth = ls.rest.mouthOpen(mf.Signals.MouthOpen)
 	f.Landmarks = make([]face.Point, mesh.NumPoints)
 	for i, p := range mf.Mesh.Points {
 		f.Landmarks[i] = p.XY()

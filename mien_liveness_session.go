@@ -51,14 +51,17 @@ type LivenessSessionOptions struct {
 }
 
 // MeshChallengeConfig is the challenge configuration for the mesh's
-// signals (mesh.Signals are ratios, not probabilities): eyes closed at an
-// eye aspect of 0.15 or less and open at 0.2 or more (the driver monitor's
-// hysteresis); the mouth open when its opening exceeds the least opening
-// seen in the session by 0.2 and closed within 0.08 of it (a smile showing
-// teeth reads 0.28, as much as some open-mouth photos, so the opening is
-// measured from the subject's own rest). Head angles are relative to the
-// session's first face frame (the pose model reads frontal faces at 10-20
-// degrees of negative pitch; docs/mesh.md).
+// signals as a session passes them on: eye openness and mouth opening
+// relative to the session's own rest (restBaseline, learnt from its
+// frontal frames). The eyes are closed when the more open eye is at most
+// 0.6 of its rest openness and open again at 0.8 or more (the mesh's eye
+// aspect is 0.30-0.42 open and 0.09-0.19 closed on the fixtures and
+// synthetic blinks, so fixed values missed closures of wide eyes); the
+// mouth is open when the lips' gap exceeds its rest gap by 0.2 and closed
+// within 0.08 of it (a smile showing teeth reads 0.28, as much as some
+// open-mouth photos). Head angles are relative to the session's first face
+// frame (the pose model reads frontal faces at 10-20 degrees of negative
+// pitch; docs/mesh.md); within 10 degrees the head is frontal.
 //
 // MaxJump is 1.0 (challenge.Config's unit is the landmarks' RMS distance from
 // their centre, which for the 468 mesh points is about a third of the face
@@ -66,7 +69,7 @@ type LivenessSessionOptions struct {
 // default 0.5, about a sixth of a face, rejected 4 of 18 bona fide LFW
 // sequences whose head turns happen from one frame to the next).
 func MeshChallengeConfig() challenge.Config {
-	return challenge.Config{EyesClosed: 0.15, EyesOpen: 0.2, MouthOpen: 0.2, MouthClosed: 0.08, MaxJump: 1.0}
+	return challenge.Config{Neutral: 10, EyesClosed: 0.6, EyesOpen: 0.8, MouthOpen: 0.2, MouthClosed: 0.08, MaxJump: 1.0}
 }
 
 // LivenessSession decides one challenge session from its frames: each frame
@@ -84,8 +87,8 @@ type LivenessSession struct {
 	checker *challenge.Checker
 	tracker *mesh.Tracker
 	base    *mesh.Pose // the first face frame's pose: angles are relative to it
-	// restMouth is the least mouth opening seen: the opening is measured from it
-	restMouth  float32
+	// rest is the session's neutral eyes and mouth: they are measured from it
+	rest       restBaseline
 	passiveThr float32 // the ensemble's calibrated threshold
 	best       []bestFrame
 	frames     int // frames given
@@ -359,6 +362,7 @@ func (ls *LivenessSession) Close() {
 		clear(ls.best[i].emb.Vector)
 	}
 	ls.best, ls.checker, ls.tracker, ls.base, ls.verdict = nil, nil, nil, nil, nil
+	ls.rest = restBaseline{}
 	ls.closed = true
 }
 

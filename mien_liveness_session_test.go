@@ -222,9 +222,10 @@ func TestLivenessFaces(t *testing.T) {
 }
 
 // TestLivenessSessionFirstEmbeddedAfterTwoFaces: frames with one face after
-// a two-face frame are accepted (a regression: the checker, failed by the
-// two-face frame, had no first frame, and a later frame without an
-// embedding was refused as malformed, ending the evaluation with an error).
+// two-face frames are accepted (a regression: the checker, failed by the
+// two-face frames, had no first frame, and a later frame without an
+// embedding was refused as malformed, ending the evaluation with an error);
+// two faces in two frames in a row fail the session.
 func TestLivenessSessionFirstEmbeddedAfterTwoFaces(t *testing.T) {
 	e := testenv.Engine(t, "standard")
 	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
@@ -244,9 +245,11 @@ func TestLivenessSessionFirstEmbeddedAfterTwoFaces(t *testing.T) {
 	}
 	defer ls.Close()
 	ctx := context.Background()
-	p, err := ls.AddFrame(ctx, two, now.Add(100*time.Millisecond))
-	if err != nil || p.Measure.Faces != 2 {
-		t.Fatalf("two-face frame: %+v, %v", p.Measure, err)
+	for i := 1; i <= 2; i++ {
+		p, err := ls.AddFrame(ctx, two, now.Add(time.Duration(i)*50*time.Millisecond))
+		if err != nil || p.Measure.Faces != 2 {
+			t.Fatalf("two-face frame: %+v, %v", p.Measure, err)
+		}
 	}
 	for i := 0; i < 5; i++ {
 		if _, err := ls.AddFrame(ctx, jittered(img, i), now.Add(time.Duration(i+2)*100*time.Millisecond)); err != nil {

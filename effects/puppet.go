@@ -3,6 +3,7 @@ package effects
 import (
 	"fmt"
 	"math"
+	"sort"
 
 	"github.com/mienhq/mien/face"
 )
@@ -206,4 +207,56 @@ func fitRotScale(src, dst []face.Point) (float32, float32) {
 		return 1, 0
 	}
 	return float32(num1 / den), float32(num2 / den)
+}
+
+// Warp renders the portrait into dst with its mesh moved to the given
+// points (NumPoints, in the portrait's pixels): the same piecewise-affine
+// warp as a driven puppet (the ring follows half way, the border stays, an
+// opened mouth is filled dark), but with the targets given directly, for
+// callers that pose the mesh themselves (a head turned in 3D). dst must be
+// the portrait's size. depth, when not nil, is each point's depth (smaller
+// is nearer): the triangles are then drawn far to near, so that a turned
+// nose covers the cheek behind it, as it would.
+func (p *Puppet) Warp(dst *face.Image, points []face.Point, depth []float32) error {
+	if err := dst.Valid(); err != nil {
+		return fmt.Errorf("effects: destination: %w", err)
+	}
+	if dst.W != p.img.W || dst.H != p.img.H || len(points) != NumPoints {
+		return fmt.Errorf("effects: warp needs a %dx%d destination and %d points (got %dx%d, %d)", p.img.W, p.img.H, NumPoints, dst.W, dst.H, len(points))
+	}
+	to := append([]face.Point(nil), p.ctl...)
+	copy(to, points)
+	w, h := float32(p.img.W), float32(p.img.H)
+	for k, i := range faceOval {
+		q := &to[NumPoints+k]
+		q.X = min(max(q.X+ringFollow*(to[i].X-p.ctl[i].X), 0), w)
+		q.Y = min(max(q.Y+ringFollow*(to[i].Y-p.ctl[i].Y), 0), h)
+	}
+	tris := p.tris
+	if len(depth) == NumPoints {
+		tris = byDepth(tris, depth)
+	}
+	copy(dst.Pix, p.img.Pix)
+	warpTriangles(dst, p.img, p.ctl, to, tris)
+	fillMouth(dst, to[:NumPoints], p.face.Points)
+	return nil
+}
+
+// byDepth orders triangles far to near: those with a ring or border corner
+// first (they lie behind the face), then the mesh's by their corners'
+// mean depth, deepest first.
+func byDepth(tris [][3]int32, depth []float32) [][3]int32 {
+	out := append([][3]int32(nil), tris...)
+	key := func(t [3]int32) float32 {
+		var s float32
+		for _, i := range t {
+			if int(i) >= NumPoints {
+				return float32(math.Inf(1))
+			}
+			s += depth[i]
+		}
+		return s / 3
+	}
+	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) > key(out[j]) })
+	return out
 }

@@ -21,13 +21,18 @@ type sessionsReport struct {
 	Pack     string          `json:"pack"`
 	Sets     []sessionSet    `json:"sets"` // bona fide first, then one per attack species
 	APCERMax float64         `json:"apcer_max"`
-	BPCER    float64         `json:"bpcer"`
+	BPCER    float64         `json:"bpcer"` // over every bona fide set
 	Sessions []sessionResult `json:"sessions"`
 	// Decision is the time from a session's last frame arriving to its
 	// verdict (that frame's measurement, then Finish), in ms: median and max.
 	DecisionMedianMS float64 `json:"decision_median_ms"`
 	DecisionMaxMS    float64 `json:"decision_max_ms"`
-	FinishMaxMS      float64 `json:"finish_max_ms"`
+	// DecisionCPU is the same span's CPU time, median and max, in ms; CPUPerFrameMS
+	// the whole run's CPU time over its frames (decoding included).
+	DecisionCPUMedianMS float64 `json:"decision_cpu_median_ms"`
+	DecisionCPUMaxMS    float64 `json:"decision_cpu_max_ms"`
+	CPUPerFrameMS       float64 `json:"cpu_per_frame_ms"`
+	FinishMaxMS         float64 `json:"finish_max_ms"`
 	// PerFrameMS is the mean cost of each stage per frame (embed and
 	// passive: per frame that ran them, with the share of frames that did).
 	PerFrameMS map[string]float64 `json:"per_frame_ms"`
@@ -41,8 +46,10 @@ type sessionSet struct {
 	Live    bool   `json:"expected_live"`
 	Total   int    `json:"sessions"`
 	Wrong   int    `json:"wrong"` // attacks accepted (APCER) or bona fide rejected (BPCER)
-	// Error is APCER for an attack species, BPCER for bona fide.
-	Error float64 `json:"error"`
+	// Error is APCER for an attack species, BPCER for bona fide; Upper95
+	// its one-sided 95% upper bound (Clopper-Pearson).
+	Error   float64 `json:"error"`
+	Upper95 float64 `json:"upper95"`
 	// Reasons counts the first reason of each rejected session.
 	Reasons map[string]int `json:"reasons,omitempty"`
 }
@@ -61,7 +68,22 @@ type sessionResult struct {
 	Noise      float64  `json:"noise"`
 	DecisionMS float64  `json:"decision_ms"`
 	FinishMS   float64  `json:"finish_ms"`
-	timings    mien.LivenessTimings
+	// DecisionCPUMS is the process's CPU time (user + system, all threads)
+	// over the same span: what the machine's load does not inflate.
+	DecisionCPUMS float64 `json:"decision_cpu_ms"`
+	// Trace is what each frame showed (with --trace): for finding why a
+	// session was decided as it was.
+	Trace   []frameTrace `json:"trace,omitempty"`
+	timings mien.LivenessTimings
+}
+
+// frameTrace is one frame's ground truth and measurement.
+type frameTrace struct {
+	File    string               `json:"file"`
+	Shows   string               `json:"shows"`
+	Measure mien.LivenessMeasure `json:"measure"`
+	Current challenge.Kind       `json:"current,omitempty"`
+	Reasons []string             `json:"reasons,omitempty"`
 }
 
 func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error {
@@ -75,6 +97,7 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	dir := fs.String("dir", "", "directory written by scripts/liveness-sessions.sh")
 	passive := fs.Float64("passive-threshold", 0, "least passive score of the best frames (0: the pack's calibrated one; negative: not decided on)")
 	jsonOut := fs.String("json", "", "write the report, with every session's verdict and reasons, as JSON to this file")
+	trace := fs.Bool("trace", false, "with --json: add each frame's measurements (pose, eyes, mouth, faces) to every session")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -92,10 +115,11 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	}
 	defer eng.Close()
 	start := time.Now()
+	cpu0, _ := cpuTime()
 	rep := sessionsReport{Pack: eng.Pack().Manifest.Name}
 	bar := newProgress(env.Stderr, "liveness sessions", len(truths))
 	for _, tr := range truths {
-		r, err := runSequence(ctx, eng, tr, mien.LivenessSessionOptions{PassiveThreshold: float32(*passive)})
+		r, err := runSequence(ctx, eng, tr, mien.LivenessSessionOptions{PassiveThreshold: float32(*passive)}, *trace)
 		if err != nil {
 			return fmt.Errorf("eval liveness-sessions: %s/%s: %w", tr.Species, tr.Name, err)
 		}
@@ -105,6 +129,8 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	bar.Finish()
 	rep.summarise()
 	rep.Seconds = time.Since(start).Seconds()
+	cpu1, _ := cpuTime()
+	rep.CPUPerFrameMS = ms(cpu1-cpu0) / float64(max(rep.Frames, 1))
 	printSessions(env, rep)
 	if *jsonOut != "" {
 		b, err := json.MarshalIndent(rep, "", "  ")
@@ -170,7 +196,7 @@ func readTruths(root string) ([]truthDir, error) {
 // runSequence runs one sequence through a liveness session: frames at
 // their ground-truth times after a fixed creation time, then Finish just
 // after the last frame. Frames are decoded before they are timed.
-func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.LivenessSessionOptions) (sessionResult, error) {
+func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.LivenessSessionOptions, trace bool) (sessionResult, error) {
 	created := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	s := &challenge.Session{Nonce: t.Nonce, Challenges: t.Challenges, Created: created, Deadline: created.Add(time.Duration(t.DeadlineMS) * time.Millisecond)}
 	ls, err := eng.NewLivenessSession(s, opts)
@@ -179,7 +205,7 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 	}
 	defer ls.Close()
 	r := sessionResult{Name: t.Name, Species: t.Species, Expected: t.Live, Frames: len(t.Frames)}
-	var lastFrame time.Duration
+	var lastFrame, lastCPU time.Duration
 	for _, f := range t.Frames {
 		data, err := os.ReadFile(filepath.Join(t.dir, f.File))
 		if err != nil {
@@ -189,9 +215,12 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 		if err != nil {
 			return r, fmt.Errorf("%s: %w", f.File, err)
 		}
-		t0 := time.Now()
-		_, err = ls.AddFrame(ctx, img, created.Add(time.Duration(f.MS)*time.Millisecond))
-		lastFrame = time.Since(t0)
+		t0, c0 := time.Now(), cpuNow()
+		p, err := ls.AddFrame(ctx, img, created.Add(time.Duration(f.MS)*time.Millisecond))
+		lastFrame, lastCPU = time.Since(t0), cpuNow()-c0
+		if trace {
+			r.Trace = append(r.Trace, frameTrace{File: f.File, Shows: f.Shows, Measure: p.Measure, Current: p.Current, Reasons: p.Reasons})
+		}
 		if errors.Is(err, challenge.ErrExpired) {
 			r.Late++
 			continue
@@ -201,15 +230,20 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 		}
 	}
 	end := created.Add(time.Duration(t.Frames[len(t.Frames)-1].MS+1) * time.Millisecond)
-	t0 := time.Now()
+	t0, c0 := time.Now(), cpuNow()
 	v, err := ls.Finish(ctx, end)
-	finish := time.Since(t0)
+	finish, finishCPU := time.Since(t0), cpuNow()-c0
 	if err != nil {
 		return r, err
 	}
 	r.Live, r.Reasons, r.Passive, r.Residual, r.Noise, r.timings = v.Live, v.Reasons, v.PassiveScore, v.Residual, v.Noise, v.Timings
-	r.DecisionMS, r.FinishMS = ms(lastFrame+finish), ms(finish)
+	r.DecisionMS, r.FinishMS, r.DecisionCPUMS = ms(lastFrame+finish), ms(finish), ms(lastCPU+finishCPU)
 	return r, nil
+}
+
+func cpuNow() time.Duration {
+	self, _ := cpuTime()
+	return self
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -41,6 +41,9 @@ type Photo struct {
 	// where the rest photo's does: a subject turns the head in place, while
 	// LFW's photos place a turned face differently.
 	Shift [2]float32 `json:"shift,omitempty"`
+	// Warp, when set, makes this a frame of the synthetic head (BonaFideWarp)
+	// in this state, rendered from the person's rest photo.
+	Warp *Head `json:"warp,omitempty"`
 }
 
 // Mirrored is the photo flipped left to right: the head turns the other way.

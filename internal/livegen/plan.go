@@ -83,21 +83,7 @@ func Plan(photos []Photo, m Margins, minActions int) []Person {
 }
 
 func planPerson(name string, ps []Photo, m Margins) (Person, bool) {
-	pitches := make([]float64, len(ps))
-	for i, p := range ps {
-		pitches[i] = float64(p.Pitch)
-	}
-	sort.Float64s(pitches)
-	mid := float32(pitches[len(pitches)/2])
-	rest, found := Photo{}, false
-	for _, p := range ps {
-		if min(p.EyeOpen[0], p.EyeOpen[1]) < 0.22 || abs(p.Yaw) > 8 {
-			continue
-		}
-		if !found || abs(p.Yaw)+abs(p.Pitch-mid)+40*p.Mouth < abs(rest.Yaw)+abs(rest.Pitch-mid)+40*rest.Mouth {
-			rest, found = p, true
-		}
-	}
+	rest, found := RestPhoto(ps)
 	if !found {
 		return Person{}, false
 	}
@@ -137,6 +123,57 @@ func planPerson(name string, ps []Photo, m Margins) (Person, bool) {
 		}
 	}
 	return per, true
+}
+
+// Shows reports whether photo p, measured as it is shown (mirrored and
+// shifted on its canvas), still shows action k against the rest photo by
+// the margins m (zero fields take the defaults): the same test Plan makes
+// on the unshifted photos. Moving a face on the canvas changes the angles
+// the pose model reads (the camera model's rays differ), and a mirrored
+// photo does not read as the negated yaw, so a planned photo must be
+// measured again as shown.
+func Shows(k challenge.Kind, p, rest Photo, m Margins) bool {
+	m = m.withDefaults()
+	dy, dp, eye, mouth := p.Yaw-rest.Yaw, p.Pitch-rest.Pitch, max(p.EyeOpen[0], p.EyeOpen[1]), p.Mouth-rest.Mouth
+	open := eye >= 0.2 && mouth < 0.1
+	switch k {
+	case challenge.TurnLeft:
+		return dy >= m.Turn && abs(dp) < m.Still && open
+	case challenge.TurnRight:
+		return dy <= -m.Turn && abs(dp) < m.Still && open
+	case challenge.LookUp:
+		return dp >= m.Up && abs(dy) < m.Still && open
+	case challenge.Blink:
+		return abs(dy) < m.Still && abs(dp) < m.Still && eye <= m.EyesClosed && mouth < 0.1
+	case challenge.OpenMouth:
+		return abs(dy) < m.Still && abs(dp) < m.Still && mouth >= m.Mouth && eye >= 0.2
+	}
+	return false
+}
+
+// RestPhoto picks a person's rest photo: both eyes open, the head within 8
+// degrees of frontal in yaw and closest to the person's median pitch, the
+// mouth closed.
+func RestPhoto(ps []Photo) (Photo, bool) {
+	if len(ps) == 0 {
+		return Photo{}, false
+	}
+	pitches := make([]float64, len(ps))
+	for i, p := range ps {
+		pitches[i] = float64(p.Pitch)
+	}
+	sort.Float64s(pitches)
+	mid := float32(pitches[len(pitches)/2])
+	rest, found := Photo{}, false
+	for _, p := range ps {
+		if min(p.EyeOpen[0], p.EyeOpen[1]) < 0.22 || abs(p.Yaw) > 8 {
+			continue
+		}
+		if !found || abs(p.Yaw)+abs(p.Pitch-mid)+40*p.Mouth < abs(rest.Yaw)+abs(rest.Pitch-mid)+40*rest.Mouth {
+			rest, found = p, true
+		}
+	}
+	return rest, found
 }
 
 func abs(v float32) float32 {

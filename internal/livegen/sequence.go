@@ -23,7 +23,7 @@ const (
 )
 
 // Species lists every kind, bona fide first.
-var Species = []string{BonaFide, Static, Tilt, Moved, PrintFlip, ScreenReplay, Replay, Switch, Expired}
+var Species = []string{BonaFide, BonaFideWarp, Static, Tilt, Moved, PrintFlip, ScreenReplay, Replay, Switch, Expired}
 
 // Loader returns a photo on its Side x Side canvas (mirrored when the photo says so).
 type Loader func(Photo) (*face.Image, error)

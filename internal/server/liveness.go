@@ -126,12 +126,12 @@ func (o LivenessOptions) withDefaults() LivenessOptions {
 // Errors of the liveness endpoints.
 var (
 	errNoLiveness    = &apiError{501, "liveness_unavailable", "server: active liveness needs a model pack with head-pose, eye-state and anti-spoof models"}
-	errLiveSession   = &apiError{404, "not_found", "server: no such liveness session"}
+	errLiveSession   = &apiError{404, "not_found", "server: no such liveness session (sessions live in memory only: they end with a restart of the server)"}
 	errLiveEnded     = &apiError{409, "session_ended", "server: the liveness session has ended; start a new one"}
 	errLiveBusy      = &apiError{409, "session_busy", "server: another upload or stream is feeding this session"}
 	errLiveNonce     = &apiError{409, "nonce_mismatch", "server: the nonce does not match the session's"}
 	errLiveTooMany   = &apiError{429, "too_many_sessions", "server: this tenant has too many open liveness sessions; finish or delete one"}
-	errTokenRefused  = &apiError{403, "liveness_token", "server: the liveness token is unknown, used, expired or not this tenant's"}
+	errTokenRefused  = &apiError{403, "liveness_token", "server: the liveness token is unknown, used, expired or not this tenant's (tokens live in memory only: a restart of the server ends them; start a new liveness session)"}
 	errTokenRequired = &apiError{422, "liveness_required", "server: this collection requires a liveness token to enrol (liveness_token)"}
 )
 

@@ -50,24 +50,31 @@ func (c *Checker) challenge(f Frame) {
 
 func (c *Checker) next() { c.step, c.phase = c.step+1, 0 }
 
-// action returns the deliberate action a frame shows, if any.
+// action returns the deliberate action a frame shows, if any: the head
+// pose whose signal exceeds its threshold by the most, else an open mouth,
+// which counts only while the head is frontal (a raised or turned head
+// foreshortens the lips, so their gap is not read there).
 func (c *Checker) action(f Frame) (Kind, bool) {
 	if k := c.pose(f); k != "" {
 		return k, true
 	}
-	if f.Mouth >= c.cfg.MouthOpen {
+	if f.Mouth >= c.cfg.MouthOpen && abs(f.Yaw) < c.cfg.Neutral && abs(f.Pitch) < c.cfg.Neutral {
 		return OpenMouth, true
 	}
 	return "", false
 }
 
+// pose returns the head action a frame shows: the angle that exceeds its
+// threshold by the largest factor (a head raised 30 degrees and turned 21
+// is looking up, not turning).
 func (c *Checker) pose(f Frame) Kind {
+	yaw, up := abs(f.Yaw)/c.cfg.Turn, f.Pitch/c.cfg.Up
 	switch {
-	case f.Yaw >= c.cfg.Turn:
+	case yaw >= 1 && yaw >= up && f.Yaw > 0:
 		return TurnLeft
-	case f.Yaw <= -c.cfg.Turn:
+	case yaw >= 1 && yaw >= up:
 		return TurnRight
-	case f.Pitch >= c.cfg.Up:
+	case up >= 1:
 		return LookUp
 	}
 	return ""

@@ -132,8 +132,44 @@ func TestCheckSequences(t *testing.T) {
 		{"two faces", func(a *actor) {
 			a.do(TurnLeft)
 			a.faces = 2
-			a.rest(1)
+			a.rest(2)
 		}, false, "2 faces"},
+		{"a second face in one noisy frame only", func(a *actor) {
+			a.do(TurnLeft)
+			a.faces = 2
+			a.rest(1)
+			a.faces = 1
+			a.do(Blink)
+			a.do(LookUp)
+		}, true, ""},
+		{"second faces in frames apart", func(a *actor) {
+			for _, k := range asked {
+				a.faces = 2
+				a.rest(1)
+				a.faces = 1
+				a.do(k)
+			}
+		}, true, ""},
+		{"looking up with the head a little turned", func(a *actor) {
+			a.do(TurnLeft)
+			a.do(Blink)
+			a.rest(2)
+			for _, r := range []float32{1, 1, 1, 0.5, 0} { // a quick move: the first frame is already up
+				a.frame(21*r, 30*r, 0.9, 0.05) // pitch 2x its threshold, yaw 1.05x
+			}
+		}, true, ""},
+		{"lips apart while turning (foreshortened) are not an open mouth", func(a *actor) {
+			a.rest(2)
+			for _, r := range []float32{0.3, 0.5, 0.7, 1, 1, 0.7, 0.5, 0.3, 0} {
+				a.frame(28*r, 0, 0.9, 0.05+0.4*min(1, 2*r)) // mouth 0.45 at 14 degrees
+			}
+			a.do(Blink)
+			a.do(LookUp)
+		}, true, ""},
+		{"an open mouth while frontal is still another action", func(a *actor) {
+			a.do(OpenMouth)
+			a.do(TurnLeft)
+		}, false, "open_mouth while turn_left was asked"},
 		{"pause in the stream", func(a *actor) {
 			a.do(TurnLeft)
 			a.at = a.at.Add(5 * time.Second)
@@ -366,7 +402,7 @@ func TestCheckFailedBeforeFirstFace(t *testing.T) {
 	}
 	a := newActor(5)
 	a.faces = 2
-	a.rest(1)
+	a.rest(2)
 	a.faces = 1
 	a.rest(3)
 	for i, f := range a.out {

@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/internal/livegen"
 	"github.com/mienhq/mien/models"
 	"github.com/mienhq/mien/onnx"
 )
@@ -30,6 +31,11 @@ func main() {
 	attacks := flag.Int("attacks", 12, "attack sequences of each species (from the first qualifying people)")
 	person := flag.String("person", "", "clips mode: measure only this LFW person and write three camera clips' frames (scripts/liveness-clips.sh)")
 	surveyOnly := flag.Bool("survey-only", false, "measure the photos and stop")
+	warp := flag.Int("warp", 0, "also write this many synthetic-head sequences (livegen.BonaFideWarp), one per person of -split outside the stitched-photo set")
+	warpAttacks := flag.Int("warp-attacks", 0, "attack sequences of each species made from the first synthetic heads")
+	warpFrom := flag.Int("warp-from", 0, "skip the first this many synthetic heads (to make one split's sequences in parallel runs)")
+	split := flag.String("split", "all", "people of the synthetic heads: dev (a third, by a hash of the name), test (the rest) or all")
+	stitched := flag.Bool("stitched", true, "write the stitched-photo sequences (bona fide and attacks)")
 	flag.Parse()
 	if *out == "" || *packDir == "" || *ort == "" {
 		fail(fmt.Errorf("livegen: -out, -pack and -ort are required"))
@@ -61,8 +67,25 @@ func main() {
 		}
 		return
 	}
-	if err := generate(ctx, e, *lfw, *out, photos, *bona, *attacks); err != nil {
+	if *split != "dev" && *split != "test" && *split != "all" {
+		fail(fmt.Errorf("livegen: -split must be dev, test or all"))
+	}
+	if err := os.RemoveAll(filepath.Join(*out, "sequences")); err != nil {
 		fail(err)
+	}
+	if *stitched {
+		if err := generate(ctx, e, *lfw, *out, photos, *bona, *attacks); err != nil {
+			fail(err)
+		}
+	}
+	if *warp > 0 {
+		skip := map[string]bool{}
+		for _, p := range livegen.Plan(photos, livegen.Margins{}, 3) {
+			skip[p.Name] = true
+		}
+		if err := generateWarp(ctx, e, *lfw, *out, photos, *warpFrom, *warp, *warpAttacks, *split, skip); err != nil {
+			fail(err)
+		}
 	}
 }
 

@@ -1,0 +1,230 @@
+package livegen
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/liveness/challenge"
+)
+
+// BonaFideWarp is the second, continuous bona fide species: one frontal
+// LFW photo per person, its face mesh (which has depth) turned and raised
+// in 3D and the photo warped triangle by triangle to follow it, the eyelids
+// closed by CloseEyes, the jaw lowered for an open mouth; every frame an
+// intermediate pose, with camera shake and sensor noise. A synthetic
+// stand-in for a moving head (no recorded video of people doing the
+// challenges was available), non-planar by construction.
+const BonaFideWarp = "bona_fide_warp"
+
+// Head is the synthetic head's state in one frame.
+type Head struct {
+	// Yaw > 0 turns the head to the subject's own left, Pitch > 0 raises
+	// it; degrees.
+	Yaw, Pitch float64
+	// Blink (0..1) is how far the eyelids are closed; Mouth (0..1) how far
+	// the jaw is lowered, 1 being an opening of MouthDrop mouth widths.
+	Blink, Mouth float64
+	// Shows is the frame's ground truth: "rest" or the action under way.
+	Shows string
+}
+
+// MouthDrop is how far the lower lip and jaw drop at Mouth 1, in mouth
+// widths (the mesh's mouth opening is the inner-lip gap over the width).
+const MouthDrop = 0.6
+
+// Timeline is the synthetic head's frames for kinds, in order: RestFrames
+// at rest, then for each action a smooth (cosine) ramp to its peak over 4
+// frames, a hold of 3 (a blink: 1 frame half closed, 2 closed, 1 half), a
+// ramp back over 4 and RestFrames at rest. Peaks are drawn per action:
+// turns of 28-38 degrees, looking up 35-45, the jaw at 0.8-1. These are
+// the angles applied to the mesh; the mesh reads a warped photo's pose
+// smaller (on the dev split, looking up 18-26 applied read 9-12, a jaw
+// drop of 0.45 mouth widths read 0.19-0.22 open against the 0.2 asked), so
+// the applied angles were raised on the dev split until the mesh reads the
+// action a subject asked to act would make. A slow sway of about a degree
+// runs throughout, as a held head does.
+func Timeline(kinds []challenge.Kind, rng *rand.Rand) []Head {
+	var out []Head
+	rest := func(n int) {
+		for range n {
+			out = append(out, Head{Shows: "rest"})
+		}
+	}
+	rest(RestFrames)
+	for _, k := range kinds {
+		if k == challenge.Blink {
+			for _, b := range []float64{0.5, 1, 1, 0.5} {
+				out = append(out, Head{Blink: b, Shows: string(k)})
+			}
+			rest(RestFrames)
+			continue
+		}
+		var peak Head
+		switch k {
+		case challenge.TurnLeft:
+			peak.Yaw = 28 + 10*rng.Float64()
+		case challenge.TurnRight:
+			peak.Yaw = -(28 + 10*rng.Float64())
+		case challenge.LookUp:
+			peak.Pitch = 35 + 10*rng.Float64()
+		case challenge.OpenMouth:
+			peak.Mouth = 0.8 + 0.2*rng.Float64()
+		}
+		ramp := []float64{0.15, 0.5, 0.85, 1, 1, 1, 1, 0.85, 0.5, 0.15}
+		for i, a := range ramp {
+			shows := "rest"
+			if i >= 2 && i <= 7 {
+				shows = string(k)
+			}
+			out = append(out, Head{Yaw: a * peak.Yaw, Pitch: a * peak.Pitch, Mouth: a * peak.Mouth, Shows: shows})
+		}
+		rest(RestFrames)
+	}
+	ph := rng.Float64() * 2 * math.Pi
+	for i := range out {
+		t := float64(i) * 2 * math.Pi / 37
+		out[i].Yaw += 1.2 * math.Sin(t+ph)
+		out[i].Pitch += 0.8 * math.Sin(1.3*t+ph+1)
+	}
+	return out
+}
+
+// PoseMesh moves a frontal mesh (points in pixels, depth z in the same
+// pixels, smaller nearer the camera) to head h: the jaw lowered first
+// (points below the mouth, fading out towards the cheeks), then the whole
+// mesh rotated about a vertical and a horizontal axis through a pivot half
+// a face width behind the face's centre (a head turns on the neck, not on
+// its nose), and projected orthographically. The projected face keeps its
+// centre where the rest face's is. It also returns the posed depths.
+func PoseMesh(pts []face.Point, z []float32, h Head) ([]face.Point, []float32) {
+	out := make([]face.Point, len(pts))
+	depth := make([]float32, len(pts))
+	if len(pts) < 468 || len(z) != len(pts) {
+		copy(out, pts)
+		copy(depth, z)
+		return out, depth
+	}
+	var cx, cy, cz float64
+	minX, maxX := math.Inf(1), math.Inf(-1)
+	for i, p := range pts {
+		cx, cy, cz = cx+float64(p.X), cy+float64(p.Y), cz+float64(z[i])
+		minX, maxX = math.Min(minX, float64(p.X)), math.Max(maxX, float64(p.X))
+	}
+	n := float64(len(pts))
+	cx, cy, cz = cx/n, cy/n, cz/n
+	pz := cz + 0.5*(maxX-minX)
+	// jaw: the inner lips' midpoint and the mouth corners (MediaPipe indices)
+	mouthY := (float64(pts[13].Y) + float64(pts[14].Y)) / 2
+	mx := (float64(pts[61].X) + float64(pts[291].X)) / 2
+	mw := math.Abs(float64(pts[291].X) - float64(pts[61].X))
+	drop := h.Mouth * MouthDrop * mw
+	half := (maxX - minX) / 2
+	ya, pa := h.Yaw*math.Pi/180, h.Pitch*math.Pi/180
+	var sx, sy, rx, ry float64
+	for i, p := range pts {
+		x, y, d := float64(p.X), float64(p.Y), float64(z[i])
+		if y > mouthY && drop > 0 {
+			w := 1 - math.Max(0, math.Abs(x-mx)-0.6*mw)/math.Max(half-0.6*mw, 1)
+			y += drop * math.Max(0, w)
+		}
+		// turn: the subject's left is the image's right; a head turning to
+		// its left brings its nose (near, small z) to the image right
+		x, d = x-cx, d-pz
+		x, d = x*math.Cos(ya)-d*math.Sin(ya), x*math.Sin(ya)+d*math.Cos(ya)
+		// up: the nose moves up in the image
+		y -= cy
+		y, d = y*math.Cos(pa)+d*math.Sin(pa), -y*math.Sin(pa)+d*math.Cos(pa)
+		out[i], depth[i] = face.Point{X: float32(x + cx), Y: float32(y + cy)}, float32(d)
+		sx, sy = sx+x+cx, sy+y+cy
+		rx, ry = rx+float64(p.X), ry+float64(p.Y)
+	}
+	// keep the face where it was: the pivot's offset would move it sideways
+	dx, dy := float32((rx-sx)/n), float32((ry-sy)/n)
+	for i := range out {
+		out[i].X += dx
+		out[i].Y += dy
+	}
+	return out, depth
+}
+
+// Poser renders the synthetic head of one person in state h on a Side x
+// Side canvas (before camera shake and noise).
+type Poser func(h Head) (*face.Image, error)
+
+// WarpSpec says what BuildWarp makes: a continuous bona fide session of
+// Kinds, or one of the attacks made from it (Replay and ScreenReplay: the
+// pass shown to a session that asked for Asked; Switch: Other's head takes
+// over after the first action; Expired: the deadline falls before the last
+// action starts).
+type WarpSpec struct {
+	Species         string
+	Name, Other     string
+	Kinds, Asked    []challenge.Kind
+	Seed            uint64
+	Pose, OtherPose Poser
+}
+
+// BuildWarp makes one sequence of the synthetic head.
+func BuildWarp(sp WarpSpec) (Sequence, error) {
+	rng := rand.New(rand.NewPCG(sp.Seed, 13))
+	heads := Timeline(sp.Kinds, rng)
+	t := Truth{Species: sp.Species, Live: sp.Species == BonaFideWarp, Challenges: sp.Kinds, Performed: sp.Kinds,
+		Persons: []string{sp.Name}, Nonce: fmt.Sprintf("%032x", sp.Seed), DeadlineMS: 30_000, Note: warpNotes[sp.Species]}
+	pose, switchAt := sp.Pose, len(heads)
+	switch sp.Species {
+	case Replay, ScreenReplay:
+		t.Challenges = sp.Asked
+	case Switch:
+		switchAt = RestFrames + actionFrames(sp.Kinds[0]) + RestFrames
+		t.Persons = append(t.Persons, sp.Other)
+	case Expired:
+		last := len(heads) - RestFrames - actionFrames(sp.Kinds[len(sp.Kinds)-1])
+		t.DeadlineMS = StartMS + int64(last)*1000/FPS - 50
+	case BonaFideWarp:
+	default:
+		return Sequence{}, fmt.Errorf("livegen: species %s is not made from the synthetic head", sp.Species)
+	}
+	var seq Sequence
+	for i, h := range heads {
+		if i == switchAt {
+			pose = sp.OtherPose
+		}
+		c, err := pose(h)
+		if err != nil {
+			return seq, err
+		}
+		img := Live(c, rng)
+		if sp.Species == ScreenReplay {
+			img = render(ScreenReplay, ScreenSheet(img, rng), h.Shows, i, 1, rng)
+		}
+		seq.Frames = append(seq.Frames, img)
+		t.Frames = append(t.Frames, FrameTruth{File: fmt.Sprintf("%03d.jpg", i), MS: StartMS + int64(i)*1000/FPS, Source: "synthetic head of " + t.Persons[min(len(t.Persons)-1, b2i(i >= switchAt))], Shows: h.Shows})
+	}
+	seq.Truth = t
+	return seq, nil
+}
+
+// actionFrames is how many frames Timeline gives an action.
+func actionFrames(k challenge.Kind) int {
+	if k == challenge.Blink {
+		return 4
+	}
+	return 10
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+var warpNotes = map[string]string{
+	BonaFideWarp: "synthetic stand-in for a moving head: one frontal LFW photo warped piecewise-affinely along its face mesh turned/raised in 3D (and eyelids closed, jaw lowered), smooth intermediate poses at 10 fps, camera shake, sensor noise, JPEG",
+	ScreenReplay: "a synthetic-head pass recorded for another session, shown on a screen (sub-pixel stripes, bezel, glare) into a session with other challenges",
+	Replay:       "a synthetic-head pass recorded for another session, injected frame for frame into a session with other challenges",
+	Switch:       "a synthetic-head start; after the first action another person's synthetic head takes over",
+	Expired:      "a synthetic-head pass whose last action starts after the session's deadline",
+}

@@ -1,0 +1,52 @@
+package mien
+
+import "testing"
+
+// TestRestBaselineMouth: a raised head foreshortens the lips (a look-up
+// photo of Arnold Schwarzenegger read 0.012 against 0.14-0.23 at rest); the
+// rest gap must come from the frontal frames only, or the rest frames after
+// it read as an open mouth (the session failed "open_mouth while turn_left
+// was asked" when the rest gap was the least gap seen).
+func TestRestBaselineMouth(t *testing.T) {
+	var b restBaseline
+	open := [2]float32{0.26, 0.26}
+	for _, m := range []float32{0.144, 0.210, 0.205, 0.185, 0.171, 0.201} {
+		b.add(-2, 0, 10, open, m)
+	}
+	b.add(-3, 20, 10, open, 0.012) // looking up
+	b.add(-2, 1, 10, open, 0.221)
+	if got := b.mouthOpen(0.221); got >= 0.2 {
+		t.Errorf("rest lips after a look-up read %.3f above rest, an open mouth (>= 0.2)", got)
+	}
+	if got := b.mouthOpen(0.55); got < 0.2 {
+		t.Errorf("a wide-open mouth reads %.3f above rest", got)
+	}
+}
+
+// TestRestBaselineEyes: eyes are judged against their own rest openness;
+// a synthetic blink of wide eyes read 0.11 and 0.19 (the fixed 0.15 needed
+// both below it), a rest of 0.29-0.34.
+func TestRestBaselineEyes(t *testing.T) {
+	var b restBaseline
+	for _, e := range [][2]float32{{0.29, 0.34}, {0.31, 0.33}, {0.30, 0.34}, {0.29, 0.33}} {
+		b.add(1, 0, 10, e, 0.1)
+	}
+	cfg := MeshChallengeConfig()
+	if got := b.eyeOpen([2]float32{0.114, 0.187}); got > cfg.EyesClosed {
+		t.Errorf("closed eyes read %.2f of rest, want <= %.2f", got, cfg.EyesClosed)
+	}
+	if got := b.eyeOpen([2]float32{0.11, 0.33}); got < cfg.EyesOpen {
+		t.Errorf("a wink reads %.2f of rest: the open eye must keep it open (>= %.2f)", got, cfg.EyesOpen)
+	}
+	if got := b.eyeOpen([2]float32{0.30, 0.33}); got < cfg.EyesOpen {
+		t.Errorf("open eyes read %.2f of rest", got)
+	}
+	var empty restBaseline
+	if got := empty.eyeOpen([2]float32{0.1, 0.1}); got != 1 {
+		t.Errorf("with no rest yet eyes read %.2f, want 1", got)
+	}
+	b.add(25, 0, 10, [2]float32{0.05, 0.05}, 0.1) // turned: not learnt
+	if got := b.eyeOpen([2]float32{0.30, 0.33}); got < 0.95 {
+		t.Errorf("a turned frame moved the rest: open eyes read %.2f", got)
+	}
+}

@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+
+	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/detect"
+	"github.com/mienhq/mien/effects"
+	"github.com/mienhq/mien/face"
+	"github.com/mienhq/mien/internal/livegen"
+	"github.com/mienhq/mien/liveness/challenge"
+	"github.com/mienhq/mien/mesh"
+)
+
+// splitOf puts a person in the dev split (one in three, by a hash of the
+// name) or the test split, so that thresholds chosen on one are reported
+// on the other.
+func splitOf(name string) string {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	if h.Sum32()%3 == 0 {
+		return "dev"
+	}
+	return "test"
+}
+
+// generateWarp writes the synthetic-head sequences (livegen.BonaFideWarp
+// and the attacks made from them) of at most n people of the split
+// (dev, test or all) under out/sequences: bona fide for each, and each
+// attack species for the first attacks people; the first from heads are
+// counted but not written (so that parallel runs can share a split). People of the stitched-photo
+// set (skip) are left out.
+func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, from, n, attacks int, split string, skip map[string]bool) error {
+	by := map[string][]livegen.Photo{}
+	for _, p := range photos {
+		by[p.Person] = append(by[p.Person], p)
+	}
+	var names []string
+	for name := range by {
+		if !skip[name] && (split == "all" || splitOf(name) == split) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	m, err := e.OpenMesh(mesh.Options{})
+	if err != nil {
+		return err
+	}
+	defer m.Close()
+	type head struct {
+		name string
+		rest livegen.Photo
+		pose livegen.Poser
+	}
+	var heads []head
+	for _, name := range names {
+		if len(heads) == n {
+			break
+		}
+		rest, ok := livegen.RestPhoto(by[name])
+		if !ok {
+			continue
+		}
+		pose, err := poser(ctx, e, m, lfw, rest)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "livegen: %s: %v\n", name, err)
+			continue
+		}
+		heads = append(heads, head{name, rest, pose})
+	}
+	fmt.Fprintf(os.Stderr, "livegen: %d synthetic heads (%s split)\n", len(heads), split)
+	rng := rand.New(rand.NewPCG(7, uint64(len(split))))
+	for i, h := range heads {
+		kinds := drawKinds(rng)
+		if i < from {
+			continue
+		}
+		name := fmt.Sprintf("w%03d-%s", i, h.name)
+		species := []string{livegen.BonaFideWarp}
+		if i < attacks {
+			species = append(species, livegen.Static, livegen.Tilt, livegen.Moved, livegen.PrintFlip,
+				livegen.ScreenReplay, livegen.Replay, livegen.Switch, livegen.Expired)
+		}
+		for _, sp := range species {
+			seed := uint64(100000 + 1000*i + len(sp))
+			var seq livegen.Sequence
+			var err error
+			switch sp {
+			case livegen.Static, livegen.Tilt, livegen.Moved, livegen.PrintFlip:
+				seq, err = livegen.Build(livegen.Spec{Species: sp, Person: warpPerson(h.name, h.rest, kinds), Kinds: kinds, Seed: seed},
+					func(p livegen.Photo) (*face.Image, error) {
+						if p.Warp != nil {
+							return h.pose(*p.Warp)
+						}
+						return loadCanvas(e, lfw, p)
+					})
+			default:
+				o := heads[(i+1)%len(heads)]
+				seq, err = livegen.BuildWarp(livegen.WarpSpec{Species: sp, Name: h.name, Other: o.name, Kinds: kinds,
+					Asked: otherChallenges(kinds, rng), Seed: seed, Pose: h.pose, OtherPose: o.pose})
+			}
+			if err != nil {
+				return err
+			}
+			seq.Truth.Name = name
+			if err := write(filepath.Join(out, "sequences", sp, name), seq); err != nil {
+				return err
+			}
+		}
+		fmt.Fprintf(os.Stderr, "livegen: synthetic %s (%v)\n", h.name, kinds)
+	}
+	return nil
+}
+
+// warpPerson is a person whose action photos are the synthetic head at
+// each action's peak (for the prints held up in turn).
+func warpPerson(name string, rest livegen.Photo, kinds []challenge.Kind) livegen.Person {
+	p := livegen.Person{Name: name, Rest: rest, Actions: map[challenge.Kind]livegen.Photo{}}
+	peaks := map[challenge.Kind]livegen.Head{
+		challenge.TurnLeft: {Yaw: 30}, challenge.TurnRight: {Yaw: -30}, challenge.LookUp: {Pitch: 22},
+		challenge.Blink: {Blink: 1}, challenge.OpenMouth: {Mouth: 1},
+	}
+	for _, k := range kinds {
+		h := peaks[k]
+		p.Actions[k] = livegen.Photo{Person: name, File: "synthetic/" + name + "/" + string(k), Warp: &h}
+	}
+	return p
+}
+
+// drawKinds draws a session's 3 challenges as challenge.New does: distinct,
+// in random order, at least one a head movement; but never a blink: the
+// synthetic head's eyelids (livegen.CloseEyes, warped) were read as closed
+// on 2 of the 12 dev-split sessions that asked a blink (the iris model
+// still finds an open eye in the warped lids), so a blink of the synthetic
+// head says more about the warp than about the checker.
+func drawKinds(rng *rand.Rand) []challenge.Kind {
+	for {
+		ks := slices.DeleteFunc(slices.Clone(challenge.Kinds), func(k challenge.Kind) bool { return k == challenge.Blink })
+		rng.Shuffle(len(ks), func(i, j int) { ks[i], ks[j] = ks[j], ks[i] })
+		ks = ks[:3]
+		if slices.ContainsFunc(ks, func(k challenge.Kind) bool {
+			return k == challenge.TurnLeft || k == challenge.TurnRight || k == challenge.LookUp
+		}) {
+			return ks
+		}
+	}
+}
+
+// poser meshes a rest photo on its canvas (fresh track, with iris) and
+// returns the synthetic head's renderer: the photo warped along its mesh
+// posed by livegen.PoseMesh, blended with a copy whose eyelids are closed
+// (livegen.CloseEyes) as far as the head blinks. The photo must show one
+// face (another face beside the person, at a detection score of 0.5 or
+// more, rules it out: a session would rightly refuse two people).
+func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest livegen.Photo) (livegen.Poser, error) {
+	canvas, err := loadCanvas(e, lfw, rest)
+	if err != nil {
+		return nil, err
+	}
+	dets, err := e.Detect(ctx, canvas, detect.Options{})
+	if err != nil {
+		return nil, err
+	}
+	main, _ := mien.LivenessFaces(dets)
+	for _, d := range dets {
+		if d != main && d.Score >= otherFaceScore {
+			return nil, fmt.Errorf("another face beside the person (score %.2f)", d.Score)
+		}
+	}
+	tr := mesh.NewTracker(m, mesh.TrackOptions{})
+	tr.Reset(main)
+	f, ok, err := tr.Step(ctx, canvas, 0)
+	if err != nil || !ok || !f.Mesh.HasIris {
+		return nil, fmt.Errorf("the mesh did not read the rest photo (%v)", err)
+	}
+	pts := make([]face.Point, mesh.NumPoints)
+	z := make([]float32, mesh.NumPoints)
+	for i, p := range f.Mesh.Points {
+		pts[i], z[i] = p.XY(), p.Z
+	}
+	var eyes [2][16]face.Point
+	for i := range eyes {
+		for k := range eyes[i] {
+			eyes[i][k] = f.Mesh.Eyes[i].Contour[k].XY()
+		}
+	}
+	ef := mien.EffectsFace(f)
+	open, err := effects.NewPuppet(canvas, &ef)
+	if err != nil {
+		return nil, err
+	}
+	closed, err := effects.NewPuppet(livegen.CloseEyes(canvas, eyes), &ef)
+	if err != nil {
+		return nil, err
+	}
+	return func(h livegen.Head) (*face.Image, error) {
+		posed, depth := livegen.PoseMesh(pts, z, h)
+		dst := face.NewImage(canvas.W, canvas.H)
+		if err := open.Warp(dst, posed, depth); err != nil {
+			return nil, err
+		}
+		if h.Blink > 0 {
+			shut := face.NewImage(canvas.W, canvas.H)
+			if err := closed.Warp(shut, posed, depth); err != nil {
+				return nil, err
+			}
+			for i := range dst.Pix {
+				dst.Pix[i] = uint8(float64(dst.Pix[i])*(1-h.Blink) + float64(shut.Pix[i])*h.Blink + 0.5)
+			}
+		}
+		return dst, nil
+	}, nil
+}
