@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -62,10 +63,10 @@ func TestPReluAsConv(t *testing.T) {
 		t.Errorf("the rewrite is not wired c -> ... -> y: %+v", nodes)
 	}
 	neg, scale := inits[preluPrefix+"0_wneg"], inits[preluPrefix+"0_wscale"]
-	if want := []float32{-1, -1}; !equalFloats(neg.vals, want) || len(neg.dims) != 4 {
+	if want := []float32{-1, -1}; !slices.Equal(neg.vals, want) || len(neg.dims) != 4 {
 		t.Errorf("negation weights %+v, want %v shaped [2 1 1 1]", neg, want)
 	}
-	if want := []float32{0.75, 2.5}; !equalFloats(scale.vals, want) {
+	if want := []float32{0.75, 2.5}; !slices.Equal(scale.vals, want) {
 		t.Errorf("scale weights %v, want 1 - slope = %v", scale.vals, want)
 	}
 }
@@ -89,16 +90,4 @@ func TestPReluAsConvKeeps(t *testing.T) {
 	if _, _, err := PReluAsConv([]byte{0xff, 0xff}); err == nil {
 		t.Error("bytes that are not protobuf were accepted")
 	}
-}
-
-func equalFloats(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
