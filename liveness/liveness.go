@@ -28,6 +28,9 @@ const Arch = "minifasnet"
 type Options struct {
 	// Sessions is the number of ONNX sessions (concurrent calls); 0 means 1.
 	Sessions int
+	// Shipped runs the model's graph as shipped, without rewriting its
+	// PRelu activations (for comparing the two; slower).
+	Shipped bool
 }
 
 // Model is one MiniFASNet. It is safe for concurrent use.
@@ -73,6 +76,15 @@ func New(model []byte, m models.Model, opts Options) (*Model, error) {
 	out := map[string][]int64{m.Outputs[0]: {1, int64(classes)}}
 	if err := sig.Expect(in, out); err != nil {
 		return nil, fmt.Errorf("liveness: %s: %w", m.ID, err)
+	}
+	// PRelu as two depthwise convolutions (onnx.PReluAsConv) keeps the
+	// network in ONNX Runtime's blocked layout: MiniFASNet V2 and V1SE have
+	// 33 PRelu each, all rewritten; the scores agree to float noise
+	// (TestLivenessPReluAsConv). Options.Shipped runs the model as shipped.
+	if !opts.Shipped {
+		if fast, _, err := onnx.PReluAsConv(model); err == nil {
+			model = fast
+		}
 	}
 	pool, err := onnx.NewPool(opts.Sessions, model, m.Inputs, m.Outputs, onnx.SessionOptions{})
 	if err != nil {
