@@ -24,9 +24,9 @@ const (
 	preluPrefix     = "mien_prelu_"
 )
 
-// PReluAsConv returns a copy of a model in which every PRelu that follows a
-// convolution and has one constant slope a per channel (shape [C, 1, 1]) is
-// computed as
+// PReluAsConv returns a copy of a model in which every PRelu on a 4-D
+// activation (a convolution's output, or an Add, Concat, MaxPool, Relu or
+// PRelu of such) with one constant slope a per channel is computed as
 //
 //	y = x + (1 - a) * Relu(-x)
 //
@@ -39,9 +39,16 @@ const (
 // equals PRelu(x) exactly for x >= 0 and to within a rounding of a * x
 // otherwise (float noise: embeddings agree to a cosine of 1 - 1e-9).
 //
+// The slope is a float initializer shaped [C, 1, 1] (PyTorch exports) or
+// the Expand of one shaped [1, C, 1, 1] (Barracuda exports of MediaPipe's
+// face mesh and iris models), with C > 1: PRelu's slope must broadcast to
+// its input, so the input has C channels. A PRelu that follows an Add is
+// rewritten too (ONNX Runtime keeps adds in NCHWc as well).
+//
 // It returns the model unchanged and 0 when there is no such PRelu, and
 // the number rewritten otherwise. Other PRelu nodes (slopes computed, or
-// shaped otherwise) are kept.
+// shaped otherwise, or inputs of unknown rank) are kept; the Expand of a
+// rewritten slope is left for ONNX Runtime's constant folding.
 func PReluAsConv(model []byte) ([]byte, int, error) {
 	rewritten := 0
 	out, err := editFields(model, modelGraph, func(g []byte) ([]byte, error) {
@@ -76,17 +83,18 @@ func preluGraph(g []byte) ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	convOut := map[string]int64{} // a Conv's output -> its output channels
 	for _, nd := range nodes {
-		if nd.op == "Conv" && len(nd.ins) >= 2 && len(nd.outs) == 1 {
-			if w, ok := inits[nd.ins[1]]; ok && len(w.dims) == 4 {
-				convOut[nd.outs[0]] = w.dims[0]
-			}
-		}
 		for _, name := range append(append([]string(nil), nd.ins...), nd.outs...) {
 			if strings.HasPrefix(name, preluPrefix) {
 				return nil, 0, fmt.Errorf("the graph already holds a name %q", name)
 			}
+		}
+	}
+	rank4 := fourD(nodes, inits)
+	expand := map[string]pbNode{} // an Expand's output -> the Expand
+	for _, nd := range nodes {
+		if nd.op == "Expand" && len(nd.ins) == 2 && len(nd.outs) == 1 {
+			expand[nd.outs[0]] = nd
 		}
 	}
 	out := make([]byte, 0, len(g)+len(g)/8)
@@ -105,7 +113,7 @@ func preluGraph(g []byte) ([]byte, int, error) {
 		}
 		nd := nodes[k]
 		k++
-		slope, c, ok := preluSlope(nd, inits, convOut)
+		slope, c, ok := preluSlope(nd, inits, expand, rank4)
 		if !ok {
 			out = append(out, field...)
 			continue
@@ -118,21 +126,92 @@ func preluGraph(g []byte) ([]byte, int, error) {
 	return append(out, extra...), count, nil
 }
 
-// preluSlope returns the slope of a PRelu that can be rewritten: a float
-// initializer shaped [C, 1, 1], on the output of a Conv with C channels.
-func preluSlope(nd pbNode, inits map[string]pbInit, convOut map[string]int64) ([]float32, int64, bool) {
+// preluSlope returns the per-channel slope of a PRelu that can be
+// rewritten: its input is 4-D and its slope a float initializer shaped
+// [C, 1, 1], or the Expand of one shaped [1, C, 1, 1], with C > 1.
+func preluSlope(nd pbNode, inits map[string]pbInit, expand map[string]pbNode, rank4 map[string]int64) ([]float32, int64, bool) {
 	if nd.op != "PRelu" || len(nd.ins) != 2 || len(nd.outs) != 1 {
 		return nil, 0, false
 	}
-	s, ok := inits[nd.ins[1]]
-	if !ok || s.vals == nil || len(s.dims) != 3 || s.dims[1] != 1 || s.dims[2] != 1 {
+	in, ok := rank4[nd.ins[0]]
+	if !ok {
 		return nil, 0, false
 	}
-	c := s.dims[0]
-	if convOut[nd.ins[0]] != c || int64(len(s.vals)) != c {
+	s, ok := inits[nd.ins[1]]
+	dims := s.dims
+	if !ok {
+		e, isExpand := expand[nd.ins[1]]
+		if !isExpand {
+			return nil, 0, false
+		}
+		if s, ok = inits[e.ins[0]]; !ok || len(s.dims) != 4 || s.dims[0] != 1 {
+			return nil, 0, false
+		}
+		dims = s.dims[1:]
+	}
+	if s.vals == nil || len(dims) != 3 || dims[1] != 1 || dims[2] != 1 {
+		return nil, 0, false
+	}
+	c := dims[0]
+	if c < 2 || int64(len(s.vals)) != c || (in > 0 && in != c) {
 		return nil, 0, false
 	}
 	return s.vals, c, true
+}
+
+// fourD returns the tensors known to be 4-D, with their channel count
+// where it is known (-1 where not): the outputs of convolutions with 4-D
+// weights, of ConstantOfShape with a 4-element shape, and of MaxPool, Relu,
+// PRelu, Add and Concat (on axis 1) whose inputs are all 4-D (nodes are in
+// topological order, as ONNX requires).
+func fourD(nodes []pbNode, inits map[string]pbInit) map[string]int64 {
+	known := map[string]int64{}
+	for _, nd := range nodes {
+		if len(nd.outs) != 1 || len(nd.ins) == 0 {
+			continue
+		}
+		switch nd.op {
+		case "Conv":
+			if w, ok := inits[nd.ins[min(1, len(nd.ins)-1)]]; ok && len(nd.ins) >= 2 && len(w.dims) == 4 {
+				known[nd.outs[0]] = w.dims[0]
+			}
+		case "ConstantOfShape":
+			if sh, ok := inits[nd.ins[0]]; ok && len(sh.dims) == 1 && sh.dims[0] == 4 {
+				known[nd.outs[0]] = -1
+			}
+		case "MaxPool", "Relu", "PRelu":
+			if c, ok := known[nd.ins[0]]; ok {
+				known[nd.outs[0]] = c
+			}
+		case "Add", "Concat":
+			if c, ok := combine(nd, known); ok {
+				known[nd.outs[0]] = c
+			}
+		}
+	}
+	return known
+}
+
+// combine returns the channels of an Add or Concat of 4-D tensors: the
+// Add's inputs' known count (-1 when none is known or they disagree, as a
+// broadcast of one channel may); -1 for a Concat (its axis is not read).
+func combine(nd pbNode, known map[string]int64) (int64, bool) {
+	c := int64(-1)
+	for _, in := range nd.ins {
+		k, ok := known[in]
+		switch {
+		case !ok:
+			return 0, false
+		case k > 0 && c > 0 && k != c:
+			c = -2
+		case k > 0 && c == -1:
+			c = k
+		}
+	}
+	if nd.op == "Concat" || c == -2 {
+		return -1, true
+	}
+	return c, true
 }
 
 // preluNodes returns the graph fields (nodes, then initializers) that
