@@ -245,13 +245,25 @@ func (e *Engine) Detect(ctx context.Context, img *face.Image, opts detect.Option
 		return dets, err
 	}
 	for i := range dets {
-		pts, err := e.marks.Locate(ctx, img, dets[i].Box)
-		if err != nil {
+		if err := e.refine(ctx, img, &dets[i]); err != nil {
 			return nil, err
 		}
-		dets[i].Landmarks = pts.Five()
 	}
 	return dets, nil
+}
+
+// refine replaces a detection's five points with the pack's landmark
+// model's when the engine refines them (RefinesLandmarks), as Detect does.
+func (e *Engine) refine(ctx context.Context, img *face.Image, d *face.Detection) error {
+	if e.marks == nil {
+		return nil
+	}
+	pts, err := e.marks.Locate(ctx, img, d.Box)
+	if err != nil {
+		return err
+	}
+	d.Landmarks = pts.Five()
+	return nil
 }
 
 func (e *Engine) mergeDetect(o detect.Options) detect.Options {

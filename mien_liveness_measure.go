@@ -27,20 +27,15 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 		f.Faces, meas.Faces = n, n
 		return f, meas, bestFrame{}, nil
 	}
-	t0 := time.Now()
+	refined := false
 	lost := ls.tracker.Lost()
 	if lost {
+		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {
+			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
+		}
 		ls.tracker.Reset(main)
 	}
-	ts := at.Sub(ls.s.Created).Seconds()
-	mf, ok, err := ls.tracker.Step(ctx, img, ts)
-	if err == nil && !ok && !lost {
-		lost = true // the track drifted off: start again from the detection
-		ls.tracker.Reset(main)
-		mf, ok, err = ls.tracker.Step(ctx, img, ts)
-	}
-	ls.timings.Mesh += time.Since(t0)
-	ls.timings.Frames++
+	mf, ok, lost, err := ls.step(ctx, img, at, &main, &refined, lost)
 	if err != nil {
 		return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
 	}
@@ -65,7 +60,11 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	meas.Yaw, meas.Pitch, meas.EyeOpen, meas.MouthOpen = f.Yaw, f.Pitch, mf.Signals.EyeOpen, mf.Signals.MouthOpen
 	best := bestFrame{det: main}
 	if ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 {
-		t0 = time.Now()
+		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {
+			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
+		}
+		best.det = main
+		t0 := time.Now()
 		emb, err := ls.e.Embed(ctx, img, main)
 		ls.timings.Embed += time.Since(t0)
 		ls.timings.Embeds++
@@ -76,6 +75,28 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 		best.score = ls.frontality(f)
 	}
 	return f, meas, best, nil
+}
+
+// step runs the mesh tracker on the frame; when a running track drifts off
+// the face, it starts again from the detection d (refined first) and says
+// so (lost).
+func (ls *LivenessSession) step(ctx context.Context, img *face.Image, at time.Time, d *face.Detection, refined *bool, lost bool) (mesh.Frame, bool, bool, error) {
+	t0 := time.Now()
+	ts := at.Sub(ls.s.Created).Seconds()
+	mf, ok, err := ls.tracker.Step(ctx, img, ts)
+	if err == nil && !ok && !lost {
+		lost = true // the track drifted off: start again from the detection
+		t1 := time.Now()
+		err = ls.refineMain(ctx, img, d, refined)
+		t0 = t0.Add(time.Since(t1)) // the refinement counts as detection
+		if err == nil {
+			ls.tracker.Reset(*d)
+			mf, ok, err = ls.tracker.Step(ctx, img, ts)
+		}
+	}
+	ls.timings.Mesh += time.Since(t0)
+	ls.timings.Frames++
+	return mf, ok, lost, err
 }
 
 // SecondFaceScore is the least detection score at which another face

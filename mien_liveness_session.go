@@ -128,7 +128,10 @@ type LivenessProgress struct {
 // LivenessTimings are a session's costs per stage: totals over its frames.
 type LivenessTimings struct {
 	Frames int           `json:"frames"`
-	Detect time.Duration `json:"detect_ns"`
+	Detect time.Duration `json:"detect_ns"` // detection, and the refinements
+	// Refines counts the landmark model's runs on the followed face (its five
+	// points, for a new mesh track or an embedding), in Detect's time.
+	Refines int `json:"refines"`
 	Mesh   time.Duration `json:"mesh_ns"` // mesh, iris and pose
 	Embeds int           `json:"embeds"`
 	Embed  time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
@@ -393,10 +396,31 @@ func cloneImage(m *face.Image) *face.Image {
 	return &c
 }
 
-// detectAll finds every face (for the count) with the engine's defaults.
+// detectAll finds every face (for the count) with the engine's defaults:
+// boxes and scores, the detector's own five points; refineMain gives the
+// followed face the engine's refined points when they are needed.
 func (ls *LivenessSession) detectAll(ctx context.Context, img *face.Image) ([]face.Detection, error) {
 	t0 := time.Now()
-	dets, err := ls.e.Detect(ctx, img, detect.Options{})
+	dets, err := ls.e.detector.Detect(ctx, img, ls.e.mergeDetect(detect.Options{}))
 	ls.timings.Detect += time.Since(t0)
 	return dets, err
+}
+
+// refineMain gives d the five points Engine.Detect would have given it (the
+// pack's landmark model, when the engine refines them), once: only the
+// followed face's points are used (to start a mesh track and to align its
+// embedding), so the other faces of a frame and frames that need neither
+// skip the landmark model. Its time counts as detection.
+func (ls *LivenessSession) refineMain(ctx context.Context, img *face.Image, d *face.Detection, done *bool) error {
+	if *done {
+		return nil
+	}
+	t0 := time.Now()
+	err := ls.e.refine(ctx, img, d)
+	ls.timings.Detect += time.Since(t0)
+	if ls.e.RefinesLandmarks() {
+		ls.timings.Refines++
+	}
+	*done = err == nil
+	return err
 }

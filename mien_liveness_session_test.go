@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/imageio"
 	"github.com/mienhq/mien/internal/testenv"
@@ -70,6 +71,16 @@ func TestLivenessSessionStaticPhotoAndClose(t *testing.T) {
 	}
 	if _, err := ls.Finish(ctx, now.Add(3*time.Second)); !errors.Is(err, challenge.ErrDecided) {
 		t.Errorf("second Finish: %v, want ErrDecided", err)
+	}
+	// the session refines only the followed face's points, when it needs
+	// them (a new track, an embedding): not on the other 10 of 20 frames;
+	// the best frame's detection is still the one Engine.Detect gives
+	if tm := v.Timings; tm.Refines != tm.Embeds || tm.Embeds != 10 {
+		t.Errorf("%d landmark refinements for %d embeddings of 20 frames, want 10 and 10", tm.Refines, tm.Embeds)
+	}
+	dets, err := e.Detect(ctx, v.BestFrame, detect.Options{})
+	if main, _ := mien.LivenessFaces(dets); err != nil || main != v.BestDetection {
+		t.Errorf("best detection %+v, Engine.Detect gives %+v (%v)", v.BestDetection, main, err)
 	}
 	ls.Close()
 	var pix int

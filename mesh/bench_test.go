@@ -86,6 +86,25 @@ func BenchmarkTrack640(b *testing.B) {
 	}
 }
 
+// BenchmarkTrack640FastPRelu is BenchmarkTrack640 with Options.FastPRelu.
+func BenchmarkTrack640FastPRelu(b *testing.B) {
+	_, e := openMesh(b)
+	m := openWith(b, e, mesh.Options{FastPRelu: true})
+	img, d := benchFrame(b, e)
+	tr := mesh.NewTracker(m, mesh.TrackOptions{Smooth: true})
+	tr.Reset(d)
+	ts := 0.0
+	b.ReportAllocs()
+	start := cpuTime()
+	defer func() { reportCPU(b, start) }()
+	for b.Loop() {
+		ts += 1.0 / 30
+		if _, ok, err := tr.Step(context.Background(), img, ts); err != nil || !ok {
+			b.Fatalf("lost the face: %v", err)
+		}
+	}
+}
+
 // BenchmarkTrack640TwoCores is BenchmarkTrack640 with two sessions per
 // model, so that the two eyes' iris runs go to both cores.
 func BenchmarkTrack640TwoCores(b *testing.B) {

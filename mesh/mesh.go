@@ -67,9 +67,14 @@ type Options struct {
 	Sessions int
 	// Threads is ONNX Runtime's intra-op threads per session (0 = 1).
 	Threads int
-	// Shipped runs the models' graphs as shipped, without rewriting their
-	// PRelu activations (for comparing the two; slower).
-	Shipped bool
+	// FastPRelu runs the models with their PRelu activations as depthwise
+	// convolutions (onnx.PReluAsConv: the mesh's 23 and the iris model's
+	// 53): 55-60% less CPU a frame, the points moved by float noise (up to
+	// 6e-5 of the crop's side). Off by default: a tracker's crops follow
+	// its own points, so the noise grows along a sequence, and on the
+	// liveness dev sets it changed the reasons (not the verdicts) of a fifth
+	// of the attack sessions (docs/benchmarks.md, "Liveness speed").
+	FastPRelu bool
 }
 
 // Model runs the mesh model and, when given, the iris model. It is safe for
@@ -138,11 +143,9 @@ func open(b []byte, m models.Model, out0, out1 []int64, opts Options) (*onnx.Poo
 	if err := sig.Expect(in, map[string][]int64{m.Outputs[0]: out0, m.Outputs[1]: out1}); err != nil {
 		return nil, f, 0, fmt.Errorf("mesh: %s: %w", m.ID, err)
 	}
-	// PRelu as two depthwise convolutions (onnx.PReluAsConv) keeps the
-	// network in ONNX Runtime's blocked layout: the mesh has 23 PRelu and
-	// the iris model 53, all rewritten; the points agree to float noise
-	// (TestMeshPReluAsConv).
-	if !opts.Shipped {
+	// PRelu as two depthwise convolutions keeps the network in ONNX
+	// Runtime's blocked layout (TestMeshPReluAsConv).
+	if opts.FastPRelu {
 		if fast, _, err := onnx.PReluAsConv(b); err == nil {
 			b = fast
 		}

@@ -13,15 +13,15 @@ import (
 	"github.com/mienhq/mien/onnx"
 )
 
-// TestMeshPReluAsConv: the mesh and iris models as mesh.New runs them
+// TestMeshPReluAsConv: the mesh and iris models with Options.FastPRelu
 // (PRelu as depthwise convolutions, onnx.PReluAsConv) place every mesh,
 // eye-contour and iris point where the models as shipped do, to 1e-3 of
 // the mesh crop's side (0.19 px of the model's 192x192 input), on the faces of the real fixtures and every 97th LFW photo; and the
 // rewrite does change both graphs (23 and 53 PRelu), so this is not a
 // comparison of a model with itself.
 func TestMeshPReluAsConv(t *testing.T) {
-	fast, e := openMesh(t)
-	shipped := openWith(t, e, mesh.Options{Shipped: true})
+	shipped, e := openMesh(t)
+	fast := openWith(t, e, mesh.Options{FastPRelu: true})
 	for role, want := range map[string]int{models.RoleMesh: 23, models.RoleIris: 53} {
 		m, _ := e.Pack().Model(role)
 		b, err := e.Pack().Read(m)
@@ -69,7 +69,7 @@ func TestMeshPReluAsConv(t *testing.T) {
 	}
 	if worst == 0 {
 		// the rewrite rounds a * x differently: identical points on every
-		// face mean mesh.New ran the graphs as shipped
+		// face mean FastPRelu ran the graphs as shipped
 		t.Error("bit-identical points on every face: the rewritten graphs were not run")
 	}
 }
