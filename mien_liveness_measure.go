@@ -35,13 +35,49 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 		}
 		ls.tracker.Reset(main)
 	}
+	// The embedding needs only the detection: it runs beside the mesh (on
+	// the other core) when the frame is known to need it; a track that
+	// drifts off in this frame's step needs it too, after the step.
+	embed := ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0
+	var pending <-chan embedded
+	if embed {
+		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {
+			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
+		}
+		pending = ls.embedAsync(ctx, img, main)
+	}
 	mf, ok, lost, err := ls.step(ctx, img, at, &main, &refined, lost)
+	var em embedded
+	if pending != nil {
+		em = ls.collect(pending)
+	}
 	if err != nil {
 		return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
 	}
 	if !ok {
 		return f, meas, bestFrame{}, nil // the mesh saw no face: like a frame without one
 	}
+	ls.frameSignals(&f, &meas, mf)
+	best := bestFrame{det: main}
+	if !embed && lost { // the track drifted off: embed the frame as well
+		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {
+			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
+		}
+		embed, em = true, ls.collect(ls.embedAsync(ctx, img, main))
+	}
+	if embed {
+		if em.err != nil {
+			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", em.err)
+		}
+		f.Embedding, meas.Embedded, best.det, best.emb = em.emb.Vector, true, main, em.emb
+		best.score = ls.frontality(f)
+	}
+	return f, meas, best, nil
+}
+
+// frameSignals fills a face frame's pose, eyes, mouth and landmarks from
+// the mesh, relative to the session's first face frame and its rest.
+func (ls *LivenessSession) frameSignals(f *challenge.Frame, meas *LivenessMeasure, mf mesh.Frame) {
 	if ls.base == nil {
 		p := mf.Pose
 		ls.base = &p
@@ -58,23 +94,32 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 		f.Landmarks[i] = p.XY()
 	}
 	meas.Yaw, meas.Pitch, meas.EyeOpen, meas.MouthOpen = f.Yaw, f.Pitch, mf.Signals.EyeOpen, mf.Signals.MouthOpen
-	best := bestFrame{det: main}
-	if ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 {
-		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {
-			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
-		}
-		best.det = main
+}
+
+// embedded is an embedding run's outcome and its wall time.
+type embedded struct {
+	emb  face.Embedding
+	err  error
+	took time.Duration
+}
+
+// embedAsync aligns and embeds the face d on its own goroutine.
+func (ls *LivenessSession) embedAsync(ctx context.Context, img *face.Image, d face.Detection) <-chan embedded {
+	ch := make(chan embedded, 1)
+	go func() {
 		t0 := time.Now()
-		emb, err := ls.e.Embed(ctx, img, main)
-		ls.timings.Embed += time.Since(t0)
-		ls.timings.Embeds++
-		if err != nil {
-			return f, meas, bestFrame{}, fmt.Errorf("mien: liveness frame: %w", err)
-		}
-		f.Embedding, meas.Embedded, best.emb = emb.Vector, true, emb
-		best.score = ls.frontality(f)
-	}
-	return f, meas, best, nil
+		emb, err := ls.e.Embed(ctx, img, d)
+		ch <- embedded{emb: emb, err: err, took: time.Since(t0)}
+	}()
+	return ch
+}
+
+// collect waits for an embedding and counts it in the session's timings.
+func (ls *LivenessSession) collect(ch <-chan embedded) embedded {
+	em := <-ch
+	ls.timings.Embed += em.took
+	ls.timings.Embeds++
+	return em
 }
 
 // step runs the mesh tracker on the frame; when a running track drifts off

@@ -131,11 +131,11 @@ type LivenessTimings struct {
 	Detect time.Duration `json:"detect_ns"` // detection, and the refinements
 	// Refines counts the landmark model's runs on the followed face (its five
 	// points, for a new mesh track or an embedding), in Detect's time.
-	Refines int `json:"refines"`
-	Mesh   time.Duration `json:"mesh_ns"` // mesh, iris and pose
-	Embeds int           `json:"embeds"`
-	Embed  time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
-	Check  time.Duration `json:"check_ns"` // challenge.Checker.Add
+	Refines int           `json:"refines"`
+	Mesh    time.Duration `json:"mesh_ns"` // mesh, iris and pose
+	Embeds  int           `json:"embeds"`
+	Embed   time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
+	Check   time.Duration `json:"check_ns"` // challenge.Checker.Add
 	// Passive is the anti-spoof ensemble's time on PassiveFrames frames:
 	// each frame that enters the best frames is scored as it comes.
 	Passive       time.Duration `json:"passive_ns"`
