@@ -75,6 +75,9 @@ type sessionResult struct {
 	// session was decided as it was.
 	Trace   []frameTrace `json:"trace,omitempty"`
 	timings mien.LivenessTimings
+	// added frames took addWall and addCPU in AddFrame (decoding excluded)
+	added           int
+	addWall, addCPU time.Duration
 }
 
 // frameTrace is one frame's ground truth and measurement.
@@ -218,6 +221,7 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 		t0, c0 := time.Now(), cpuNow()
 		p, err := ls.AddFrame(ctx, img, created.Add(time.Duration(f.MS)*time.Millisecond))
 		lastFrame, lastCPU = time.Since(t0), cpuNow()-c0
+		r.added, r.addWall, r.addCPU = r.added+1, r.addWall+lastFrame, r.addCPU+lastCPU
 		if trace {
 			r.Trace = append(r.Trace, frameTrace{File: f.File, Shows: f.Shows, Measure: p.Measure, Current: p.Current, Reasons: p.Reasons})
 		}
