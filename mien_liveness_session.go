@@ -255,7 +255,10 @@ type livenessMeshState struct {
 
 func (e *Engine) livenessMesh() (*mesh.Model, error) {
 	e.lmesh.once.Do(func() {
-		e.lmesh.model, e.lmesh.err = e.OpenMesh(mesh.Options{Sessions: e.opts.Workers})
+		// the iris model with its PRelu rewritten: its float noise stays in
+		// the frame's eye signals (mesh.Options.FastIris); the face mesh,
+		// whose points the track follows, runs as shipped
+		e.lmesh.model, e.lmesh.err = e.OpenMesh(mesh.Options{Sessions: e.opts.Workers, FastIris: true})
 	})
 	return e.lmesh.model, e.lmesh.err
 }

@@ -87,9 +87,15 @@ func BenchmarkTrack640(b *testing.B) {
 }
 
 // BenchmarkTrack640FastPRelu is BenchmarkTrack640 with Options.FastPRelu.
-func BenchmarkTrack640FastPRelu(b *testing.B) {
+func BenchmarkTrack640FastPRelu(b *testing.B) { benchTrackWith(b, mesh.Options{FastPRelu: true}) }
+
+// BenchmarkTrack640FastIris is BenchmarkTrack640 with Options.FastIris (as
+// liveness sessions run it).
+func BenchmarkTrack640FastIris(b *testing.B) { benchTrackWith(b, mesh.Options{FastIris: true}) }
+
+func benchTrackWith(b *testing.B, opts mesh.Options) {
 	_, e := openMesh(b)
-	m := openWith(b, e, mesh.Options{FastPRelu: true})
+	m := openWith(b, e, opts)
 	img, d := benchFrame(b, e)
 	tr := mesh.NewTracker(m, mesh.TrackOptions{Smooth: true})
 	tr.Reset(d)

@@ -75,6 +75,12 @@ type Options struct {
 	// liveness dev sets it changed the reasons (not the verdicts) of a fifth
 	// of the attack sessions (docs/benchmarks.md, "Liveness speed").
 	FastPRelu bool
+	// FastIris is FastPRelu for the iris model alone: its points give the
+	// eye contours and the eye signals of the frame, and no track follows
+	// them (the next crop comes from the face mesh's points), so its float
+	// noise is not carried from frame to frame. The iris model is two thirds
+	// of a tracked frame's model time (two eyes).
+	FastIris bool
 }
 
 // Model runs the mesh model and, when given, the iris model. It is safe for
@@ -101,7 +107,7 @@ func New(meshModel []byte, mm models.Model, irisModel []byte, im models.Model, o
 		m.Scale = float32(v)
 	}
 	var err error
-	m.mesh, m.meshFmt, m.meshN, err = open(meshModel, mm, []int64{1, 1404, 1, 1}, []int64{1, 1, 1, 1}, opts)
+	m.mesh, m.meshFmt, m.meshN, err = open(meshModel, mm, []int64{1, 1404, 1, 1}, []int64{1, 1, 1, 1}, opts, opts.FastPRelu)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +121,7 @@ func New(meshModel []byte, mm models.Model, irisModel []byte, im models.Model, o
 	if v, ok := im.Params["crop_scale"]; ok && v > 0 {
 		m.EyeScale = float32(v)
 	}
-	m.iris, m.irisFmt, m.irisN, err = open(irisModel, im, []int64{1, 3 * NumContour}, []int64{1, 3 * NumIris}, opts)
+	m.iris, m.irisFmt, m.irisN, err = open(irisModel, im, []int64{1, 3 * NumContour}, []int64{1, 3 * NumIris}, opts, opts.FastPRelu || opts.FastIris)
 	if err != nil {
 		m.Close()
 		return nil, err
@@ -123,7 +129,7 @@ func New(meshModel []byte, mm models.Model, irisModel []byte, im models.Model, o
 	return m, nil
 }
 
-func open(b []byte, m models.Model, out0, out1 []int64, opts Options) (*onnx.Pool, raster.Format, int, error) {
+func open(b []byte, m models.Model, out0, out1 []int64, opts Options, fast bool) (*onnx.Pool, raster.Format, int, error) {
 	f := raster.Format{Layout: m.Pre.Layout, Channels: m.Pre.Channels, Mean: m.Pre.Mean, Std: m.Pre.Std}
 	if len(m.Inputs) != 1 || len(m.Outputs) != 2 || m.Pre.Width != m.Pre.Height || m.Pre.Width <= 0 {
 		return nil, f, 0, fmt.Errorf("mesh: manifest of %s must name 1 input, 2 outputs and a square input size", m.ID)
@@ -145,7 +151,7 @@ func open(b []byte, m models.Model, out0, out1 []int64, opts Options) (*onnx.Poo
 	}
 	// PRelu as two depthwise convolutions keeps the network in ONNX
 	// Runtime's blocked layout (TestMeshPReluAsConv).
-	if opts.FastPRelu {
+	if fast {
 		if fast, _, err := onnx.PReluAsConv(b); err == nil {
 			b = fast
 		}
