@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/liveness/challenge"
 	"github.com/mienhq/mien/mesh"
@@ -397,33 +396,4 @@ func cloneImage(m *face.Image) *face.Image {
 	c := *m
 	c.Pix = append([]uint8(nil), m.Pix...)
 	return &c
-}
-
-// detectAll finds every face (for the count) with the engine's defaults:
-// boxes and scores, the detector's own five points; refineMain gives the
-// followed face the engine's refined points when they are needed.
-func (ls *LivenessSession) detectAll(ctx context.Context, img *face.Image) ([]face.Detection, error) {
-	t0 := time.Now()
-	dets, err := ls.e.detector.Detect(ctx, img, ls.e.mergeDetect(detect.Options{}))
-	ls.timings.Detect += time.Since(t0)
-	return dets, err
-}
-
-// refineMain gives d the five points Engine.Detect would have given it (the
-// pack's landmark model, when the engine refines them), once: only the
-// followed face's points are used (to start a mesh track and to align its
-// embedding), so the other faces of a frame and frames that need neither
-// skip the landmark model. Its time counts as detection.
-func (ls *LivenessSession) refineMain(ctx context.Context, img *face.Image, d *face.Detection, done *bool) error {
-	if *done {
-		return nil
-	}
-	t0 := time.Now()
-	err := ls.e.refine(ctx, img, d)
-	ls.timings.Detect += time.Since(t0)
-	if ls.e.RefinesLandmarks() {
-		ls.timings.Refines++
-	}
-	*done = err == nil
-	return err
 }
