@@ -4,7 +4,8 @@
 #
 #   1. each anti-spoof model as shipped and with its PRelu as depthwise
 #      convolutions (go test -bench AntiSpoofModel: wall and CPU ms a run);
-#   2. a tracked mesh frame as shipped and with mesh.Options.FastPRelu;
+#   2. a tracked mesh frame as shipped, with mesh.Options.FastIris (as liveness
+#      sessions run it) and with FastPRelu (both models rewritten);
 #   3. `mien eval liveness-sessions` over DIR with bin/mien and, when given,
 #      OLD (an older binary), ROUNDS times interleaved, one process at a time:
 #      decision time after the last frame, per-stage cost, CPU per frame;
