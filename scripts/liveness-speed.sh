@@ -31,7 +31,7 @@ go build -tags "$tags" -o bin/mien ./cmd/mien
 uptime
 go test -tags "$tags" . -run '^$' -bench AntiSpoofModel -benchtime 300x -count 3 | grep Benchmark
 uptime
-go test -tags "$tags" ./mesh -run '^$' -bench 'Track640$|Track640FastPRelu' -benchtime 100x -count 3 | grep Benchmark
+go test -tags "$tags" ./mesh -run '^$' -bench 'Track640$|Track640Fast' -benchtime 100x -count 3 | grep Benchmark
 uptime
 run() { # run NAME BIN ROUND
 	local f=$out/$1-$3
