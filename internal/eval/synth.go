@@ -275,4 +275,3 @@ func (g *Gaussian) Along(vecs [][]float32) []float64 {
 	}
 	return out
 }
-
