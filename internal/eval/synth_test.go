@@ -192,3 +192,25 @@ func TestAxpyMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGaussianDraw: one rank-200 draw of a 512-d template (the cost
+// of eval search's recognizer gallery: 1M draws).
+func BenchmarkGaussianDraw(b *testing.B) {
+	r := rand.New(rand.NewPCG(1, 2))
+	vecs := make([][]float32, 600)
+	for i := range vecs {
+		vecs[i] = make([]float32, 512)
+		for j := range vecs[i] {
+			vecs[i][j] = float32(r.NormFloat64())
+		}
+	}
+	g, err := FitGaussian(vecs, 200)
+	if err != nil {
+		b.Fatal(err)
+	}
+	dst, z := make([]float32, 512), make([]float32, g.Rank)
+	b.ReportAllocs()
+	for b.Loop() {
+		g.Draw(r, dst, z)
+	}
+}
