@@ -308,6 +308,24 @@ func (e *Engine) Embed(ctx context.Context, img *face.Image, d face.Detection) (
 
 // AnalyzeImage detects, assesses and embeds every face in a decoded image.
 func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.Options) (*Analysis, error) {
+	return e.analyzeImage(ctx, img, opts, e.opts.Flip)
+}
+
+// AnalyzeNoFlip is Analyze with each template computed from the crop alone,
+// even when the engine adds the mirrored crop's (Options.Flip): for
+// templates compared only with each other, as a photo library's are
+// (docs/benchmarks.md: there flip costs 66-69% more CPU for +0.001-0.003
+// BCubed F1). Its templates are not those a calibrated threshold of a
+// flipping engine expects.
+func (e *Engine) AnalyzeNoFlip(ctx context.Context, data []byte, opts detect.Options) (*Analysis, error) {
+	img, err := imageio.DecodeContext(ctx, data, e.opts.Image)
+	if err != nil {
+		return nil, err
+	}
+	return e.analyzeImage(ctx, img, opts, false)
+}
+
+func (e *Engine) analyzeImage(ctx context.Context, img *face.Image, opts detect.Options, flip bool) (*Analysis, error) {
 	if e.embedder == nil {
 		return nil, e.noRecognizerErr()
 	}
@@ -321,7 +339,7 @@ func (e *Engine) AnalyzeImage(ctx context.Context, img *face.Image, opts detect.
 		if err != nil {
 			return nil, err
 		}
-		emb, err := e.embedder.Embed(ctx, crop)
+		emb, err := e.embedder.EmbedFlip(ctx, crop, flip)
 		if err != nil {
 			return nil, err
 		}

@@ -104,6 +104,12 @@ func (e *Embedder) Dim() int { return e.dim }
 
 // Embed returns the template of an aligned crop of the model's input size.
 func (e *Embedder) Embed(ctx context.Context, crop *face.Image) (face.Embedding, error) {
+	return e.EmbedFlip(ctx, crop, e.flip)
+}
+
+// EmbedFlip is Embed with the mirrored crop's embedding added or not, as
+// flip says, whatever the embedder's Options.Flip.
+func (e *Embedder) EmbedFlip(ctx context.Context, crop *face.Image, flip bool) (face.Embedding, error) {
 	if crop == nil || crop.W != e.w || crop.H != e.h {
 		return face.Embedding{}, fmt.Errorf("embed: crop must be %dx%d", e.w, e.h)
 	}
@@ -111,7 +117,7 @@ func (e *Embedder) Embed(ctx context.Context, crop *face.Image) (face.Embedding,
 	if err != nil {
 		return face.Embedding{}, err
 	}
-	if e.flip {
+	if flip {
 		fv, err := e.run(ctx, raster.FlipH(crop))
 		if err != nil {
 			return face.Embedding{}, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"os"
 	"runtime"
@@ -21,6 +20,9 @@ import (
 type searchReport struct {
 	Gallery          int                       `json:"gallery_templates"`
 	Synthetic        int                       `json:"synthetic_templates"`
+	SyntheticKind    string                    `json:"synthetic_kind"`
+	Model            *recognizerModel          `json:"recognizer_model,omitempty"`
+	DrawSeconds      float64                   `json:"draw_seconds"`
 	Real             int                       `json:"real_templates"`
 	K                int                       `json:"k"`
 	Workers          int                       `json:"workers"`
@@ -64,10 +66,14 @@ type searchQuery struct {
 
 func runEvalSearch(ctx context.Context, env *Env, args []string) error {
 	fs := newFlags(env, "eval search", "[--gallery N] [--queries Q] [--embeddings FILE] [flags]",
-		"1:N search at scale: latency (p50/p95/p99) of the index over N templates (synthetic random unit vectors, plus the real "+
-			"enrolled templates of the open-set split when --embeddings is given), and whether every answer equals exact brute force.")
+		"1:N search at scale: latency (p50/p95/p99) of the index over N synthetic templates plus the real enrolled templates of "+
+			"the open-set split when --embeddings is given, and whether every answer equals exact brute force. The synthetic "+
+			"templates are drawn from a Gaussian fitted to those enrolled templates (never to a probe) when --embeddings is given, "+
+			"so they spread as the recognizer's templates do, or are isotropic random unit vectors (--synthetic).")
 	n := fs.Int("gallery", 1_000_000, "synthetic templates in the gallery")
-	nq := fs.Int("queries", 100, "random queries (the hardest case for the coarse passes: the top k are the far tail)")
+	synth := fs.String("synthetic", "", "kind of synthetic template: recognizer (Gaussian fitted to the enrolled real templates; the default with --embeddings) or isotropic (random unit vectors; the default without)")
+	rank := fs.Int("rank", 200, "directions of the recognizer model (at most the dimension and the enrolled templates less one)")
+	nq := fs.Int("queries", 100, "random queries of each synthetic kind: recognizer draws (with --synthetic recognizer) and isotropic ones (the hardest case for the coarse passes: their top k are the far tail)")
 	embPath := fs.String("embeddings", "", "embedding set (from eval embed): its open-set split's enrolled photos join the gallery and its mated and non-mated probes are searched")
 	realQ := fs.Int("real-queries", 400, "at most this many probes of the embedding set")
 	k := fs.Int("k", 10, "results per search")
@@ -77,13 +83,16 @@ func runEvalSearch(ctx context.Context, env *Env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *n < 0 || *nq < 0 || *k < 1 || *realQ < 0 {
-		return usageError{fmt.Errorf("eval search: --gallery, --queries and --real-queries must be >= 0 and --k >= 1")}
+	if *n < 0 || *nq < 0 || *k < 1 || *realQ < 0 || *rank < 1 {
+		return usageError{fmt.Errorf("eval search: --gallery, --queries and --real-queries must be >= 0, --k and --rank >= 1")}
+	}
+	kind, err := synthKind(*synth, *embPath != "")
+	if err != nil {
+		return err
 	}
 	var real *eval.Set
 	var split *eval.Split
 	if *embPath != "" {
-		var err error
 		if real, err = loadSet(*embPath); err != nil {
 			return err
 		}
@@ -105,19 +114,40 @@ func runEvalSearch(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	rep := searchReport{K: *k, Workers: *workers, Synthetic: *n, Latency: map[string]latencySummary{},
+	d := drawer{kind: kind, dim: dim}
+	var g *eval.Gaussian
+	rep := searchReport{K: *k, Workers: *workers, Synthetic: *n, SyntheticKind: kind, Latency: map[string]latencySummary{},
 		Machine: fmt.Sprintf("%d CPUs, GOMAXPROCS %d", runtime.NumCPU(), runtime.GOMAXPROCS(0))}
 	if rep.Workers == 0 {
 		rep.Workers = runtime.GOMAXPROCS(0)
 	}
 	t0 := time.Now()
-	vecs, err := buildSearchGallery(ctx, env, x, dim, *n, *seed, real, split)
+	if split != nil {
+		if g, rep.Model, err = fitRecognizer(real, split, *rank); err != nil {
+			return err
+		}
+		d.g = g
+	}
+	t1 := time.Now()
+	flat, err := drawTemplates(ctx, env, d, *n, *seed)
+	if err != nil {
+		return err
+	}
+	rep.DrawSeconds = time.Since(t1).Seconds()
+	if g != nil {
+		rep.Model.Profiles["synthetic"] = g.Profile(sample(flat, dim, 5000), profileTops(g))
+	}
+	vecs, err := buildSearchGallery(ctx, env, x, flat, dim, enrolledTemplates(real, split))
 	if err != nil {
 		return err
 	}
 	rep.BuildSeconds = time.Since(t0).Seconds()
 	rep.Gallery, rep.Real, rep.BytesPerTemplate = x.Len(), x.Len()-*n, x.BytesPerTemplate()
-	queries := searchQueries(dim, *nq, *seed, real, split, *realQ)
+	kinds := []drawer{{kind: synthIsotropic, dim: dim}}
+	if kind == synthRecognizer {
+		kinds = append(kinds, d)
+	}
+	queries := searchQueries(kinds, *nq, *seed, real, split, *realQ)
 	if err := timeSearches(ctx, env, x, queries, *k); err != nil {
 		return err
 	}
@@ -140,26 +170,20 @@ func runEvalSearch(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// buildSearchGallery fills x with n synthetic unit vectors (ids 0..n-1)
-// and the split's enrolled real templates (ids from n), and returns every
-// vector by id for the brute-force check.
-func buildSearchGallery(ctx context.Context, env *Env, x *gallery.ScaleIndex, dim, n int, seed uint64, real *eval.Set, split *eval.Split) ([][]float32, error) {
-	extra := 0
-	if split != nil {
-		extra = len(split.Subjects)
-	}
-	vecs := make([][]float32, 0, n+extra)
-	x.Reserve(n + extra)
-	bar := newProgress(env.Stderr, "building the gallery", n+extra)
+// buildSearchGallery adds the flat synthetic templates (ids 0..n-1) and
+// the enrolled real templates (ids from n) to x, and returns every vector
+// by id for the brute-force check.
+func buildSearchGallery(ctx context.Context, env *Env, x *gallery.ScaleIndex, flat []float32, dim int, enrolled [][]float32) ([][]float32, error) {
+	n := len(flat) / dim
+	vecs := make([][]float32, 0, n+len(enrolled))
+	x.Reserve(n + len(enrolled))
+	bar := newProgress(env.Stderr, "building the gallery", n+len(enrolled))
 	defer bar.Finish()
-	r := rand.New(rand.NewPCG(seed, 0x5ea7c4))
-	flat := make([]float32, n*dim)
 	for i := 0; i < n; i++ {
 		if i%4096 == 0 && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		v := flat[i*dim : (i+1)*dim : (i+1)*dim]
-		randomUnit(r, v)
 		if err := x.Add(int64(i), v); err != nil {
 			return nil, err
 		}
@@ -168,12 +192,7 @@ func buildSearchGallery(ctx context.Context, env *Env, x *gallery.ScaleIndex, di
 			bar.Add(1024)
 		}
 	}
-	var subjects []eval.Subject
-	if split != nil {
-		subjects = split.Subjects
-	}
-	for _, s := range subjects {
-		v := real.Records[s.Photos[0]].Vector
+	for _, v := range enrolled {
 		if err := x.Add(int64(len(vecs)), v); err != nil {
 			return nil, err
 		}
@@ -182,27 +201,20 @@ func buildSearchGallery(ctx context.Context, env *Env, x *gallery.ScaleIndex, di
 	return vecs, nil
 }
 
-func randomUnit(r *rand.Rand, v []float32) {
-	var s float64
-	for i := range v {
-		v[i] = float32(r.NormFloat64())
-		s += float64(v[i]) * float64(v[i])
-	}
-	for i := range v {
-		v[i] /= float32(math.Sqrt(s))
-	}
-}
-
-// searchQueries are nq random unit vectors and up to most probes of the
-// split (mated and non-mated), in a seeded random order so that no kind is
+// searchQueries are nq synthetic queries of each kind (from streams of
+// their own, never the gallery's) and up to most probes of the split
+// (mated and non-mated), in a seeded random order so that no kind is
 // timed only while the caches are cold.
-func searchQueries(dim, nq int, seed uint64, real *eval.Set, split *eval.Split, most int) []*searchQuery {
+func searchQueries(kinds []drawer, nq int, seed uint64, real *eval.Set, split *eval.Split, most int) []*searchQuery {
 	r := rand.New(rand.NewPCG(seed, 0x9e77))
 	var out []*searchQuery
-	for i := 0; i < nq; i++ {
-		v := make([]float32, dim)
-		randomUnit(r, v)
-		out = append(out, &searchQuery{kind: "random", q: v})
+	for _, d := range kinds {
+		z := make([]float32, d.dim)
+		for i := 0; i < nq; i++ {
+			v := make([]float32, d.dim)
+			d.draw(r, v, z)
+			out = append(out, &searchQuery{kind: d.kind, q: v})
+		}
 	}
 	defer r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	if split == nil {
@@ -348,8 +360,11 @@ func summarise(rep *searchReport, qs []*searchQuery) {
 }
 
 func printSearch(env *Env, r searchReport) {
-	fmt.Fprintf(env.Stdout, "gallery: %d templates (%d synthetic, %d real), %d bytes a template (%.2f GB), built in %.1f s; k = %d, %d workers; %s\n",
-		r.Gallery, r.Synthetic, r.Real, r.BytesPerTemplate, float64(r.BytesPerTemplate)*float64(r.Gallery)/1e9, r.BuildSeconds, r.K, r.Workers, r.Machine)
+	fmt.Fprintf(env.Stdout, "gallery: %d templates (%d synthetic %s, %d real), %d bytes a template (%.2f GB), drawn in %.1f s, built in %.1f s; k = %d, %d workers; %s\n",
+		r.Gallery, r.Synthetic, r.SyntheticKind, r.Real, r.BytesPerTemplate, float64(r.BytesPerTemplate)*float64(r.Gallery)/1e9, r.DrawSeconds, r.BuildSeconds, r.K, r.Workers, r.Machine)
+	if r.Model != nil {
+		printRecognizerModel(env, r.Model)
+	}
 	kinds := make([]string, 0, len(r.Latency))
 	for kind := range r.Latency {
 		kinds = append(kinds, kind)

@@ -103,10 +103,10 @@ func TestEvalSearch(t *testing.T) {
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	if rep.Queries != 16 || rep.Exact != 16 || rep.Synthetic != 3000 || rep.Real == 0 || rep.Gallery != 3000+rep.Real || rep.BytesPerTemplate == 0 {
+	if rep.Queries != 22 || rep.Exact != 22 || rep.Synthetic != 3000 || rep.SyntheticKind != "recognizer" || rep.Model == nil || rep.Real == 0 || rep.Gallery != 3000+rep.Real || rep.BytesPerTemplate == 0 {
 		t.Fatalf("report %+v\n%s", rep, out)
 	}
-	for _, kind := range []string{"all", "random", "mated", "non-mated"} {
+	for _, kind := range []string{"all", "recognizer", "isotropic", "mated", "non-mated"} {
 		if l := rep.Latency[kind]; l.Queries == 0 || l.Values[0] <= 0 || l.Values[2] < l.Values[0] {
 			t.Fatalf("latency of %s queries: %+v", kind, l)
 		}
@@ -116,10 +116,20 @@ func TestEvalSearch(t *testing.T) {
 	if c := rep.Cost; c.Int8Rows != float64(rep.Gallery) || c.CodeRows != 0 || c.FloatRows < 10 || c.MBytes <= 0 {
 		t.Fatalf("cost %+v", c)
 	}
-	if !strings.Contains(out, "exact: 16 of 16") {
+	if !strings.Contains(out, "exact: 22 of 22") || !strings.Contains(out, "recognizer model: Gaussian fitted to the") {
 		t.Fatalf("output %q", out)
 	}
 	if code, _, errs := run("eval", "search", "--k", "0"); code == 0 || !strings.Contains(errs, "--k") {
 		t.Fatalf("k = 0 accepted: %d %s", code, errs)
+	}
+	if code, _, errs := run("eval", "search", "--synthetic", "recognizer", "--gallery", "10"); code == 0 || !strings.Contains(errs, "needs --embeddings") {
+		t.Fatalf("recognizer templates without real ones: %d %s", code, errs)
+	}
+	if code, _, errs := run("eval", "search", "--synthetic", "gaussian", "--gallery", "10"); code == 0 || !strings.Contains(errs, "recognizer or isotropic") {
+		t.Fatalf("unknown kind accepted: %d %s", code, errs)
+	}
+	// Without real templates the gallery and queries are isotropic.
+	if code, out, errs := run("eval", "search", "--gallery", "500", "--queries", "3", "--json", js); code != 0 || !strings.Contains(out, "500 synthetic isotropic") {
+		t.Fatalf("isotropic: %d %s %s", code, out, errs)
 	}
 }

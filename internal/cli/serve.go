@@ -129,6 +129,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		opts.Gate = quality.Gate{MinFaceSize: g.MinFaceSize, MinSharpness: g.MinSharpness, MaxYaw: g.MaxYaw, MaxPitch: g.MaxPitch, MinBright: g.MinBright, MaxBright: g.MaxBright}
 	}
 	opts.Cameras = cameraOptions(env, eng, fileCfg.Cameras)
+	if l := fileCfg.Library; l != nil {
+		opts.Library.Flip = l.Flip
+		if f := l.SmallestFace; f != nil {
+			opts.Library.SmallestFace, opts.Library.EveryFace = float32(*f), *f == 0
+		}
+	}
 	srv, err := server.New(ctx, opts)
 	if err != nil {
 		return err

@@ -26,7 +26,20 @@ type Serve struct {
 	MetricsPublic      bool `json:"metrics_public"`       // serve /metrics without an admin key
 	// Cameras (docs/cameras.md).
 	Cameras *Cameras `json:"cameras"`
+	// Library is how photos uploaded to a photo library are analysed.
+	Library *Library `json:"library"`
 	_       struct{}
+}
+
+// Library configures how mien serve analyses photos uploaded to a photo
+// library; unset, it makes the choices of `mien library add`.
+type Library struct {
+	// SmallestFace: faces under this many pixels (shorter side of the box)
+	// are not indexed, and detection runs at the size such a face needs;
+	// 0 indexes every face, detecting at full size (nil: 40).
+	SmallestFace *float64 `json:"smallest_face"`
+	// Flip adds the mirrored crop's embedding (when MIEN_FLIP is on too).
+	Flip bool `json:"flip"`
 }
 
 // Gate mirrors quality.Gate for the file.
@@ -70,6 +83,9 @@ func LoadServe(path string) (Serve, error) {
 		if _, err := c.WebhookAllow(); err != nil {
 			return s, err
 		}
+	}
+	if l := s.Library; l != nil && l.SmallestFace != nil && !(*l.SmallestFace >= 0 && *l.SmallestFace <= 1000) {
+		return s, fmt.Errorf("config: library.smallest_face %g is outside 0-1000", *l.SmallestFace)
 	}
 	if s.MaxBodyMB < 0 || s.TimeoutSeconds < 0 || s.Queue < 0 || s.PurgeSeconds < 0 ||
 		s.MaxConns < 0 || s.MaxConnsPerIP < 0 || s.ReadTimeoutSeconds < 0 || s.IdleTimeoutSeconds < 0 {

@@ -67,3 +67,21 @@ func TestWebhookAllowCIDRs(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadServeLibrary(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "mien.json")
+	os.WriteFile(p, []byte(`{"library": {"smallest_face": 0, "flip": true}}`), 0o644)
+	s, err := LoadServe(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := s.Library; l == nil || l.SmallestFace == nil || *l.SmallestFace != 0 || !l.Flip {
+		t.Fatalf("%+v", s.Library)
+	}
+	for _, bad := range []string{`{"library": {"smallest_face": -1}}`, `{"library": {"smallest_face": 2000}}`} {
+		os.WriteFile(p, []byte(bad), 0o644)
+		if _, err := LoadServe(p); err == nil {
+			t.Fatalf("%s accepted", bad)
+		}
+	}
+}

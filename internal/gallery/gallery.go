@@ -83,7 +83,8 @@ func New(ctx context.Context, opts Options) (*Gallery, error) {
 	return g, g.load(ctx)
 }
 
-// load reads every collection's templates from the store.
+// load reads every collection's templates from the store, reserving room
+// for each collection's count first.
 func (g *Gallery) load(ctx context.Context) error {
 	cols, err := g.opts.Store.AllCollections(ctx)
 	if err != nil {
@@ -94,6 +95,11 @@ func (g *Gallery) load(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		n, err := g.opts.Store.TemplateCount(ctx, c.ID)
+		if err != nil {
+			return fmt.Errorf("gallery: loading collection %s: %w", c.ID, err)
+		}
+		col.reserve(n)
 		err = g.opts.Store.EachTemplate(ctx, c.ID, func(sid string, id int64, v []float32) error {
 			return col.add(sid, id, v)
 		})
@@ -150,6 +156,18 @@ type collection struct {
 	mu        sync.RWMutex       // guards the maps
 	subject   map[int64]string   // template -> subject
 	templates map[string][]int64 // subject -> its templates
+}
+
+// reserve makes room for n more templates, so that loading a large
+// collection grows the index's tiers and maps once instead of copying them
+// as they double.
+func (c *collection) reserve(n int) {
+	c.idx.Reserve(n)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.subject) == 0 && n > 0 {
+		c.subject = make(map[int64]string, n)
+	}
 }
 
 func (c *collection) add(sid string, id int64, v []float32) error {

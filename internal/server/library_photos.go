@@ -52,6 +52,60 @@ func readUploads(r *http.Request) ([]*upload, error) {
 	return out, nil
 }
 
+// LibraryAnalysis is how photos uploaded to a library are analysed. The
+// zero value makes the choices of `mien library add`: faces of
+// library.SmallestFace px and up, detected at the size such a face needs,
+// templates from the crop alone (library templates are compared only with
+// each other; docs/benchmarks.md measures both choices).
+type LibraryAnalysis struct {
+	// SmallestFace is the smallest face indexed, in px on the shorter side
+	// of its box (0: library.SmallestFace).
+	SmallestFace float32
+	// EveryFace indexes every face the detector finds, detecting at full
+	// size (SmallestFace is then ignored).
+	EveryFace bool
+	// Flip adds the mirrored crop's embedding when the engine does.
+	Flip bool
+}
+
+// detect is the detection a library upload runs.
+func (o LibraryAnalysis) detect() detect.Options {
+	if o.EveryFace {
+		return detect.Options{}
+	}
+	f := o.SmallestFace
+	if f == 0 {
+		f = library.SmallestFace
+	}
+	return detect.Options{MinSize: f, FaceSize: f}
+}
+
+// noFlipper is an engine that can analyse without the mirrored crop
+// (*mien.Engine).
+type noFlipper interface {
+	AnalyzeNoFlip(ctx context.Context, data []byte, opts detect.Options) (*mien.Analysis, error)
+}
+
+// analyzeLibraryPhoto analyses one uploaded photo as Options.Library says,
+// through the bounded queue.
+func (s *Server) analyzeLibraryPhoto(ctx context.Context, data []byte) (*mien.Analysis, error) {
+	o := s.opts.Library
+	nf, ok := s.opts.Engine.(noFlipper)
+	if o.Flip || !ok {
+		return s.analyze(ctx, data, o.detect())
+	}
+	release, err := s.slot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	a, err := nf.AnalyzeNoFlip(ctx, data, o.detect())
+	if err == nil {
+		s.metrics.faces.Add(int64(len(a.Faces)))
+	}
+	return a, err
+}
+
 // analyzeUploads runs the engine (through the bounded queue) on the photos
 // the library does not hold yet, as many at once as the engine has
 // workers. The first error stops the rest and is returned, naming the photo.
@@ -70,7 +124,7 @@ func (s *Server) analyzeUploads(ctx context.Context, lib *library.Library, ups [
 		go func() {
 			defer wg.Done()
 			for u := range jobs {
-				an, err := s.analyze(ctx, u.data, detect.Options{})
+				an, err := s.analyzeLibraryPhoto(ctx, u.data)
 				if err != nil {
 					once.Do(func() { first = fmt.Errorf("photo %q: %w", u.name, err); cancel() })
 					continue

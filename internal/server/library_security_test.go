@@ -153,7 +153,8 @@ func TestSecurityLibrarySealed(t *testing.T) {
 	if code, out := e.js("POST", fmt.Sprintf("%s/people/%d/name", lib, num(f0["person"])), e.admin, `{"name":"Sealed Colin"}`); code != 200 {
 		t.Fatalf("name: %d %v", code, out)
 	}
-	an, err := testenv.Engine(t, "standard").Analyze(context.Background(), photos[0], detect.Options{})
+	// The template as library uploads compute it (server.LibraryAnalysis's defaults).
+	an, err := testenv.Engine(t, "standard").AnalyzeNoFlip(context.Background(), photos[0], detect.Options{MinSize: 40, FaceSize: 40})
 	if err != nil || len(an.Faces) == 0 {
 		t.Fatalf("analyse: %v", err)
 	}

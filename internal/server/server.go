@@ -59,6 +59,9 @@ type Options struct {
 	Liveness LivenessOptions
 	// MeshStream bounds the live face mesh WebSocket (/v1/mesh/stream).
 	MeshStream MeshStreamOptions
+	// Library is how photos uploaded to a library are analysed (zero: as
+	// `mien library add` does them).
+	Library LibraryAnalysis
 }
 
 // Server serves the API.

@@ -331,6 +331,14 @@ func (s *Store) EachTemplate(ctx context.Context, collectionID string, fn func(s
 	return rows.Err()
 }
 
+// TemplateCount is how many templates a collection holds (the gallery
+// reserves that much index before loading them).
+func (s *Store) TemplateCount(ctx context.Context, collectionID string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM templates WHERE collection_id = ?`, collectionID).Scan(&n)
+	return n, wrapErr(err)
+}
+
 // PurgeExpired erases every subject whose consent has expired at now and
 // audits each erasure. It returns the ids of the subjects and templates
 // removed (so the search index can drop them).
