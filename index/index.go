@@ -42,6 +42,9 @@ type Match struct {
 type Options struct {
 	Dim     int // vector length (required)
 	Workers int // goroutines per search (0 = GOMAXPROCS)
+	// FullDim keeps the coarse tiers in all Dim dimensions: the index
+	// never learns a subspace (subspace.go). For comparisons.
+	FullDim bool
 }
 
 // Errors callers act on.
@@ -55,12 +58,20 @@ type Index struct {
 	opts  Options
 	mu    sync.RWMutex
 	data  []float32     // Len*Dim values, exact
-	codes []int8        // Len*Dim values, quantised
-	scale []float32     // per slot: data ~ scale * codes
-	l1    []float32     // per slot: Σ|data| (the int8 error bound, certify.go)
-	code2 []byte        // per slot: two-bit code (code2.go)
+	tdim  int           // values a template has in the coarse tiers: Dim, or r in a subspace
+	codes []int8        // Len*tdim values, quantised
+	scale []float32     // per slot: tier vector ~ scale * codes
+	l1    []float32     // per slot: Σ|tier vector| (the int8 error bound, certify.go)
+	code2 []byte        // per slot: two-bit code of the tier vector (code2.go)
 	ids   []int64       // slot -> id
 	slot  map[int64]int // id -> slot
+
+	sub     *subspace // the learnt subspace (subspace.go); nil: the tiers hold all Dim values
+	resid   []float32 // per slot, with sub: e_t, the norm outside the subspace
+	side    []int     // with sub: the slots whose e_t is above sideCut, scored exactly
+	tried   bool      // a subspace was tried (learnt or not): it is tried once
+	learnAt int       // gallery size at which the subspace is learnt (PrefilterMin; smaller in tests)
+	prefMin int       // gallery size from which the two-bit pass runs (PrefilterMin; smaller in tests)
 }
 
 // New returns an empty index.
@@ -71,7 +82,7 @@ func New(opts Options) (*Index, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Index{opts: opts, slot: map[int64]int{}}, nil
+	return &Index{opts: opts, tdim: opts.Dim, slot: map[int64]int{}, learnAt: PrefilterMin, prefMin: PrefilterMin}, nil
 }
 
 func (x *Index) check(v []float32) error {
@@ -86,19 +97,57 @@ func (x *Index) check(v []float32) error {
 	return nil
 }
 
-// Add inserts a template under id.
+// Add inserts a template under id. With a learnt subspace the template is
+// projected before the write lock is taken, so Adds from several
+// goroutines project in parallel.
 func (x *Index) Add(id int64, v []float32) error {
 	if err := x.check(v); err != nil {
 		return err
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	for {
+		x.mu.RLock()
+		sub := x.sub
+		x.mu.RUnlock()
+		var z []float32
+		var e float32
+		if sub != nil {
+			z = make([]float32, sub.r)
+			e = sub.template(z, v)
+		}
+		x.mu.Lock()
+		if x.sub == sub { // else the subspace changed meanwhile: project again
+			err := x.add(id, v, z, e)
+			x.mu.Unlock()
+			return err
+		}
+		x.mu.Unlock()
+	}
+}
+
+// add inserts v (z, e: its whitened coordinates and residual with x.sub).
+func (x *Index) add(id int64, v, z []float32, e float32) error {
 	if _, ok := x.slot[id]; ok {
 		return fmt.Errorf("%w: %d", ErrDuplicate, id)
 	}
-	x.slot[id] = len(x.ids)
+	s := len(x.ids)
+	x.slot[id] = s
 	x.ids = append(x.ids, id)
 	x.data = append(x.data, v...)
+	if x.sub == nil {
+		x.appendTier(v)
+	} else {
+		x.appendTier(z)
+		x.resid = append(x.resid, e)
+		if e > sideCut {
+			x.side = append(x.side, s)
+		}
+	}
+	x.adapt()
+	return nil
+}
+
+// appendTier appends the int8 and two-bit codes of tier vector v.
+func (x *Index) appendTier(v []float32) {
 	n := len(x.codes)
 	x.codes = append(x.codes, make([]int8, len(v))...)
 	x.scale = append(x.scale, quantize(x.codes[n:], v))
@@ -106,7 +155,6 @@ func (x *Index) Add(id int64, v []float32) error {
 	m := len(x.code2)
 	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
 	encode2(x.code2[m:], v)
-	return nil
 }
 
 // Reserve makes room for n more templates, so that loading a large gallery
@@ -117,13 +165,16 @@ func (x *Index) Reserve(n int) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	d, m := x.opts.Dim, len(x.ids)+n
+	d, td, m := x.opts.Dim, x.tdim, len(x.ids)+n
 	x.data = slices.Grow(x.data, n*d)
-	x.codes = slices.Grow(x.codes, n*d)
+	x.codes = slices.Grow(x.codes, n*td)
 	x.scale = slices.Grow(x.scale, n)
 	x.l1 = slices.Grow(x.l1, n)
-	x.code2 = slices.Grow(x.code2, n*code2Bytes(d))
+	x.code2 = slices.Grow(x.code2, n*code2Bytes(td))
 	x.ids = slices.Grow(x.ids, n)
+	if x.sub != nil {
+		x.resid = slices.Grow(x.resid, n)
+	}
 	if len(x.slot) == 0 {
 		x.slot = make(map[int64]int, m)
 	}
@@ -139,27 +190,28 @@ func (x *Index) Remove(id int64) bool {
 		return false
 	}
 	last := len(x.ids) - 1
-	d := x.opts.Dim
+	if x.sub != nil {
+		x.removeSide(s, last)
+	}
+	d, td, w2 := x.opts.Dim, x.tdim, code2Bytes(x.tdim)
 	if s != last {
 		copy(x.data[s*d:(s+1)*d], x.data[last*d:(last+1)*d])
-		copy(x.codes[s*d:(s+1)*d], x.codes[last*d:(last+1)*d])
+		copy(x.codes[s*td:(s+1)*td], x.codes[last*td:(last+1)*td])
 		x.scale[s] = x.scale[last]
 		x.l1[s] = x.l1[last]
-		w2 := code2Bytes(d)
 		copy(x.code2[s*w2:(s+1)*w2], x.code2[last*w2:(last+1)*w2])
 		x.ids[s] = x.ids[last]
 		x.slot[x.ids[s]] = s
 	}
 	// Zero the freed tail so no template outlives its removal in memory.
 	clear(x.data[last*d : (last+1)*d])
-	clear(x.codes[last*d : (last+1)*d])
+	clear(x.codes[last*td : (last+1)*td])
+	clear(x.code2[last*w2 : (last+1)*w2])
 	x.data = x.data[:last*d]
-	x.codes = x.codes[:last*d]
+	x.codes = x.codes[:last*td]
+	x.code2 = x.code2[:last*w2]
 	x.scale = x.scale[:last]
 	x.l1 = x.l1[:last]
-	w2 := code2Bytes(d)
-	clear(x.code2[last*w2 : (last+1)*w2])
-	x.code2 = x.code2[:last*w2]
 	x.ids = x.ids[:last]
 	delete(x.slot, id)
 	return true
@@ -204,7 +256,25 @@ func (x *Index) Len() int {
 
 // BytesPerTemplate is the memory one template takes (vector, id and map entry, approximately).
 func (x *Index) BytesPerTemplate() int {
-	return 5*x.opts.Dim + 4 + 4 + code2Bytes(x.opts.Dim) + 8 + 16 // float32, int8, scale, l1, two-bit, id, map entry
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := 4*x.opts.Dim + x.tdim + 4 + 4 + code2Bytes(x.tdim) + 8 + 16 // float32, int8, scale, l1, two-bit, id, map entry
+	if x.sub != nil {
+		b += 4 // e_t
+	}
+	return b
+}
+
+// Subspace reports the dimension of the learnt subspace the coarse tiers
+// work in, 0 when they hold all Dim values, and the size of the side list
+// (templates outside it, scored exactly on every search).
+func (x *Index) Subspace() (rank, side int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.sub == nil {
+		return 0, 0
+	}
+	return x.sub.r, len(x.side)
 }
 
 // Cost is the work one search did, independent of the machine's load:
@@ -212,7 +282,8 @@ func (x *Index) BytesPerTemplate() int {
 type Cost struct {
 	CodeRows  int  // two-bit codes scored (the whole gallery, or none below PrefilterMin)
 	Int8Rows  int  // int8 rows scored
-	FloatRows int  // float32 rows re-scored exactly
+	FloatRows int  // float32 rows re-scored exactly (the side list's included)
+	SideRows  int  // templates outside the learnt subspace, scored exactly
 	Widened   bool // the int8 bound did not clear the k-th score: every int8 candidate was re-scored exactly
 	Bytes     int64
 }
@@ -227,9 +298,21 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 func (x *Index) SearchCost(q []float32, k int) ([]Match, Cost, error) {
 	var cost Cost
 	m, err := x.search(q, k, &cost)
-	d := x.opts.Dim
-	cost.Bytes = int64(cost.CodeRows)*int64(code2Bytes(d)) + int64(cost.Int8Rows)*int64(d+4) + int64(cost.FloatRows)*int64(4*d)
 	return m, cost, err
+}
+
+// tierQuery is the query in the coarse tiers' coordinates, quantised, with
+// what the int8 certificate needs of it.
+func (x *Index) tierQuery(q []float32) ([]int8, queryBound) {
+	qv, perp := q, float32(0)
+	if x.sub != nil {
+		qv = make([]float32, x.sub.r)
+		perp = x.sub.query(qv, q)
+	}
+	qc := make([]int8, len(qv))
+	qe := queryErr(quantize(qc, qv), qc)
+	qe.perp = perp
+	return qc, qe
 }
 
 func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
@@ -245,13 +328,12 @@ func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 	if n == 0 {
 		return nil, nil
 	}
+	defer x.countBytes(cost)
 	cand := max(32*k, 256)
-	qc := make([]int8, len(q))
-	qs := quantize(qc, q)
-	qe := queryErr(qs, qc)
+	qc, qe := x.tierQuery(q)
 	var parts []shard
 	var slots []int // the two-bit pass's candidates (nil: every slot)
-	if c := PrefilterCandidates(n, k); c < n {
+	if c := x.candidates(n, k); c < n {
 		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
 		slots = x.prefilter(qc, c)
 		cost.CodeRows, cost.Int8Rows = n, len(slots)
@@ -260,7 +342,8 @@ func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 		cost.Int8Rows = n
 		parts = parallel(x.opts.Workers, n, func(lo, hi int) shard { return x.scan(qc, qe, lo, hi, cand) })
 	}
-	// Re-score the candidates exactly (their IDs hold slots here).
+	// Re-score the candidates exactly (their IDs hold slots here), and the
+	// side list, which the int8 pass skips.
 	d := x.opts.Dim
 	best := make(topK, 0, k+1)
 	rejected := float32(math.Inf(-1))
@@ -272,6 +355,7 @@ func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 			best.offer(Match{ID: x.ids[s], Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
 		}
 	}
+	x.offerSide(q, k, &best, cost)
 	if len(best) == k && !qe.below(rejected, best[0].Score) {
 		// A template the int8 pass dropped might still beat the k-th: re-score
 		// every int8 candidate exactly (rare; certify.go).
@@ -287,6 +371,25 @@ func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 	return out, nil
 }
 
+// offerSide scores the side list exactly into best.
+func (x *Index) offerSide(q []float32, k int, best *topK, cost *Cost) {
+	d := x.opts.Dim
+	for _, s := range x.side {
+		best.offer(Match{ID: x.ids[s], Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
+	}
+	cost.SideRows += len(x.side)
+	cost.FloatRows += len(x.side)
+}
+
+// countBytes fills cost.Bytes: what each pass read, plus U with a subspace.
+func (x *Index) countBytes(cost *Cost) {
+	d, td := int64(x.opts.Dim), int64(x.tdim)
+	cost.Bytes = int64(cost.CodeRows)*int64(code2Bytes(x.tdim)) + int64(cost.Int8Rows)*(td+4) + int64(cost.FloatRows)*4*d
+	if x.sub != nil {
+		cost.Bytes += int64(cost.Int8Rows)*4 + 4*td*d // e_t of each int8 row; U
+	}
+}
+
 // PrefilterMin is the gallery size from which a search starts with the
 // two-bit pass; smaller galleries are scanned in int8 directly.
 const PrefilterMin = 1 << 16
@@ -298,6 +401,14 @@ const PrefilterMin = 1 << 16
 // templates ranked at most a few hundred deep in the two-bit order.
 func PrefilterCandidates(n, k int) int {
 	if n < PrefilterMin {
+		return n
+	}
+	return min(n, max(4096, 256*k, n/64))
+}
+
+// candidates is PrefilterCandidates with the index's own threshold.
+func (x *Index) candidates(n, k int) int {
+	if n < x.prefMin {
 		return n
 	}
 	return min(n, max(4096, 256*k, n/64))
@@ -329,7 +440,7 @@ func parallel[T any](workers, n int, f func(lo, hi int) T) []T {
 func (x *Index) prefilter(qc []int8, c int) []int {
 	q := query2(qc)
 	qv := queryVNNI(q)
-	stride := code2Bytes(x.opts.Dim)
+	stride := code2Bytes(x.tdim)
 	n := len(x.ids)
 	buf := scorePool.Get().(*[]int32)
 	defer scorePool.Put(buf)
@@ -400,9 +511,12 @@ var scorePool = sync.Pool{New: func() any { return new([]int32) }}
 // scan ranks slots [lo, hi) by their int8 score and returns the best c,
 // with slot numbers in Match.ID, and the bound of those it dropped.
 func (x *Index) scan(qc []int8, qe queryBound, lo, hi, c int) shard {
-	d := x.opts.Dim
+	d := x.tdim
 	sh := shard{t: make(topK, 0, c+1), rejected: float32(math.Inf(-1))}
 	for s := lo; s < hi; s++ {
+		if x.isSide(s) {
+			continue // scored exactly (offerSide)
+		}
 		sh.offer(x, qe, Match{ID: int64(s), Score: float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]}, c)
 	}
 	return sh
@@ -417,6 +531,9 @@ func (x *Index) scanSlots(qc []int8, qe queryBound, slots []int, c int) shard {
 		batch := slots[b:min(len(slots), b+len(out))]
 		dot8Rows(qc, x.codes, batch, out[:len(batch)])
 		for i, s := range batch {
+			if x.isSide(s) {
+				continue // scored exactly (offerSide)
+			}
 			sh.offer(x, qe, Match{ID: int64(s), Score: float32(out[i]) * x.scale[s]}, c)
 		}
 	}

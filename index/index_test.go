@@ -379,10 +379,9 @@ func bruteIndex(x *Index, q []float32, k int) []Match {
 
 // prefilterDepth is the deepest two-bit rank (1-based) of the wanted ids.
 func prefilterDepth(x *Index, q []float32, want []Match) int {
-	qc := make([]int8, len(q))
-	quantize(qc, q)
+	qc, _ := x.tierQuery(q)
 	q2 := query2(qc)
-	stride := code2Bytes(x.opts.Dim)
+	stride := code2Bytes(x.tdim)
 	all := make([]int32, len(x.ids))
 	scores2(x.code2, stride, q2, queryVNNI(q2), all)
 	deepest := 0

@@ -1,0 +1,190 @@
+package index
+
+import (
+	"math"
+	"sync"
+)
+
+// The learnt subspace. A recognizer's templates are not isotropic: the
+// templates of mien's recognizer lie, to ~1e-3 in norm, in a subspace of
+// ~180 of their 512 dimensions (docs/benchmarks.md). When a gallery reaches
+// learnAt templates (PrefilterMin by default) the index takes a sample of
+// them, finds the eigenvectors of their second-moment matrix and keeps the
+// smallest r (a multiple of 64, at most dim/2 and 256) of the top ones
+// that leave at most fitTol of norm outside their span for 90% of the
+// sample: the rows of U (r × dim, orthonormal). Each template t is then held in the coarse
+// tiers as z = W⁻¹·U·t, whitened by the spread σ_j = sqrt(λ_j) of each
+// coordinate (so every value of z has about unit spread, which is what
+// the two-bit quantiser assumes), and the query as q' = W·U·q, so that
+// q'·z = (Uq)·(Ut). With r ≤ 256 the two-bit code is 64 bytes, half of the
+// 512-d code, and the int8 row r bytes. What U misses is bounded exactly:
+//
+//	q·t = (Uq)·(Ut) + q⊥·t⊥,   |q⊥·t⊥| ≤ ‖q⊥‖·e_t,   e_t = ‖t − UᵀUt‖,
+//
+// so the int8 certificate (certify.go) adds ‖q⊥‖·e_t to each template's
+// bound. Templates with e_t above sideCut (outside the subspace: another
+// recognizer's template, an outlier) are kept on a side list and scored
+// exactly in float32 on every search. When the sample does not fit a
+// subspace (isotropic templates), or the side list would exceed 1/sideMax
+// of the gallery, the index keeps (or returns to) the 512-d tiers.
+
+const (
+	learnSample = 4096    // templates sampled to learn U
+	fitTol      = 0.01    // root-mean-square residual the chosen r must reach
+	sideCut     = 0.05    // e_t above this: the template goes to the side list
+	sideMax     = 32      // the side list may hold at most 1/sideMax of the gallery
+	maxRank     = 256     // two-bit codes of up to 256 values are 64 bytes
+	residSlack  = 1e-4    // covers float32 rounding of e_t and of U's orthonormality
+	sigmaFloor  = 1. / 32 // whitening spreads are at least this times the largest
+)
+
+// subspace is U with its whitening; immutable once learnt.
+type subspace struct {
+	dim, r int
+	u      []float32 // r rows of dim values, orthonormal
+	sig    []float32 // σ_j: q' = σ_j·(Uq)_j
+	inv    []float32 // 1/σ_j: z = (Ut)_j/σ_j
+}
+
+// learnSubspace learns U from the sample (rows of dim values), or returns
+// nil when the sample does not lie in a subspace of at most maxR
+// dimensions to fitTol.
+func learnSubspace(sample []float32, dim int) *subspace {
+	maxR := min(maxRank, dim/2) / 64 * 64
+	m := len(sample) / dim
+	if maxR < 64 || m < 2*maxR {
+		return nil
+	}
+	vals, vecs := symEigen(secondMoment(sample, dim), dim)
+	r := chooseRank(sample, dim, vecs[:maxR])
+	if r == 0 {
+		return nil
+	}
+	s := &subspace{dim: dim, r: r, u: make([]float32, r*dim), sig: make([]float32, r), inv: make([]float32, r)}
+	top := math.Sqrt(max(vals[0], 0))
+	for j := 0; j < r; j++ {
+		for k, v := range vecs[j] {
+			s.u[j*dim+k] = float32(v)
+		}
+		sg := max(math.Sqrt(max(vals[j], 0)), top*sigmaFloor)
+		s.sig[j], s.inv[j] = float32(sg), float32(1/sg)
+	}
+	return s
+}
+
+// chooseRank is the smallest multiple of 64 of rows of vecs (the top
+// eigenvectors) that leaves at most fitTol of norm outside their span for
+// 90% of the sample's templates (the rest may be outliers, bound for the
+// side list), or 0 when none does.
+func chooseRank(sample []float32, dim int, vecs [][]float64) int {
+	m := len(sample) / dim
+	var fits [maxRank/64 + 1]int
+	for s := 0; s < m; s++ {
+		t := sample[s*dim : (s+1)*dim]
+		var left float64
+		for _, v := range t {
+			left += float64(v) * float64(v)
+		}
+		for j, u := range vecs {
+			var p float64
+			for k, v := range t {
+				p += u[k] * float64(v)
+			}
+			left -= p * p
+			if (j+1)%64 == 0 && left <= fitTol*fitTol {
+				fits[(j+1)/64]++
+			}
+		}
+	}
+	for c := 1; c*64 <= len(vecs); c++ {
+		if fits[c]*10 >= m*9 {
+			return c * 64
+		}
+	}
+	return 0
+}
+
+// secondMoment is (1/m)·Σ t·tᵀ over the sample's rows, dim × dim.
+func secondMoment(sample []float32, dim int) []float64 {
+	m := len(sample) / dim
+	a := make([]float64, dim*dim)
+	row := make([]float64, dim)
+	for s := 0; s < m; s++ {
+		for i, v := range sample[s*dim : (s+1)*dim] {
+			row[i] = float64(v)
+		}
+		for i := 0; i < dim; i++ {
+			ri, ai := row[i], a[i*dim:i*dim+i+1]
+			for j := range ai {
+				ai[j] += ri * row[j]
+			}
+		}
+	}
+	for i := 0; i < dim; i++ {
+		for j := 0; j <= i; j++ {
+			a[i*dim+j] /= float64(m)
+			a[j*dim+i] = a[i*dim+j]
+		}
+	}
+	return a
+}
+
+// split writes p = U·v into p (r values) and returns e = ‖v − Uᵀp‖, the
+// residual outside the subspace, plus residSlack.
+func (s *subspace) split(p, v []float32) float32 {
+	d := s.dim
+	res := make([]float32, d)
+	copy(res, v)
+	for j := 0; j < s.r; j++ {
+		row := s.u[j*d : (j+1)*d]
+		pj := Dot(row, v)
+		p[j] = pj
+		for k, uk := range row {
+			res[k] -= pj * uk
+		}
+	}
+	var ss float64
+	for _, x := range res {
+		ss += float64(x) * float64(x)
+	}
+	return float32(math.Sqrt(ss)) + residSlack
+}
+
+// template writes t's whitened coordinates z into dst and returns e_t.
+func (s *subspace) template(dst, t []float32) float32 {
+	e := s.split(dst, t)
+	for j := range dst[:s.r] {
+		dst[j] *= s.inv[j]
+	}
+	return e
+}
+
+// query writes q' (the query folded with the whitening) into dst and
+// returns ‖q⊥‖.
+func (s *subspace) query(dst, q []float32) float32 {
+	e := s.split(dst, q)
+	for j := range dst[:s.r] {
+		dst[j] *= s.sig[j]
+	}
+	return e
+}
+
+// projectAll computes z and e_t of n templates (rows of data) on up to
+// workers goroutines.
+func (s *subspace) projectAll(data []float32, n, workers int) (z, e []float32) {
+	z, e = make([]float32, n*s.r), make([]float32, n)
+	var wg sync.WaitGroup
+	workers = max(1, min(workers, n/256))
+	for w := 0; w < workers; w++ {
+		lo, hi := n*w/workers, n*(w+1)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				e[i] = s.template(z[i*s.r:(i+1)*s.r], data[i*s.dim:(i+1)*s.dim])
+			}
+		}()
+	}
+	wg.Wait()
+	return z, e
+}

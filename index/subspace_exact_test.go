@@ -1,0 +1,102 @@
+package index
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// fill adds n templates drawn by draw under ids from base on, into x and vs.
+func fill(t *testing.T, x *Index, vs map[int64][]float32, base int64, n int, draw func() []float32) [][]float32 {
+	t.Helper()
+	var held [][]float32
+	for i := int64(0); i < int64(n); i++ {
+		v := draw()
+		if err := x.Add(base+i, v); err != nil {
+			t.Fatal(err)
+		}
+		vs[base+i] = v
+		held = append(held, v)
+	}
+	return held
+}
+
+// TestSubspaceLowRankExact (a): a gallery from a 176-dimensional subspace
+// with the recognizer's decaying spectrum and noise of norm 1e-3 is
+// searched in a learnt 192-dimensional subspace (64-byte two-bit codes,
+// 192-byte int8 rows, nothing on the side list), and every answer equals
+// brute force.
+func TestSubspaceLowRankExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(71, 72))
+	g := newLowRank(r, 512, 176, 1e-3)
+	x := newSmall(512, 4096, 4096)
+	vs := map[int64][]float32{}
+	held := fill(t, x, vs, 0, 12000, func() []float32 { return g.draw(r) })
+	if rank, side := x.Subspace(); rank != 192 || side != 0 {
+		t.Fatalf("learnt rank %d with %d on the side list, want 192 and 0", rank, side)
+	}
+	if b := x.BytesPerTemplate(); b != 4*512+192+8+64+24+4 {
+		t.Fatalf("%d bytes a template", b)
+	}
+	qs := queries(r, g, held, 45)
+	widened := checkExact(t, x, vs, qs, 10)
+	_, cost, _ := x.SearchCost(qs[0], 10)
+	if cost.CodeRows != 12000 || cost.Int8Rows >= 12000 || cost.SideRows != 0 {
+		t.Fatalf("cost %+v: want the two-bit pass over all, int8 over its candidates", cost)
+	}
+	t.Logf("45 queries exact, %d widened", widened)
+}
+
+// TestSubspaceMixedExact (b): 2% of the gallery are isotropic outliers
+// (another recognizer's templates): they land on the side list, are scored
+// exactly, and queries near them find them.
+func TestSubspaceMixedExact(t *testing.T) {
+	r := rand.New(rand.NewPCG(73, 74))
+	g := newLowRank(r, 512, 176, 1e-3)
+	x := newSmall(512, 4096, 4096)
+	vs := map[int64][]float32{}
+	var outliers [][]float32
+	held := fill(t, x, vs, 0, 10000, func() []float32 {
+		if r.IntN(50) == 0 {
+			v := randUnit(r, 512)
+			outliers = append(outliers, v)
+			return v
+		}
+		return g.draw(r)
+	})
+	rank, side := x.Subspace()
+	if rank == 0 || side != len(outliers) {
+		t.Fatalf("rank %d, %d on the side list, want a subspace and the %d outliers", rank, side, len(outliers))
+	}
+	qs := queries(r, g, held, 30)
+	for i := 0; i < 10; i++ { // an outlier's own template, and a noisy copy of one
+		o := outliers[r.IntN(len(outliers))]
+		qs = append(qs, o, unit(addScaled(randUnit(r, 512), o, 2)))
+	}
+	checkExact(t, x, vs, qs, 10)
+	_, cost, _ := x.SearchCost(qs[0], 10)
+	if cost.SideRows != len(outliers) {
+		t.Fatalf("side rows %d, want %d", cost.SideRows, len(outliers))
+	}
+}
+
+func addScaled(a, b []float32, s float32) []float32 {
+	out := make([]float32, len(a))
+	for i := range a {
+		out[i] = a[i] + s*b[i]
+	}
+	return out
+}
+
+// TestSubspaceIsotropicFallsBack (c): random 512-d templates fit no
+// subspace: the index keeps its 512-d tiers and answers exactly.
+func TestSubspaceIsotropicFallsBack(t *testing.T) {
+	r := rand.New(rand.NewPCG(75, 76))
+	g := newLowRank(r, 512, 176, 1e-3)
+	x := newSmall(512, 4096, 4096)
+	vs := map[int64][]float32{}
+	held := fill(t, x, vs, 0, 6000, func() []float32 { return randUnit(r, 512) })
+	if rank, _ := x.Subspace(); rank != 0 || x.tdim != 512 || !x.tried {
+		t.Fatalf("isotropic gallery: rank %d, tier dim %d, tried %v", rank, x.tdim, x.tried)
+	}
+	checkExact(t, x, vs, queries(r, g, held, 21), 10)
+}
