@@ -100,3 +100,96 @@ func TestSubspaceIsotropicFallsBack(t *testing.T) {
 	}
 	checkExact(t, x, vs, queries(r, g, held, 21), 10)
 }
+
+// outside returns a unit vector orthogonal to x's learnt subspace.
+func outside(r *rand.Rand, x *Index) []float32 {
+	w := randUnit(r, x.opts.Dim)
+	p := make([]float32, x.sub.r)
+	x.sub.split(p, w)
+	d := x.opts.Dim
+	for j, pj := range p {
+		for k := range w {
+			w[k] -= pj * x.sub.u[j*d+k]
+		}
+	}
+	return unit(w)
+}
+
+// TestSubspaceResidualBound (d): templates whose small residual (e_t ≈
+// 0.045, under the side-list cut) points along a query that lies almost
+// wholly outside the subspace score high exactly but unremarkably in the
+// subspace, so the int8 pass drops most of them. Only the ‖q⊥‖·e_t term
+// of the certificate notices: the search must widen and return the brute-
+// force top 10; without the term it returns subspace-ranked templates.
+func TestSubspaceResidualBound(t *testing.T) {
+	r := rand.New(rand.NewPCG(77, 78))
+	g := newLowRank(r, 512, 176, 1e-3)
+	x := newSmall(512, 2048, PrefilterMin) // learns early; no two-bit pass: the int8 certificate alone
+	vs := map[int64][]float32{}
+	fill(t, x, vs, 0, 6000, func() []float32 { return g.draw(r) })
+	if rank, _ := x.Subspace(); rank == 0 {
+		t.Fatal("no subspace learnt")
+	}
+	var ws [][]float32
+	for trial := 0; trial < 5; trial++ {
+		w := outside(r, x)
+		ws = append(ws, w)
+		fill(t, x, vs, int64(10000+100*trial), 20, func() []float32 { return unit(addScaled(g.draw(r), w, 0.045)) })
+	}
+	if _, side := x.Subspace(); side != 0 {
+		t.Fatalf("%d templates on the side list; the aligned ones should stay under the cut", side)
+	}
+	for i, w := range ws {
+		q := unit(addScaled(w, g.draw(r), 0.1))
+		_, cost, _ := x.SearchCost(q, 10)
+		if !cost.Widened {
+			t.Fatalf("query %d: the certificate cleared the 10th score; the residual term should have stopped it", i)
+		}
+		checkExact(t, x, vs, [][]float32{q}, 10)
+	}
+}
+
+// TestSubspaceAddRemoveAfterLearning (e): templates added after the basis
+// was learnt (outliers among them) and removals that move slots around keep
+// the side list and every answer exact; when outliers grow past 1/sideMax
+// of the gallery the index returns to its 512-d tiers, still exact.
+func TestSubspaceAddRemoveAfterLearning(t *testing.T) {
+	r := rand.New(rand.NewPCG(79, 80))
+	g := newLowRank(r, 512, 176, 1e-3)
+	x := newSmall(512, 4096, 4096)
+	vs := map[int64][]float32{}
+	held := fill(t, x, vs, 0, 6000, func() []float32 { return g.draw(r) })
+	out := fill(t, x, vs, 20000, 120, func() []float32 { return randUnit(r, 512) })
+	held = append(held, fill(t, x, vs, 30000, 500, func() []float32 { return g.draw(r) })...)
+	outHeld := len(out)
+	for id := range vs {
+		if r.IntN(4) == 0 {
+			if !x.Remove(id) {
+				t.Fatalf("remove %d", id)
+			}
+			delete(vs, id)
+			if id >= 20000 && id < 30000 {
+				outHeld--
+			}
+		}
+	}
+	rank, side := x.Subspace()
+	if rank == 0 || side != outHeld || x.Len() != len(vs) {
+		t.Fatalf("rank %d, side list %d, want %d outliers; Len %d of %d", rank, side, outHeld, x.Len(), len(vs))
+	}
+	for _, s := range x.side {
+		if id := x.ids[s]; id < 20000 || id >= 30000 {
+			t.Fatalf("slot %d (id %d) on the side list", s, id)
+		}
+	}
+	qs := queries(r, g, held, 24)
+	for _, o := range out[:8] {
+		qs = append(qs, o)
+	}
+	checkExact(t, x, vs, qs, 10)
+	fill(t, x, vs, 40000, 400, func() []float32 { return randUnit(r, 512) })
+	if rank, _ := x.Subspace(); rank != 0 || x.tdim != 512 {
+		t.Fatalf("side list past 1/%d of the gallery: rank %d, tier dim %d, want the 512-d tiers", sideMax, rank, x.tdim)
+	}
+	checkExact(t, x, vs, qs, 10)
+}
