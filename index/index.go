@@ -129,7 +129,7 @@ func (x *Index) Add(id int64, v []float32) error {
 		var e float32
 		if sub != nil {
 			z = make([]float32, sub.r)
-			e = sub.template(z, v)
+			e = sub.split(z, v)
 		}
 		x.mu.Lock()
 		if x.sub == sub { // else the subspace changed meanwhile: project again
@@ -141,7 +141,7 @@ func (x *Index) Add(id int64, v []float32) error {
 	}
 }
 
-// add inserts v (z, e: its whitened coordinates and residual with x.sub).
+// add inserts v (z, e: its projection U·v and residual with x.sub).
 func (x *Index) add(id int64, v, z []float32, e float32) error {
 	if _, ok := x.slot[id]; ok {
 		return fmt.Errorf("%w: %d", ErrDuplicate, id)
@@ -151,9 +151,9 @@ func (x *Index) add(id int64, v, z []float32, e float32) error {
 	x.ids = append(x.ids, id)
 	x.data = append(x.data, v...)
 	if x.sub == nil {
-		x.appendTier(v)
+		x.appendTier(v, v)
 	} else {
-		x.appendTier(z)
+		x.appendTier(z, x.sub.whiten(make([]float32, x.sub.r), z))
 		x.resid = append(x.resid, e)
 		if e > sideCut {
 			x.side = append(x.side, s)
@@ -163,15 +163,16 @@ func (x *Index) add(id int64, v, z []float32, e float32) error {
 	return nil
 }
 
-// appendTier appends the int8 and two-bit codes of tier vector v.
-func (x *Index) appendTier(v []float32) {
+// appendTier appends the int8 code of v and the two-bit code of v2 (with a
+// subspace: U·t, and its whitened z).
+func (x *Index) appendTier(v, v2 []float32) {
 	n := len(x.codes)
 	x.codes = append(x.codes, make([]int8, len(v))...)
 	x.scale = append(x.scale, quantize(x.codes[n:], v))
 	x.l1 = append(x.l1, l1(v))
 	m := len(x.code2)
 	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
-	encode2(x.code2[m:], v)
+	encode2(x.code2[m:], v2)
 }
 
 // Reserve makes room for n more templates, so that loading a large gallery

@@ -363,7 +363,7 @@ func bruteIndex(x *Index, q []float32, k int) []Match {
 
 // prefilterDepth is the deepest two-bit rank (1-based) of the wanted ids.
 func prefilterDepth(x *Index, q []float32, want []Match) int {
-	qc, _ := x.tierQuery(q)
+	_, qc, _ := x.tierQuery(q)
 	q2 := query2(qc)
 	stride := code2Bytes(x.tdim)
 	all := make([]int32, len(x.ids))

@@ -3,22 +3,29 @@ package index
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"sync"
 )
 
-// tierQuery is the query in the coarse tiers' coordinates, quantised, with
-// what the int8 certificate needs of it.
-func (x *Index) tierQuery(q []float32) ([]int8, queryBound) {
+// tierQuery is the query in the coarse tiers' coordinates, quantised: for
+// the int8 pass (with what its certificate needs) and for the two-bit pass
+// (with a subspace: folded with the whitening; else the same).
+func (x *Index) tierQuery(q []float32) (qc, q2 []int8, qe queryBound) {
 	qv, perp := q, float32(0)
 	if x.sub != nil {
 		qv = make([]float32, x.sub.r)
-		perp = x.sub.query(qv, q)
+		perp = x.sub.split(qv, q)
 	}
-	qc := make([]int8, len(qv))
-	qe := queryErr(quantize(qc, qv), qc)
+	qc = make([]int8, len(qv))
+	qe = queryErr(quantize(qc, qv), qc)
 	qe.perp = perp
-	return qc, qe
+	if x.sub == nil {
+		return qc, qc, qe
+	}
+	q2 = make([]int8, len(qv))
+	quantize(q2, x.sub.fold(make([]float32, len(qv)), qv))
+	return qc, q2, qe
 }
 
 func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
@@ -36,12 +43,12 @@ func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
 	}
 	defer x.countBytes(cost)
 	cand := max(32*k, 256)
-	qc, qe := x.tierQuery(q)
+	qc, q2, qe := x.tierQuery(q)
 	var parts []shard
 	var slots []int // the two-bit pass's candidates (nil: every slot)
 	if c := x.candidates(n, k); c < n {
 		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
-		slots = x.prefilter(qc, c)
+		slots = x.prefilter(q2, c)
 		cost.CodeRows, cost.Int8Rows = n, len(slots)
 		parts = parallel(x.opts.Workers, len(slots), func(lo, hi int) shard { return x.scanSlots(qc, qe, slots[lo:hi], cand) })
 	} else {
@@ -154,7 +161,7 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 		*buf = make([]int32, n)
 	}
 	scores := (*buf)[:n]
-	off := maxScore2(len(q))
+	off, histShift := histogram(q)
 	bins := 2*off>>histShift + 1
 	workers := min(x.opts.Workers, max(1, n/4096))
 	hists := make([][]int32, workers)
@@ -208,9 +215,19 @@ func (x *Index) prefilter(qc []int8, c int) []int {
 	return slots
 }
 
-// histShift coarsens the histogram of two-bit scores (a score step is small
-// next to the spread of scores).
-const histShift = 5
+// histogram returns the bound off on |Σ q_i·u_i| for the padded query q
+// (levels u are 0..3) and the shift that coarsens scores into histogram
+// bins of 1/32 to 1/64 of sqrt(Σ q_i²), the scale of the scores' spread: a
+// bin small enough that the cut keeps few more than c, whatever the
+// query's magnitude (a whitened query in a subspace has a smaller one).
+func histogram(q []int8) (off, shift int) {
+	var l1, l2 int
+	for _, v := range q {
+		l1 += max(int(v), -int(v))
+		l2 += int(v) * int(v)
+	}
+	return 3 * l1, max(0, bits.Len(uint(math.Sqrt(float64(l2))))-6)
+}
 
 var scorePool = sync.Pool{New: func() any { return new([]int32) }}
 

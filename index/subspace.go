@@ -139,9 +139,7 @@ func (s *subspace) split(p, v []float32) float32 {
 		row := s.u[j*d : (j+1)*d]
 		pj := Dot(row, v)
 		p[j] = pj
-		for k, uk := range row {
-			res[k] -= pj * uk
-		}
+		axpy(res, row, -pj)
 	}
 	var ss float64
 	for _, x := range res {
@@ -150,27 +148,24 @@ func (s *subspace) split(p, v []float32) float32 {
 	return float32(math.Sqrt(ss)) + residSlack
 }
 
-// template writes t's whitened coordinates z into dst and returns e_t.
-func (s *subspace) template(dst, t []float32) float32 {
-	e := s.split(dst, t)
-	for j := range dst[:s.r] {
-		dst[j] *= s.inv[j]
+// whiten writes z = p/σ (a template's two-bit coordinates) into dst.
+func (s *subspace) whiten(dst, p []float32) []float32 {
+	for j, v := range p[:s.r] {
+		dst[j] = v * s.inv[j]
 	}
-	return e
+	return dst[:s.r]
 }
 
-// query writes q' (the query folded with the whitening) into dst and
-// returns ‖q⊥‖.
-func (s *subspace) query(dst, q []float32) float32 {
-	e := s.split(dst, q)
-	for j := range dst[:s.r] {
-		dst[j] *= s.sig[j]
+// fold writes q' = σ·p (a query's two-bit coordinates) into dst.
+func (s *subspace) fold(dst, p []float32) []float32 {
+	for j, v := range p[:s.r] {
+		dst[j] = v * s.sig[j]
 	}
-	return e
+	return dst[:s.r]
 }
 
-// projectAll computes z and e_t of n templates (rows of data) on up to
-// workers goroutines.
+// projectAll computes p = U·t and e_t of n templates (rows of data) on up
+// to workers goroutines.
 func (s *subspace) projectAll(data []float32, n, workers int) (z, e []float32) {
 	z, e = make([]float32, n*s.r), make([]float32, n)
 	var wg sync.WaitGroup
@@ -181,10 +176,26 @@ func (s *subspace) projectAll(data []float32, n, workers int) (z, e []float32) {
 		go func() {
 			defer wg.Done()
 			for i := lo; i < hi; i++ {
-				e[i] = s.template(z[i*s.r:(i+1)*s.r], data[i*s.dim:(i+1)*s.dim])
+				e[i] = s.split(z[i*s.r:(i+1)*s.r], data[i*s.dim:(i+1)*s.dim])
 			}
 		}()
 	}
 	wg.Wait()
 	return z, e
+}
+
+// axpy adds a·x to y (equal lengths; 4-way unrolled).
+func axpy(y, x []float32, a float32) {
+	x = x[:len(y)]
+	i := 0
+	for ; i+4 <= len(y); i += 4 {
+		yy, xx := y[i:i+4:i+4], x[i:i+4:i+4]
+		yy[0] += a * xx[0]
+		yy[1] += a * xx[1]
+		yy[2] += a * xx[2]
+		yy[3] += a * xx[3]
+	}
+	for ; i < len(y); i++ {
+		y[i] += a * x[i]
+	}
 }

@@ -57,7 +57,8 @@ func (x *Index) fallBack() {
 }
 
 // rebuildTiers re-encodes the int8 and two-bit tiers from vecs (one row
-// of td values a slot), keeping room for the capacity the exact tier has.
+// of td values a slot: the templates, or U·t with x.sub), keeping room for
+// the capacity the exact tier has.
 func (x *Index) rebuildTiers(vecs []float32, td int) {
 	n := len(x.ids)
 	c := max(n, cap(x.data)/x.opts.Dim)
@@ -69,8 +70,17 @@ func (x *Index) rebuildTiers(vecs []float32, td int) {
 	x.scale = make([]float32, 0, c)
 	x.l1 = make([]float32, 0, c)
 	x.code2 = make([]byte, 0, c*code2Bytes(td))
+	var z []float32
+	if x.sub != nil {
+		z = make([]float32, td)
+	}
 	for s := 0; s < n; s++ {
-		x.appendTier(vecs[s*td : (s+1)*td])
+		v := vecs[s*td : (s+1)*td]
+		if x.sub != nil {
+			x.appendTier(v, x.sub.whiten(z, v))
+		} else {
+			x.appendTier(v, v)
+		}
 	}
 	if x.resid != nil {
 		r := make([]float32, n, c)
