@@ -12,10 +12,11 @@ import "math"
 // remembers, over those it drops, the largest sq·(st·(Q·T) + Σ|t_i|/2 +
 // st·Σ|Q_i|/2): that (plus float32 rounding) bounds the exact score of
 // every dropped template. With a learnt subspace (subspace.go) t and q
-// stand for the whitened z and q' there, and q·t = q'·z + q⊥·t⊥ with
-// |q⊥·t⊥| ≤ ‖q⊥‖·e_t, so each dropped template's bound gains ‖q⊥‖·e_t. When the k-th exact score of the kept ones is
-// above it, no dropped template can enter the top k; otherwise the search
-// re-scores every int8 candidate exactly. This makes the int8 -> float32
+// stand for U·t and U·q there, and q·t = (Uq)·(Ut) + q⊥·t⊥ with
+// |q⊥·t⊥| ≤ ‖q⊥‖·e_t, so each dropped template's bound gains ‖q⊥‖·e_t.
+// When the k-th exact score of the kept ones is above it, no dropped
+// template can enter the top k; otherwise the search re-scores every int8
+// candidate exactly. This makes the int8 -> float32
 // step exact by construction; the two-bit pass before it has no such bound
 // (its outer levels' error is unbounded), and its depth margin is measured
 // (PrefilterCandidates).
