@@ -4,6 +4,7 @@ import (
 	"flag"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 	"testing"
@@ -30,7 +31,7 @@ func latency1M(t *testing.T, gallery string) {
 		}
 	case "lowrank", "lowrank-full":
 		g := newLowRank(rand.New(rand.NewPCG(1, 76)), 512, 176, 1e-3)
-		x = buildLowRank(g, n, gallery == "lowrank-full")
+		x = buildLowRank(t, g, n, gallery == "lowrank-full")
 		for i := range 60 {
 			switch i % 3 {
 			case 0: // a new person's template
@@ -52,23 +53,29 @@ func latency1M(t *testing.T, gallery string) {
 }
 
 // buildLowRank adds n draws of g to a new index from GOMAXPROCS goroutines
-// (Add projects outside the lock, so they project in parallel).
-func buildLowRank(g *lowRank, n int, full bool) *Index {
+// (Add projects outside the lock, so they project in parallel), and logs
+// the longest Add: the one that learnt the subspace.
+func buildLowRank(t *testing.T, g *lowRank, n int, full bool) *Index {
 	x, _ := New(Options{Dim: 512, FullDim: full})
 	x.Reserve(n)
 	w := runtime.GOMAXPROCS(0)
 	var wg sync.WaitGroup
+	longest := make([]time.Duration, w)
 	for k := 0; k < w; k++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(k), 77))
 			for i := k; i < n; i += w {
-				x.Add(int64(i), g.draw(r))
+				v := g.draw(r)
+				s := time.Now()
+				x.Add(int64(i), v)
+				longest[k] = max(longest[k], time.Since(s))
 			}
 		}()
 	}
 	wg.Wait()
+	t.Logf("longest Add (learning the subspace at %d templates): %v", x.learnAt, slices.Max(longest).Round(time.Millisecond))
 	return x
 }
 
