@@ -153,7 +153,7 @@ func (x *Index) add(id int64, v, z []float32, e float32) error {
 	if x.sub == nil {
 		x.appendTier(v, v)
 	} else {
-		x.appendTier(z, x.sub.whiten(make([]float32, x.sub.r), z))
+		x.appendTier(z, x.sub.whiten(make([]float32, x.sub.rr), z))
 		x.resid = append(x.resid, e)
 		if e > sideCut {
 			x.side = append(x.side, s)

@@ -11,6 +11,8 @@ import (
 	"time"
 )
 
+var latencyN = flag.Int("index.n", 1_000_000, "TestLatency1M's gallery size")
+
 var galleries = flag.String("index.galleries", "isotropic,lowrank",
 	"TestLatency1M's galleries: isotropic (random 512-d), lowrank (176-d subspace, learnt), lowrank-full (the same with FullDim)")
 
@@ -18,7 +20,7 @@ var galleries = flag.String("index.galleries", "isotropic,lowrank",
 // checking every answer against brute force over the float32 templates
 // and measuring how deep the true top 10 sat in the two-bit order.
 func latency1M(t *testing.T, gallery string) {
-	const n = 1_000_000
+	n := *latencyN
 	t0 := time.Now()
 	var x *Index
 	var qs [][]float32

@@ -23,8 +23,8 @@ func (x *Index) tierQuery(q []float32) (qc, q2 []int8, qe queryBound) {
 	if x.sub == nil {
 		return qc, qc, qe
 	}
-	q2 = make([]int8, len(qv))
-	quantize(q2, x.sub.fold(make([]float32, len(qv)), qv))
+	q2 = make([]int8, x.sub.rr)
+	quantize(q2, x.sub.fold(make([]float32, x.sub.rr), qv))
 	return qc, q2, qe
 }
 

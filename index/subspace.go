@@ -46,8 +46,11 @@ const (
 type subspace struct {
 	dim, r int
 	u      []float32 // r rows of dim values, orthonormal
-	sig    []float32 // σ_j: q' = σ_j·(Uq)_j
-	inv    []float32 // 1/σ_j: z = (Ut)_j/σ_j
+	mu     []float32 // μ_j: the sample's mean of (Ut)_j
+	sig    []float32 // σ_j: the sample's spread of (Ut)_j about μ_j
+	inv    []float32 // 1/σ_j
+	signs  []float32 // the random signs D of the rotation H·D (rr values)
+	rr     int       // values a two-bit code holds: r padded to whole 128-value blocks
 }
 
 // learnSubspace learns U from the sample (rows of dim values), or returns
@@ -59,21 +62,55 @@ func learnSubspace(sample []float32, dim int) *subspace {
 	if maxR < 64 || m < 2*maxR {
 		return nil
 	}
-	vals, vecs := symEigen(secondMoment(sample, dim), dim)
+	_, vecs := symEigen(secondMoment(sample, dim), dim)
 	r := chooseRank(sample, dim, vecs[:maxR])
 	if r == 0 {
 		return nil
 	}
-	s := &subspace{dim: dim, r: r, u: make([]float32, r*dim), sig: make([]float32, r), inv: make([]float32, r)}
-	top := math.Sqrt(max(vals[0], 0))
+	s := &subspace{dim: dim, r: r, u: make([]float32, r*dim), rr: code2Bytes(r) * 4}
 	for j := 0; j < r; j++ {
 		for k, v := range vecs[j] {
 			s.u[j*dim+k] = float32(v)
 		}
-		sg := max(math.Sqrt(max(vals[j], 0)), top*sigmaFloor)
-		s.sig[j], s.inv[j] = float32(sg), float32(1/sg)
+	}
+	s.spread(sample)
+	s.signs = make([]float32, s.rr)
+	seed := uint32(2463534242)
+	for i := range s.signs { // xorshift: fixed signs, the same in every index
+		seed ^= seed << 13
+		seed ^= seed >> 17
+		seed ^= seed << 5
+		s.signs[i] = float32(1 - 2*int(seed&1))
 	}
 	return s
+}
+
+// spread sets μ and σ (floored at sigmaFloor of the largest) of the
+// sample's projected coordinates.
+func (s *subspace) spread(sample []float32) {
+	m := len(sample) / s.dim
+	sum, sq := make([]float64, s.r), make([]float64, s.r)
+	p := make([]float32, s.r)
+	for i := 0; i < m; i++ {
+		s.split(p, sample[i*s.dim:(i+1)*s.dim])
+		for j, v := range p {
+			sum[j] += float64(v)
+			sq[j] += float64(v) * float64(v)
+		}
+	}
+	s.mu, s.sig, s.inv = make([]float32, s.r), make([]float32, s.r), make([]float32, s.r)
+	var top float64
+	sd := make([]float64, s.r)
+	for j := range sd {
+		mean := sum[j] / float64(m)
+		sd[j] = math.Sqrt(max(sq[j]/float64(m)-mean*mean, 0))
+		s.mu[j] = float32(mean)
+		top = max(top, sd[j])
+	}
+	for j, v := range sd {
+		v = max(v, top*sigmaFloor)
+		s.sig[j], s.inv[j] = float32(v), float32(1/v)
+	}
 }
 
 // chooseRank is the smallest multiple of 64 of rows of vecs (the top
@@ -152,20 +189,49 @@ func (s *subspace) split(p, v []float32) float32 {
 	return float32(math.Sqrt(ss)) + residSlack
 }
 
-// whiten writes z = p/σ (a template's two-bit coordinates) into dst.
+// whiten writes a template's two-bit coordinates z = H·D·((p − μ)/σ)
+// into dst (rr values; p = U·t padded with zeros, rotated).
 func (s *subspace) whiten(dst, p []float32) []float32 {
+	dst = dst[:s.rr]
+	clear(dst)
 	for j, v := range p[:s.r] {
-		dst[j] = v * s.inv[j]
+		dst[j] = (v - s.mu[j]) * s.inv[j]
 	}
-	return dst[:s.r]
+	return s.rotate(dst)
 }
 
-// fold writes q' = σ·p (a query's two-bit coordinates) into dst.
+// fold writes a query's two-bit coordinates q' = H·D·(σ·p) into dst, so
+// that q'·z = (Uq)·(Ut − μ): the order of (Uq)·(Ut).
 func (s *subspace) fold(dst, p []float32) []float32 {
+	dst = dst[:s.rr]
+	clear(dst)
 	for j, v := range p[:s.r] {
 		dst[j] = v * s.sig[j]
 	}
-	return dst[:s.r]
+	return s.rotate(dst)
+}
+
+// rotate applies the orthogonal H·D (random signs, then the normalised
+// Walsh-Hadamard transform) to v in place: it spreads the few coordinates
+// that carry most of a score over all rr values of the code, so that no
+// single coordinate's clipping by the outer two-bit levels decides a rank.
+func (s *subspace) rotate(v []float32) []float32 {
+	for i := range v {
+		v[i] *= s.signs[i]
+	}
+	for h := 1; h < len(v); h *= 2 {
+		for i := 0; i < len(v); i += 2 * h {
+			a, b := v[i:i+h], v[i+h:i+2*h]
+			for j := range a {
+				a[j], b[j] = a[j]+b[j], a[j]-b[j]
+			}
+		}
+	}
+	k := float32(1 / math.Sqrt(float64(len(v))))
+	for i := range v {
+		v[i] *= k
+	}
+	return v
 }
 
 // projectAll computes p = U·t and e_t of n templates (rows of data) on up

@@ -72,7 +72,7 @@ func (x *Index) rebuildTiers(vecs []float32, td int) {
 	x.code2 = make([]byte, 0, c*code2Bytes(td))
 	var z []float32
 	if x.sub != nil {
-		z = make([]float32, td)
+		z = make([]float32, x.sub.rr)
 	}
 	for s := 0; s < n; s++ {
 		v := vecs[s*td : (s+1)*td]
