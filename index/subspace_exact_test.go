@@ -2,6 +2,7 @@ package index
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -192,4 +193,51 @@ func TestSubspaceAddRemoveAfterLearning(t *testing.T) {
 		t.Fatalf("side list past 1/%d of the gallery: rank %d, tier dim %d, want the 512-d tiers", sideMax, rank, x.tdim)
 	}
 	checkExact(t, x, vs, qs, 10)
+}
+
+// TestSubspaceConcurrent: Adds from several goroutines (projecting outside
+// the lock, retrying when the subspace is learnt meanwhile) and searches
+// run together across the learning; the result holds every template once
+// and answers exactly.
+func TestSubspaceConcurrent(t *testing.T) {
+	g := newLowRank(rand.New(rand.NewPCG(81, 82)), 512, 176, 1e-3)
+	x := newSmall(512, 3000, 3000)
+	vs := make([]map[int64][]float32, 2)
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		vs[w] = map[int64][]float32{}
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 83))
+			for i := 0; i < 2500; i++ {
+				id := int64(w*10000 + i)
+				vs[w][id] = g.draw(r)
+				if err := x.Add(id, vs[w][id]); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), 84))
+			for i := 0; i < 40; i++ {
+				if _, err := x.Search(g.draw(r), 5); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	all := map[int64][]float32{}
+	for _, m := range vs {
+		for id, v := range m {
+			all[id] = v
+		}
+	}
+	if rank, _ := x.Subspace(); rank == 0 || x.Len() != len(all) {
+		t.Fatalf("rank %d, Len %d of %d", rank, x.Len(), len(all))
+	}
+	r := rand.New(rand.NewPCG(85, 86))
+	checkExact(t, x, all, [][]float32{g.draw(r), g.draw(r), randUnit(r, 512)}, 10)
 }
