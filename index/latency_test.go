@@ -14,7 +14,8 @@ import (
 var latencyN = flag.Int("index.n", 1_000_000, "TestLatency1M's gallery size")
 
 var galleries = flag.String("index.galleries", "isotropic,lowrank",
-	"TestLatency1M's galleries: isotropic (random 512-d), lowrank (176-d subspace, learnt), lowrank-full (the same with FullDim)")
+	"TestLatency1M's galleries: isotropic (random 512-d), lowrank (176-d subspace, learnt), lowrank-full (the same with FullDim), "+
+		"realdist (Gaussian with the mean and covariance of -index.emb's first set, plus its templates; queried with the second set's)")
 
 // latency1M builds the named 1M gallery and times 60 searches (k = 10),
 // checking every answer against brute force over the float32 templates
@@ -33,7 +34,7 @@ func latency1M(t *testing.T, gallery string) {
 		}
 	case "lowrank", "lowrank-full":
 		g := newLowRank(rand.New(rand.NewPCG(1, 76)), 512, 176, 1e-3)
-		x = buildLowRank(t, g, n, gallery == "lowrank-full")
+		x = buildFrom(t, g.draw, n, gallery == "lowrank-full")
 		for i := range 60 {
 			switch i % 3 {
 			case 0: // a new person's template
@@ -45,6 +46,16 @@ func latency1M(t *testing.T, gallery string) {
 				qs = append(qs, randUnit(r, 512))
 			}
 		}
+	case "realdist":
+		learn, held := realSets(t)
+		g := newRealDist(learn)
+		x = buildFrom(t, g.draw, n-len(learn), false)
+		for i, v := range learn { // the real templates themselves, enrolled
+			x.Add(int64(n-len(learn)+i), v)
+		}
+		for range 60 {
+			qs = append(qs, held[r.IntN(len(held))])
+		}
 	default:
 		t.Fatalf("unknown gallery %q", gallery)
 	}
@@ -54,10 +65,10 @@ func latency1M(t *testing.T, gallery string) {
 	timeSearches(t, x, qs)
 }
 
-// buildLowRank adds n draws of g to a new index from GOMAXPROCS goroutines
+// buildFrom adds n draws to a new index from GOMAXPROCS goroutines
 // (Add projects outside the lock, so they project in parallel), and logs
 // the longest Add: the one that learnt the subspace.
-func buildLowRank(t *testing.T, g *lowRank, n int, full bool) *Index {
+func buildFrom(t *testing.T, draw func(*rand.Rand) []float32, n int, full bool) *Index {
 	x, _ := New(Options{Dim: 512, FullDim: full})
 	x.Reserve(n)
 	w := runtime.GOMAXPROCS(0)
@@ -69,7 +80,7 @@ func buildLowRank(t *testing.T, g *lowRank, n int, full bool) *Index {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(k), 77))
 			for i := k; i < n; i += w {
-				v := g.draw(r)
+				v := draw(r)
 				s := time.Now()
 				x.Add(int64(i), v)
 				longest[k] = max(longest[k], time.Since(s))

@@ -2,6 +2,7 @@ package index
 
 import (
 	"flag"
+	"math"
 	"math/rand/v2"
 	"os"
 	"sort"
@@ -39,11 +40,7 @@ func readEmb(t *testing.T, path string) [][]float32 {
 // widened searches, two-bit depth). A measurement, not a CI test:
 // go test ./index -run RealTemplates -v -index.emb yunet68-sub.emb,yunet68-rest.emb
 func TestRealTemplatesSubspace(t *testing.T) {
-	files := strings.Split(*embFiles, ",")
-	if len(files) != 2 {
-		t.Skip("run with -index.emb learn.emb,held.emb")
-	}
-	learn, held := readEmb(t, files[0]), readEmb(t, files[1])
+	learn, held := realSets(t)
 	dim := len(learn[0])
 	x := newSmall(dim, len(learn), 2048)
 	vs := map[int64][]float32{}
@@ -84,4 +81,59 @@ func TestRealTemplatesSubspace(t *testing.T) {
 	t.Logf("after adding the %d held-out templates: rank %d, side list %d", len(held), rank, side)
 	widened = checkExact(t, x, vs, qs, 10)
 	t.Logf("the same queries against all %d: exact, %d widened", x.Len(), widened)
+}
+
+// realSets reads -index.emb's two sets, or skips the test.
+func realSets(t *testing.T) (learn, held [][]float32) {
+	files := strings.Split(*embFiles, ",")
+	if len(files) != 2 {
+		t.Skip("run with -index.emb learn.emb,held.emb")
+	}
+	return readEmb(t, files[0]), readEmb(t, files[1])
+}
+
+// realDist draws unit templates from a Gaussian with the mean and the
+// covariance (its top 256 components) of a set of real templates.
+type realDist struct {
+	mean []float64
+	sd   []float64   // sqrt of the covariance's eigenvalues
+	vecs [][]float64 // its eigenvectors
+}
+
+func newRealDist(set [][]float32) *realDist {
+	d := len(set[0])
+	g := &realDist{mean: make([]float64, d)}
+	for _, v := range set {
+		for i, x := range v {
+			g.mean[i] += float64(x) / float64(len(set))
+		}
+	}
+	c := make([]float32, 0, len(set)*d)
+	for _, v := range set {
+		for i, x := range v {
+			c = append(c, x-float32(g.mean[i]))
+		}
+	}
+	vals, vecs := symEigen(secondMoment(c, d), d)
+	k := min(256, d)
+	g.vecs = vecs[:k]
+	for _, l := range vals[:k] {
+		g.sd = append(g.sd, math.Sqrt(max(l, 0)))
+	}
+	return g
+}
+
+func (g *realDist) draw(r *rand.Rand) []float32 {
+	v := append([]float64(nil), g.mean...)
+	for j, u := range g.vecs {
+		a := g.sd[j] * r.NormFloat64()
+		for i := range v {
+			v[i] += a * u[i]
+		}
+	}
+	out := make([]float32, len(v))
+	for i := range v {
+		out[i] = float32(v[i])
+	}
+	return unit(out)
 }
