@@ -89,8 +89,9 @@ func (x *Index) rebuildTiers(vecs []float32, td int) {
 	}
 }
 
-// isSide reports whether slot s is on the side list.
-func (x *Index) isSide(s int) bool { return x.sub != nil && x.resid[s] > sideCut }
+// isSide reports whether slot s is on the side list (which holds exactly
+// the slots whose e_t is above sideCut; an empty list needs no read).
+func (x *Index) isSide(s int) bool { return len(x.side) > 0 && x.resid[s] > sideCut }
 
 // removeSide keeps the side list and the residuals in step with Remove
 // moving slot last into slot s.
