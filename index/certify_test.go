@@ -29,15 +29,15 @@ func TestInt8BoundHolds(t *testing.T) {
 		}
 		qb := queryErr(quantize(qc, q), qc)
 		est := float32(dot8Go(qc, x.codes[i*d:(i+1)*d])) * x.scale[i]
-		bound := est + x.l1[i]/2 + x.scale[i]*qb.l1/2
+		bound := qb.bound(est, x.l1[i], x.scale[i], 0)
 		exact := Dot(q, v)
-		if qb.scale*bound-exact > 0.05 { // the bound is of use only if it is tight
-			t.Fatalf("pair %d: bound %v far above exact %v", i, qb.scale*bound, exact)
+		if bound-exact > 0.05 { // the bound is of use only if it is tight
+			t.Fatalf("pair %d: bound %v far above exact %v", i, bound, exact)
 		}
 		if qb.below(bound, exact) {
-			t.Fatalf("pair %d: exact %v above the bound %v", i, exact, qb.scale*bound)
+			t.Fatalf("pair %d: exact %v above the bound %v", i, exact, bound)
 		}
-		worst = max(worst, float64(qb.scale*bound-exact))
+		worst = max(worst, float64(bound-exact))
 	}
 	t.Logf("largest bound - exact over 2,000 pairs: %.4f", worst)
 }

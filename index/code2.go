@@ -88,6 +88,3 @@ func score2Go(code []byte, q []int8) int32 {
 	}
 	return s
 }
-
-// maxScore2 bounds |Σ q_i·u_i| for a padded query of n values.
-func maxScore2(n int) int { return 3 * 127 * n }

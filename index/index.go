@@ -5,20 +5,39 @@
 // Each template is kept three times, contiguously: as float32 (exact
 // scores), as int8 with a per-vector scale, and as a two-bit code
 // (code2.go). A search of a gallery of PrefilterMin templates or more first
-// scores every two-bit code against the int8 query (128 bytes a template:
-// a quarter of the int8 pass's memory traffic) on all Workers, with an
+// scores every two-bit code against the int8 query on all Workers, with an
 // AVX-512 VNNI kernel where the CPU has one (four templates a loop), AVX2
 // otherwise, and keeps the best PrefilterCandidates; smaller galleries skip
 // that pass. The int8 pass (AVX2; pure Go elsewhere or with -tags purego)
 // then ranks those candidates, prefetching their scattered rows ahead,
-// split into shards over Workers goroutines, keeps the best max(8k, 64) a
-// shard, and re-scores them exactly in float32: the result is the exact top
-// k unless a true top-k template ranks below the kept candidates in a coarse
-// pass, which TestPrefilterRecall and TestNearDuplicatesExact bound against
-// brute force (and `mien eval search` on the open-set evaluation's real
-// queries). SearchCost reports what each pass read. Index is safe for
-// concurrent use: searches share a read lock, Add and Remove take the write
-// lock.
+// split into shards over Workers goroutines, keeps the best max(32k, 256) a
+// shard, and re-scores them exactly in float32. The int8 -> float32 step is
+// certified (certify.go): when a dropped template might still beat the k-th
+// exact score, every int8 candidate is re-scored. The two-bit pass is not
+// certified: the result is the exact top k unless a true top-k template
+// ranks below the kept candidates there, which TestPrefilterRecall,
+// TestNearDuplicatesExact and the subspace tests bound against brute force
+// (and `mien eval search` on the open-set evaluation's real queries).
+//
+// The learnt subspace (subspace.go). When a gallery reaches PrefilterMin
+// templates the index learns, from a sample of them, the subspace they lie
+// in (a recognizer's templates fill ~180 of 512 dimensions) and from then
+// on holds the int8 tier in its r ≤ 256 coordinates and the two-bit tier in
+// those coordinates centred, whitened and rotated: a 64-byte two-bit code
+// instead of 128, an r-byte int8 row instead of 512, so the first pass
+// reads half the bytes. The certificate gains the exact
+// bound of what the subspace misses (‖q⊥‖·e_t), templates outside it go to
+// a side list scored exactly, and the final step stays exact float32 over
+// all 512 values, so the answers are still brute force's. Isotropic
+// galleries (random vectors) fit no subspace and keep the 512-d tiers and
+// their figures; Options.FullDim keeps them always. SearchCost reports
+// what each pass read.
+//
+// Index is safe for concurrent use: searches share a read lock, Add and
+// Remove take the write lock (Add projects onto the subspace before taking
+// it). The Add that brings the gallery to PrefilterMin learns the subspace
+// and re-encodes the gallery under the lock: a one-time pause (7-21 s for
+// 65,536 templates on two shared cores, docs/benchmarks.md).
 package index
 
 import (
@@ -28,7 +47,6 @@ import (
 	"math"
 	"runtime"
 	"slices"
-	"sort"
 	"sync"
 )
 
@@ -42,6 +60,9 @@ type Match struct {
 type Options struct {
 	Dim     int // vector length (required)
 	Workers int // goroutines per search (0 = GOMAXPROCS)
+	// FullDim keeps the coarse tiers in all Dim dimensions: the index
+	// never learns a subspace (subspace.go). For comparisons.
+	FullDim bool
 }
 
 // Errors callers act on.
@@ -55,12 +76,20 @@ type Index struct {
 	opts  Options
 	mu    sync.RWMutex
 	data  []float32     // Len*Dim values, exact
-	codes []int8        // Len*Dim values, quantised
-	scale []float32     // per slot: data ~ scale * codes
-	l1    []float32     // per slot: Σ|data| (the int8 error bound, certify.go)
-	code2 []byte        // per slot: two-bit code (code2.go)
+	tdim  int           // values a template has in the coarse tiers: Dim, or r in a subspace
+	codes []int8        // Len*tdim values, quantised
+	scale []float32     // per slot: tier vector ~ scale * codes
+	l1    []float32     // per slot: Σ|tier vector| (the int8 error bound, certify.go)
+	code2 []byte        // per slot: two-bit code of the tier vector (code2.go)
 	ids   []int64       // slot -> id
 	slot  map[int64]int // id -> slot
+
+	sub     *subspace // the learnt subspace (subspace.go); nil: the tiers hold all Dim values
+	resid   []float32 // per slot, with sub: e_t, the norm outside the subspace
+	side    []int     // with sub: the slots whose e_t is above sideCut, scored exactly
+	tried   bool      // a subspace was tried (learnt or not): it is tried once
+	learnAt int       // gallery size at which the subspace is learnt (PrefilterMin; smaller in tests)
+	prefMin int       // gallery size from which the two-bit pass runs (PrefilterMin; smaller in tests)
 }
 
 // New returns an empty index.
@@ -71,7 +100,7 @@ func New(opts Options) (*Index, error) {
 	if opts.Workers <= 0 {
 		opts.Workers = runtime.GOMAXPROCS(0)
 	}
-	return &Index{opts: opts, slot: map[int64]int{}}, nil
+	return &Index{opts: opts, tdim: opts.Dim, slot: map[int64]int{}, learnAt: PrefilterMin, prefMin: PrefilterMin}, nil
 }
 
 func (x *Index) check(v []float32) error {
@@ -86,27 +115,65 @@ func (x *Index) check(v []float32) error {
 	return nil
 }
 
-// Add inserts a template under id.
+// Add inserts a template under id. With a learnt subspace the template is
+// projected before the write lock is taken, so Adds from several
+// goroutines project in parallel.
 func (x *Index) Add(id int64, v []float32) error {
 	if err := x.check(v); err != nil {
 		return err
 	}
-	x.mu.Lock()
-	defer x.mu.Unlock()
+	for {
+		x.mu.RLock()
+		sub := x.sub
+		x.mu.RUnlock()
+		var z []float32
+		var e float32
+		if sub != nil {
+			z = make([]float32, sub.r)
+			e = sub.split(z, v)
+		}
+		x.mu.Lock()
+		if x.sub == sub { // else the subspace changed meanwhile: project again
+			err := x.add(id, v, z, e)
+			x.mu.Unlock()
+			return err
+		}
+		x.mu.Unlock()
+	}
+}
+
+// add inserts v (z, e: its projection U·v and residual with x.sub).
+func (x *Index) add(id int64, v, z []float32, e float32) error {
 	if _, ok := x.slot[id]; ok {
 		return fmt.Errorf("%w: %d", ErrDuplicate, id)
 	}
-	x.slot[id] = len(x.ids)
+	s := len(x.ids)
+	x.slot[id] = s
 	x.ids = append(x.ids, id)
 	x.data = append(x.data, v...)
+	if x.sub == nil {
+		x.appendTier(v, v)
+	} else {
+		x.appendTier(z, x.sub.whiten(make([]float32, x.sub.rr), z))
+		x.resid = append(x.resid, e)
+		if e > sideCut {
+			x.side = append(x.side, s)
+		}
+	}
+	x.adapt()
+	return nil
+}
+
+// appendTier appends the int8 code of v and the two-bit code of v2 (with a
+// subspace: U·t, and its whitened z).
+func (x *Index) appendTier(v, v2 []float32) {
 	n := len(x.codes)
 	x.codes = append(x.codes, make([]int8, len(v))...)
 	x.scale = append(x.scale, quantize(x.codes[n:], v))
 	x.l1 = append(x.l1, l1(v))
 	m := len(x.code2)
 	x.code2 = append(x.code2, make([]byte, code2Bytes(len(v)))...)
-	encode2(x.code2[m:], v)
-	return nil
+	encode2(x.code2[m:], v2)
 }
 
 // Reserve makes room for n more templates, so that loading a large gallery
@@ -117,13 +184,16 @@ func (x *Index) Reserve(n int) {
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	d, m := x.opts.Dim, len(x.ids)+n
+	d, td, m := x.opts.Dim, x.tdim, len(x.ids)+n
 	x.data = slices.Grow(x.data, n*d)
-	x.codes = slices.Grow(x.codes, n*d)
+	x.codes = slices.Grow(x.codes, n*td)
 	x.scale = slices.Grow(x.scale, n)
 	x.l1 = slices.Grow(x.l1, n)
-	x.code2 = slices.Grow(x.code2, n*code2Bytes(d))
+	x.code2 = slices.Grow(x.code2, n*code2Bytes(td))
 	x.ids = slices.Grow(x.ids, n)
+	if x.sub != nil {
+		x.resid = slices.Grow(x.resid, n)
+	}
 	if len(x.slot) == 0 {
 		x.slot = make(map[int64]int, m)
 	}
@@ -139,27 +209,28 @@ func (x *Index) Remove(id int64) bool {
 		return false
 	}
 	last := len(x.ids) - 1
-	d := x.opts.Dim
+	if x.sub != nil {
+		x.removeSide(s, last)
+	}
+	d, td, w2 := x.opts.Dim, x.tdim, code2Bytes(x.tdim)
 	if s != last {
 		copy(x.data[s*d:(s+1)*d], x.data[last*d:(last+1)*d])
-		copy(x.codes[s*d:(s+1)*d], x.codes[last*d:(last+1)*d])
+		copy(x.codes[s*td:(s+1)*td], x.codes[last*td:(last+1)*td])
 		x.scale[s] = x.scale[last]
 		x.l1[s] = x.l1[last]
-		w2 := code2Bytes(d)
 		copy(x.code2[s*w2:(s+1)*w2], x.code2[last*w2:(last+1)*w2])
 		x.ids[s] = x.ids[last]
 		x.slot[x.ids[s]] = s
 	}
 	// Zero the freed tail so no template outlives its removal in memory.
 	clear(x.data[last*d : (last+1)*d])
-	clear(x.codes[last*d : (last+1)*d])
+	clear(x.codes[last*td : (last+1)*td])
+	clear(x.code2[last*w2 : (last+1)*w2])
 	x.data = x.data[:last*d]
-	x.codes = x.codes[:last*d]
+	x.codes = x.codes[:last*td]
+	x.code2 = x.code2[:last*w2]
 	x.scale = x.scale[:last]
 	x.l1 = x.l1[:last]
-	w2 := code2Bytes(d)
-	clear(x.code2[last*w2 : (last+1)*w2])
-	x.code2 = x.code2[:last*w2]
 	x.ids = x.ids[:last]
 	delete(x.slot, id)
 	return true
@@ -204,7 +275,25 @@ func (x *Index) Len() int {
 
 // BytesPerTemplate is the memory one template takes (vector, id and map entry, approximately).
 func (x *Index) BytesPerTemplate() int {
-	return 5*x.opts.Dim + 4 + 4 + code2Bytes(x.opts.Dim) + 8 + 16 // float32, int8, scale, l1, two-bit, id, map entry
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	b := 4*x.opts.Dim + x.tdim + 4 + 4 + code2Bytes(x.tdim) + 8 + 16 // float32, int8, scale, l1, two-bit, id, map entry
+	if x.sub != nil {
+		b += 4 // e_t
+	}
+	return b
+}
+
+// Subspace reports the dimension of the learnt subspace the coarse tiers
+// work in, 0 when they hold all Dim values, and the size of the side list
+// (templates outside it, scored exactly on every search).
+func (x *Index) Subspace() (rank, side int) {
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	if x.sub == nil {
+		return 0, 0
+	}
+	return x.sub.r, len(x.side)
 }
 
 // Cost is the work one search did, independent of the machine's load:
@@ -212,7 +301,8 @@ func (x *Index) BytesPerTemplate() int {
 type Cost struct {
 	CodeRows  int  // two-bit codes scored (the whole gallery, or none below PrefilterMin)
 	Int8Rows  int  // int8 rows scored
-	FloatRows int  // float32 rows re-scored exactly
+	FloatRows int  // float32 rows re-scored exactly (the side list's included)
+	SideRows  int  // templates outside the learnt subspace, scored exactly
 	Widened   bool // the int8 bound did not clear the k-th score: every int8 candidate was re-scored exactly
 	Bytes     int64
 }
@@ -227,200 +317,7 @@ func (x *Index) Search(q []float32, k int) ([]Match, error) {
 func (x *Index) SearchCost(q []float32, k int) ([]Match, Cost, error) {
 	var cost Cost
 	m, err := x.search(q, k, &cost)
-	d := x.opts.Dim
-	cost.Bytes = int64(cost.CodeRows)*int64(code2Bytes(d)) + int64(cost.Int8Rows)*int64(d+4) + int64(cost.FloatRows)*int64(4*d)
 	return m, cost, err
-}
-
-func (x *Index) search(q []float32, k int, cost *Cost) ([]Match, error) {
-	if err := x.check(q); err != nil {
-		return nil, err
-	}
-	if k <= 0 {
-		return nil, fmt.Errorf("index: k = %d must be positive", k)
-	}
-	x.mu.RLock()
-	defer x.mu.RUnlock()
-	n := len(x.ids)
-	if n == 0 {
-		return nil, nil
-	}
-	cand := max(32*k, 256)
-	qc := make([]int8, len(q))
-	qs := quantize(qc, q)
-	qe := queryErr(qs, qc)
-	var parts []shard
-	var slots []int // the two-bit pass's candidates (nil: every slot)
-	if c := PrefilterCandidates(n, k); c < n {
-		// Large gallery: the two-bit pass picks c slots, the int8 pass ranks them.
-		slots = x.prefilter(qc, c)
-		cost.CodeRows, cost.Int8Rows = n, len(slots)
-		parts = parallel(x.opts.Workers, len(slots), func(lo, hi int) shard { return x.scanSlots(qc, qe, slots[lo:hi], cand) })
-	} else {
-		cost.Int8Rows = n
-		parts = parallel(x.opts.Workers, n, func(lo, hi int) shard { return x.scan(qc, qe, lo, hi, cand) })
-	}
-	// Re-score the candidates exactly (their IDs hold slots here).
-	d := x.opts.Dim
-	best := make(topK, 0, k+1)
-	rejected := float32(math.Inf(-1))
-	for _, p := range parts {
-		cost.FloatRows += len(p.t)
-		rejected = max(rejected, p.rejected)
-		for _, m := range p.t {
-			s := int(m.ID)
-			best.offer(Match{ID: x.ids[s], Score: Dot(q, x.data[s*d:(s+1)*d])}, k)
-		}
-	}
-	if len(best) == k && !qe.below(rejected, best[0].Score) {
-		// A template the int8 pass dropped might still beat the k-th: re-score
-		// every int8 candidate exactly (rare; certify.go).
-		best = x.rescoreAll(q, k, slots, cost)
-	}
-	out := []Match(best)
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Score != out[j].Score {
-			return out[i].Score > out[j].Score
-		}
-		return out[i].ID < out[j].ID
-	})
-	return out, nil
-}
-
-// PrefilterMin is the gallery size from which a search starts with the
-// two-bit pass; smaller galleries are scanned in int8 directly.
-const PrefilterMin = 1 << 16
-
-// PrefilterCandidates is how many templates the two-bit pass hands to the
-// int8 pass in a gallery of n templates searched for the best k (n when
-// the gallery is scanned in int8 directly). The margin is measured in
-// TestPrefilterRecall and docs/benchmarks.md: the true top 10 of 1M
-// templates ranked at most a few hundred deep in the two-bit order.
-func PrefilterCandidates(n, k int) int {
-	if n < PrefilterMin {
-		return n
-	}
-	return min(n, max(4096, 256*k, n/64))
-}
-
-// parallel runs f over shards of [0, n) on up to workers goroutines.
-func parallel[T any](workers, n int, f func(lo, hi int) T) []T {
-	workers = min(workers, max(1, n/4096))
-	parts := make([]T, workers)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		lo, hi := n*w/workers, n*(w+1)/workers
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			parts[w] = f(lo, hi)
-		}()
-	}
-	wg.Wait()
-	return parts
-}
-
-// prefilter returns the slots whose two-bit codes score best against the
-// int8 query qc: at least c of them (ties of the last histogram bin kept).
-// Each worker scores its share of the gallery into a buffer and a
-// histogram; the cut-off comes from the summed histograms, and each worker
-// then collects its own share's slots above it, so selection needs no heap
-// and no pass over the gallery on one core.
-func (x *Index) prefilter(qc []int8, c int) []int {
-	q := query2(qc)
-	qv := queryVNNI(q)
-	stride := code2Bytes(x.opts.Dim)
-	n := len(x.ids)
-	buf := scorePool.Get().(*[]int32)
-	defer scorePool.Put(buf)
-	if cap(*buf) < n {
-		*buf = make([]int32, n)
-	}
-	scores := (*buf)[:n]
-	off := maxScore2(len(q))
-	bins := 2*off>>histShift + 1
-	workers := min(x.opts.Workers, max(1, n/4096))
-	hists := make([][]int32, workers)
-	found := make([][]int, workers)
-	cutc := make(chan int, workers)
-	var scored, wg sync.WaitGroup
-	scored.Add(workers)
-	wg.Add(workers)
-	for wk := 0; wk < workers; wk++ {
-		lo, hi := n*wk/workers, n*(wk+1)/workers
-		go func() {
-			defer wg.Done()
-			h := make([]int32, bins)
-			for b := lo; b < hi; b += 1024 { // batches stay in cache for the histogram
-				e := min(hi, b+1024)
-				scores2(x.code2[b*stride:e*stride], stride, q, qv, scores[b:e])
-				for _, sc := range scores[b:e] {
-					h[(int(sc)+off)>>histShift]++
-				}
-			}
-			hists[wk] = h
-			scored.Done()
-			cut := <-cutc
-			var mine []int
-			for s := lo; s < hi; s++ {
-				if (int(scores[s])+off)>>histShift >= cut {
-					mine = append(mine, s)
-				}
-			}
-			found[wk] = mine
-		}()
-	}
-	scored.Wait()
-	cut, total := bins-1, 0
-	for ; cut > 0; cut-- {
-		for _, h := range hists {
-			total += int(h[cut])
-		}
-		if total >= c {
-			break
-		}
-	}
-	for range workers {
-		cutc <- cut
-	}
-	wg.Wait()
-	slots := make([]int, 0, total)
-	for _, f := range found {
-		slots = append(slots, f...)
-	}
-	return slots
-}
-
-// histShift coarsens the histogram of two-bit scores (a score step is small
-// next to the spread of scores).
-const histShift = 5
-
-var scorePool = sync.Pool{New: func() any { return new([]int32) }}
-
-// scan ranks slots [lo, hi) by their int8 score and returns the best c,
-// with slot numbers in Match.ID, and the bound of those it dropped.
-func (x *Index) scan(qc []int8, qe queryBound, lo, hi, c int) shard {
-	d := x.opts.Dim
-	sh := shard{t: make(topK, 0, c+1), rejected: float32(math.Inf(-1))}
-	for s := lo; s < hi; s++ {
-		sh.offer(x, qe, Match{ID: int64(s), Score: float32(dot8(qc, x.codes[s*d:(s+1)*d])) * x.scale[s]}, c)
-	}
-	return sh
-}
-
-// scanSlots is scan over a list of slots (in batches, so the kernel can
-// prefetch the scattered rows ahead).
-func (x *Index) scanSlots(qc []int8, qe queryBound, slots []int, c int) shard {
-	sh := shard{t: make(topK, 0, c+1), rejected: float32(math.Inf(-1))}
-	var out [256]int32
-	for b := 0; b < len(slots); b += len(out) {
-		batch := slots[b:min(len(slots), b+len(out))]
-		dot8Rows(qc, x.codes, batch, out[:len(batch)])
-		for i, s := range batch {
-			sh.offer(x, qe, Match{ID: int64(s), Score: float32(out[i]) * x.scale[s]}, c)
-		}
-	}
-	return sh
 }
 
 // topK is a min-heap of the best matches seen.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -233,31 +234,14 @@ func BenchmarkDot512(b *testing.B) {
 
 // TestLatency1M prints p50/p95/p99 search latency over 1,000,000 templates:
 // go test ./index -run Latency1M -v -index.latency
+// (-index.galleries picks the galleries: latency_test.go).
 func TestLatency1M(t *testing.T) {
 	if !*latency {
 		t.Skip("run with -index.latency to measure the 1M-template gallery")
 	}
-	t0 := time.Now()
-	x := build(1_000_000)
-	t.Logf("built 1,000,000 templates in %v; %d bytes per template", time.Since(t0).Round(time.Millisecond), x.BytesPerTemplate())
-	r := rand.New(rand.NewPCG(9, 9))
-	var d []time.Duration
-	var bytes int64
-	int8Rows := 0
-	for i := 0; i < 60; i++ {
-		q := randUnit(r, 512)
-		s := time.Now()
-		_, c, err := x.SearchCost(q, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d = append(d, time.Since(s))
-		bytes += c.Bytes
-		int8Rows = max(int8Rows, c.Int8Rows)
+	for _, g := range strings.Split(*galleries, ",") {
+		t.Run(g, func(t *testing.T) { latency1M(t, g) })
 	}
-	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	t.Logf("1M templates, k=10, %d queries: p50 %v, p95 %v, p99 %v; %.1f MB read a search, at most %d int8 rows", len(d),
-		d[len(d)/2], d[len(d)*95/100], d[len(d)*99/100], float64(bytes)/float64(len(d))/1e6, int8Rows)
 }
 
 // TestNearDuplicatesExact uses 512-d templates clustered like real people
@@ -379,10 +363,9 @@ func bruteIndex(x *Index, q []float32, k int) []Match {
 
 // prefilterDepth is the deepest two-bit rank (1-based) of the wanted ids.
 func prefilterDepth(x *Index, q []float32, want []Match) int {
-	qc := make([]int8, len(q))
-	quantize(qc, q)
+	_, qc, _ := x.tierQuery(q)
 	q2 := query2(qc)
-	stride := code2Bytes(x.opts.Dim)
+	stride := code2Bytes(x.tdim)
 	all := make([]int32, len(x.ids))
 	scores2(x.code2, stride, q2, queryVNNI(q2), all)
 	deepest := 0
