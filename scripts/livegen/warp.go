@@ -110,6 +110,7 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 				return err
 			}
 			seq.Truth.Name = name
+			seq.Truth.Note += "; rest photo " + h.rest.File
 			if err := write(filepath.Join(out, "sequences", sp, name), seq); err != nil {
 				return err
 			}
@@ -200,6 +201,7 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 	if err != nil {
 		return nil, err
 	}
+	restGap := float64(pts[13].Dist(pts[14]))
 	return func(h livegen.Head) (*face.Image, error) {
 		posed, depth := livegen.PoseMesh(pts, z, h)
 		dst := face.NewImage(canvas.W, canvas.H)
@@ -214,6 +216,9 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 			for i := range dst.Pix {
 				dst.Pix[i] = uint8(float64(dst.Pix[i])*(1-h.Blink) + float64(shut.Pix[i])*h.Blink + 0.5)
 			}
+		}
+		if h.Mouth > 0 {
+			livegen.MouthInterior(dst, posed, restGap)
 		}
 		return dst, nil
 	}, nil
