@@ -36,8 +36,9 @@ func splitOf(name string) string {
 // (dev, test or all) under out/sequences: bona fide for each, and each
 // attack species for the first attacks people; the first from heads are
 // counted but not written (so that parallel runs can share a split). People of the stitched-photo
-// set (skip) are left out.
-func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, from, n, attacks int, split string, skip map[string]bool) error {
+// set (skip) are left out. With order (a -people file), the people are
+// taken in that order, not by name.
+func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, order []string, from, n, attacks int, split string, skip map[string]bool) error {
 	by := map[string][]livegen.Photo{}
 	for _, p := range photos {
 		by[p.Person] = append(by[p.Person], p)
@@ -49,6 +50,9 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 		}
 	}
 	sort.Strings(names)
+	if order != nil {
+		names = slices.DeleteFunc(slices.Clone(order), func(name string) bool { return !slices.Contains(names, name) })
+	}
 	m, err := e.OpenMesh(mesh.Options{})
 	if err != nil {
 		return err

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Regenerates the fresh held-out set of synthetic-head challenge sessions
+# (docs/benchmarks.md, "Liveness bona fide: a compliant synthetic head, fresh
+# held-out") and evaluates it once with `mien eval liveness-sessions`.
+#
+#   scripts/liveness-fresh.sh OUT [SHARED]        (SHARED defaults to ../shared)
+#
+# People: LFW people with 2 to 9 photos, so none of them is in the pool of
+# people with 10 or more that the earlier dev, held-out and stitched-photo
+# sets were drawn from; also left out are the identities that the passive
+# sets of scripts/liveness-sets.sh use (every 8th and every 5th name in
+# alphabetical order). They are taken in the order of an MD5 hash of
+# "bona12-fresh:NAME" (fixed, so every run picks the same people); the first
+# 140 are surveyed (at most 6 photos each) and the synthetic heads are made
+# from the first 72 whose photos give a head (a frontal rest photo with
+# open eyes, one face, a mesh with iris). Every head gives one bona fide
+# session; the first 10 heads also give each attack species (80 sessions).
+# Writes OUT/people.txt, OUT/sequences, OUT/report.txt (with `uptime` and
+# /usr/bin/time -v of the evaluation) and OUT/report.json (with --trace).
+# Needs scripts/setup.sh (bin/mien, the standard pack, ONNX Runtime). About
+# 10 minutes of CPU on 2 cores.
+set -euo pipefail
+out=${1:?usage: liveness-fresh.sh OUT [SHARED]}
+root=$(cd "$(dirname "$0")/.." && pwd)
+shared=$(cd "${2:-$root/../shared}" && pwd)
+lfw=$shared/data/lfw/images
+tags=$(cat "$root/.build-tags" 2>/dev/null || true)
+home=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
+export MIEN_HOME=$home MIEN_ORT_LIB=${MIEN_ORT_LIB:-$home/lib/libonnxruntime.so.1}
+engine=(-pack "${MIEN_MODELS:-$home/models}/standard" -ort "$MIEN_ORT_LIB")
+rm -rf "$out"
+mkdir -p "$out"
+# the passive sets' identities, in their script's order (`ls | sort`) and,
+# in case the locale orders differently, in byte order too
+declare -A passive=()
+for order in "sort" "env LC_ALL=C sort"; do
+  mapfile -t ids < <(ls "$lfw" | $order)
+  for i in "${!ids[@]}"; do
+    (( i % 8 == 0 || i % 5 == 0 )) && passive[${ids[$i]}]=1
+  done
+done
+for id in "${ids[@]}"; do
+  [ -n "${passive[$id]:-}" ] && continue
+  n=$(find "$lfw/$id" -name '*.jpg' | wc -l)
+  (( n >= 2 && n <= 9 )) || continue
+  printf '%s %s\n' "$(printf 'bona12-fresh:%s' "$id" | md5sum | cut -c1-32)" "$id"
+done | LC_ALL=C sort | head -140 | cut -d' ' -f2 > "$out/people.txt"
+echo "people listed: $(wc -l < "$out/people.txt")"
+(cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
+"$out/.livegen" "${engine[@]}" -lfw "$lfw" -out "$out" -people "$out/people.txt" \
+  -min-photos 2 -max-photos 6 -stitched=false -split all -warp 72 -warp-attacks 10 2> "$out/generate.log"
+grep -c '^livegen: synthetic ' "$out/generate.log" | sed 's/^/synthetic heads written: /'
+{
+  uptime
+  /usr/bin/time -v "$root/bin/mien" eval liveness-sessions --dir "$out" --json "$out/report.json" --trace 2> "$out/eval.err"
+  uptime
+  grep -E 'User time|System time|Elapsed' "$out/eval.err"
+} > "$out/report.txt"
+cat "$out/report.txt"
