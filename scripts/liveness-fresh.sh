@@ -11,7 +11,7 @@
 # sets of scripts/liveness-sets.sh use (every 8th and every 5th name in
 # alphabetical order). They are taken in the order of an MD5 hash of
 # "bona12-fresh:NAME" (fixed, so every run picks the same people); the first
-# 140 are surveyed (at most 6 photos each) and the synthetic heads are made
+# 240 are surveyed (at most 6 photos each) and the synthetic heads are made
 # from the first 72 whose photos give a head (a frontal rest photo with
 # open eyes, one face, a mesh with iris). Every head gives one bona fide
 # session; the first 10 heads also give each attack species (80 sessions).
@@ -44,12 +44,14 @@ for id in "${ids[@]}"; do
   n=$(find "$lfw/$id" -name '*.jpg' | wc -l)
   (( n >= 2 && n <= 9 )) || continue
   printf '%s %s\n' "$(printf 'bona12-fresh:%s' "$id" | md5sum | cut -c1-32)" "$id"
-done | LC_ALL=C sort | head -140 | cut -d' ' -f2 > "$out/people.txt"
+done | LC_ALL=C sort | head -240 | cut -d' ' -f2 > "$out/people.txt"
 echo "people listed: $(wc -l < "$out/people.txt")"
 (cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
 "$out/.livegen" "${engine[@]}" -lfw "$lfw" -out "$out" -people "$out/people.txt" \
   -min-photos 2 -max-photos 6 -stitched=false -split all -warp 72 -warp-attacks 10 2> "$out/generate.log"
-grep -c '^livegen: synthetic ' "$out/generate.log" | sed 's/^/synthetic heads written: /'
+heads=$(find "$out/sequences/bona_fide_warp" -name truth.json | wc -l)
+echo "bona fide sessions written: $heads"
+if (( heads < 60 )); then echo "liveness-fresh: fewer than 60 synthetic heads; list more people" >&2; exit 1; fi
 {
   uptime
   /usr/bin/time -v "$root/bin/mien" eval liveness-sessions --dir "$out" --json "$out/report.json" --trace 2> "$out/eval.err"
