@@ -3,7 +3,12 @@
 # (docs/benchmarks.md, "Liveness bona fide: a compliant synthetic head, fresh
 # held-out") and evaluates it once with `mien eval liveness-sessions`.
 #
-#   scripts/liveness-fresh.sh OUT [SHARED]        (SHARED defaults to ../shared)
+#   scripts/liveness-fresh.sh OUT [SHARED] [-- extra flags of scripts/livegen]
+#
+# SHARED defaults to ../shared. FRESH_BLOCK=K (default 1) takes the K-th
+# block of 240 people in the hash order instead of the first, for another
+# set of people never used before (block 2 with -close-rest-mouth: the
+# second fresh set of docs/benchmarks.md).
 #
 # People: LFW people with 2 to 9 photos, so none of them is in the pool of
 # people with 10 or more that the earlier dev, held-out and stitched-photo
@@ -20,9 +25,14 @@
 # Needs scripts/setup.sh (bin/mien, the standard pack, ONNX Runtime). About
 # 10 minutes of CPU on 2 cores.
 set -euo pipefail
-out=${1:?usage: liveness-fresh.sh OUT [SHARED]}
+out=${1:?usage: liveness-fresh.sh OUT [SHARED] [-- livegen flags]}
+shift
 root=$(cd "$(dirname "$0")/.." && pwd)
-shared=$(cd "${2:-$root/../shared}" && pwd)
+shared=$root/../shared
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then shared=$1; shift; fi
+[ "${1:-}" = "--" ] && shift
+shared=$(cd "$shared" && pwd)
+block=${FRESH_BLOCK:-1}
 lfw=$shared/data/lfw/images
 tags=$(cat "$root/.build-tags" 2>/dev/null || true)
 home=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
@@ -44,11 +54,11 @@ for id in "${ids[@]}"; do
   n=$(find "$lfw/$id" -name '*.jpg' | wc -l)
   (( n >= 2 && n <= 9 )) || continue
   printf '%s %s\n' "$(printf 'bona12-fresh:%s' "$id" | md5sum | cut -c1-32)" "$id"
-done | LC_ALL=C sort | head -240 | cut -d' ' -f2 > "$out/people.txt"
+done | LC_ALL=C sort | sed -n "$(( (block - 1) * 240 + 1 )),$(( block * 240 ))p" | cut -d' ' -f2 > "$out/people.txt"
 echo "people listed: $(wc -l < "$out/people.txt")"
 (cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
 "$out/.livegen" "${engine[@]}" -lfw "$lfw" -out "$out" -people "$out/people.txt" \
-  -min-photos 2 -max-photos 6 -stitched=false -split all -warp 72 -warp-attacks 10 2> "$out/generate.log"
+  -min-photos 2 -max-photos 6 -stitched=false -split all -warp 72 -warp-attacks 10 "$@" 2> "$out/generate.log"
 heads=$(find "$out/sequences/bona_fide_warp" -name truth.json | wc -l)
 echo "bona fide sessions written: $heads"
 if (( heads < 60 )); then echo "liveness-fresh: fewer than 60 synthetic heads; list more people" >&2; exit 1; fi

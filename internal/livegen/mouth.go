@@ -131,3 +131,58 @@ func cross(out []float64, poly []face.Point, c float64, vertical bool) []float64
 	}
 	return out
 }
+
+// lipPairs are the inner-lip points facing each other across the mouth
+// (upper, lower; MediaPipe indices), from the image-left corner inwards.
+var lipPairs = [][2]int{{191, 95}, {80, 88}, {81, 178}, {82, 87}, {13, 14}, {312, 317}, {311, 402}, {310, 318}, {415, 324}}
+
+// CloseLips returns a frontal mesh with its lips closed: each inner-lip
+// point meets the one facing it at their midpoint (0.02 mouth widths
+// apart), and the points around
+// the lips (within a lip's height) follow by a share that fades with the
+// distance from the lip line and towards the corners. A photo whose mouth
+// is open at rest (talking, a smile showing teeth) then starts the
+// synthetic head from a closed mouth, as a subject asked to look at the
+// camera does; the warp stretches the lips over the teeth.
+func CloseLips(pts []face.Point) []face.Point {
+	out := append([]face.Point(nil), pts...)
+	if len(pts) < 468 {
+		return out
+	}
+	mw := float64(pts[61].Dist(pts[291]))
+	gap := float64(pts[14].Y - pts[13].Y)
+	if mw <= 0 || gap <= 0.02*mw {
+		return out
+	}
+	mouthY := float64(pts[13].Y+pts[14].Y) / 2
+	mx := float64(pts[61].X+pts[291].X) / 2
+	lip := 0.35 * mw
+	inner := map[int]bool{}
+	// the lips touch, a hair apart: the lower lip must stay below the lip
+	// line for PoseMesh to lower it with the jaw
+	eps := float32(0.01 * mw)
+	for _, p := range lipPairs {
+		inner[p[0]], inner[p[1]] = true, true
+		mid := (pts[p[0]].Y + pts[p[1]].Y) / 2
+		out[p[0]].Y, out[p[1]].Y = mid-eps, mid+eps
+	}
+	for i, p := range pts {
+		if inner[i] {
+			continue
+		}
+		dx, y := float64(p.X)-mx, float64(p.Y)
+		e := math.Sqrt(math.Max(0, 1-(dx/(0.5*mw))*(dx/(0.5*mw))))
+		if e == 0 {
+			continue
+		}
+		switch {
+		case y < mouthY && y > mouthY-gap/2-lip: // the upper lip comes down
+			t := clamp01((mouthY - gap/2 - y) / lip)
+			out[i].Y += float32(gap / 2 * e * (1 - t))
+		case y >= mouthY && y < mouthY+gap/2+lip: // the lower lip comes up
+			t := clamp01((y - mouthY - gap/2) / lip)
+			out[i].Y -= float32(gap / 2 * e * (1 - t))
+		}
+	}
+	return out
+}

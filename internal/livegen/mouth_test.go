@@ -82,3 +82,33 @@ func TestMouthInterior(t *testing.T) {
 		}
 	}
 }
+
+// A rest photo with its mouth open starts the head closed: the inner lips
+// meet, the points far from the mouth do not move.
+func TestCloseLips(t *testing.T) {
+	pts := mouthPoints(30, 12)
+	for _, p := range lipPairs { // the pairs face each other across the lip line
+		x := (pts[p[0]].X + pts[p[1]].X) / 2
+		pts[p[0]].X, pts[p[1]].X = x, x
+	}
+	pts[1] = face.Point{X: 240, Y: 200} // the nose tip, far above the mouth
+	closed := CloseLips(pts)
+	for _, p := range lipPairs {
+		if d := closed[p[1]].Y - closed[p[0]].Y; d <= 0 || d > 0.03*60 {
+			t.Errorf("inner lips %d and %d %.2f px apart, want just touching", p[0], p[1], d)
+		}
+	}
+	// and the jaw then opens them: the lower lip is below the lip line
+	var z [468]float32
+	open, _ := PoseMesh(closed, z[:], Head{Mouth: 1})
+	if gap := open[14].Y - open[13].Y; gap < 0.5*MouthDrop*60 {
+		t.Errorf("the closed mouth opened %.1f px, want at least %.1f", gap, 0.5*MouthDrop*60)
+	}
+	if closed[1] != pts[1] {
+		t.Errorf("the nose moved: %v -> %v", pts[1], closed[1])
+	}
+	shut := mouthPoints(30, 0.2)
+	if got := CloseLips(shut); got[13] != shut[13] || got[14] != shut[14] {
+		t.Errorf("a closed mouth was changed")
+	}
+}

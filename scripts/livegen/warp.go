@@ -158,6 +158,10 @@ func drawKinds(rng *rand.Rand) []challenge.Kind {
 	}
 }
 
+// closeRestMouth (-close-rest-mouth) starts each synthetic head from its
+// rest photo with the lips closed (livegen.CloseLips).
+var closeRestMouth bool
+
 // poser meshes a rest photo on its canvas (fresh track, with iris) and
 // returns the synthetic head's renderer: the photo warped along its mesh
 // posed by livegen.PoseMesh, blended with a copy whose eyelids are closed
@@ -204,6 +208,9 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 	closed, err := effects.NewPuppet(livegen.CloseEyes(canvas, eyes), &ef)
 	if err != nil {
 		return nil, err
+	}
+	if closeRestMouth {
+		pts = livegen.CloseLips(pts)
 	}
 	restGap := float64(pts[13].Dist(pts[14]))
 	return func(h livegen.Head) (*face.Image, error) {
