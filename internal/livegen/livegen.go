@@ -85,6 +85,10 @@ type FrameTruth struct {
 	Source string `json:"source"`
 	// Shows is the state: "rest" or an action.
 	Shows string `json:"shows"`
+	// Applied is the synthetic head's pose as applied to its mesh (yaw,
+	// pitch in degrees, jaw 0..1, blink 0..1), for BonaFideWarp and the
+	// attacks replaying it; empty for photos.
+	Applied []float64 `json:"applied,omitempty"`
 }
 
 // Canvas scales an LFW photo up to Side x Side (bilinear), mirrored when asked.

@@ -125,9 +125,8 @@ func PoseMesh(pts []face.Point, z []float32, h Head) ([]face.Point, []float32) {
 	var sx, sy, rx, ry float64
 	for i, p := range pts {
 		x, y, d := float64(p.X), float64(p.Y), float64(z[i])
-		if y > mouthY && drop > 0 {
-			w := 1 - math.Max(0, math.Abs(x-mx)-0.6*mw)/math.Max(half-0.6*mw, 1)
-			y += drop * math.Max(0, w)
+		if drop > 0 {
+			x, y = openJaw(x, y, mx, mouthY, mw, half, drop, h.Mouth)
 		}
 		// turn: the subject's left is the image's right; a head turning to
 		// its left brings its nose (near, small z) to the image right
@@ -147,6 +146,33 @@ func PoseMesh(pts []face.Point, z []float32, h Head) ([]face.Point, []float32) {
 		out[i].Y += dy
 	}
 	return out, depth
+}
+
+// openJaw moves one point of a frontal face for an open mouth of drop
+// pixels (the inner lips' gap at the mouth's middle): the jaw and chin drop
+// by drop, fading towards the cheeks beyond 0.6 mouth widths from the
+// middle; near the lip line the drop follows an ellipse across the mouth,
+// so the corners stay closed and the opening is an oval (a jaw lowered as
+// one block opens a box with vertical sides, which the mesh reads as lips
+// stretched, not parted); the upper lip rises by an eighth of the drop and
+// the corners draw in by up to 8% of the mouth width, as lips do when the
+// jaw drops.
+func openJaw(x, y, mx, mouthY, mw, half, drop, amount float64) (float64, float64) {
+	lip := 0.35 * mw // about a lip's height
+	dx := x - mx
+	e := math.Sqrt(math.Max(0, 1-(dx/(0.5*mw))*(dx/(0.5*mw))))
+	if d := math.Abs(y - mouthY); d < 1.5*lip && math.Abs(dx) < 0.75*mw {
+		x -= dx * 0.08 * amount * (1 - d/(1.5*lip))
+	}
+	switch {
+	case y > mouthY:
+		w := math.Max(0, 1-math.Max(0, math.Abs(dx)-0.6*mw)/math.Max(half-0.6*mw, 1))
+		t := math.Min(1, (y-mouthY)/lip)
+		y += drop * w * ((1-t)*e + t)
+	case y > mouthY-lip:
+		y -= 0.125 * drop * e * (1 - (mouthY-y)/lip)
+	}
+	return x, y
 }
 
 // Poser renders the synthetic head of one person in state h on a Side x
@@ -200,7 +226,8 @@ func BuildWarp(sp WarpSpec) (Sequence, error) {
 			img = render(ScreenReplay, ScreenSheet(img, rng), h.Shows, i, 1, rng)
 		}
 		seq.Frames = append(seq.Frames, img)
-		t.Frames = append(t.Frames, FrameTruth{File: fmt.Sprintf("%03d.jpg", i), MS: StartMS + int64(i)*1000/FPS, Source: "synthetic head of " + t.Persons[min(len(t.Persons)-1, b2i(i >= switchAt))], Shows: h.Shows})
+		t.Frames = append(t.Frames, FrameTruth{File: fmt.Sprintf("%03d.jpg", i), MS: StartMS + int64(i)*1000/FPS, Source: "synthetic head of " + t.Persons[min(len(t.Persons)-1, b2i(i >= switchAt))], Shows: h.Shows,
+			Applied: []float64{round2(h.Yaw), round2(h.Pitch), round2(h.Mouth), round2(h.Blink)}})
 	}
 	seq.Truth = t
 	return seq, nil
@@ -213,6 +240,8 @@ func actionFrames(k challenge.Kind) int {
 	}
 	return 10
 }
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 func b2i(b bool) int {
 	if b {

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/internal/livegen"
@@ -36,6 +37,8 @@ func main() {
 	warpFrom := flag.Int("warp-from", 0, "skip the first this many synthetic heads (to make one split's sequences in parallel runs)")
 	split := flag.String("split", "all", "people of the synthetic heads: dev (a third, by a hash of the name), test (the rest) or all")
 	stitched := flag.Bool("stitched", true, "write the stitched-photo sequences (bona fide and attacks)")
+	peopleFile := flag.String("people", "", "a file of LFW names, one a line: survey only these people and make the synthetic heads from them, in the file's order (a fresh held-out set: scripts/liveness-fresh.sh)")
+	flag.BoolVar(&closeRestMouth, "close-rest-mouth", false, "start each synthetic head from its rest photo with the lips closed (livegen.CloseLips: a rest photo often shows a talking or smiling mouth)")
 	flag.Parse()
 	if *out == "" || *packDir == "" || *ort == "" {
 		fail(fmt.Errorf("livegen: -out, -pack and -ort are required"))
@@ -53,7 +56,18 @@ func main() {
 	if *person != "" {
 		cache = filepath.Join(*out, "survey-"+*person+".jsonl")
 	}
-	photos, err := survey(ctx, e, *lfw, cache, *person, *minPhotos, *maxPhotos)
+	order, err := readPeople(*peopleFile)
+	if err != nil {
+		fail(err)
+	}
+	var only map[string]bool
+	if order != nil {
+		only = map[string]bool{}
+		for _, name := range order {
+			only[name] = true
+		}
+	}
+	photos, err := survey(ctx, e, *lfw, cache, *person, only, *minPhotos, *maxPhotos)
 	if err != nil {
 		fail(err)
 	}
@@ -80,13 +94,37 @@ func main() {
 	}
 	if *warp > 0 {
 		skip := map[string]bool{}
-		for _, p := range livegen.Plan(photos, livegen.Margins{}, 3) {
-			skip[p.Name] = true
+		if order == nil { // the people of the stitched-photo set are kept out
+			for _, p := range livegen.Plan(photos, livegen.Margins{}, 3) {
+				skip[p.Name] = true
+			}
 		}
-		if err := generateWarp(ctx, e, *lfw, *out, photos, *warpFrom, *warp, *warpAttacks, *split, skip); err != nil {
+		if err := generateWarp(ctx, e, *lfw, *out, photos, order, *warpFrom, *warp, *warpAttacks, *split, skip); err != nil {
 			fail(err)
 		}
 	}
+}
+
+// readPeople reads a file of LFW names, one a line (blank lines and lines
+// starting with # skipped); nil when file is "".
+func readPeople(file string) ([]string, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("livegen: -people: %w", err)
+	}
+	names := []string{}
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+			names = append(names, l)
+		}
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("livegen: -people: %s names nobody", file)
+	}
+	return names, nil
 }
 
 func openEngine(dir, ort string) (*mien.Engine, error) {

@@ -17,10 +17,11 @@ import (
 )
 
 // survey measures every photo of the people with at least minPhotos photos
-// (at most maxPhotos each, in file order; only person's when given), or
+// (at most maxPhotos each, in file order; only person's when given, only
+// those named in only when it is not nil), or
 // reads the measurements from cache when it exists; it writes them there
 // (JSON lines).
-func survey(ctx context.Context, e *mien.Engine, lfw, cache, person string, minPhotos, maxPhotos int) ([]livegen.Photo, error) {
+func survey(ctx context.Context, e *mien.Engine, lfw, cache, person string, only map[string]bool, minPhotos, maxPhotos int) ([]livegen.Photo, error) {
 	if f, err := os.Open(cache); err == nil {
 		defer f.Close()
 		var out []livegen.Photo
@@ -52,7 +53,7 @@ func survey(ctx context.Context, e *mien.Engine, lfw, cache, person string, minP
 	var out []livegen.Photo
 	for _, d := range people {
 		files, _ := filepath.Glob(filepath.Join(lfw, d.Name(), "*.jpg"))
-		if len(files) < minPhotos || person != "" && d.Name() != person {
+		if len(files) < minPhotos || person != "" && d.Name() != person || only != nil && !only[d.Name()] {
 			continue
 		}
 		sort.Strings(files)

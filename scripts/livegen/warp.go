@@ -36,8 +36,9 @@ func splitOf(name string) string {
 // (dev, test or all) under out/sequences: bona fide for each, and each
 // attack species for the first attacks people; the first from heads are
 // counted but not written (so that parallel runs can share a split). People of the stitched-photo
-// set (skip) are left out.
-func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, from, n, attacks int, split string, skip map[string]bool) error {
+// set (skip) are left out. With order (a -people file), the people are
+// taken in that order, not by name.
+func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, order []string, from, n, attacks int, split string, skip map[string]bool) error {
 	by := map[string][]livegen.Photo{}
 	for _, p := range photos {
 		by[p.Person] = append(by[p.Person], p)
@@ -49,6 +50,9 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 		}
 	}
 	sort.Strings(names)
+	if order != nil {
+		names = slices.DeleteFunc(slices.Clone(order), func(name string) bool { return !slices.Contains(names, name) })
+	}
 	m, err := e.OpenMesh(mesh.Options{})
 	if err != nil {
 		return err
@@ -110,6 +114,7 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 				return err
 			}
 			seq.Truth.Name = name
+			seq.Truth.Note += "; rest photo " + h.rest.File
 			if err := write(filepath.Join(out, "sequences", sp, name), seq); err != nil {
 				return err
 			}
@@ -152,6 +157,10 @@ func drawKinds(rng *rand.Rand) []challenge.Kind {
 		}
 	}
 }
+
+// closeRestMouth (-close-rest-mouth) starts each synthetic head from its
+// rest photo with the lips closed (livegen.CloseLips).
+var closeRestMouth bool
 
 // poser meshes a rest photo on its canvas (fresh track, with iris) and
 // returns the synthetic head's renderer: the photo warped along its mesh
@@ -200,6 +209,10 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 	if err != nil {
 		return nil, err
 	}
+	if closeRestMouth {
+		pts = livegen.CloseLips(pts)
+	}
+	restGap := float64(pts[13].Dist(pts[14]))
 	return func(h livegen.Head) (*face.Image, error) {
 		posed, depth := livegen.PoseMesh(pts, z, h)
 		dst := face.NewImage(canvas.W, canvas.H)
@@ -214,6 +227,9 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 			for i := range dst.Pix {
 				dst.Pix[i] = uint8(float64(dst.Pix[i])*(1-h.Blink) + float64(shut.Pix[i])*h.Blink + 0.5)
 			}
+		}
+		if h.Mouth > 0 {
+			livegen.MouthInterior(dst, posed, restGap)
 		}
 		return dst, nil
 	}, nil
