@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/face"
@@ -34,14 +35,10 @@ type clipInfo struct {
 // of them tilted in time with the challenges, and a pass of the challenges
 // in another order shown on a screen; and out/clips.json.
 func clips(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo) error {
-	people, err := withBlinks(ctx, e, lfw, livegen.Plan(photos, livegen.Margins{}, 1))
+	p, err := clipPerson(ctx, e, lfw, photos)
 	if err != nil {
 		return err
 	}
-	if len(people) == 0 {
-		return fmt.Errorf("livegen: the person's photos do not show 3 actions")
-	}
-	p := people[0]
 	rng := rand.New(rand.NewPCG(7, 7))
 	kinds := livegen.Pick(p, 3, rng)
 	other := otherOrder(kinds, rng)
@@ -73,6 +70,57 @@ func clips(ctx context.Context, e *mien.Engine, lfw, out string, photos []livege
 	}
 	return os.WriteFile(filepath.Join(out, "clips.json"), append(b, '\n'), 0o644)
 }
+
+// clipPerson plans the clips' person: the best rest photo by
+// livegen.RestPhoto that shows the person alone (the next best while it
+// does not: an LFW photo often shows another person beside the subject,
+// and a session rightly refuses two faces), with the action photos that
+// still show their action as shown (withBlinks). It prefers a rest photo
+// with 3 actions from real photos to one that needs a synthetic blink
+// (eyelids closed on the rest photo by livegen.CloseEyes, which a session
+// does not always read as closed), and leaves the synthetic blink out
+// when 3 real actions are there.
+func clipPerson(ctx context.Context, e *mien.Engine, lfw string, photos []livegen.Photo) (livegen.Person, error) {
+	ps := slices.Clone(photos)
+	var fallback *livegen.Person
+	for tries := 0; tries < maxRestTries; tries++ {
+		planned := livegen.Plan(ps, livegen.Margins{}, 1)
+		if len(planned) == 0 {
+			break
+		}
+		rest := planned[0].Rest
+		ps = slices.DeleteFunc(ps, func(p livegen.Photo) bool { return p.File == rest.File })
+		people, err := withBlinks(ctx, e, lfw, planned)
+		if err != nil {
+			return livegen.Person{}, err
+		}
+		if len(people) == 0 {
+			continue // the rest photo shows another face, or fewer than 3 actions with it
+		}
+		p := people[0]
+		if b, ok := p.Actions[challenge.Blink]; ok && b.Closed != nil {
+			if len(p.Actions) > 3 {
+				delete(p.Actions, challenge.Blink)
+			} else {
+				if fallback == nil {
+					fallback = &p
+				}
+				fmt.Fprintf(os.Stderr, "livegen: %s: rest photo %s: 3 actions with a synthetic blink; trying the next rest photo\n", p.Name, rest.File)
+				continue
+			}
+		}
+		fmt.Fprintf(os.Stderr, "livegen: %s: rest photo %s, actions %v\n", p.Name, rest.File, p.Kinds())
+		return p, nil
+	}
+	if fallback != nil {
+		fmt.Fprintf(os.Stderr, "livegen: %s: rest photo %s with a synthetic blink (no rest photo gives 3 real actions)\n", fallback.Name, fallback.Rest.File)
+		return *fallback, nil
+	}
+	return livegen.Person{}, fmt.Errorf("livegen: no rest photo of the person (of the best %d) shows them alone with 3 actions", maxRestTries)
+}
+
+// maxRestTries bounds the rest photos clipPerson tries.
+const maxRestTries = 8
 
 // otherOrder returns kinds in another order.
 func otherOrder(kinds []challenge.Kind, rng *rand.Rand) []challenge.Kind {
