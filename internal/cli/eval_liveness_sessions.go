@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/mienhq/mien"
@@ -101,6 +102,7 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	passive := fs.Float64("passive-threshold", 0, "least passive score of the best frames (0: the pack's calibrated one; negative: not decided on)")
 	jsonOut := fs.String("json", "", "write the report, with every session's verdict and reasons, as JSON to this file")
 	trace := fs.Bool("trace", false, "with --json: add each frame's measurements (pose, eyes, mouth, faces) to every session")
+	strict := fs.Bool("strict", false, "exit with an error when any session's verdict is not the one its truth.json expects (scripts/liveness-clips.sh checks its clips so)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -140,9 +142,33 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(*jsonOut, append(b, '\n'), 0o644)
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	if *strict {
+		return rep.wrong()
 	}
 	return nil
+}
+
+// wrong returns an error naming every session decided against its truth
+// (an attack accepted, a bona fide sequence rejected), or nil.
+func (r sessionsReport) wrong() error {
+	var bad []string
+	for _, s := range r.Sessions {
+		if s.Live != s.Expected {
+			verdict := "not live: " + strings.Join(s.Reasons, "; ")
+			if s.Live {
+				verdict = "live"
+			}
+			bad = append(bad, fmt.Sprintf("%s/%s %s (passive %.3f)", s.Species, s.Name, verdict, s.Passive))
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("eval liveness-sessions: %d of %d sessions decided against their truth: %s", len(bad), len(r.Sessions), strings.Join(bad, "; "))
 }
 
 // truthDir is a sequence's truth and where its frames are.

@@ -88,4 +88,13 @@ func TestEvalLivenessSessionsStatic(t *testing.T) {
 	if r.PerFrameMS["mesh"] <= 0 || r.PerFrameMS["detect"] <= 0 || !strings.Contains(out, "static_photo") || !strings.Contains(out, "APCER") {
 		t.Errorf("per-frame costs %v; output %q", r.PerFrameMS, out)
 	}
+	// --strict fails on the bona fide copy that was rejected, naming it, and
+	// passes on the attack alone.
+	code, _, errs = run("eval", "liveness-sessions", "--pack", "standard", "--dir", dir, "--strict")
+	if code != 1 || !strings.Contains(errs, "1 of 2 sessions decided against their truth: bona_fide/rob not live") {
+		t.Errorf("--strict with a rejected bona fide: exit %d, %q", code, errs)
+	}
+	if code, out, errs := run("eval", "liveness-sessions", "--pack", "standard", "--dir", filepath.Join(dir, "sequences", livegen.Static), "--strict"); code != 0 {
+		t.Errorf("--strict with the attack rejected: exit %d: %s %s", code, out, errs)
+	}
 }
