@@ -95,7 +95,8 @@ func clipPerson(ctx context.Context, e *mien.Engine, lfw string, photos []livege
 			return livegen.Person{}, err
 		}
 		if len(people) == 0 {
-			continue // the rest photo shows another face, or fewer than 3 actions with it
+			fmt.Fprintf(os.Stderr, "livegen: rest photo %s: another face, or under 3 actions; trying the next rest photo\n", rest.File)
+			continue
 		}
 		p := people[0]
 		if b, ok := p.Actions[challenge.Blink]; ok && b.Closed != nil {
