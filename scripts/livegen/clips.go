@@ -121,7 +121,7 @@ func clipPerson(ctx context.Context, e *mien.Engine, lfw string, photos []livege
 }
 
 // maxRestTries bounds the rest photos clipPerson tries.
-const maxRestTries = 8
+const maxRestTries = 12
 
 // otherOrder returns kinds in another order.
 func otherOrder(kinds []challenge.Kind, rng *rand.Rand) []challenge.Kind {
