@@ -115,6 +115,16 @@ type LivenessMeasure struct {
 	EyeOpen   [2]float32 `json:"eye_open"`
 	MouthOpen float32    `json:"mouth_open"`
 	Embedded  bool       `json:"embedded"`
+	// Reacquired is set when the face was found again by detection, not
+	// followed from the frame before.
+	Reacquired bool `json:"reacquired,omitempty"`
+	// Similarity and PrevSimilarity are an embedded frame's cosine
+	// similarities to the session's first face frame and to the previous
+	// embedded frame along the track (absent when not measured); Anchored
+	// is set when the frame matched the first one at the same-face threshold.
+	Similarity     *float32 `json:"similarity,omitempty"`
+	PrevSimilarity *float32 `json:"prev_similarity,omitempty"`
+	Anchored       bool     `json:"anchored,omitempty"`
 }
 
 // LivenessProgress is a session's state after a frame.
@@ -298,12 +308,23 @@ func (ls *LivenessSession) AddFrame(ctx context.Context, img *face.Image, at tim
 		return LivenessProgress{}, err
 	}
 	if meas.Faces == 0 {
-		// No face: not a frame of the checker; a long absence shows as a gap.
+		// No face: not a frame of the checker (a long absence shows as a
+		// gap), but the track is broken.
+		ls.checker.Lost()
 		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
 	}
 	t0 := time.Now()
 	err = ls.checker.Add(f)
 	ls.timings.Check += time.Since(t0)
+	if a, p, aok, pok := ls.checker.Similarity(); meas.Faces == 1 && err == nil {
+		if aok {
+			meas.Similarity = &a
+		}
+		if pok {
+			meas.PrevSimilarity = &p
+		}
+		meas.Anchored = ls.checker.Anchored()
+	}
 	if err != nil {
 		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, fmt.Errorf("mien: %w", err)
 	}
@@ -311,6 +332,11 @@ func (ls *LivenessSession) AddFrame(ctx context.Context, img *face.Image, at tim
 		return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
 	}
 	ls.faced++
+	// only a frame that matched the first face stands for the session's
+	// face (the best frame a face login matches)
+	if !ls.checker.Anchored() {
+		best.emb = face.Embedding{}
+	}
 	if err := ls.keepBest(ctx, img, best); err != nil {
 		return LivenessProgress{}, err
 	}
