@@ -39,10 +39,10 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	// The embedding needs only the detection: it runs beside the mesh (on
 	// the other core) when the frame is known to need it; a track that
 	// drifts off in this frame's step needs it too, after the step.
-	// Once every challenge is done, every frame is embedded: the session
-	// ends on a rest frame of the first face (challenge's identity rule),
-	// and a switch just before the end must not fall between embeddings.
-	embed := ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 || ls.checker.AllDone()
+	// Between the last action and the face's return to rest every frame is
+	// embedded: the session ends on a rest frame of the first face
+	// (challenge's identity rule), seen on the first frame it happens.
+	embed := ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 || ls.checker.Returning()
 	var pending <-chan embedded
 	if embed {
 		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {

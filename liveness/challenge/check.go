@@ -234,7 +234,7 @@ func (c *Checker) Progress() Progress {
 	if c.step < len(c.s.Challenges) {
 		p.Current = c.s.Challenges[c.step]
 	}
-	p.Returning = c.step == len(c.s.Challenges) && !c.id.returned && len(c.reasons) == 0
+	p.Returning = c.Returning()
 	return p
 }
 

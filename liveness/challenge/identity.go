@@ -116,11 +116,17 @@ func (c *Checker) Similarity() (anchor, prev float32, anchorOK, prevOK bool) {
 	return a, p, !math.IsNaN(float64(a)), !math.IsNaN(float64(p))
 }
 
-// AllDone reports whether every challenge is done; the session then waits
-// for the face to come back to rest (Progress.Returning), and a caller
-// should embed every frame from here on: the session's end is where a
-// switch would matter most.
+// AllDone reports whether every challenge is done.
 func (c *Checker) AllDone() bool { return c.step == len(c.s.Challenges) }
+
+// Returning reports whether every challenge is done and the face is not
+// yet back at rest as the first frame's (Progress.Returning): a caller
+// should embed every frame meanwhile, so that the return is seen on the
+// first frame it happens and a switch on the way back is never between two
+// embeddings.
+func (c *Checker) Returning() bool {
+	return c.AllDone() && !c.id.returned && len(c.reasons) == 0
+}
 
 // Lost records that a frame showed no face: the track is broken, so the
 // next frame is not vouched for by the frames before.
