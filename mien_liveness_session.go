@@ -24,11 +24,19 @@ var ErrTooManyFrames = errors.New("mien: the liveness session has taken its maxi
 type LivenessSessionOptions struct {
 	// Config overrides the challenge thresholds; its zero fields take
 	// MeshChallengeConfig's values (thresholds for the mesh's signals), and
-	// SameFace, when zero, the recognizer's threshold at SameFaceFAR.
+	// SameFace, when zero, the recognizer's threshold at SameFaceFAR, and
+	// SameTrack at SameTrackFAR.
 	Config challenge.Config
 	// SameFaceFAR is the false-match rate of the same-face threshold
 	// (default 1e-3).
 	SameFaceFAR float64
+	// SameTrackFAR is the false-match rate of the threshold a frame away
+	// from rest must reach against the previous embedded frame when it does
+	// not match the first frame (challenge.Config.SameTrack; default 1e-6:
+	// on the dev split a switch between two synthetic heads raised 25
+	// degrees reached 0.436, a rate of 6e-5 on frontal pairs, while the same
+	// person's links were at least 0.605; docs/liveness.md).
+	SameTrackFAR float64
 	// PassiveThreshold is the least median passive (MiniFASNet) score of
 	// the best frames: 0 takes the pack's calibrated threshold, a negative
 	// value scores the frames without deciding on them. Without an
@@ -190,7 +198,7 @@ func (e *Engine) NewLivenessSession(s *challenge.Session, opts LivenessSessionOp
 	if s == nil || len(s.Challenges) == 0 {
 		return nil, errors.New("mien: a liveness session needs a challenge session with at least one challenge")
 	}
-	if opts.MaxFrames < 0 || opts.EmbedEvery < 0 || opts.BestFrames < 0 || opts.SameFaceFAR < 0 || opts.Focal < 0 {
+	if opts.MaxFrames < 0 || opts.EmbedEvery < 0 || opts.BestFrames < 0 || opts.SameFaceFAR < 0 || opts.SameTrackFAR < 0 || opts.Focal < 0 {
 		return nil, errors.New("mien: liveness session options must not be negative (except PassiveThreshold)")
 	}
 	opts = opts.withDefaults()
@@ -201,6 +209,13 @@ func (e *Engine) NewLivenessSession(s *challenge.Session, opts LivenessSessionOp
 			return nil, fmt.Errorf("mien: same-face threshold: %w", err)
 		}
 		cfg.SameFace = thr
+	}
+	if cfg.SameTrack == 0 {
+		thr, err := e.Threshold(opts.SameTrackFAR)
+		if err != nil {
+			return nil, fmt.Errorf("mien: same-track threshold: %w", err)
+		}
+		cfg.SameTrack = thr
 	}
 	m, err := e.livenessMesh()
 	if err != nil {
@@ -221,6 +236,9 @@ func (e *Engine) NewLivenessSession(s *challenge.Session, opts LivenessSessionOp
 func (o LivenessSessionOptions) withDefaults() LivenessSessionOptions {
 	if o.SameFaceFAR == 0 {
 		o.SameFaceFAR = 1e-3
+	}
+	if o.SameTrackFAR == 0 {
+		o.SameTrackFAR = 1e-6
 	}
 	if o.MaxFrames == 0 {
 		o.MaxFrames = 300

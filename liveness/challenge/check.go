@@ -52,6 +52,13 @@ type Config struct {
 	// previous embedded frame's along an unbroken track (identity.go;
 	// required: the recognizer's calibrated threshold).
 	SameFace float32
+	// SameTrack is the least cosine between a frame away from rest and the
+	// previous embedded frame for that frame to be vouched for along the
+	// track (default SameFace; never below it). A link may pair any two
+	// poses, and two people in the same strong pose can look more alike
+	// than two frontal faces do, so the engine holds it to a rarer
+	// false-match rate (mien.LivenessSessionOptions.SameTrackFAR).
+	SameTrack float32
 	// MaxJump is the largest move of the landmarks' centre between two
 	// frames, in face scales (default 0.5).
 	MaxJump float64
@@ -157,6 +164,9 @@ type Checker struct {
 func (s *Session) NewChecker(cfg Config) (*Checker, error) {
 	if !(cfg.SameFace > 0 && cfg.SameFace < 1) {
 		return nil, fmt.Errorf("challenge: SameFace threshold %g must be in (0, 1)", cfg.SameFace)
+	}
+	if !(cfg.SameTrack >= 0 && cfg.SameTrack < 1) {
+		return nil, fmt.Errorf("challenge: SameTrack threshold %g must be in [0, 1)", cfg.SameTrack)
 	}
 	return &Checker{s: s, cfg: cfg.withDefaults()}, nil
 }

@@ -17,7 +17,8 @@ import (
 //   - a frame at rest (frontal, mouth closed, eyes not closed) must match
 //     the anchor, the session's first frame, at SameFace;
 //   - any other frame (turned, raised, mouth open, eyes closed) must match
-//     the anchor or the previous embedded frame, at SameFace, and the
+//     the anchor at SameFace or the previous embedded frame at SameTrack
+//     (at least SameFace), and the
 //     previous embedded frame can vouch for it only when the face was
 //     followed between the two (no frame without a face, no frame where
 //     the track was lost and the face found again, no jump, no gap: those
@@ -29,12 +30,13 @@ import (
 // A switch between two people is then caught wherever it happens: at rest
 // (the rest frame does not match the anchor), at the peak of a movement
 // (the first frame of the second person must match the previous embedded
-// frame, the first person's, at SameFace), on a frame that was not embedded
+// frame, the first person's, at SameTrack), on a frame that was not embedded
 // (the next embedded frame is compared with the last embedded one, not with
 // the frame before it), and just before the end (the frames after the last
 // action are all embedded, and the session ends only on a rest frame that
 // matches the anchor). Every crossing from one person to another has to
-// pass one comparison of two people at SameFace, as with the anchor alone;
+// pass one comparison of two people at SameTrack, and the second person
+// must be gone by the next rest frame;
 // what the chain gives up is a slow morph, each frame a little further from
 // the first person (out of scope: it needs the frames to be synthesised,
 // and every rest frame still has to be the first person's).
@@ -83,17 +85,17 @@ func (c *Checker) sameFace(f Frame) {
 		return // not embedded: the next embedded frame is compared with the last one
 	}
 	rest := c.atRest(f)
-	thr := c.cfg.SameFace
+	thr, link := c.cfg.SameFace, max(c.cfg.SameFace, c.cfg.SameTrack)
 	switch {
 	case id.simAnchor >= thr:
 		id.anchored = true
 	case rest:
 		c.fail("frame %d shows another face at rest (similarity %.3f to the first frame, at least %.3f)", c.frames, id.simAnchor, thr)
-	case id.simPrev >= thr: // vouched for by the previous embedded frame, along the track
+	case id.simPrev >= link: // vouched for by the previous embedded frame, along the track
 	case math.IsNaN(float64(id.simPrev)):
 		c.fail("frame %d shows another face (similarity %.3f to the first frame, at least %.3f; the track broke before it, so no earlier frame vouches for it)", c.frames, id.simAnchor, thr)
 	default:
-		c.fail("frame %d shows another face (similarity %.3f to the first frame and %.3f to the previous embedded frame, at least %.3f)", c.frames, id.simAnchor, id.simPrev, thr)
+		c.fail("frame %d shows another face (similarity %.3f to the first frame, at least %.3f, and %.3f to the previous embedded frame, at least %.3f)", c.frames, id.simAnchor, thr, id.simPrev, link)
 	}
 	id.last, id.broken = f.Embedding, false
 	if id.anchored && rest && c.step == len(c.s.Challenges) {

@@ -248,6 +248,48 @@ func TestIdentityChainLimits(t *testing.T) {
 			t.Fatal("a switch at 0.45 to the frame before was accepted")
 		}
 	})
+	t.Run("a link is held to SameTrack", func(t *testing.T) {
+		// B at the peak at 0.6 to A's frame before: over SameFace (0.5),
+		// under SameTrack (0.7): refused; the same person's links (0.95) pass
+		play := func(switched bool) Verdict {
+			a := newActor(18)
+			a.turnedEmb = posed(0)
+			a.turn(func(i int) {
+				if i == 4 && switched {
+					a.turnedEmb = func(yaw, pitch, mouth float32) []float32 {
+						e := posed(0)(yaw, pitch, mouth)
+						for k := range e {
+							e[k] *= 0.6
+						}
+						e[5] = 0.8
+						return e
+					}
+				}
+			})
+			c, err := session(TurnLeft).NewChecker(Config{SameFace: 0.5, SameTrack: 0.7})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range a.out {
+				if err := c.Add(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, _ := c.Decide("n1", a.at)
+			return v
+		}
+		if v := play(false); !v.Live {
+			t.Errorf("bona fide turn under SameTrack 0.7: %q", v.Reasons)
+		}
+		if v := play(true); v.Live || !strings.Contains(strings.Join(v.Reasons, ";"), "at least 0.700") {
+			t.Errorf("a switch at 0.6 to the frame before: live=%v %q", v.Live, v.Reasons)
+		}
+		for _, bad := range []float32{-0.1, 1} {
+			if _, err := session(TurnLeft).NewChecker(Config{SameFace: 0.5, SameTrack: bad}); err == nil {
+				t.Errorf("SameTrack %g accepted", bad)
+			}
+		}
+	})
 	t.Run("a slow morph away from rest is not caught, but rest frames must be the first face", func(t *testing.T) {
 		// out of scope (docs/liveness.md): each frame 0.9 from the one
 		// before drifts from A's peak to B's, and back to A before rest
