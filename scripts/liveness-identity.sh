@@ -11,6 +11,8 @@
 #
 #   scripts/liveness-identity.sh OUT [MIEN [NAME]]
 #
+# DIR may also be any other set made by scripts/liveness-sessions.sh (with its
+# sequences). THR=COSINE gives the same-face threshold when no reason names it.
 # SURVEY=FILE copies a cached photo survey (survey.jsonl) into OUT first (its
 # making takes about 15 minutes). Needs scripts/setup.sh and python3. Dev split
 # only: never run it on a held-out set to choose anything.
@@ -31,8 +33,8 @@ python3 - "$out/$name.json" "$out/sequences" <<'EOF'
 import json, os, re, sys, collections
 d = json.load(open(sys.argv[1]))
 seqs = sys.argv[2]
-thr = None
-for s in d["sessions"]:
+thr = float(os.environ["THR"]) if os.environ.get("THR") else None
+for s in d["sessions"] if thr is None else []:
     for r in s.get("reasons") or []:
         m = re.search(r"at least (0\.\d+)\)", r)
         if "another face" in r and m:
@@ -40,7 +42,8 @@ for s in d["sessions"]:
 rows = collections.defaultdict(list)
 for s in d["sessions"]:
     truth = json.load(open(os.path.join(seqs, s["species"], s["name"], "truth.json")))
-    src = [f["source"] for f in truth["frames"]]
+    # who each frame shows: "synthetic head of NAME", or an LFW file NAME/NAME_0001.jpg
+    src = [f["source"].replace("synthetic head of ", "").split("/")[0] for f in truth["frames"]]
     sp = "bona fide" if s["expected_live"] else s["species"]
     seen_other = False
     for i, fr in enumerate(s.get("trace") or []):
