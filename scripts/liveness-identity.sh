@@ -11,8 +11,10 @@
 #
 #   scripts/liveness-identity.sh OUT [MIEN [NAME]]
 #
-# DIR may also be any other set made by scripts/liveness-sessions.sh (with its
-# sequences). THR=COSINE gives the same-face threshold when no reason names it.
+# OUT may also be any other set made by scripts/liveness-sessions.sh (with its
+# sequences). THR=SAMEFACE,SAMETRACK gives the thresholds when no reason names
+# them (0.341,0.487 for the standard pack); TABLE_ONLY=1 prints the table of
+# an earlier OUT/NAME.json without evaluating again.
 # SURVEY=FILE copies a cached photo survey (survey.jsonl) into OUT first (its
 # making takes about 15 minutes). Needs scripts/setup.sh and python3. Dev split
 # only: never run it on a held-out set to choose anything.
@@ -26,24 +28,27 @@ if [ ! -d "$out/sequences" ]; then
 	[ -n "${SURVEY:-}" ] && cp "$SURVEY" "$out/survey.jsonl"
 	"$root/scripts/liveness-sessions.sh" "$out" -- -stitched=false -warp 40 -warp-attacks 12 -split dev -close-rest-mouth
 fi
-uptime
-/usr/bin/time -f "%e s wall, %U s user, %S s system" "$mien" eval liveness-sessions --dir "$out" --json "$out/$name.json" --trace | tee "$out/$name.txt"
-uptime
+if [ -z "${TABLE_ONLY:-}" ]; then
+	uptime
+	/usr/bin/time -f "%e s wall, %U s user, %S s system" "$mien" eval liveness-sessions --dir "$out" --json "$out/$name.json" --trace | tee "$out/$name.txt"
+	uptime
+fi
 python3 - "$out/$name.json" "$out/sequences" <<'EOF'
 import json, os, re, sys, collections
 d = json.load(open(sys.argv[1]))
 seqs = sys.argv[2]
-thr = float(os.environ["THR"]) if os.environ.get("THR") else None
+thr, link = [float(x) for x in os.environ["THR"].split(",")] if os.environ.get("THR") else (None, None)
 for s in d["sessions"] if thr is None else []:
     for r in s.get("reasons") or []:
-        m = re.search(r"at least (0\.\d+)\)", r)
-        if "another face" in r and m:
-            thr = float(m.group(1))
+        m = re.search(r"to the first frame, at least (0\.\d+)", r)
+        thr = float(m.group(1)) if m else thr
+        m = re.search(r"to the previous embedded frame, at least (0\.\d+)", r)
+        link = float(m.group(1)) if m else link
 rows = collections.defaultdict(list)
 for s in d["sessions"]:
     truth = json.load(open(os.path.join(seqs, s["species"], s["name"], "truth.json")))
     # who each frame shows: "synthetic head of NAME", or an LFW file NAME/NAME_0001.jpg
-    src = [f["source"].replace("synthetic head of ", "").split("/")[0] for f in truth["frames"]]
+    src = [f["source"].replace("synthetic head of ", "").replace("synthetic/", "").split("/")[0] for f in truth["frames"]]
     sp = "bona fide" if s["expected_live"] else s["species"]
     seen_other = False
     for i, fr in enumerate(s.get("trace") or []):
@@ -63,11 +68,11 @@ for s in d["sessions"]:
             if p is not None:
                 rows[(sp, k, "previous embedded frame")].append(p)
 q = lambda v, f: sorted(v)[min(len(v) - 1, int(f * len(v)))]
-print("\nsimilarity of embedded frames (the same-face threshold: %s)" % thr)
-print("| sessions | frames | compared with | n | min | 5% | median | 95% | max | at or over the threshold |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("\nsimilarity of embedded frames (SameFace %s, SameTrack %s)" % (thr, link))
+print("| sessions | frames | compared with | n | min | 5% | median | 95% | max | >= SameFace | >= SameTrack |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for k in sorted(rows, key=lambda k: (k[0] != "bona fide", k)):
     v = rows[k]
-    over = sum(x >= thr for x in v) if thr else "?"
-    print("| %s | %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s |" % (*k, len(v), min(v), q(v, .05), q(v, .5), q(v, .95), max(v), over))
+    n = lambda t: sum(x >= t for x in v) if t else "?"
+    print("| %s | %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %s | %s |" % (*k, len(v), min(v), q(v, .05), q(v, .5), q(v, .95), max(v), n(thr), n(link)))
 EOF
