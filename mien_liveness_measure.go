@@ -39,7 +39,10 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 	// The embedding needs only the detection: it runs beside the mesh (on
 	// the other core) when the frame is known to need it; a track that
 	// drifts off in this frame's step needs it too, after the step.
-	embed := ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0
+	// Between the last action and the face's return to rest every frame is
+	// embedded: the session ends on a rest frame of the first face
+	// (challenge's identity rule), seen on the first frame it happens.
+	embed := ls.checker.Frames() == 0 || lost || ls.faced%ls.opts.EmbedEvery == 0 || ls.checker.Returning()
 	var pending <-chan embedded
 	if embed {
 		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {
@@ -59,6 +62,10 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 		return f, meas, bestFrame{}, nil // the mesh saw no face: like a frame without one
 	}
 	ls.frameSignals(&f, &meas, mf)
+	// a face found again by detection is not followed from the frame before:
+	// the frames before do not vouch for its identity
+	f.Reacquired = lost && ls.checker.Frames() > 0
+	meas.Reacquired = f.Reacquired
 	best := bestFrame{det: main}
 	if !embed && lost { // the track drifted off: embed the frame as well
 		if err := ls.refineMain(ctx, img, &main, &refined); err != nil {

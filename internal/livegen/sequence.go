@@ -23,7 +23,13 @@ const (
 )
 
 // Species lists every kind, bona fide first.
-var Species = []string{BonaFide, BonaFideWarp, Static, Tilt, Moved, PrintFlip, ScreenReplay, Replay, Switch, Expired}
+var Species = []string{BonaFide, BonaFideWarp, Static, Tilt, Moved, PrintFlip, ScreenReplay, Replay, Switch, SwitchPeak, SwitchEnd, Expired}
+
+// WarpOnly reports whether a species is made only from the synthetic head
+// (BuildWarp), not from stitched photos (Build).
+func WarpOnly(species string) bool {
+	return species == BonaFideWarp || species == SwitchPeak || species == SwitchEnd
+}
 
 // Loader returns a photo on its Side x Side canvas (mirrored when the photo says so).
 type Loader func(Photo) (*face.Image, error)

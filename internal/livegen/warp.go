@@ -202,8 +202,8 @@ func BuildWarp(sp WarpSpec) (Sequence, error) {
 	switch sp.Species {
 	case Replay, ScreenReplay:
 		t.Challenges = sp.Asked
-	case Switch:
-		switchAt = RestFrames + actionFrames(sp.Kinds[0]) + RestFrames
+	case Switch, SwitchPeak, SwitchEnd:
+		switchAt = switchFrame(sp.Species, sp.Kinds)
 		t.Persons = append(t.Persons, sp.Other)
 	case Expired:
 		last := len(heads) - RestFrames - actionFrames(sp.Kinds[len(sp.Kinds)-1])
@@ -233,6 +233,39 @@ func BuildWarp(sp WarpSpec) (Sequence, error) {
 	return seq, nil
 }
 
+// The switches of the synthetic head at an action's peak (Switch takes
+// over at rest after the first action): SwitchPeak, another person's head
+// takes over at the peak of the first head movement (turn or look-up), in
+// the same pose, and finishes the session; SwitchEnd, at the peak of the
+// last action, so the head leaves as one person and comes back to rest as
+// another.
+const (
+	SwitchPeak = "person_switched_peak"
+	SwitchEnd  = "person_switched_end"
+)
+
+// switchFrame is the frame where Other's head takes over: after the first
+// action's rest (Switch), or the second frame of the hold at the peak
+// (Timeline's ramp reaches 1 at its fourth frame) of the first head
+// movement (SwitchPeak) or of the last action (SwitchEnd).
+func switchFrame(species string, kinds []challenge.Kind) int {
+	if species == Switch {
+		return RestFrames + actionFrames(kinds[0]) + RestFrames
+	}
+	at, peak := RestFrames, -1
+	for _, k := range kinds {
+		head := k == challenge.TurnLeft || k == challenge.TurnRight || k == challenge.LookUp
+		if k != challenge.Blink && (species == SwitchEnd || head && peak < 0) {
+			peak = at + 4
+		}
+		at += actionFrames(k) + RestFrames
+	}
+	if peak < 0 { // no head movement (SwitchPeak) or only blinks: the last action's middle
+		peak = at - RestFrames - actionFrames(kinds[len(kinds)-1])/2
+	}
+	return peak
+}
+
 // actionFrames is how many frames Timeline gives an action.
 func actionFrames(k challenge.Kind) int {
 	if k == challenge.Blink {
@@ -255,5 +288,7 @@ var warpNotes = map[string]string{
 	ScreenReplay: "a synthetic-head pass recorded for another session, shown on a screen (sub-pixel stripes, bezel, glare) into a session with other challenges",
 	Replay:       "a synthetic-head pass recorded for another session, injected frame for frame into a session with other challenges",
 	Switch:       "a synthetic-head start; after the first action another person's synthetic head takes over",
+	SwitchPeak:   "a synthetic-head start; at the peak of the first head movement another person's synthetic head, in the same pose, takes over and finishes the session",
+	SwitchEnd:    "a synthetic-head pass; at the peak of the last action another person's synthetic head, in the same pose, takes over and comes back to rest",
 	Expired:      "a synthetic-head pass whose last action starts after the session's deadline",
 }

@@ -47,6 +47,9 @@ type LiveProgress struct {
 	Completed int    `json:"completed"`           // challenges done so far
 	Challenge string `json:"challenge,omitempty"` // the one waited for; "" once all are done
 	Failed    bool   `json:"failed"`              // a check already failed: the verdict will be not_live
+	// Returning is set once every challenge is done, until the face is back
+	// at rest and matches the first frame's: the session is decided after.
+	Returning bool `json:"returning,omitempty"`
 	// Yaw and Pitch are the head's pose in degrees relative to the first
 	// face frame (> 0: turned to the subject's left, looking up), for a
 	// client's guidance; 0 without a face.

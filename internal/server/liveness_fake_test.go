@@ -36,6 +36,9 @@ import (
 type liveFake struct {
 	mu       sync.Mutex
 	sessions []*fakeLiveSession
+	// returnToRest makes sessions wait, once every challenge is done, for a
+	// frame without an action (the head back at rest), as the engine does.
+	returnToRest bool
 }
 
 func frameOf(person int, action challenge.Kind) []byte {
@@ -96,7 +99,7 @@ func (f *liveFake) Threshold(far float64) (float32, error) {
 func (f *liveFake) ModelID() string { return "fake-recognizer" }
 
 func (f *liveFake) StartLiveness(ch *challenge.Session) (server.LiveSession, error) {
-	s := &fakeLiveSession{ch: ch, person: -1}
+	s := &fakeLiveSession{ch: ch, person: -1, mustReturn: f.returnToRest}
 	f.mu.Lock()
 	f.sessions = append(f.sessions, s)
 	f.mu.Unlock()
@@ -129,6 +132,8 @@ type fakeLiveSession struct {
 	failed bool
 	best   *face.Image
 	closed bool
+	// mustReturn: after the last challenge a rest frame is awaited (back)
+	mustReturn, back bool
 }
 
 func (s *fakeLiveSession) AddFrame(_ context.Context, img *face.Image, at time.Time) (server.LiveProgress, error) {
@@ -144,11 +149,14 @@ func (s *fakeLiveSession) AddFrame(_ context.Context, img *face.Image, at time.T
 	} else if person != s.person {
 		s.failed = true
 	}
-	if s.step < len(s.ch.Challenges) && action == s.ch.Challenges[s.step] {
+	done := s.step == len(s.ch.Challenges)
+	if !done && action == s.ch.Challenges[s.step] {
 		s.step++
 	}
+	s.back = s.back || done && action == ""
 	s.frames++
-	p := server.LiveProgress{Faces: 1, Completed: s.step, Failed: s.failed}
+	p := server.LiveProgress{Faces: 1, Completed: s.step, Failed: s.failed,
+		Returning: s.mustReturn && s.step == len(s.ch.Challenges) && !s.back && !s.failed}
 	if s.step < len(s.ch.Challenges) {
 		p.Challenge = string(s.ch.Challenges[s.step])
 	}

@@ -21,7 +21,8 @@ import (
 // out: "session" once, "progress" after each frame (send the next frame
 // when it comes), "error" for a frame refused, and "verdict" at the end,
 // after which the server closes the connection. The session is decided as
-// soon as every challenge is done or a check has failed. Browsers, which
+// soon as every challenge is done and the face is back at rest (progress's
+// "returning" is set in between), or a check has failed. Browsers, which
 // cannot set headers on a WebSocket, offer the API key as the subprotocol
 // "bearer.KEY" beside "mien.liveness.v1".
 
@@ -181,10 +182,12 @@ func (st *liveStream) frame(ctx context.Context, data []byte) bool {
 	prompt := ""
 	if p.Completed < len(st.ls.ch.Challenges) {
 		prompt = prompts[st.ls.ch.Challenges[p.Completed]]
+	} else if p.Returning {
+		prompt = "Face the camera again"
 	}
 	st.send(ctx, map[string]any{"type": "progress", "frame": st.frames, "faces": p.Faces, "completed": p.Completed,
-		"challenge": p.Challenge, "prompt": prompt, "failed": p.Failed, "yaw": p.Yaw, "pitch": p.Pitch})
-	return p.Failed || p.Completed >= len(st.ls.ch.Challenges)
+		"challenge": p.Challenge, "prompt": prompt, "failed": p.Failed, "returning": p.Returning, "yaw": p.Yaw, "pitch": p.Pitch})
+	return p.Failed || p.Completed >= len(st.ls.ch.Challenges) && !p.Returning
 }
 
 // finish decides the session and sends the verdict, then closes.

@@ -24,8 +24,13 @@ type Frame struct {
 	Mouth float32
 	// Embedding is the face's unit embedding. The first frame with a face
 	// must carry one; later frames may leave it empty (embedding every frame
-	// is the costliest measurement), and are then not checked for identity.
+	// is the costliest measurement): the next embedded frame is then
+	// compared with the last embedded one (identity.go).
 	Embedding []float32
+	// Reacquired is set when the face was found again by detection instead
+	// of followed from the frame before (the track was lost): an earlier
+	// frame then does not vouch for this one's identity.
+	Reacquired bool
 	// Landmarks are the face's points in image pixels, in the same layout in
 	// every frame (at least 4; 68 points show depth best).
 	Landmarks []face.Point
@@ -42,9 +47,18 @@ type Config struct {
 	EyesOpen    float32 // EyeOpen at or above which they are open (default 0.6)
 	MouthOpen   float32 // Mouth at or above which it is open (default 0.35)
 	MouthClosed float32 // Mouth at or below which it is closed (default 0.15)
-	// SameFace is the least cosine between every frame's embedding and the
-	// first's (required: the recognizer's calibrated threshold).
+	// SameFace is the least cosine between a frame's embedding and the
+	// first frame's (at rest) or, away from rest, the first frame's or the
+	// previous embedded frame's along an unbroken track (identity.go;
+	// required: the recognizer's calibrated threshold).
 	SameFace float32
+	// SameTrack is the least cosine between a frame away from rest and the
+	// previous embedded frame for that frame to be vouched for along the
+	// track (default SameFace; never below it). A link may pair any two
+	// poses, and two people in the same strong pose can look more alike
+	// than two frontal faces do, so the engine holds it to a rarer
+	// false-match rate (mien.LivenessSessionOptions.SameTrackFAR).
+	SameTrack float32
 	// MaxJump is the largest move of the landmarks' centre between two
 	// frames, in face scales (default 0.5).
 	MaxJump float64
@@ -140,6 +154,7 @@ type Checker struct {
 	still    []float64 // of frames that did not
 	passive  []float32
 	multi    int // consecutive frames with more than one face
+	id       identity
 	reasons  []string
 	late     bool
 	decided  bool
@@ -149,6 +164,9 @@ type Checker struct {
 func (s *Session) NewChecker(cfg Config) (*Checker, error) {
 	if !(cfg.SameFace > 0 && cfg.SameFace < 1) {
 		return nil, fmt.Errorf("challenge: SameFace threshold %g must be in (0, 1)", cfg.SameFace)
+	}
+	if !(cfg.SameTrack >= 0 && cfg.SameTrack < 1) {
+		return nil, fmt.Errorf("challenge: SameTrack threshold %g must be in [0, 1)", cfg.SameTrack)
 	}
 	return &Checker{s: s, cfg: cfg.withDefaults()}, nil
 }
@@ -167,11 +185,21 @@ func (c *Checker) Add(f Frame) error {
 		c.late = true
 		return ErrExpired
 	}
+	bad := f.Faces == 1 && (len(f.Landmarks) < 4 || c.frames == 0 && len(f.Embedding) == 0 ||
+		c.frames > 0 && (len(f.Landmarks) != len(c.first.Landmarks) || len(f.Embedding) > 0 && len(f.Embedding) != len(c.first.Embedding)))
+	switch {
+	case f.Faces != 1:
+		c.id.broken, c.id.anchored = true, false
+	case !bad:
+		c.observe(f)
+	}
 	if len(c.reasons) > 0 {
+		if f.Faces == 1 && !bad && len(f.Embedding) > 0 {
+			c.id.last = f.Embedding // similarities are still measured, for the trace
+		}
 		return nil // already failed; the verdict will say why
 	}
-	if f.Faces == 1 && (len(f.Landmarks) < 4 || c.frames == 0 && len(f.Embedding) == 0 ||
-		c.frames > 0 && (len(f.Landmarks) != len(c.first.Landmarks) || len(f.Embedding) > 0 && len(f.Embedding) != len(c.first.Embedding))) {
+	if bad {
 		return fmt.Errorf("challenge: frame has %d landmarks and a %d-value embedding, want the first frame's layout (at least 4)", len(f.Landmarks), len(f.Embedding))
 	}
 	if f.Faces != 1 {
@@ -200,10 +228,14 @@ func (c *Checker) Frames() int { return c.frames }
 
 // Progress is where a session stands after the frames added so far.
 type Progress struct {
-	Done    []Kind   `json:"done"`
-	Current Kind     `json:"current,omitempty"` // the action awaited; empty when all are done
-	Frames  int      `json:"frames"`
-	Reasons []string `json:"reasons,omitempty"` // failures so far (the session cannot pass once one is given)
+	Done    []Kind `json:"done"`
+	Current Kind   `json:"current,omitempty"` // the action awaited; empty when all are done
+	// Returning is set once every action is done until the face is back at
+	// rest and matches the first frame's: the session should not be
+	// decided before (it would fail).
+	Returning bool     `json:"returning,omitempty"`
+	Frames    int      `json:"frames"`
+	Reasons   []string `json:"reasons,omitempty"` // failures so far (the session cannot pass once one is given)
 }
 
 // Progress returns the challenges done, the one awaited and the failures so far.
@@ -212,6 +244,7 @@ func (c *Checker) Progress() Progress {
 	if c.step < len(c.s.Challenges) {
 		p.Current = c.s.Challenges[c.step]
 	}
+	p.Returning = c.Returning()
 	return p
 }
 
@@ -223,16 +256,13 @@ func (c *Checker) fail(format string, args ...any) {
 // where the previous frame left it, without a pause.
 func (c *Checker) continuity(f Frame) {
 	if c.frames == 0 {
+		c.id.anchored = true
 		return
 	}
 	if gap := f.At.Sub(c.prev.At); gap > c.cfg.MaxGap {
 		c.fail("no frame for %v (at most %v)", gap.Round(time.Millisecond), c.cfg.MaxGap)
 	}
-	if len(f.Embedding) == 0 {
-		// not embedded: identity is checked on the frames that are
-	} else if cos := face.Dot(f.Embedding, c.first.Embedding); cos < c.cfg.SameFace {
-		c.fail("frame %d shows another face (similarity %.3f to the first frame, at least %.3f)", c.frames, cos, c.cfg.SameFace)
-	}
+	c.sameFace(f)
 	a, b := centroid(c.prev.Landmarks), centroid(f.Landmarks)
 	if jump := math.Hypot(b[0]-a[0], b[1]-a[1]) / c.refScale; jump > c.cfg.MaxJump {
 		c.fail("face jumped %.2f face sizes between frames %d and %d (at most %.2f)", jump, c.frames-1, c.frames, c.cfg.MaxJump)
@@ -277,6 +307,8 @@ func (c *Checker) Decide(nonce string, now time.Time) (Verdict, error) {
 			v.Reasons = append(v.Reasons, "the deadline passed before every challenge was done")
 		}
 		v.Reasons = append(v.Reasons, fmt.Sprintf("challenge %s was not done (%d of %d done)", c.s.Challenges[c.step], c.step, len(c.s.Challenges)))
+	} else if len(c.reasons) == 0 && !c.id.returned {
+		v.Reasons = append(v.Reasons, "the face did not come back to rest as the first frame's face after the last action")
 	}
 	switch {
 	case len(c.residual) == 0:

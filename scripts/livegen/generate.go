@@ -33,7 +33,7 @@ func generate(ctx context.Context, e *mien.Engine, lfw, out string, photos []liv
 	for i, p := range people {
 		kinds := livegen.Pick(p, 3, rng)
 		for _, sp := range livegen.Species {
-			if sp == livegen.BonaFideWarp {
+			if livegen.WarpOnly(sp) {
 				continue // made from one photo by generateWarp
 			}
 			if sp == livegen.BonaFide && i >= bona || sp != livegen.BonaFide && i >= attacks {

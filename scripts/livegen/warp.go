@@ -90,7 +90,7 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 		species := []string{livegen.BonaFideWarp}
 		if i < attacks {
 			species = append(species, livegen.Static, livegen.Tilt, livegen.Moved, livegen.PrintFlip,
-				livegen.ScreenReplay, livegen.Replay, livegen.Switch, livegen.Expired)
+				livegen.ScreenReplay, livegen.Replay, livegen.Switch, livegen.SwitchPeak, livegen.SwitchEnd, livegen.Expired)
 		}
 		for _, sp := range species {
 			seed := uint64(100000 + 1000*i + len(sp))
