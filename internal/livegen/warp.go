@@ -99,12 +99,24 @@ func Timeline(kinds []challenge.Kind, rng *rand.Rand) []Head {
 // its nose), and projected orthographically. The projected face keeps its
 // centre where the rest face's is. It also returns the posed depths.
 func PoseMesh(pts []face.Point, z []float32, h Head) ([]face.Point, []float32) {
+	out, depth, _, _ := PoseHead(pts, z, nil, nil, h)
+	return out, depth
+}
+
+// PoseHead is PoseMesh, and it turns extra points of the head (extra, at
+// depths extraZ: the head's outline, hair and ears) rigidly with the face,
+// about the same pivot and by the same shift; the jaw moves only the mesh.
+func PoseHead(pts []face.Point, z []float32, extra []face.Point, extraZ []float32, h Head) ([]face.Point, []float32, []face.Point, []float32) {
 	out := make([]face.Point, len(pts))
 	depth := make([]float32, len(pts))
-	if len(pts) < 468 || len(z) != len(pts) {
+	ex := make([]face.Point, len(extra))
+	exz := make([]float32, len(extra))
+	if len(pts) < 468 || len(z) != len(pts) || len(extraZ) != len(extra) {
 		copy(out, pts)
 		copy(depth, z)
-		return out, depth
+		copy(ex, extra)
+		copy(exz, extraZ)
+		return out, depth, ex, exz
 	}
 	var cx, cy, cz float64
 	minX, maxX := math.Inf(1), math.Inf(-1)
@@ -122,12 +134,7 @@ func PoseMesh(pts []face.Point, z []float32, h Head) ([]face.Point, []float32) {
 	drop := h.Mouth * MouthDrop * mw
 	half := (maxX - minX) / 2
 	ya, pa := h.Yaw*math.Pi/180, h.Pitch*math.Pi/180
-	var sx, sy, rx, ry float64
-	for i, p := range pts {
-		x, y, d := float64(p.X), float64(p.Y), float64(z[i])
-		if drop > 0 {
-			x, y = openJaw(x, y, mx, mouthY, mw, half, drop, h.Mouth)
-		}
+	turn := func(x, y, d float64) (float64, float64, float64) {
 		// turn: the subject's left is the image's right; a head turning to
 		// its left brings its nose (near, small z) to the image right
 		x, d = x-cx, d-pz
@@ -135,9 +142,21 @@ func PoseMesh(pts []face.Point, z []float32, h Head) ([]face.Point, []float32) {
 		// up: the nose moves up in the image
 		y -= cy
 		y, d = y*math.Cos(pa)+d*math.Sin(pa), -y*math.Sin(pa)+d*math.Cos(pa)
-		out[i], depth[i] = face.Point{X: float32(x + cx), Y: float32(y + cy)}, float32(d)
-		sx, sy = sx+x+cx, sy+y+cy
-		rx, ry = rx+float64(p.X), ry+float64(p.Y)
+		return x + cx, y + cy, d
+	}
+	var sx, sy, rx, ry float64
+	for i, p := range pts {
+		x, y := float64(p.X), float64(p.Y)
+		// the head's centre is taken without the jaw: an open mouth must
+		// not move the upper face (it would read as a look-up)
+		hx, hy, _ := turn(x, y, float64(z[i]))
+		sx, sy = sx+hx, sy+hy
+		rx, ry = rx+x, ry+y
+		if drop > 0 {
+			x, y = openJaw(x, y, mx, mouthY, mw, half, drop, h.Mouth)
+		}
+		x, y, d := turn(x, y, float64(z[i]))
+		out[i], depth[i] = face.Point{X: float32(x), Y: float32(y)}, float32(d)
 	}
 	// keep the face where it was: the pivot's offset would move it sideways
 	dx, dy := float32((rx-sx)/n), float32((ry-sy)/n)
@@ -145,7 +164,11 @@ func PoseMesh(pts []face.Point, z []float32, h Head) ([]face.Point, []float32) {
 		out[i].X += dx
 		out[i].Y += dy
 	}
-	return out, depth
+	for i, p := range extra {
+		x, y, d := turn(float64(p.X), float64(p.Y), float64(extraZ[i]))
+		ex[i], exz[i] = face.Point{X: float32(x) + dx, Y: float32(y) + dy}, float32(d)
+	}
+	return out, depth, ex, exz
 }
 
 // openJaw moves one point of a frontal face for an open mouth of drop

@@ -1,0 +1,142 @@
+package livegen
+
+import (
+	"math"
+	"testing"
+
+	"github.com/mienhq/mien/face"
+)
+
+// ovalDome is dome() with its face-oval points on a circle of radius 95 px
+// round the cap (at the cap's edge depth), so the head ring has an outline
+// to grow from.
+func ovalDome() ([]face.Point, []float32) {
+	pts, z := dome()
+	for k, i := range faceOval {
+		a := 2*math.Pi*float64(k)/float64(len(faceOval)) - math.Pi/2 // from the top, clockwise
+		pts[i] = face.Point{X: float32(240 + 95*math.Cos(a)), Y: float32(240 + 95*math.Sin(a))}
+		z[i] = -20
+	}
+	return pts, z
+}
+
+func TestPoseHeadTurnsExtrasRigidly(t *testing.T) {
+	pts, z := ovalDome()
+	extra := []face.Point{{X: 120, Y: 240}, {X: 360, Y: 240}, {X: 240, Y: 110}}
+	ez := []float32{40, 40, 40}
+	m0, _ := PoseMesh(pts, z, Head{Yaw: 30, Mouth: 1})
+	m1, _, ex, _ := PoseHead(pts, z, extra, ez, Head{Yaw: 30, Mouth: 1})
+	for i := range m0 {
+		if m0[i] != m1[i] {
+			t.Fatalf("PoseHead moved mesh point %d differently from PoseMesh: %v, %v", i, m0[i], m1[i])
+		}
+	}
+	_, _, rest, _ := PoseHead(pts, z, extra, ez, Head{})
+	for i := range extra {
+		if rest[i].Dist(extra[i]) > 1e-3 {
+			t.Errorf("the rest pose moved extra point %d: %v -> %v", i, extra[i], rest[i])
+		}
+	}
+	// both ears turn together: their distance shrinks by the cosine (they
+	// lie at one depth), the top of the head keeps its height
+	if d0, d1 := extra[1].X-extra[0].X, ex[1].X-ex[0].X; math.Abs(float64(d1)-float64(d0)*math.Cos(math.Pi/6)) > 0.5 {
+		t.Errorf("ears %.1f px apart after a 30-degree turn, want %.1f", d1, float64(d0)*math.Cos(math.Pi/6))
+	}
+	if math.Abs(float64(ex[2].Y-rest[2].Y)) > 1e-3 {
+		t.Errorf("a turn moved the top of the head up or down by %.2f px", ex[2].Y-rest[2].Y)
+	}
+	_, _, up, _ := PoseHead(pts, z, extra, ez, Head{Pitch: 30})
+	if up[0].Y <= extra[0].Y {
+		// the ears, behind the face, go down as the face goes up
+		t.Errorf("looking up moved the ear from y %.1f to %.1f, want it lower", extra[0].Y, up[0].Y)
+	}
+}
+
+// earPhoto is a grey photo with a bright vertical bar where the image-left
+// ear of ovalDome's head is, between the face oval and the head ring.
+func earPhoto() *face.Image {
+	img := face.NewImage(Side, Side)
+	for i := range img.Pix {
+		img.Pix[i] = 90
+	}
+	for y := 225; y < 255; y++ {
+		for x := 128; x < 134; x++ {
+			p := img.Pix[3*(y*Side+x):]
+			p[0], p[1], p[2] = 250, 250, 250
+		}
+	}
+	return img
+}
+
+// barX is the mean x of the bright pixels in rows 225-255.
+func barX(img *face.Image) float64 {
+	var s, n float64
+	for y := 225; y < 255; y++ {
+		for x := 0; x < 240; x++ {
+			if img.Pix[3*(y*Side+x)] > 170 {
+				s, n = s+float64(x), n+1
+			}
+		}
+	}
+	return s / math.Max(n, 1)
+}
+
+func TestHeadWarperTurnsTheOutline(t *testing.T) {
+	pts, z := ovalDome()
+	src := earPhoto()
+	hw, err := NewHeadWarper(src, pts, z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := face.NewImage(Side, Side)
+	if _, err := hw.Render(dst, pts, z, Head{}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range dst.Pix {
+		if dst.Pix[i] != src.Pix[i] {
+			t.Fatalf("the rest pose changed byte %d: %d -> %d", i, src.Pix[i], dst.Pix[i])
+		}
+	}
+	// turning to the subject's left moves the image-left ear with the head:
+	// away from the nose, as the side of the head comes into view (the
+	// face's centre stays where it was)
+	posed, err := hw.Render(dst, pts, z, Head{Yaw: 35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if posed[0].X <= pts[0].X+10 {
+		t.Errorf("the nose moved %.1f px, want well to the image right", posed[0].X-pts[0].X)
+	}
+	before, after := float64(pts[0].X)-barX(src), float64(posed[0].X)-barX(dst)
+	if after < before+20 {
+		t.Errorf("the ear is %.1f px from the nose after a 35-degree turn (%.1f at rest), want the side of the head to open by 20 px or more", after, before)
+	}
+	// the puppet's ring (effects.Puppet.Warp) leaves the ear behind: here
+	// the ear keeps its place on the head
+	_, _, ring, _ := PoseHead(pts, z, []face.Point{{X: 131, Y: 240}}, []float32{hw.ringZ[0]}, Head{Yaw: 35})
+	if got := barX(dst); math.Abs(got-float64(ring[0].X)) > 4 {
+		t.Errorf("the ear is drawn at x %.1f, its point on the turned head is at %.1f", got, ring[0].X)
+	}
+	for _, c := range [][2]int{{5, 5}, {470, 5}, {5, 470}, {470, 470}} {
+		if i := 3 * (c[1]*Side + c[0]); dst.Pix[i] != src.Pix[i] {
+			t.Errorf("the background at %v changed", c)
+		}
+	}
+}
+
+func TestHeadWarperErrors(t *testing.T) {
+	pts, z := ovalDome()
+	if _, err := NewHeadWarper(earPhoto(), pts[:100], z[:100]); err == nil {
+		t.Error("a mesh of 100 points was accepted")
+	}
+	if _, err := NewHeadWarper(&face.Image{}, pts, z); err == nil {
+		t.Error("an empty photo was accepted")
+	}
+	hw, err := NewHeadWarper(earPhoto(), pts, z)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hw.Render(face.NewImage(100, 100), pts, z, Head{}); err == nil {
+		t.Error("a destination of another size was accepted")
+	}
+}
