@@ -16,17 +16,19 @@ var faceOval = []int{10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 
 
 // The head's outline ring: how far out from the face oval's centre its
 // points sit, in units of the oval's distance from it, at the sides (ears)
-// and above (hair); how far in front of the turning pivot they sit, in
-// face half-widths (the pivot is the head's centre, where its outline is);
+// and above (hair); how deep they sit, as the share of the way from the
+// face oval's point back to the turning pivot (the head's centre, where
+// its outline is);
 // and how little of the head's motion the ring below the chin (the neck)
 // takes. The still ring beyond it holds the background.
 const (
 	headRingSide  = 1.28
 	headRingTop   = 1.5
 	headRingBelow = 1.2
-	headRingFront = 0.3
+	headRingBack  = 0.6
 	neckFollow    = 0.35
 	stillRing     = 2.0
+	headBands     = 3
 )
 
 // HeadWarper renders a synthetic head from one photo and its face mesh:
@@ -82,9 +84,12 @@ func ovalFrame(pts []face.Point) (cx, cy, half float64) {
 
 // headRing is the head's outline ring: each face-oval point pushed out from
 // the oval's centre (to the ears at the sides, into the hair above, onto
-// the neck below), at a depth headRingFront half-widths in front of the
-// turning pivot; below the chin it takes only neckFollow of the head's
-// motion.
+// the neck below), headRingBack of the way from its oval point's depth back
+// to the turning pivot's; below the chin it takes only neckFollow of the head's
+// motion. Between the face oval and it lie headBands-1 more rings, their
+// places and depths interpolated, so the side of the head stretches
+// smoothly as it turns into view (one band of triangles from the face's
+// edge to the ear fans into a sawtooth of skin).
 func headRing(pts []face.Point, z []float32) ([]face.Point, []float32, []float64) {
 	cx, cy, half := ovalFrame(pts)
 	var cz float64
@@ -93,17 +98,25 @@ func headRing(pts []face.Point, z []float32) ([]face.Point, []float32, []float64
 	}
 	cz /= float64(len(z))
 	pz := cz + 0.5*(2*half) // PoseMesh's pivot
-	ring := make([]face.Point, len(faceOval))
-	ringZ := make([]float32, len(faceOval))
-	follow := make([]float64, len(faceOval))
-	for k, i := range faceOval {
-		dx, dy := float64(pts[i].X)-cx, float64(pts[i].Y)-cy
-		r := math.Hypot(dx, dy) + 1e-9
-		up, down := math.Max(0, -dy/r), math.Max(0, dy/r)
-		s := headRingSide + (headRingTop-headRingSide)*up + (headRingBelow-headRingSide)*down
-		ring[k] = face.Point{X: float32(cx + s*dx), Y: float32(cy + s*dy)}
-		ringZ[k] = float32(pz - headRingFront*half)
-		follow[k] = 1 - (1-neckFollow)*down*down
+	var ring []face.Point
+	var ringZ []float32
+	var follow []float64
+	for b := 1; b <= headBands; b++ {
+		t := float64(b) / headBands
+		for _, i := range faceOval {
+			dx, dy := float64(pts[i].X)-cx, float64(pts[i].Y)-cy
+			r := math.Hypot(dx, dy) + 1e-9
+			up, down := math.Max(0, -dy/r), math.Max(0, dy/r)
+			s := headRingSide + (headRingTop-headRingSide)*up + (headRingBelow-headRingSide)*down
+			s = 1 + t*(s-1)
+			ring = append(ring, face.Point{X: float32(cx + s*dx), Y: float32(cy + s*dy)})
+			// the outline lies between the face's edge and the pivot's depth,
+			// never in front of the edge (a ring nearer than the face's
+			// edge would fold over it as the head turns)
+			zr := float64(z[i]) + headRingBack*math.Max(0, pz-float64(z[i]))
+			ringZ = append(ringZ, float32(float64(z[i])+t*(zr-float64(z[i]))))
+			follow = append(follow, 1-(1-neckFollow)*down*down*t)
+		}
 	}
 	return ring, ringZ, follow
 }

@@ -30,6 +30,9 @@ type probePose struct {
 	// the first rest frame and the frames at the peak (the same person by
 	// construction); the session's same-face rule asks at least 0.341.
 	Similarity float64 `json:"similarity"`
+	// Off is the largest |yaw| or |pitch| read at an open mouth's peak (the
+	// checker reads a mouth only on a frontal head, under 10 degrees).
+	Off float64 `json:"off,omitempty"`
 }
 
 // probeHead is one synthetic head's readings.
@@ -45,12 +48,13 @@ var probeActions = []struct {
 	head   livegen.Head
 }{
 	{"turn_left", livegen.Head{Yaw: 30}}, {"turn_right", livegen.Head{Yaw: -30}},
-	{"look_up", livegen.Head{Pitch: 30}}, {"open_mouth", livegen.Head{Mouth: 1}},
+	{"look_up", livegen.Head{Pitch: 24}}, {"look_up", livegen.Head{Pitch: 32}}, {"look_up", livegen.Head{Pitch: 40}},
+	{"open_mouth", livegen.Head{Mouth: 1}}, {"turn_left", livegen.Head{Yaw: 38}},
 }
 
 // probe (-probe FILE) renders each synthetic head of the split through a
-// fixed pose sequence (turns of 30 degrees either way, a look-up of 30,
-// the jaw fully open), runs the frames through a liveness session as the
+// fixed pose sequence (turns of 30 degrees either way, look-ups of 24, 32
+// and 40, the jaw fully open, a turn of 38), runs the frames through a liveness session as the
 // evaluation does (camera shake and noise, no JPEG) and writes, per head
 // and pose, the pose read against applied and the recognizer's similarity
 // to the rest frame (JSON lines). It decides nothing: it is the
@@ -164,7 +168,7 @@ func probeOne(ctx context.Context, e *mien.Engine, name string, pose livegen.Pos
 				return ph, err
 			}
 			if i == 1 && frames != "" {
-				if err := writeFrame(filepath.Join(frames, name+"-"+a.action+".jpg"), pose, h); err != nil {
+				if err := writeFrame(filepath.Join(frames, fmt.Sprintf("%s-%s-%g.jpg", name, a.action, pp.Applied)), pose, h); err != nil {
 					return ph, err
 				}
 			}
@@ -172,6 +176,7 @@ func probeOne(ctx context.Context, e *mien.Engine, name string, pose livegen.Pos
 				r := readOf(a.action, meas)
 				if a.action == "open_mouth" {
 					r -= restMouth
+					pp.Off = max(pp.Off, float64(max(meas.Yaw, -meas.Yaw, meas.Pitch, -meas.Pitch)))
 				}
 				pp.Read = max(pp.Read, r)
 				if len(emb.Vector) > 0 && len(first.Vector) > 0 {
