@@ -38,9 +38,9 @@ func main() {
 	split := flag.String("split", "all", "people of the synthetic heads: dev (a third, by a hash of the name), test (the rest) or all")
 	stitched := flag.Bool("stitched", true, "write the stitched-photo sequences (bona fide and attacks)")
 	peopleFile := flag.String("people", "", "a file of LFW names, one a line: survey only these people and make the synthetic heads from them, in the file's order (a fresh held-out set: scripts/liveness-fresh.sh)")
-	flag.BoolVar(&closeRestMouth, "close-rest-mouth", false, "start each synthetic head from its rest photo with the lips closed (livegen.CloseLips: a rest photo often shows a talking or smiling mouth)")
+	flag.BoolVar(&closeRestMouth, "close-rest-mouth", true, "start each synthetic head from its rest photo with the lips closed (livegen.CloseLips: a rest photo often shows a talking or smiling mouth)")
 	probeFile := flag.String("probe", "", "write to this file, for the first -warp synthetic heads of -split, the pose read against applied and the recognizer's similarity to rest at fixed poses (JSON lines), and stop")
-	flag.BoolVar(&headRing, "head-ring", false, "turn the synthetic head's outline, hair and ears with the face (livegen.HeadWarper), not only the face")
+	flag.BoolVar(&headRing, "head-ring", true, "turn the synthetic head's outline, hair and ears with the face (livegen.HeadWarper), not only the face")
 	flag.Parse()
 	if *out == "" || *packDir == "" || *ort == "" {
 		fail(fmt.Errorf("livegen: -out, -pack and -ort are required"))
