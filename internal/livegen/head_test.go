@@ -140,3 +140,19 @@ func TestHeadWarperErrors(t *testing.T) {
 		t.Error("a destination of another size was accepted")
 	}
 }
+
+// TestOpenMouthKeepsTheUpperFace: the jaw's drop moves the chin, not the
+// eyes and nose (the face used to be re-centred with the jaw in, which
+// lifted the upper face by a few pixels: read as a look-up).
+func TestOpenMouthKeepsTheUpperFace(t *testing.T) {
+	pts, z := dome()
+	open, _ := PoseMesh(pts, z, Head{Mouth: 1})
+	for i, p := range pts {
+		if p.Y < 250 && open[i].Dist(p) > 0.05 {
+			t.Fatalf("an open mouth moved point %d above the mouth by %.2f px", i, open[i].Dist(p))
+		}
+	}
+	if open[14].Y-pts[14].Y < 10 {
+		t.Errorf("the lower lip dropped %.1f px", open[14].Y-pts[14].Y)
+	}
+}
