@@ -3,6 +3,7 @@ package livegen
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/mienhq/mien/effects"
@@ -22,13 +23,14 @@ var faceOval = []int{10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 
 // and how little of the head's motion the ring below the chin (the neck)
 // takes. The still ring beyond it holds the background.
 const (
-	headRingSide  = 1.28
-	headRingTop   = 1.5
-	headRingBelow = 1.2
-	headRingBack  = 0.6
-	neckFollow    = 0.35
-	stillRing     = 2.0
-	headBands     = 3
+	headRingSide   = 1.28
+	headRingTop    = 1.5
+	headRingBelow  = 1.2
+	headRingBack   = 0.6
+	neckFollow     = 0.35
+	stillRing      = 2.0
+	depthSmoothing = 3
+	headBands      = 3
 )
 
 // HeadWarper renders a synthetic head from one photo and its face mesh:
@@ -42,6 +44,7 @@ const (
 type HeadWarper struct {
 	img      *face.Image
 	from     []face.Point // mesh, head ring, still ring, border: where they are in img
+	z        []float32    // the mesh's depths, smoothed (SmoothDepth)
 	ringZ    []float32    // the head ring's depths (mesh pixels, smaller nearer)
 	follow   []float64    // how much of the head's motion each head-ring point takes
 	tris     [][3]int32
@@ -50,6 +53,10 @@ type HeadWarper struct {
 
 // NewHeadWarper prepares the photo img and its face mesh at rest (468
 // points in img's pixels, depths z in the same pixels, smaller nearer).
+// The depths are smoothed first (SmoothDepth): the mesh model's depths
+// are rough where the face turns away at its sides, and a neighbour
+// nearer than its outer neighbour there folds the near cheek over itself
+// as the head turns (a sawtooth of skin at the face's edge).
 func NewHeadWarper(img *face.Image, pts []face.Point, z []float32) (*HeadWarper, error) {
 	if err := img.Valid(); err != nil {
 		return nil, fmt.Errorf("livegen: head photo: %w", err)
@@ -57,8 +64,9 @@ func NewHeadWarper(img *face.Image, pts []face.Point, z []float32) (*HeadWarper,
 	if len(pts) != 468 || len(z) != len(pts) {
 		return nil, fmt.Errorf("livegen: a head needs 468 mesh points with depths (got %d, %d)", len(pts), len(z))
 	}
+	z = SmoothDepth(pts, z, depthSmoothing)
 	ring, ringZ, follow := headRing(pts, z)
-	hw := &HeadWarper{img: img, ringZ: ringZ, follow: follow, restMesh: append([]face.Point(nil), pts...)}
+	hw := &HeadWarper{img: img, z: z, ringZ: ringZ, follow: follow, restMesh: append([]face.Point(nil), pts...)}
 	hw.from = append(append([]face.Point(nil), pts...), ring...)
 	hw.from = append(hw.from, still(pts, img.W, img.H)...)
 	hw.from = append(hw.from, imageBorder(img.W, img.H)...)
@@ -148,21 +156,22 @@ func imageBorder(w, h int) []face.Point {
 }
 
 // Render draws the head with its mesh at mesh (468 points, e.g. the rest
-// mesh with the lips closed) in pose h into dst (the photo's size): the
+// mesh with the lips closed; the depths are the warper's) in pose h into
+// dst (the photo's size): the
 // mesh and the head ring posed together by PoseHead, the triangles drawn
 // far to near (the still background first, then by their corners' mean
 // depth), so a turned nose covers the cheek behind it and the far ear
 // goes behind the face. It returns the posed mesh.
-func (hw *HeadWarper) Render(dst *face.Image, mesh []face.Point, z []float32, h Head) ([]face.Point, error) {
+func (hw *HeadWarper) Render(dst *face.Image, mesh []face.Point, h Head) ([]face.Point, error) {
 	if err := dst.Valid(); err != nil {
 		return nil, fmt.Errorf("livegen: head destination: %w", err)
 	}
-	if dst.W != hw.img.W || dst.H != hw.img.H || len(mesh) != 468 || len(z) != 468 {
+	if dst.W != hw.img.W || dst.H != hw.img.H || len(mesh) != 468 {
 		return nil, fmt.Errorf("livegen: a head renders %dx%d from 468 points (got %dx%d, %d)", hw.img.W, hw.img.H, dst.W, dst.H, len(mesh))
 	}
 	nr := len(hw.ringZ)
 	ring := hw.from[468 : 468+nr]
-	posed, depth, pr, prz := PoseHead(mesh, z, ring, hw.ringZ, h)
+	posed, depth, pr, prz := PoseHead(mesh, hw.z, ring, hw.ringZ, h)
 	to := append([]face.Point(nil), hw.from...)
 	copy(to, posed)
 	deep := make([]float32, len(to))
@@ -192,5 +201,41 @@ func farToNear(tris [][3]int32, depth []float32) [][3]int32 {
 		return s / 3
 	}
 	sort.SliceStable(out, func(i, j int) bool { return key(out[i]) > key(out[j]) })
+	return out
+}
+
+// SmoothDepth returns the depths z of the mesh pts smoothed iters times:
+// each point's depth halfway to the mean of its neighbours' (the edges of a
+// Delaunay triangulation of the points). The points do not move.
+func SmoothDepth(pts []face.Point, z []float32, iters int) []float32 {
+	out := append([]float32(nil), z...)
+	if len(pts) != len(z) || iters <= 0 {
+		return out
+	}
+	nb := make([][]int32, len(pts))
+	for _, t := range effects.Triangulate(pts) {
+		for a := 0; a < 3; a++ {
+			for b := 0; b < 3; b++ {
+				if a != b && !slices.Contains(nb[t[a]], t[b]) {
+					nb[t[a]] = append(nb[t[a]], t[b])
+				}
+			}
+		}
+	}
+	next := make([]float32, len(out))
+	for range iters {
+		for i := range out {
+			next[i] = out[i]
+			if len(nb[i]) == 0 {
+				continue
+			}
+			var s float32
+			for _, j := range nb[i] {
+				s += out[j]
+			}
+			next[i] = 0.5*out[i] + 0.5*s/float32(len(nb[i]))
+		}
+		out, next = next, out
+	}
 	return out
 }

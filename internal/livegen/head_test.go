@@ -89,7 +89,7 @@ func TestHeadWarperTurnsTheOutline(t *testing.T) {
 		t.Fatal(err)
 	}
 	dst := face.NewImage(Side, Side)
-	if _, err := hw.Render(dst, pts, z, Head{}); err != nil {
+	if _, err := hw.Render(dst, pts, Head{}); err != nil {
 		t.Fatal(err)
 	}
 	for i := range dst.Pix {
@@ -100,7 +100,7 @@ func TestHeadWarperTurnsTheOutline(t *testing.T) {
 	// turning to the subject's left moves the image-left ear with the head:
 	// away from the nose, as the side of the head comes into view (the
 	// face's centre stays where it was)
-	posed, err := hw.Render(dst, pts, z, Head{Yaw: 35})
+	posed, err := hw.Render(dst, pts, Head{Yaw: 35})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,10 +112,16 @@ func TestHeadWarperTurnsTheOutline(t *testing.T) {
 		t.Errorf("the ear is %.1f px from the nose after a 35-degree turn (%.1f at rest), want the side of the head to open by 20 px or more", after, before)
 	}
 	// the puppet's ring (effects.Puppet.Warp) leaves the ear behind: here
-	// the ear keeps its place on the head
-	_, _, ring, _ := PoseHead(pts, z, []face.Point{{X: 131, Y: 240}}, []float32{hw.ringZ[0]}, Head{Yaw: 35})
-	if got := barX(dst); math.Abs(got-float64(ring[0].X)) > 4 {
-		t.Errorf("the ear is drawn at x %.1f, its point on the turned head is at %.1f", got, ring[0].X)
+	// the ear keeps its place on the head, between the posed rings it lay
+	// between (the image-left point of the first and second bands)
+	k, n := 27, len(faceOval)
+	in, out := hw.from[468+k], hw.from[468+n+k]
+	if !(out.X < 128 && in.X > 134) {
+		t.Fatalf("test setup: the bar is not between the rings at x %.1f and %.1f", out.X, in.X)
+	}
+	_, _, rs, _ := PoseHead(pts, hw.z, []face.Point{in, out}, []float32{hw.ringZ[k], hw.ringZ[n+k]}, Head{Yaw: 35})
+	if got := barX(dst); got < float64(rs[1].X)-1 || got > float64(rs[0].X)+1 {
+		t.Errorf("the ear is drawn at x %.1f, not between its rings turned with the head (%.1f, %.1f)", got, rs[1].X, rs[0].X)
 	}
 	for _, c := range [][2]int{{5, 5}, {470, 5}, {5, 470}, {470, 470}} {
 		if i := 3 * (c[1]*Side + c[0]); dst.Pix[i] != src.Pix[i] {
@@ -136,7 +142,7 @@ func TestHeadWarperErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := hw.Render(face.NewImage(100, 100), pts, z, Head{}); err == nil {
+	if _, err := hw.Render(face.NewImage(100, 100), pts, Head{}); err == nil {
 		t.Error("a destination of another size was accepted")
 	}
 }
@@ -154,5 +160,33 @@ func TestOpenMouthKeepsTheUpperFace(t *testing.T) {
 	}
 	if open[14].Y-pts[14].Y < 10 {
 		t.Errorf("the lower lip dropped %.1f px", open[14].Y-pts[14].Y)
+	}
+}
+
+func TestSmoothDepth(t *testing.T) {
+	pts, z := dome()
+	flat := make([]float32, len(z))
+	for i := range flat {
+		flat[i] = 7
+	}
+	for i, v := range SmoothDepth(pts, flat, 3) {
+		if math.Abs(float64(v-7)) > 1e-4 {
+			t.Fatalf("a flat depth changed at %d: %v", i, v)
+		}
+	}
+	// a spike (a point 40 px deeper than the cap around it) is mostly
+	// smoothed away; the cap's own curve stays
+	k := 200
+	spiked := append([]float32(nil), z...)
+	spiked[k] += 40
+	s := SmoothDepth(pts, spiked, 3)
+	if d := s[k] - z[k]; d > 15 {
+		t.Errorf("the spike is still %.1f px deep after smoothing", d)
+	}
+	if d := math.Abs(float64(s[0] - z[0])); d > 3 {
+		t.Errorf("the cap's centre moved %.1f px in depth", d)
+	}
+	if got := SmoothDepth(pts[:10], z, 3); len(got) != len(z) || got[k] != z[k] {
+		t.Error("mismatched lengths were not returned unchanged")
 	}
 }

@@ -252,7 +252,7 @@ func headRenderer(canvas, shutCanvas *face.Image, ef effects.Face, restPts []fac
 				w = closed
 			}
 			dst := face.NewImage(canvas.W, canvas.H)
-			posed, err := w.Render(dst, pts, z, h)
+			posed, err := w.Render(dst, pts, h)
 			return dst, posed, err
 		}, nil
 	}
