@@ -166,7 +166,8 @@ var closeRestMouth, headRing bool
 
 // poser meshes a rest photo on its canvas (fresh track, with iris) and
 // returns the synthetic head's renderer: the photo warped along its mesh
-// posed by livegen.PoseMesh, blended with a copy whose eyelids are closed
+// and the head's outline posed in 3D (headRenderer), blended with a copy
+// whose eyelids are closed
 // (livegen.CloseEyes) as far as the head blinks. The photo must show one
 // face (another face beside the person, at a detection score of 0.5 or
 // more, rules it out: a session would rightly refuse two people).
