@@ -25,6 +25,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/mienhq/mien/face"
 )
 
 // Method is a clustering algorithm.
@@ -276,7 +278,7 @@ func (s *state) linkage(a, b int) float32 {
 	if s.sum[b] != nil {
 		vb = s.sum[b]
 	}
-	return dot(va, vb) / float32(s.size[a]*s.size[b])
+	return face.Dot(va, vb) / float32(s.size[a]*s.size[b])
 }
 
 // labels numbers clusters in order of their first point.
@@ -429,8 +431,8 @@ func (s *state) nearestCentroid(nb [][]Neighbour, thr float32) {
 				sum = s.sum[r]
 			}
 			var sim float32 // similarity to the normalised mean
-			if norm := dot(sum, sum); norm > 0 {
-				sim = dot(sum, s.vecs[i]) / sqrt32(norm)
+			if norm := face.Dot(sum, sum); norm > 0 {
+				sim = face.Dot(sum, s.vecs[i]) / sqrt32(norm)
 			}
 			if sim >= bestSim {
 				best, bestSim = r, sim

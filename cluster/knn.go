@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+
+	"github.com/mienhq/mien/face"
 )
 
 // Neighbour is one entry of a point's neighbour list.
@@ -93,7 +95,7 @@ func parallel(ctx context.Context, n, w int, f func(i int)) error {
 func nearestCentroid(cents [][]float32, v []float32) int {
 	best, bs := 0, float32(-2)
 	for c, cv := range cents {
-		if s := dot(cv, v); s > bs {
+		if s := face.Dot(cv, v); s > bs {
 			best, bs = c, s
 		}
 	}
@@ -137,7 +139,7 @@ func buildIVF(ctx context.Context, data [][]float32, o IndexOptions) (*ivf, erro
 			addTo(sums[c], sample[i])
 		}
 		for c, s := range sums {
-			if dot(s, s) > 0 { // an empty cell keeps its centroid
+			if face.Dot(s, s) > 0 { // an empty cell keeps its centroid
 				normalize(s)
 				x.cents[c] = s
 			}
@@ -187,7 +189,7 @@ func (x *ivf) search(q []float32, k int, minSim float32, skip int32, out []Neigh
 				continue
 			}
 			r := (row + k2) * d
-			s := dot(q, x.flat[r:r+d:r+d])
+			s := face.Dot(q, x.flat[r:r+d:r+d])
 			if s < minSim || (len(out) == k && s <= out[k-1].Sim) {
 				continue
 			}
@@ -201,7 +203,7 @@ func (x *ivf) search(q []float32, k int, minSim float32, skip int32, out []Neigh
 func (x *ivf) nearestCells(q []float32) []int {
 	top := make([]Neighbour, 0, x.probe)
 	for c, cv := range x.cents {
-		s := dot(cv, q)
+		s := face.Dot(cv, q)
 		if len(top) < x.probe || s > top[len(top)-1].Sim {
 			top = insertTop(top, Neighbour{int32(c), s}, x.probe)
 		}

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/mienhq/mien/internal/eval"
+
+	"github.com/mienhq/mien/internal/linalg"
 )
 
 var embFiles = flag.String("index.emb", "", "two embedding sets (learn.emb,held.emb) for TestRealTemplatesSubspace (a measurement; skipped without)")
@@ -114,7 +116,7 @@ func newRealDist(set [][]float32) *realDist {
 			c = append(c, x-float32(g.mean[i]))
 		}
 	}
-	vals, vecs := symEigen(secondMoment(c, d), d)
+	vals, vecs := linalg.SymEigen(secondMoment(c, d), d)
 	k := min(256, d)
 	g.vecs = vecs[:k]
 	for _, l := range vals[:k] {

@@ -3,6 +3,8 @@ package index
 import (
 	"math"
 	"sync"
+
+	"github.com/mienhq/mien/internal/linalg"
 )
 
 // The learnt subspace. A recognizer's templates are not isotropic: the
@@ -62,7 +64,7 @@ func learnSubspace(sample []float32, dim int) *subspace {
 	if maxR < 64 || m < 2*maxR {
 		return nil
 	}
-	_, vecs := symEigen(secondMoment(sample, dim), dim)
+	_, vecs := linalg.SymEigen(secondMoment(sample, dim), dim)
 	r := chooseRank(sample, dim, vecs[:maxR])
 	if r == 0 {
 		return nil

@@ -2,7 +2,6 @@ package eval
 
 import (
 	"fmt"
-	"sort"
 
 	"github.com/mienhq/mien/face"
 )
@@ -50,17 +49,7 @@ func SplitGroups(recs []Record, identity func(Record) string, o GroupOptions) (*
 	if o.K < 1 || o.N < 1 || o.Enrol <= 0 || o.Enrol > 1 || o.MaxGroups < 1 {
 		return nil, fmt.Errorf("eval: group split needs K >= 1, N >= 1, an enrolled share in (0, 1] and MaxGroups >= 1")
 	}
-	people := map[string][]int{}
-	for i, r := range recs {
-		if r.Vector != nil {
-			people[identity(r)] = append(people[identity(r)], i)
-		}
-	}
-	names := make([]string, 0, len(people))
-	for n := range people {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names, people := peopleOf(recs, identity, o.Seed)
 	s := &GroupSplit{}
 	groups := func(photos []int, subj int) []Group {
 		var out []Group
@@ -71,9 +60,6 @@ func SplitGroups(recs []Record, identity func(Record) string, o GroupOptions) (*
 	}
 	for _, name := range names {
 		photos := people[name]
-		sort.Slice(photos, func(a, b int) bool {
-			return seeded(o.Seed, recs[photos[a]].Path) < seeded(o.Seed, recs[photos[b]].Path)
-		})
 		switch {
 		case len(photos) >= o.K+o.N && seeded(o.Seed, "enrol:"+name) < o.Enrol:
 			subj := len(s.Subjects)

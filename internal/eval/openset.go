@@ -66,23 +66,10 @@ func SplitOpenSet(recs []Record, identity func(Record) string, o SplitOptions) (
 	if o.K < 1 || o.Enrol <= 0 || o.Enrol > 1 || o.NonMatedPerPerson < 1 {
 		return nil, fmt.Errorf("eval: open-set split needs K >= 1, an enrolled share in (0, 1] and at least one non-mated photo per person")
 	}
-	people := map[string][]int{}
-	for i, r := range recs {
-		if r.Vector != nil {
-			people[identity(r)] = append(people[identity(r)], i)
-		}
-	}
-	names := make([]string, 0, len(people))
-	for n := range people {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names, people := peopleOf(recs, identity, o.Seed)
 	s := &Split{}
 	for _, name := range names {
 		photos := people[name]
-		sort.Slice(photos, func(a, b int) bool {
-			return seeded(o.Seed, recs[photos[a]].Path) < seeded(o.Seed, recs[photos[b]].Path)
-		})
 		if len(photos) > o.K && seeded(o.Seed, "enrol:"+name) < o.Enrol {
 			subj := len(s.Subjects)
 			s.Subjects = append(s.Subjects, Subject{Name: name, Photos: photos[:o.K]})
@@ -196,4 +183,24 @@ func DETSeries(label string, pts []DETPoint) Series {
 func DETChart(title string, series []Series, minFPIR, minFNIR float64) Chart {
 	return Chart{Title: title, XLabel: "FPIR: share of non-enrolled people matched (log scale)", YLabel: "FNIR: share of enrolled people missed (log scale)",
 		LogX: true, LogY: true, XMin: minFPIR, XMax: 1, YMin: minFNIR, YMax: 1, Legend: "top right", Series: series}
+}
+
+// peopleOf groups the records that have a face by identity: the names in
+// order, and each person's record indices in a seeded random order.
+func peopleOf(recs []Record, identity func(Record) string, seed uint64) ([]string, map[string][]int) {
+	people := map[string][]int{}
+	for i, r := range recs {
+		if r.Vector != nil {
+			people[identity(r)] = append(people[identity(r)], i)
+		}
+	}
+	names := make([]string, 0, len(people))
+	for n, photos := range people {
+		names = append(names, n)
+		sort.Slice(photos, func(a, b int) bool {
+			return seeded(seed, recs[photos[a]].Path) < seeded(seed, recs[photos[b]].Path)
+		})
+	}
+	sort.Strings(names)
+	return names, people
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/mienhq/mien/internal/linalg"
 )
 
 // Gaussian is a low-rank Gaussian model of a recognizer's templates: the
@@ -43,7 +45,7 @@ func FitGaussian(vecs [][]float32, rank int) (*Gaussian, error) {
 	for i, m := range mean {
 		g.mean[i] = float32(m)
 	}
-	vals, u := symEigen(covariance(vecs, mean))
+	vals, u := linalg.SymEigen(covariance(vecs, mean), dim)
 	total := 0.0
 	for i := range vals {
 		vals[i] = max(vals[i], 0)
@@ -59,8 +61,8 @@ func FitGaussian(vecs [][]float32, rank int) (*Gaussian, error) {
 		kept += vals[j]
 		d := make([]float64, dim)
 		for i := range d {
-			d[i] = u[i][j]
-			g.factor[j*dim+i] = float32(math.Sqrt(vals[j]) * u[i][j])
+			d[i] = u[j][i]
+			g.factor[j*dim+i] = float32(math.Sqrt(vals[j]) * u[j][i])
 		}
 		g.dirs = append(g.dirs, d)
 	}
@@ -88,28 +90,25 @@ func meanOf(vecs [][]float32) []float64 {
 }
 
 // covariance is the sample covariance (divided by n-1) of vecs about mean.
-func covariance(vecs [][]float32, mean []float64) [][]float64 {
+func covariance(vecs [][]float32, mean []float64) []float64 {
 	dim := len(mean)
-	c := make([][]float64, dim)
-	for i := range c {
-		c[i] = make([]float64, dim)
-	}
+	c := make([]float64, dim*dim)
 	x := make([]float64, dim)
 	for _, v := range vecs {
 		for i := range x {
 			x[i] = float64(v[i]) - mean[i]
 		}
 		for i, xi := range x {
-			row := c[i][i:]
+			row := c[i*dim+i : (i+1)*dim]
 			for j, xj := range x[i:] {
 				row[j] += xi * xj
 			}
 		}
 	}
-	for i := range c {
+	for i := 0; i < dim; i++ {
 		for j := i; j < dim; j++ {
-			c[i][j] /= float64(len(vecs) - 1)
-			c[j][i] = c[i][j]
+			c[i*dim+j] /= float64(len(vecs) - 1)
+			c[j*dim+i] = c[i*dim+j]
 		}
 	}
 	return c

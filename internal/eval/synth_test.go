@@ -7,49 +7,6 @@ import (
 	"testing"
 )
 
-func TestSymEigen(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	const n = 40
-	a := make([][]float64, n)
-	for i := range a {
-		a[i] = make([]float64, n)
-	}
-	for i := range n {
-		for j := i; j < n; j++ {
-			a[i][j] = r.NormFloat64()
-			a[j][i] = a[i][j]
-		}
-	}
-	vals, v := symEigen(a)
-	for j := range n {
-		if j > 0 && vals[j] > vals[j-1] {
-			t.Fatalf("eigenvalues not in descending order at %d: %g > %g", j, vals[j], vals[j-1])
-		}
-		for i := range n {
-			s := 0.0
-			for k := range n {
-				s += a[i][k] * v[k][j]
-			}
-			if d := math.Abs(s - vals[j]*v[i][j]); d > 1e-9 {
-				t.Fatalf("A v != lambda v for eigenpair %d (row %d off by %g)", j, i, d)
-			}
-		}
-		for k := range n {
-			s := 0.0
-			for i := range n {
-				s += v[i][j] * v[i][k]
-			}
-			want := 0.0
-			if j == k {
-				want = 1
-			}
-			if math.Abs(s-want) > 1e-9 {
-				t.Fatalf("eigenvectors %d and %d: dot %g, want %g", j, k, s, want)
-			}
-		}
-	}
-}
-
 // anisotropic returns n unit templates of dim values: a common mean plus
 // variance on 32 randomly rotated directions falling off geometrically,
 // and a little isotropic noise, like a recognizer's templates in small

@@ -1,13 +1,16 @@
-package index
+// Package linalg holds the small dense linear algebra that more than one
+// package needs (the search index learns its subspace with it, the
+// evaluations fit a Gaussian to templates). Pure Go, float64.
+package linalg
 
 import "math"
 
-// symEigen returns the eigenvalues (descending) and eigenvectors of the
+// SymEigen returns the eigenvalues (descending) and eigenvectors of the
 // symmetric n×n matrix a (row-major, overwritten): vecs[i] is the unit
 // eigenvector of vals[i]. It is the Householder reduction to tridiagonal
 // form and the implicit QL iteration of EISPACK's tred2 and tql2 (as in
 // the public-domain JAMA), in float64: O(n³), ~0.5 s for n = 512.
-func symEigen(a []float64, n int) (vals []float64, vecs [][]float64) {
+func SymEigen(a []float64, n int) (vals []float64, vecs [][]float64) {
 	v := make([][]float64, n)
 	for i := range v {
 		v[i] = a[i*n : (i+1)*n]
