@@ -81,3 +81,27 @@ func TestTimeline(t *testing.T) {
 		t.Errorf("frames per state %v", shown)
 	}
 }
+
+// TestTimelineCompliantAngles holds the applied peaks to what a compliant
+// subject does: turns of 25-40 degrees, look-ups of 20-40 (the slow sway of
+// about a degree on top).
+func TestTimelineCompliantAngles(t *testing.T) {
+	for seed := uint64(0); seed < 200; seed++ {
+		kinds := []challenge.Kind{challenge.TurnLeft, challenge.LookUp, challenge.TurnRight}
+		hs := Timeline(kinds, rand.New(rand.NewPCG(seed, 3)))
+		peak := map[string]float64{}
+		for _, h := range hs {
+			switch h.Shows {
+			case "turn_left", "turn_right":
+				peak[h.Shows] = max(peak[h.Shows], math.Abs(h.Yaw))
+			case "look_up":
+				peak[h.Shows] = max(peak[h.Shows], h.Pitch)
+			}
+		}
+		for k, lo := range map[string]float64{"turn_left": 25, "turn_right": 25, "look_up": 20} {
+			if p := peak[k]; p < lo || p > 40+1.5 {
+				t.Fatalf("seed %d: %s peaks at %.1f degrees, outside %g-40", seed, k, p, lo)
+			}
+		}
+	}
+}

@@ -38,7 +38,9 @@ func main() {
 	split := flag.String("split", "all", "people of the synthetic heads: dev (a third, by a hash of the name), test (the rest) or all")
 	stitched := flag.Bool("stitched", true, "write the stitched-photo sequences (bona fide and attacks)")
 	peopleFile := flag.String("people", "", "a file of LFW names, one a line: survey only these people and make the synthetic heads from them, in the file's order (a fresh held-out set: scripts/liveness-fresh.sh)")
-	flag.BoolVar(&closeRestMouth, "close-rest-mouth", false, "start each synthetic head from its rest photo with the lips closed (livegen.CloseLips: a rest photo often shows a talking or smiling mouth)")
+	flag.BoolVar(&closeRestMouth, "close-rest-mouth", true, "start each synthetic head from its rest photo with the lips closed (livegen.CloseLips: a rest photo often shows a talking or smiling mouth)")
+	probeFile := flag.String("probe", "", "write to this file, for the first -warp synthetic heads of -split, the pose read against applied and the recognizer's similarity to rest at fixed poses (JSON lines), and stop")
+	flag.BoolVar(&headRing, "head-ring", true, "turn the synthetic head's outline, hair and ears with the face (livegen.HeadWarper), not only the face")
 	flag.Parse()
 	if *out == "" || *packDir == "" || *ort == "" {
 		fail(fmt.Errorf("livegen: -out, -pack and -ort are required"))
@@ -84,6 +86,12 @@ func main() {
 	if *split != "dev" && *split != "test" && *split != "all" {
 		fail(fmt.Errorf("livegen: -split must be dev, test or all"))
 	}
+	if *probeFile != "" {
+		if err := probe(ctx, e, *lfw, *probeFile, photos, *warp, *split, stitchedPeople(photos, order)); err != nil {
+			fail(err)
+		}
+		return
+	}
 	if err := os.RemoveAll(filepath.Join(*out, "sequences")); err != nil {
 		fail(err)
 	}
@@ -93,16 +101,22 @@ func main() {
 		}
 	}
 	if *warp > 0 {
-		skip := map[string]bool{}
-		if order == nil { // the people of the stitched-photo set are kept out
-			for _, p := range livegen.Plan(photos, livegen.Margins{}, 3) {
-				skip[p.Name] = true
-			}
-		}
-		if err := generateWarp(ctx, e, *lfw, *out, photos, order, *warpFrom, *warp, *warpAttacks, *split, skip); err != nil {
+		if err := generateWarp(ctx, e, *lfw, *out, photos, order, *warpFrom, *warp, *warpAttacks, *split, stitchedPeople(photos, order)); err != nil {
 			fail(err)
 		}
 	}
+}
+
+// stitchedPeople are the people of the stitched-photo set, kept out of the
+// synthetic heads (none when the heads' people come from a -people file).
+func stitchedPeople(photos []livegen.Photo, order []string) map[string]bool {
+	skip := map[string]bool{}
+	if order == nil {
+		for _, p := range livegen.Plan(photos, livegen.Margins{}, 3) {
+			skip[p.Name] = true
+		}
+	}
+	return skip
 }
 
 // readPeople reads a file of LFW names, one a line (blank lines and lines

@@ -159,12 +159,15 @@ func drawKinds(rng *rand.Rand) []challenge.Kind {
 }
 
 // closeRestMouth (-close-rest-mouth) starts each synthetic head from its
-// rest photo with the lips closed (livegen.CloseLips).
-var closeRestMouth bool
+// rest photo with the lips closed (livegen.CloseLips); headRing
+// (-head-ring) turns the head's outline, hair and ears with the face
+// (livegen.HeadWarper).
+var closeRestMouth, headRing bool
 
 // poser meshes a rest photo on its canvas (fresh track, with iris) and
 // returns the synthetic head's renderer: the photo warped along its mesh
-// posed by livegen.PoseMesh, blended with a copy whose eyelids are closed
+// and the head's outline posed in 3D (headRenderer), blended with a copy
+// whose eyelids are closed
 // (livegen.CloseEyes) as far as the head blinks. The photo must show one
 // face (another face beside the person, at a detection score of 0.5 or
 // more, rules it out: a session would rightly refuse two people).
@@ -200,28 +203,23 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 			eyes[i][k] = f.Mesh.Eyes[i].Contour[k].XY()
 		}
 	}
-	ef := mien.EffectsFace(f)
-	open, err := effects.NewPuppet(canvas, &ef)
-	if err != nil {
-		return nil, err
-	}
-	closed, err := effects.NewPuppet(livegen.CloseEyes(canvas, eyes), &ef)
-	if err != nil {
-		return nil, err
-	}
+	restPts := append([]face.Point(nil), pts...)
 	if closeRestMouth {
 		pts = livegen.CloseLips(pts)
 	}
 	restGap := float64(pts[13].Dist(pts[14]))
+	render, err := headRenderer(canvas, livegen.CloseEyes(canvas, eyes), mien.EffectsFace(f), restPts, z)
+	if err != nil {
+		return nil, err
+	}
 	return func(h livegen.Head) (*face.Image, error) {
-		posed, depth := livegen.PoseMesh(pts, z, h)
-		dst := face.NewImage(canvas.W, canvas.H)
-		if err := open.Warp(dst, posed, depth); err != nil {
+		dst, posed, err := render(pts, h, false)
+		if err != nil {
 			return nil, err
 		}
 		if h.Blink > 0 {
-			shut := face.NewImage(canvas.W, canvas.H)
-			if err := closed.Warp(shut, posed, depth); err != nil {
+			shut, _, err := render(pts, h, true)
+			if err != nil {
 				return nil, err
 			}
 			for i := range dst.Pix {
@@ -232,5 +230,48 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 			livegen.MouthInterior(dst, posed, restGap)
 		}
 		return dst, nil
+	}, nil
+}
+
+// headRenderer returns the warp of the synthetic head: with -head-ring
+// (livegen.HeadWarper) the head's outline, hair and ears turn with the
+// face; without it, effects.Puppet.Warp, whose ring follows the face half
+// way. shut selects the copy whose eyelids are closed.
+func headRenderer(canvas, shutCanvas *face.Image, ef effects.Face, restPts []face.Point, z []float32) (func(pts []face.Point, h livegen.Head, shut bool) (*face.Image, []face.Point, error), error) {
+	if headRing {
+		open, err := livegen.NewHeadWarper(canvas, restPts, z)
+		if err != nil {
+			return nil, err
+		}
+		closed, err := livegen.NewHeadWarper(shutCanvas, restPts, z)
+		if err != nil {
+			return nil, err
+		}
+		return func(pts []face.Point, h livegen.Head, shut bool) (*face.Image, []face.Point, error) {
+			w := open
+			if shut {
+				w = closed
+			}
+			dst := face.NewImage(canvas.W, canvas.H)
+			posed, err := w.Render(dst, pts, h)
+			return dst, posed, err
+		}, nil
+	}
+	open, err := effects.NewPuppet(canvas, &ef)
+	if err != nil {
+		return nil, err
+	}
+	closed, err := effects.NewPuppet(shutCanvas, &ef)
+	if err != nil {
+		return nil, err
+	}
+	return func(pts []face.Point, h livegen.Head, shut bool) (*face.Image, []face.Point, error) {
+		p := open
+		if shut {
+			p = closed
+		}
+		posed, depth := livegen.PoseMesh(pts, z, h)
+		dst := face.NewImage(canvas.W, canvas.H)
+		return dst, posed, p.Warp(dst, posed, depth)
 	}, nil
 }
