@@ -17,3 +17,16 @@ func Triangulate(pts []face.Point) [][3]int32 { return triangulate(pts) }
 func WarpTriangles(dst, src *face.Image, from, to []face.Point, tris [][3]int32) {
 	warpTriangles(dst, src, from, to, tris)
 }
+
+// ImageBorder is the image's corners and edge points, every quarter side:
+// control points that pin the frame while a face is warped inside it.
+func ImageBorder(w, h int) []face.Point {
+	W, H := float32(w), float32(h)
+	var out []face.Point
+	for k := 0; k < 4; k++ {
+		t := float32(k) / 4
+		out = append(out, face.Point{X: t * W, Y: 0}, face.Point{X: W, Y: t * H},
+			face.Point{X: W - t*W, Y: H}, face.Point{X: 0, Y: H - t*H})
+	}
+	return out
+}

@@ -58,7 +58,7 @@ func NewPuppet(portrait *face.Image, f *Face) (*Puppet, error) {
 	p := &Puppet{img: portrait, face: *f}
 	p.face.Points = append([]face.Point(nil), f.Points...)
 	p.ctl = append(append([]face.Point(nil), f.Points...), ring(f.Points, portrait.W, portrait.H)...)
-	p.ctl = append(p.ctl, border(portrait.W, portrait.H)...)
+	p.ctl = append(p.ctl, ImageBorder(portrait.W, portrait.H)...)
 	p.tris = triangulate(p.ctl)
 	return p, nil
 }
@@ -78,18 +78,6 @@ func ring(pts []face.Point, w, h int) []face.Point {
 		q.X = min(max(q.X, 1), float32(w-1))
 		q.Y = min(max(q.Y, 1), float32(h-1))
 		out = append(out, q)
-	}
-	return out
-}
-
-// border is the image's corners and edge points, every quarter side.
-func border(w, h int) []face.Point {
-	W, H := float32(w), float32(h)
-	var out []face.Point
-	for k := 0; k < 4; k++ {
-		t := float32(k) / 4
-		out = append(out, face.Point{X: t * W, Y: 0}, face.Point{X: W, Y: t * H},
-			face.Point{X: W - t*W, Y: H}, face.Point{X: 0, Y: H - t*H})
 	}
 	return out
 }

@@ -69,7 +69,7 @@ func NewHeadWarper(img *face.Image, pts []face.Point, z []float32) (*HeadWarper,
 	hw := &HeadWarper{img: img, z: z, ringZ: ringZ, follow: follow, restMesh: append([]face.Point(nil), pts...)}
 	hw.from = append(append([]face.Point(nil), pts...), ring...)
 	hw.from = append(hw.from, still(pts, img.W, img.H)...)
-	hw.from = append(hw.from, imageBorder(img.W, img.H)...)
+	hw.from = append(hw.from, effects.ImageBorder(img.W, img.H)...)
 	hw.tris = effects.Triangulate(hw.from)
 	if len(hw.tris) == 0 {
 		return nil, fmt.Errorf("livegen: the head's control points do not triangulate")
@@ -139,18 +139,6 @@ func still(pts []face.Point, w, h int) []face.Point {
 		if q.X > 1 && q.Y > 1 && q.X < float32(w-1) && q.Y < float32(h-1) {
 			out = append(out, q)
 		}
-	}
-	return out
-}
-
-// imageBorder is the image's corners and edge points, every quarter side.
-func imageBorder(w, h int) []face.Point {
-	W, H := float32(w), float32(h)
-	var out []face.Point
-	for k := 0; k < 4; k++ {
-		t := float32(k) / 4
-		out = append(out, face.Point{X: t * W, Y: 0}, face.Point{X: W, Y: t * H},
-			face.Point{X: W - t*W, Y: H}, face.Point{X: 0, Y: H - t*H})
 	}
 	return out
 }

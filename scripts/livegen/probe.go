@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
 	"time"
 
 	"github.com/mienhq/mien"
@@ -60,17 +59,7 @@ var probeActions = []struct {
 // to the rest frame (JSON lines). It decides nothing: it is the
 // generator's measuring tape.
 func probe(ctx context.Context, e *mien.Engine, lfw, file string, photos []livegen.Photo, n int, split string, skip map[string]bool) error {
-	by := map[string][]livegen.Photo{}
-	for _, p := range photos {
-		by[p.Person] = append(by[p.Person], p)
-	}
-	var names []string
-	for name := range by {
-		if !skip[name] && (split == "all" || splitOf(name) == split) {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
+	by, names := peopleOfSplit(photos, split, skip)
 	m, err := e.OpenMesh(mesh.Options{})
 	if err != nil {
 		return err

@@ -39,17 +39,7 @@ func splitOf(name string) string {
 // set (skip) are left out. With order (a -people file), the people are
 // taken in that order, not by name.
 func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, order []string, from, n, attacks int, split string, skip map[string]bool) error {
-	by := map[string][]livegen.Photo{}
-	for _, p := range photos {
-		by[p.Person] = append(by[p.Person], p)
-	}
-	var names []string
-	for name := range by {
-		if !skip[name] && (split == "all" || splitOf(name) == split) {
-			names = append(names, name)
-		}
-	}
-	sort.Strings(names)
+	by, names := peopleOfSplit(photos, split, skip)
 	if order != nil {
 		names = slices.DeleteFunc(slices.Clone(order), func(name string) bool { return !slices.Contains(names, name) })
 	}
@@ -274,4 +264,21 @@ func headRenderer(canvas, shutCanvas *face.Image, ef effects.Face, restPts []fac
 		dst := face.NewImage(canvas.W, canvas.H)
 		return dst, posed, p.Warp(dst, posed, depth)
 	}, nil
+}
+
+// peopleOfSplit groups photos by person and lists, by name, the people of
+// split (dev, test or all) that are not in skip.
+func peopleOfSplit(photos []livegen.Photo, split string, skip map[string]bool) (map[string][]livegen.Photo, []string) {
+	by := map[string][]livegen.Photo{}
+	for _, p := range photos {
+		by[p.Person] = append(by[p.Person], p)
+	}
+	var names []string
+	for name := range by {
+		if !skip[name] && (split == "all" || splitOf(name) == split) {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	return by, names
 }
