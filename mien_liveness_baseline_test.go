@@ -50,3 +50,30 @@ func TestRestBaselineEyes(t *testing.T) {
 		t.Errorf("a turned frame moved the rest: open eyes read %.2f", got)
 	}
 }
+
+// TestPoseReferenceIsNotOneFrame: the pose reference is the median of the
+// first rest frames, so one frame's error (here the first, 4 degrees off in
+// yaw and pitch) does not shift every angle of the session; frames already
+// turned do not teach it, and it stops learning after poseRestFrames.
+func TestPoseReferenceIsNotOneFrame(t *testing.T) {
+	var p poseBase
+	for _, f := range [][2]float32{{4, -4}, {0.5, 0.2}, {-0.3, -0.1}, {25, 0}, {0.1, 0.4}, {0, 0}, {-0.2, 0.1}, {3, 3}} {
+		p.add(f[0], f[1], 10)
+	}
+	yaw, pitch := p.ref()
+	if abs32(yaw) > 0.5 || abs32(pitch) > 0.5 {
+		t.Errorf("reference (%.2f, %.2f), want within 0.5 degrees of the rest frames' (0, 0)", yaw, pitch)
+	}
+	if len(p.yaw) != poseRestFrames {
+		t.Errorf("learnt from %d frames, want %d (the turned frame left out, none after the first %d rest frames)", len(p.yaw), poseRestFrames, poseRestFrames)
+	}
+	for i, y := range p.yaw {
+		if y == 25 {
+			t.Errorf("frame %d turned 25 degrees taught the reference", i)
+		}
+	}
+	var empty poseBase
+	if y, pt := empty.ref(); y != 0 || pt != 0 {
+		t.Errorf("empty reference (%v, %v), want (0, 0)", y, pt)
+	}
+}

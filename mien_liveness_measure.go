@@ -84,14 +84,12 @@ func (ls *LivenessSession) measure(ctx context.Context, img *face.Image, at time
 }
 
 // frameSignals fills a face frame's pose, eyes, mouth and landmarks from
-// the mesh, relative to the session's first face frame and its rest.
+// the mesh, relative to the session's pose reference (poseBase) and its rest.
 func (ls *LivenessSession) frameSignals(f *challenge.Frame, meas *LivenessMeasure, mf mesh.Frame) {
-	if ls.base == nil {
-		p := mf.Pose
-		ls.base = &p
-	}
+	ls.base.add(mf.Pose.Yaw, mf.Pose.Pitch, ls.cfg.Neutral)
+	yaw0, pitch0 := ls.base.ref()
 	f.Faces, meas.Faces = 1, 1
-	f.Yaw, f.Pitch = mf.Pose.Yaw-ls.base.Yaw, mf.Pose.Pitch-ls.base.Pitch
+	f.Yaw, f.Pitch = mf.Pose.Yaw-yaw0, mf.Pose.Pitch-pitch0
 	// eyes and mouth relative to the session's own rest (restBaseline); the
 	// more open eye counts, since a wink is not a blink
 	ls.rest.add(f.Yaw, f.Pitch, ls.cfg.Neutral, mf.Signals.EyeOpen, mf.Signals.MouthOpen)

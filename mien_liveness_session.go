@@ -67,8 +67,8 @@ type LivenessSessionOptions struct {
 // synthetic blinks, so fixed values missed closures of wide eyes); the
 // mouth is open when the lips' gap exceeds its rest gap by 0.2 and closed
 // within 0.08 of it (a smile showing teeth reads 0.28, as much as some
-// open-mouth photos). Head angles are relative to the session's first face
-// frame (the pose model reads frontal faces at 10-20 degrees of negative
+// open-mouth photos). Head angles are relative to the session's pose
+// reference, the median pose of its first 5 rest frames (poseBase; the pose model reads frontal faces at 10-20 degrees of negative
 // pitch; docs/mesh.md); within 10 degrees the head is frontal.
 //
 // MaxJump is 1.0 (challenge.Config's unit is the landmarks' RMS distance from
@@ -94,7 +94,7 @@ type LivenessSession struct {
 	cfg     challenge.Config
 	checker *challenge.Checker
 	tracker *mesh.Tracker
-	base    *mesh.Pose // the first face frame's pose: angles are relative to it
+	base    poseBase // the pose reference: angles are relative to it
 	// rest is the session's neutral eyes and mouth: they are measured from it
 	rest       restBaseline
 	passiveThr float32 // the ensemble's calibrated threshold
@@ -411,8 +411,8 @@ func (ls *LivenessSession) Close() {
 		clear(ls.best[i].img.Pix)
 		clear(ls.best[i].emb.Vector)
 	}
-	ls.best, ls.checker, ls.tracker, ls.base, ls.verdict = nil, nil, nil, nil, nil
-	ls.rest = restBaseline{}
+	ls.best, ls.checker, ls.tracker, ls.verdict = nil, nil, nil, nil
+	ls.rest, ls.base = restBaseline{}, poseBase{}
 	ls.closed = true
 }
 

@@ -50,8 +50,8 @@ type LiveProgress struct {
 	// Returning is set once every challenge is done, until the face is back
 	// at rest and matches the first frame's: the session is decided after.
 	Returning bool `json:"returning,omitempty"`
-	// Yaw and Pitch are the head's pose in degrees relative to the first
-	// face frame (> 0: turned to the subject's left, looking up), for a
+	// Yaw and Pitch are the head's pose in degrees relative to the
+	// session's pose reference (its first rest frames; > 0: turned to the subject's left, looking up), for a
 	// client's guidance; 0 without a face.
 	Yaw   float32 `json:"yaw"`
 	Pitch float32 `json:"pitch"`

@@ -423,3 +423,71 @@ func TestCheckFailedBeforeFirstFace(t *testing.T) {
 		t.Errorf("verdict %v %q", v.Live, v.Reasons)
 	}
 }
+
+// TestJawCrossTalk: a wide-open mouth moves the points the head pose is
+// fitted to; the mesh read a still head's open mouth as a 20-25 degree turn
+// or look-up. While an open mouth is asked or just done, such a reading
+// with the lips apart is not another action; a pose beyond JawMargin times
+// its threshold, or one with the lips closed, still is.
+func TestJawCrossTalk(t *testing.T) {
+	asked := []Kind{TurnLeft, OpenMouth, LookUp}
+	openMouthAsTurn := func(yaw, pitch float32) func(a *actor) {
+		return func(a *actor) {
+			a.do(TurnLeft)
+			a.rest(2)
+			for _, r := range []float32{0.25, 0.5, 0.75, 1, 1, 1, 0.75, 0.5, 0.25, 0} {
+				a.frame(yaw*r, pitch*r, 0.9, 0.05+0.5*r) // the pose read follows the jaw
+			}
+			a.do(LookUp)
+		}
+	}
+	for _, c := range []struct {
+		name   string
+		play   func(a *actor)
+		live   bool
+		reason string
+	}{
+		{"open mouth read as a 24 degree right turn", openMouthAsTurn(-24, 0), true, ""},
+		{"open mouth read as a 20 degree look-up", openMouthAsTurn(0, 20), true, ""},
+		{"a real right turn with the mouth open (beyond the margin)", openMouthAsTurn(-32, 0), false, "turn_right while look_up was asked"}, // open mouth is done at 0.75 of the ramp,
+		{"a right turn with the lips closed while open mouth is asked", func(a *actor) {
+			a.do(TurnLeft)
+			a.do(TurnRight)
+			a.do(OpenMouth)
+			a.do(LookUp)
+		}, false, "turn_right while open_mouth was asked"},
+		{"a turn while the mouth closes again, then look-up", func(a *actor) {
+			a.do(TurnLeft)
+			a.do(OpenMouth)
+			for _, r := range []float32{1, 0.6, 0.3, 0} { // closing the jaw, read as a turn
+				a.frame(-22*r, 0, 0.9, 0.05+0.4*r)
+			}
+			a.do(LookUp)
+		}, true, ""},
+		{"a real look-up out of turn is still another action", func(a *actor) {
+			a.do(LookUp)
+			a.do(TurnLeft)
+		}, false, "look_up while turn_left was asked"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			a := newActor(5)
+			c.play(a)
+			chk, err := session(asked...).NewChecker(Config{SameFace: 0.5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range a.out {
+				if err := chk.Add(f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			v, err := chk.Decide("n1", a.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Live != c.live || !c.live && !strings.Contains(strings.Join(v.Reasons, "; "), c.reason) {
+				t.Fatalf("live=%v reasons=%q (completed %v), want live=%v with %q", v.Live, v.Reasons, v.Completed, c.live, c.reason)
+			}
+		})
+	}
+}
