@@ -228,20 +228,16 @@ func abs32(v float32) float32 {
 	return v
 }
 
-// keepBest keeps a copy of the frame when it ranks among the best
-// (embedded frames only), reusing the evicted frame's buffer, and scores
-// it with the anti-spoof ensemble at once, so that Finish has nothing
-// left to run.
+// keepBest scores the frame with the anti-spoof ensemble when it ranks
+// among the PassiveFrames most frontal (embedded frames only), and keeps a
+// copy of it when it ranks among the BestFrames best, reusing the evicted
+// frame's buffer: Finish has nothing left to run.
 func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b bestFrame) error {
 	if len(b.emb.Vector) == 0 {
 		return nil
 	}
-	n := ls.opts.BestFrames
-	if len(ls.best) == n && b.score <= ls.best[n-1].score {
-		return nil
-	}
 	b.passive = -1
-	if ls.opts.PassiveThreshold >= 0 && ls.e.spoof.err == nil {
+	if k := ls.opts.PassiveFrames; ls.opts.PassiveThreshold >= 0 && ls.e.spoof.err == nil && (len(ls.frontal) < k || b.score > ls.frontal[k-1].score) {
 		t0 := time.Now()
 		r, err := ls.e.Liveness(ctx, img, b.det)
 		ls.timings.Passive += time.Since(t0)
@@ -250,6 +246,11 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 			return fmt.Errorf("mien: liveness frame: %w", err)
 		}
 		b.passive, ls.passiveThr = r.Score, r.Threshold
+		ls.frontal = insertFrontal(ls.frontal, frontalScore{b.score, r.Score}, k)
+	}
+	n := ls.opts.BestFrames
+	if len(ls.best) == n && b.score <= ls.best[n-1].score {
+		return nil
 	}
 	var buf *face.Image
 	if len(ls.best) == n {
@@ -268,21 +269,37 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 	return nil
 }
 
-// passive returns the median passive score of the best frames and the
-// threshold to hold it to (0: not decided on); a negative score when none
-// was measured.
+// insertFrontal inserts f into s (highest rank first), keeping at most k.
+func insertFrontal(s []frontalScore, f frontalScore, k int) []frontalScore {
+	i := sort.Search(len(s), func(i int) bool { return s[i].score < f.score })
+	s = append(s, frontalScore{})
+	copy(s[i+1:], s[i:])
+	s[i] = f
+	if len(s) > k {
+		s = s[:k]
+	}
+	return s
+}
+
+// passive returns the median passive score of the PassiveFrames most
+// frontal frames and the threshold to hold it to (0: not decided on); a
+// negative score when none was measured.
 func (ls *LivenessSession) passive() (score, thr float32) {
 	var scores []float64
-	for _, b := range ls.best {
-		if b.passive >= 0 {
-			scores = append(scores, float64(b.passive))
+	for _, f := range ls.frontal {
+		if f.passive >= 0 {
+			scores = append(scores, float64(f.passive))
 		}
 	}
 	if len(scores) == 0 {
 		return -1, 0
 	}
 	sort.Float64s(scores)
-	score, thr = float32(scores[len(scores)/2]), ls.passiveThr
+	m := len(scores) / 2
+	score, thr = float32(scores[m]), ls.passiveThr
+	if len(scores)%2 == 0 {
+		score = float32((scores[m-1] + scores[m]) / 2)
+	}
 	switch {
 	case ls.opts.PassiveThreshold < 0:
 		thr = 0

@@ -39,7 +39,7 @@ type LivenessSessionOptions struct {
 	// docs/liveness.md).
 	SameTrackFAR float64
 	// PassiveThreshold is the least median passive (MiniFASNet) score of
-	// the best frames: 0 takes the pack's calibrated threshold, a negative
+	// the PassiveFrames most frontal frames: 0 takes the pack's calibrated threshold, a negative
 	// value scores the frames without deciding on them. Without an
 	// anti-spoof ensemble in the pack the passive score is not measured
 	// and the verdict says so (PassiveScore < 0) without failing on it.
@@ -51,8 +51,14 @@ type LivenessSessionOptions struct {
 	// had lost the face are always embedded.
 	EmbedEvery int
 	// BestFrames is how many of the most frontal, open-eyed frames are kept
-	// (in memory, until Close) for the passive score and the match (default 3).
+	// (in memory, until Close) for the match (default 3).
 	BestFrames int
+	// PassiveFrames is how many of the most frontal, open-eyed frames the
+	// passive score is the median of (default 9; each is scored once, as it
+	// ranks among them, and only its score is kept). One frame's score moves
+	// with the camera's noise and shake by up to 0.2, and the median of 3
+	// frames decided sessions near the threshold by which frames ranked first.
+	PassiveFrames int
 	// Focal is the camera's focal length in pixels for the head pose
 	// (0 = the image's longer side).
 	Focal float32
@@ -99,8 +105,9 @@ type LivenessSession struct {
 	rest       restBaseline
 	passiveThr float32 // the ensemble's calibrated threshold
 	best       []bestFrame
-	frames     int // frames given
-	faced      int // frames with one face, fed to the checker
+	frontal    []frontalScore // the PassiveFrames most frontal frames' passive scores
+	frames     int            // frames given
+	faced      int            // frames with one face, fed to the checker
 	timings    LivenessTimings
 	verdict    *LivenessVerdict
 	closed     bool
@@ -115,11 +122,16 @@ type bestFrame struct {
 	passive float32        // anti-spoof score; negative when not measured
 }
 
+// frontalScore is one of the most frontal frames' rank and passive score.
+type frontalScore struct {
+	score, passive float32
+}
+
 // LivenessMeasure is what one frame showed.
 type LivenessMeasure struct {
 	Faces int     `json:"faces"`
-	Yaw   float32 `json:"yaw"`   // degrees from the first face frame, > 0: turned to the subject's left
-	Pitch float32 `json:"pitch"` // degrees from the first face frame, > 0: up
+	Yaw   float32 `json:"yaw"`   // degrees from the session's pose reference, > 0: turned to the subject's left
+	Pitch float32 `json:"pitch"` // degrees from the session's pose reference, > 0: up
 	// EyeOpen is each eye's aspect ratio (index 0: the image-left eye).
 	EyeOpen   [2]float32 `json:"eye_open"`
 	MouthOpen float32    `json:"mouth_open"`
@@ -170,8 +182,8 @@ type LivenessVerdict struct {
 	Challenges []ChallengeResult `json:"challenges"`
 	Frames     int               `json:"frames"`
 	FaceFrames int               `json:"face_frames"`
-	// PassiveScore is the median passive score of the best frames; negative
-	// when not measured. PassiveThreshold is what it was held to (0: not decided on).
+	// PassiveScore is the median passive score of the PassiveFrames most
+	// frontal frames; negative when not measured. PassiveThreshold is what it was held to (0: not decided on).
 	PassiveScore     float32 `json:"passive_score"`
 	PassiveThreshold float32 `json:"passive_threshold"`
 	// Residual and Noise are the plane test's homography residuals (face
@@ -199,7 +211,7 @@ func (e *Engine) NewLivenessSession(s *challenge.Session, opts LivenessSessionOp
 	if s == nil || len(s.Challenges) == 0 {
 		return nil, errors.New("mien: a liveness session needs a challenge session with at least one challenge")
 	}
-	if opts.MaxFrames < 0 || opts.EmbedEvery < 0 || opts.BestFrames < 0 || opts.SameFaceFAR < 0 || opts.SameTrackFAR < 0 || opts.Focal < 0 {
+	if opts.MaxFrames < 0 || opts.EmbedEvery < 0 || opts.BestFrames < 0 || opts.PassiveFrames < 0 || opts.SameFaceFAR < 0 || opts.SameTrackFAR < 0 || opts.Focal < 0 {
 		return nil, errors.New("mien: liveness session options must not be negative (except PassiveThreshold)")
 	}
 	opts = opts.withDefaults()
@@ -249,6 +261,9 @@ func (o LivenessSessionOptions) withDefaults() LivenessSessionOptions {
 	}
 	if o.BestFrames == 0 {
 		o.BestFrames = 3
+	}
+	if o.PassiveFrames == 0 {
+		o.PassiveFrames = 9
 	}
 	return o
 }
@@ -411,7 +426,7 @@ func (ls *LivenessSession) Close() {
 		clear(ls.best[i].img.Pix)
 		clear(ls.best[i].emb.Vector)
 	}
-	ls.best, ls.checker, ls.tracker, ls.verdict = nil, nil, nil, nil
+	ls.best, ls.frontal, ls.checker, ls.tracker, ls.verdict = nil, nil, nil, nil, nil
 	ls.rest, ls.base = restBaseline{}, poseBase{}
 	ls.closed = true
 }

@@ -1,0 +1,36 @@
+package mien
+
+import "testing"
+
+// TestPassiveIsTheMedianOfTheMostFrontal: the session's passive score is
+// the median of the PassiveFrames most frontal frames' scores, whatever the
+// order they came in; a less frontal frame does not displace them, and an
+// even count takes the mean of the middle two.
+func TestPassiveIsTheMedianOfTheMostFrontal(t *testing.T) {
+	ls := &LivenessSession{opts: LivenessSessionOptions{PassiveFrames: 5}, passiveThr: 0.42}
+	// (frontality, passive): the five most frontal score 0.3, 0.5, 0.6, 0.7, 0.9
+	for _, f := range []frontalScore{{-3, 0.6}, {-30, 0.01}, {-1, 0.3}, {-2, 0.9}, {-25, 0.02}, {-4, 0.7}, {-0.5, 0.5}, {-40, 0.0}} {
+		if len(ls.frontal) < ls.opts.PassiveFrames || f.score > ls.frontal[len(ls.frontal)-1].score {
+			ls.frontal = insertFrontal(ls.frontal, f, ls.opts.PassiveFrames)
+		}
+	}
+	if len(ls.frontal) != 5 {
+		t.Fatalf("kept %d frames, want 5", len(ls.frontal))
+	}
+	for i := 1; i < len(ls.frontal); i++ {
+		if ls.frontal[i-1].score < ls.frontal[i].score {
+			t.Fatalf("not ranked: %v", ls.frontal)
+		}
+	}
+	if s, thr := ls.passive(); s != 0.6 || thr != 0.42 {
+		t.Errorf("passive %.3f (threshold %.3f), want the median 0.6 of the five most frontal (0.42)", s, thr)
+	}
+	ls.frontal = ls.frontal[:4] // 0.5, 0.3, 0.9, 0.6 by rank
+	if s, _ := ls.passive(); s < 0.549 || s > 0.551 {
+		t.Errorf("passive %.3f of four, want the mean of the middle two, 0.55", s)
+	}
+	ls.frontal = nil
+	if s, _ := ls.passive(); s >= 0 {
+		t.Errorf("passive %.3f with no frame scored, want negative", s)
+	}
+}
