@@ -116,3 +116,23 @@ func TestBuildTruth(t *testing.T) {
 		}
 	}
 }
+
+// TestRestPhotoMouth: the rest photo is the most frontal, least open-mouthed
+// photo with open eyes; a mouth open wide (a shout) is never a rest, so a
+// person whose only frontal photo shows one gives no rest photo.
+func TestRestPhotoMouth(t *testing.T) {
+	open := [2]float32{0.3, 0.3}
+	ph := func(f string, yaw, mouth float32) Photo {
+		return Photo{Person: "A", File: f, Yaw: yaw, EyeOpen: open, Mouth: mouth}
+	}
+	r, ok := RestPhoto([]Photo{ph("talking", 1, 0.2), ph("closed", 2, 0.02), ph("turned", 30, 0)})
+	if !ok || r.File != "closed" {
+		t.Errorf("rest %q (%v), want the closed mouth", r.File, ok)
+	}
+	if r, ok := RestPhoto([]Photo{ph("shout", 0, 0.55), ph("turned", 25, 0.01)}); ok {
+		t.Errorf("rest %q from a shout and a turned photo, want none", r.File)
+	}
+	if r, ok := RestPhoto([]Photo{ph("smile", 3, 0.38)}); !ok || r.File != "smile" {
+		t.Errorf("a smile showing teeth (0.38) must still be a rest (CloseLips closes it), got %q %v", r.File, ok)
+	}
+}

@@ -112,3 +112,42 @@ func TestCloseLips(t *testing.T) {
 		t.Errorf("a closed mouth was changed")
 	}
 }
+
+// TestOpenJawFollowsACurvedLipLine: a smiling mouth's corners sit higher
+// than its middle. Parted at a level line through the middle, the lower
+// lip near the corners lay above it and stayed while the skin under it
+// dropped: the lips were drawn as vertical streaks around a narrow slot,
+// which the mesh read as a third of the opening. The lower lip must drop
+// along the whole mouth, by the oval's share, and the upper lip must not.
+func TestOpenJawFollowsACurvedLipLine(t *testing.T) {
+	pts, z := dome()
+	for i, k := range innerLips { // corners 8 px above the middle
+		u := float64(i) / 10
+		lower := i > 10
+		if lower {
+			u = float64(20-i) / 10
+		}
+		y := 290 - 8*(2*u-1)*(2*u-1)
+		if lower {
+			y += 2
+		}
+		if i == 0 || i == 10 {
+			y += 1
+		}
+		pts[k] = face.Point{X: float32(220 + 40*u), Y: float32(y)}
+	}
+	pts[61], pts[291] = face.Point{X: 215, Y: 283}, face.Point{X: 265, Y: 283}
+	open, _ := PoseMesh(pts, z, Head{Mouth: 1})
+	drop := MouthDrop * 50
+	for _, p := range lipPairs {
+		up, lo := p[0], p[1]
+		dx := float64(pts[lo].X) - 240
+		e := math.Sqrt(math.Max(0, 1-(dx/25)*(dx/25)))
+		if d := float64(open[lo].Y - pts[lo].Y); d < 0.8*e*drop {
+			t.Errorf("lower lip point %d (%.0f px from the middle) dropped %.1f px, want at least %.1f", lo, dx, d, 0.8*e*drop)
+		}
+		if d := float64(open[up].Y - pts[up].Y); d > 0 {
+			t.Errorf("upper lip point %d went down %.1f px", up, d)
+		}
+	}
+}

@@ -151,9 +151,18 @@ func Shows(k challenge.Kind, p, rest Photo, m Margins) bool {
 	return false
 }
 
+// RestMouthMax is the widest mouth (the mesh's inner-lip gap over the
+// mouth's width) a rest photo may show. Lips apart from talking or a smile
+// showing teeth (up to about 0.4 on LFW) are closed by CloseLips for a
+// synthetic head; a mouth open wide (a shout, the tongue out: Tommy
+// Robredo's only frontal photo read 0.55) is not a rest, and closing it
+// paints a mouth that the mesh reads as open at rest and an open mouth that
+// it reads as smaller than that.
+const RestMouthMax = 0.45
+
 // RestPhoto picks a person's rest photo: both eyes open, the head within 8
 // degrees of frontal in yaw and closest to the person's median pitch, the
-// mouth closed.
+// mouth closed (at most RestMouthMax).
 func RestPhoto(ps []Photo) (Photo, bool) {
 	if len(ps) == 0 {
 		return Photo{}, false
@@ -166,7 +175,7 @@ func RestPhoto(ps []Photo) (Photo, bool) {
 	mid := float32(pitches[len(pitches)/2])
 	rest, found := Photo{}, false
 	for _, p := range ps {
-		if min(p.EyeOpen[0], p.EyeOpen[1]) < 0.22 || abs(p.Yaw) > 8 {
+		if min(p.EyeOpen[0], p.EyeOpen[1]) < 0.22 || abs(p.Yaw) > 8 || p.Mouth > RestMouthMax {
 			continue
 		}
 		if !found || abs(p.Yaw)+abs(p.Pitch-mid)+40*p.Mouth < abs(rest.Yaw)+abs(rest.Pitch-mid)+40*rest.Mouth {

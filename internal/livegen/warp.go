@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sort"
 
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/liveness/challenge"
@@ -130,8 +131,7 @@ func PoseHead(pts []face.Point, z []float32, extra []face.Point, extraZ []float3
 	n := float64(len(pts))
 	cx, cy, cz = cx/n, cy/n, cz/n
 	pz := cz + 0.5*(maxX-minX)
-	// jaw: the inner lips' midpoint and the mouth corners (MediaPipe indices)
-	mouthY := (float64(pts[13].Y) + float64(pts[14].Y)) / 2
+	// jaw: the lip line and the mouth corners (MediaPipe indices)
 	mx := (float64(pts[61].X) + float64(pts[291].X)) / 2
 	mw := math.Abs(float64(pts[291].X) - float64(pts[61].X))
 	drop := h.Mouth * MouthDrop * mw
@@ -147,6 +147,7 @@ func PoseHead(pts []face.Point, z []float32, extra []face.Point, extraZ []float3
 		y, d = y*math.Cos(pa)+d*math.Sin(pa), -y*math.Sin(pa)+d*math.Cos(pa)
 		return x + cx, y + cy, d
 	}
+	line := lipLine(pts)
 	var sx, sy, rx, ry float64
 	for i, p := range pts {
 		x, y := float64(p.X), float64(p.Y)
@@ -156,7 +157,7 @@ func PoseHead(pts []face.Point, z []float32, extra []face.Point, extraZ []float3
 		sx, sy = sx+hx, sy+hy
 		rx, ry = rx+x, ry+y
 		if drop > 0 {
-			x, y = openJaw(x, y, mx, mouthY, mw, half, drop, h.Mouth)
+			x, y = openJaw(x, y, mx, line(x), mw, half, drop, h.Mouth)
 		}
 		x, y, d := turn(x, y, float64(z[i]))
 		out[i], depth[i] = face.Point{X: float32(x), Y: float32(y)}, float32(d)
@@ -174,8 +175,43 @@ func PoseHead(pts []face.Point, z []float32, extra []face.Point, extraZ []float3
 	return out, depth, ex, exz
 }
 
+// lipLine returns the line where the lips meet in a frontal mesh, as a
+// function of x: through the mouth's inner corners (78, 308) and the
+// midpoints of the inner-lip points facing each other (lipPairs), level
+// beyond the corners. A mouth's lip line is seldom straight (a smile lifts
+// its corners): parted at a level line through the middle of the lips,
+// the lower lip near the corners of a smiling mouth lay above that line and
+// stayed, while the skin under it dropped with the jaw, so the lips were
+// drawn stretched into vertical streaks with a narrow slot between them,
+// which the mesh read as a third of the opening drawn.
+func lipLine(pts []face.Point) func(x float64) float64 {
+	type pt struct{ x, y float64 }
+	ps := []pt{{float64(pts[78].X), float64(pts[78].Y)}, {float64(pts[308].X), float64(pts[308].Y)}}
+	for _, p := range lipPairs {
+		a, b := pts[p[0]], pts[p[1]]
+		ps = append(ps, pt{float64(a.X+b.X) / 2, float64(a.Y+b.Y) / 2})
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i].x < ps[j].x })
+	return func(x float64) float64 {
+		if x <= ps[0].x {
+			return ps[0].y
+		}
+		for i := 1; i < len(ps); i++ {
+			if x <= ps[i].x {
+				a, b := ps[i-1], ps[i]
+				if b.x-a.x < 1e-9 {
+					return b.y
+				}
+				return a.y + (b.y-a.y)*(x-a.x)/(b.x-a.x)
+			}
+		}
+		return ps[len(ps)-1].y
+	}
+}
+
 // openJaw moves one point of a frontal face for an open mouth of drop
-// pixels (the inner lips' gap at the mouth's middle): the jaw and chin drop
+// pixels (the inner lips' gap at the mouth's middle; mouthY is the lip line
+// at the point's x, lipLine): the jaw and chin drop
 // by drop, fading towards the cheeks beyond 0.6 mouth widths from the
 // middle; near the lip line the drop follows an ellipse across the mouth,
 // so the corners stay closed and the opening is an oval (a jaw lowered as

@@ -23,6 +23,19 @@ func dome() ([]face.Point, []float32) {
 		pts[i] = face.Point{X: float32(240 + x), Y: float32(240 + y)}
 		z[i] = float32(-math.Sqrt(100*100 - r*r))
 	}
+	// a closed mouth: the inner lips from the left corner along the upper
+	// lip and back along the lower, 2 px apart
+	for i, k := range innerLips {
+		u := float64(i) / 10 // 0..1 along the upper lip, then 1..0 back
+		y := 290.0
+		if i > 10 {
+			u, y = float64(20-i)/10, 292
+		}
+		if i == 0 || i == 10 {
+			y = 291
+		}
+		pts[k] = face.Point{X: float32(220 + 40*u), Y: float32(y)}
+	}
 	pts[13], pts[14] = face.Point{X: 240, Y: 290}, face.Point{X: 240, Y: 292}
 	pts[61], pts[291] = face.Point{X: 215, Y: 291}, face.Point{X: 265, Y: 291}
 	return pts, z
