@@ -20,6 +20,9 @@ type Margins struct {
 	Still float32
 }
 
+// DefaultMargins returns the default margins.
+func DefaultMargins() Margins { return Margins{}.withDefaults() }
+
 func (m Margins) withDefaults() Margins {
 	d := func(v *float32, x float32) {
 		if *v == 0 {

@@ -31,6 +31,10 @@ type Head struct {
 	Shows string
 }
 
+// MinMouthPeak is the least jaw (of 1) at an open mouth's peak in a
+// synthetic session; each session draws its peak between it and 1.
+const MinMouthPeak = 0.8
+
 // MouthDrop is how far the lower lip and jaw drop at Mouth 1, in mouth
 // widths (the mesh's mouth opening is the inner-lip gap over the width).
 const MouthDrop = 0.6
@@ -74,7 +78,7 @@ func Timeline(kinds []challenge.Kind, rng *rand.Rand) []Head {
 		case challenge.LookUp:
 			peak.Pitch = 30 + 8*rng.Float64()
 		case challenge.OpenMouth:
-			peak.Mouth = 0.8 + 0.2*rng.Float64()
+			peak.Mouth = MinMouthPeak + (1-MinMouthPeak)*rng.Float64()
 		}
 		ramp := []float64{0.15, 0.5, 0.85, 1, 1, 1, 1, 0.85, 0.5, 0.15}
 		for i, a := range ramp {

@@ -40,6 +40,7 @@ func main() {
 	peopleFile := flag.String("people", "", "a file of LFW names, one a line: survey only these people and make the synthetic heads from them, in the file's order (a fresh held-out set: scripts/liveness-fresh.sh)")
 	flag.BoolVar(&closeRestMouth, "close-rest-mouth", true, "start each synthetic head from its rest photo with the lips closed (livegen.CloseLips: a rest photo often shows a talking or smiling mouth)")
 	probeFile := flag.String("probe", "", "write to this file, for the first -warp synthetic heads of -split, the pose read against applied and the recognizer's similarity to rest at fixed poses (JSON lines), and stop")
+	flag.BoolVar(&jawToMargin, "jaw-to-margin", true, "open each synthetic head's jaw until the mesh reads its open mouth livegen.Margins' 0.25 over rest (up to 1.5 times the drop; calibrateJaw), as a subject asked to open the mouth does")
 	flag.BoolVar(&headRing, "head-ring", true, "turn the synthetic head's outline, hair and ears with the face (livegen.HeadWarper), not only the face")
 	flag.Parse()
 	if *out == "" || *packDir == "" || *ort == "" {

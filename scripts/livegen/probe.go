@@ -79,7 +79,7 @@ func probe(ctx context.Context, e *mien.Engine, lfw, file string, photos []liveg
 		if !ok {
 			continue
 		}
-		pose, err := poser(ctx, e, m, lfw, rest)
+		pose, _, err := poser(ctx, e, m, lfw, rest)
 		if err != nil {
 			continue
 		}

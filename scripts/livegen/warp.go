@@ -52,6 +52,7 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 		name string
 		rest livegen.Photo
 		pose livegen.Poser
+		jaw  float64 // the jaw's factor (calibrateJaw)
 	}
 	var heads []head
 	for _, name := range names {
@@ -62,12 +63,12 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 		if !ok {
 			continue
 		}
-		pose, err := poser(ctx, e, m, lfw, rest)
+		pose, jaw, err := poser(ctx, e, m, lfw, rest)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "livegen: %s: %v\n", name, err)
 			continue
 		}
-		heads = append(heads, head{name, rest, pose})
+		heads = append(heads, head{name, rest, pose, jaw})
 	}
 	fmt.Fprintf(os.Stderr, "livegen: %d synthetic heads (%s split)\n", len(heads), split)
 	rng := rand.New(rand.NewPCG(7, uint64(len(split))))
@@ -104,7 +105,7 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 				return err
 			}
 			seq.Truth.Name = name
-			seq.Truth.Note += "; rest photo " + h.rest.File
+			seq.Truth.Note += fmt.Sprintf("; rest photo %s; jaw x%.2f", h.rest.File, h.jaw)
 			if err := write(filepath.Join(out, "sequences", sp, name), seq); err != nil {
 				return err
 			}
@@ -152,7 +153,16 @@ func drawKinds(rng *rand.Rand) []challenge.Kind {
 // rest photo with the lips closed (livegen.CloseLips); headRing
 // (-head-ring) turns the head's outline, hair and ears with the face
 // (livegen.HeadWarper).
-var closeRestMouth, headRing bool
+var closeRestMouth, headRing, jawToMargin bool
+
+// Jaw calibration (-jaw-to-margin): the factors on the jaw's drop tried, in
+// order, until the mesh reads the least open mouth a session draws
+// (livegen.MinMouthPeak of the full drop) livegen.Margins' Mouth (0.25)
+// over the head's rest: the margin the real photos chosen for an open
+// mouth must show (livegen.Plan), as a subject asked to open the mouth
+// opens it until it shows. 1.5 is a drop of 0.9 mouth widths at the lips'
+// middle, about the widest a mouth opens.
+var jawFactors = []float64{1, 1.15, 1.3, 1.5}
 
 // poser meshes a rest photo on its canvas (fresh track, with iris) and
 // returns the synthetic head's renderer: the photo warped along its mesh
@@ -161,26 +171,26 @@ var closeRestMouth, headRing bool
 // (livegen.CloseEyes) as far as the head blinks. The photo must show one
 // face (another face beside the person, at a detection score of 0.5 or
 // more, rules it out: a session would rightly refuse two people).
-func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest livegen.Photo) (livegen.Poser, error) {
+func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest livegen.Photo) (livegen.Poser, float64, error) {
 	canvas, err := loadCanvas(e, lfw, rest)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	dets, err := e.Detect(ctx, canvas, detect.Options{})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	main, _ := mien.LivenessFaces(dets)
 	for _, d := range dets {
 		if d != main && d.Score >= otherFaceScore {
-			return nil, fmt.Errorf("another face beside the person (score %.2f)", d.Score)
+			return nil, 0, fmt.Errorf("another face beside the person (score %.2f)", d.Score)
 		}
 	}
 	tr := mesh.NewTracker(m, mesh.TrackOptions{})
 	tr.Reset(main)
 	f, ok, err := tr.Step(ctx, canvas, 0)
 	if err != nil || !ok || !f.Mesh.HasIris {
-		return nil, fmt.Errorf("the mesh did not read the rest photo (%v)", err)
+		return nil, 0, fmt.Errorf("the mesh did not read the rest photo (%v)", err)
 	}
 	pts := make([]face.Point, mesh.NumPoints)
 	z := make([]float32, mesh.NumPoints)
@@ -200,9 +210,9 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 	restGap := float64(pts[13].Dist(pts[14]))
 	render, err := headRenderer(canvas, livegen.CloseEyes(canvas, eyes), mien.EffectsFace(f), restPts, z)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return func(h livegen.Head) (*face.Image, error) {
+	pose := func(h livegen.Head) (*face.Image, error) {
 		dst, posed, err := render(pts, h, false)
 		if err != nil {
 			return nil, err
@@ -220,7 +230,68 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 			livegen.MouthInterior(dst, posed, restGap)
 		}
 		return dst, nil
-	}, nil
+	}
+	jaw := 1.0
+	if jawToMargin {
+		if jaw, err = calibrateJaw(ctx, e, m, pose); err != nil {
+			return nil, 0, err
+		}
+	}
+	return func(h livegen.Head) (*face.Image, error) {
+		h.Mouth *= jaw
+		return pose(h)
+	}, jaw, nil
+}
+
+// calibrateJaw returns the least of jawFactors at which the mesh reads the
+// head's open mouth at livegen.MinMouthPeak at least livegen.Margins' Mouth
+// over its rest
+// (read as a session reads a frame: detection, a fresh mesh track), or the
+// factor of the widest reading when none does. The mesh reads the drawn
+// opening at about half its size, and less on some faces than on others
+// (docs/benchmarks.md, "Liveness: the stand-in's open mouth opened to the
+// margin").
+func calibrateJaw(ctx context.Context, e *mien.Engine, m *mesh.Model, pose livegen.Poser) (float64, error) {
+	read := func(h livegen.Head) (float32, error) {
+		img, err := pose(h)
+		if err != nil {
+			return 0, err
+		}
+		dets, err := e.Detect(ctx, img, detect.Options{})
+		if err != nil {
+			return 0, err
+		}
+		main, n := mien.LivenessFaces(dets)
+		if n == 0 {
+			return 0, nil
+		}
+		tr := mesh.NewTracker(m, mesh.TrackOptions{})
+		tr.Reset(main)
+		f, ok, err := tr.Step(ctx, img, 0)
+		if err != nil || !ok {
+			return 0, err
+		}
+		return f.Signals.MouthOpen, nil
+	}
+	rest, err := read(livegen.Head{})
+	if err != nil {
+		return 0, err
+	}
+	margin := livegen.DefaultMargins().Mouth
+	best, bestRead := 1.0, float32(-1)
+	for _, k := range jawFactors {
+		r, err := read(livegen.Head{Mouth: livegen.MinMouthPeak * k})
+		if err != nil {
+			return 0, err
+		}
+		if r-rest >= margin {
+			return k, nil
+		}
+		if r > bestRead {
+			best, bestRead = k, r
+		}
+	}
+	return best, nil
 }
 
 // headRenderer returns the warp of the synthetic head: with -head-ring
