@@ -400,7 +400,7 @@ func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVe
 		v.Challenges = append(v.Challenges, ChallengeResult{Kind: k, Done: i < len(cv.Completed)})
 	}
 	if thr > 0 && passive >= 0 && passive < thr {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f of the best frames is below %.3f", passive, thr))
+		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f of the most frontal frames is below %.3f", passive, thr))
 	}
 	if len(ls.best) > 0 {
 		b := ls.best[0]
