@@ -55,7 +55,8 @@ func (c *Checker) next() { c.step, c.phase = c.step+1, 0 }
 // mouth is asked or just done: a jaw opened wide moves the points the head
 // pose is fitted to (the chin drops, the cheeks stretch), and the mesh read
 // a wide-open mouth of a still head as a 20-25 degree turn or look-up
-// (docs/benchmarks.md, "Liveness: the open mouth read as another action").
+// (docs/benchmarks.md, "Liveness: pose reference, jaw margin, passive of 9,
+// the lips' own line").
 // A real turn or look-up of a recording replayed in that step still fails
 // beyond it; the action asked must still be seen on its own terms.
 const JawMargin = 1.5

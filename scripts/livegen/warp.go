@@ -249,8 +249,8 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 // (read as a session reads a frame: detection, a fresh mesh track), or the
 // factor of the widest reading when none does. The mesh reads the drawn
 // opening at about half its size, and less on some faces than on others
-// (docs/benchmarks.md, "Liveness: the stand-in's open mouth opened to the
-// margin").
+// (docs/benchmarks.md, "Liveness: pose reference, jaw margin, passive of 9,
+// the lips' own line").
 func calibrateJaw(ctx context.Context, e *mien.Engine, m *mesh.Model, pose livegen.Poser) (float64, error) {
 	read := func(h livegen.Head) (float32, error) {
 		img, err := pose(h)
