@@ -41,7 +41,12 @@ type meshConn struct {
 }
 
 func newMeshConn(c *websocket.Conn, mode string, m *mesh.Model, det mesh.Detector, fx effectParams, o MeshStreamOptions) *meshConn {
-	mc := &meshConn{c: c, mode: mode, detect: det, opts: o, start: time.Now(), wake: make(chan struct{}, 1), par: fx, tok: 1}
+	// the rate's bucket starts full: a client that sends its next frame as
+	// soon as an answer comes may send the first few faster than the rate
+	// (a warm mesh answers in 10-20 ms, under the 33 ms of 30 frames/s), and
+	// a frame dropped there gets no answer, so such a client waited for
+	// the idle timeout (TestMeshStreamModes failed so once in CI)
+	mc := &meshConn{c: c, mode: mode, detect: det, opts: o, start: time.Now(), wake: make(chan struct{}, 1), par: fx, tok: meshBurst(o)}
 	mc.tr = mesh.NewTracker(m, mesh.TrackOptions{Smooth: true})
 	if mode == "driver" {
 		mc.mon, _ = driver.New(driver.Options{}) // default options always validate
@@ -81,7 +86,7 @@ func (mc *meshConn) run(ctx context.Context) string {
 // read takes the client's messages: each frame replaces any frame still
 // waiting, and frames over the rate are dropped at once.
 func (mc *meshConn) read(ctx context.Context) error {
-	burst := math.Max(1, mc.opts.MaxFPS/5)
+	burst := meshBurst(mc.opts)
 	for {
 		typ, data, err := mc.c.Read(ctx)
 		if err != nil {
@@ -113,6 +118,10 @@ func (mc *meshConn) read(ctx context.Context) error {
 		mc.poke()
 	}
 }
+
+// meshBurst is how many frames a connection may send at once: a fifth of
+// a second's worth at the rate, at least one.
+func meshBurst(o MeshStreamOptions) float64 { return math.Max(1, o.MaxFPS/5) }
 
 func (mc *meshConn) poke() {
 	select {
