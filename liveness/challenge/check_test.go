@@ -83,6 +83,26 @@ func (a *actor) do(k Kind) {
 	}
 }
 
+// decide feeds the actor's frames to a checker of a session asking for
+// asked and returns its verdict at the actor's last moment.
+func decide(t *testing.T, a *actor, asked []Kind) Verdict {
+	t.Helper()
+	chk, err := session(asked...).NewChecker(Config{SameFace: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range a.out {
+		if err := chk.Add(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := chk.Decide("n1", a.at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
 func session(kinds ...Kind) *Session {
 	return &Session{Nonce: "n1", Challenges: kinds, Created: t0, Deadline: t0.Add(30 * time.Second)}
 }
@@ -189,20 +209,7 @@ func TestCheckSequences(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := newActor(3)
 			c.play(a)
-			s := session(asked...)
-			chk, err := s.NewChecker(Config{SameFace: 0.5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range a.out {
-				if err := chk.Add(f); err != nil {
-					t.Fatal(err)
-				}
-			}
-			v, err := chk.Decide("n1", a.at)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := decide(t, a, asked)
 			if v.Live != c.live || !c.live && !strings.Contains(strings.Join(v.Reasons, "; "), c.reason) {
 				t.Fatalf("live=%v reasons=%q (residual %.4f, still %.4f, completed %v), want live=%v with %q", v.Live, v.Reasons, v.Residual, v.Noise, v.Completed, c.live, c.reason)
 			}
@@ -473,19 +480,7 @@ func TestJawCrossTalk(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			a := newActor(5)
 			c.play(a)
-			chk, err := session(asked...).NewChecker(Config{SameFace: 0.5})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, f := range a.out {
-				if err := chk.Add(f); err != nil {
-					t.Fatal(err)
-				}
-			}
-			v, err := chk.Decide("n1", a.at)
-			if err != nil {
-				t.Fatal(err)
-			}
+			v := decide(t, a, asked)
 			if v.Live != c.live || !c.live && !strings.Contains(strings.Join(v.Reasons, "; "), c.reason) {
 				t.Fatalf("live=%v reasons=%q (completed %v), want live=%v with %q", v.Live, v.Reasons, v.Completed, c.live, c.reason)
 			}

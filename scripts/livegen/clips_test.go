@@ -17,12 +17,7 @@ import (
 // photo that shows him alone and 3 actions from real photos, each photo
 // alone and showing its action as shown.
 func TestClipPerson(t *testing.T) {
-	lfw := testenv.Shared(t, "data/lfw/images")
-	e, err := mien.Open(testenv.Pack(t, "standard"), mien.Options{Runtime: testenv.Runtime(t), Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	lfw, e := testEngine(t)
 	ctx := context.Background()
 	const person = "Tony_Blair" // scripts/liveness-clips.sh's
 	photos, err := survey(ctx, e, lfw, filepath.Join(t.TempDir(), "survey.jsonl"), person, nil, 1, 1000)
@@ -53,4 +48,17 @@ func TestClipPerson(t *testing.T) {
 	if !head {
 		t.Errorf("no head movement among %v", p.Kinds())
 	}
+}
+
+// testEngine opens the standard pack for a test (closed when it ends) and
+// returns it with the LFW images' directory; the test skips without them.
+func testEngine(t *testing.T) (string, *mien.Engine) {
+	t.Helper()
+	lfw := testenv.Shared(t, "data/lfw/images")
+	e, err := mien.Open(testenv.Pack(t, "standard"), mien.Options{Runtime: testenv.Runtime(t), Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return lfw, e
 }

@@ -252,27 +252,7 @@ func poser(ctx context.Context, e *mien.Engine, m *mesh.Model, lfw string, rest 
 // (docs/benchmarks.md, "Liveness: pose reference, jaw margin, passive of 9,
 // the lips' own line").
 func calibrateJaw(ctx context.Context, e *mien.Engine, m *mesh.Model, pose livegen.Poser) (float64, error) {
-	read := func(h livegen.Head) (float32, error) {
-		img, err := pose(h)
-		if err != nil {
-			return 0, err
-		}
-		dets, err := e.Detect(ctx, img, detect.Options{})
-		if err != nil {
-			return 0, err
-		}
-		main, n := mien.LivenessFaces(dets)
-		if n == 0 {
-			return 0, nil
-		}
-		tr := mesh.NewTracker(m, mesh.TrackOptions{})
-		tr.Reset(main)
-		f, ok, err := tr.Step(ctx, img, 0)
-		if err != nil || !ok {
-			return 0, err
-		}
-		return f.Signals.MouthOpen, nil
-	}
+	read := func(h livegen.Head) (float32, error) { return headMouth(ctx, e, m, pose, h) }
 	rest, err := read(livegen.Head{})
 	if err != nil {
 		return 0, err
@@ -352,4 +332,29 @@ func peopleOfSplit(photos []livegen.Photo, split string, skip map[string]bool) (
 	}
 	sort.Strings(names)
 	return by, names
+}
+
+// headMouth is the mesh's mouth opening of the head in state h, read as a
+// session reads a frame: detection, then a fresh mesh track (0 when
+// neither finds the face).
+func headMouth(ctx context.Context, e *mien.Engine, m *mesh.Model, pose livegen.Poser, h livegen.Head) (float32, error) {
+	img, err := pose(h)
+	if err != nil {
+		return 0, err
+	}
+	dets, err := e.Detect(ctx, img, detect.Options{})
+	if err != nil {
+		return 0, err
+	}
+	main, n := mien.LivenessFaces(dets)
+	if n == 0 {
+		return 0, nil
+	}
+	tr := mesh.NewTracker(m, mesh.TrackOptions{})
+	tr.Reset(main)
+	f, ok, err := tr.Step(ctx, img, 0)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return f.Signals.MouthOpen, nil
 }

@@ -5,10 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/mienhq/mien"
-	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/internal/livegen"
-	"github.com/mienhq/mien/internal/testenv"
 	"github.com/mienhq/mien/mesh"
 )
 
@@ -18,12 +15,7 @@ import (
 // reading when rendered again, and a head that needs no more than the
 // drawn drop keeps factor 1.
 func TestCalibrateJaw(t *testing.T) {
-	lfw := testenv.Shared(t, "data/lfw/images")
-	e, err := mien.Open(testenv.Pack(t, "standard"), mien.Options{Runtime: testenv.Runtime(t), Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
+	lfw, e := testEngine(t)
 	ctx := context.Background()
 	m, err := e.OpenMesh(mesh.Options{})
 	if err != nil {
@@ -50,22 +42,11 @@ func TestCalibrateJaw(t *testing.T) {
 			t.Fatalf("%s: jaw factor %.2f outside %v", person, jaw, jawFactors)
 		}
 		raw := func(h livegen.Head) float32 { // the calibrated poser scales the jaw itself
-			img, err := pose(h)
+			r, err := headMouth(ctx, e, m, pose, h)
 			if err != nil {
-				t.Fatal(err)
+				t.Fatalf("%s: %v", person, err)
 			}
-			dets, err := e.Detect(ctx, img, detect.Options{})
-			if err != nil || len(dets) == 0 {
-				t.Fatalf("%s: no face in the rendered head (%v)", person, err)
-			}
-			main, _ := mien.LivenessFaces(dets)
-			tr := mesh.NewTracker(m, mesh.TrackOptions{})
-			tr.Reset(main)
-			f, ok, err := tr.Step(ctx, img, 0)
-			if err != nil || !ok {
-				t.Fatalf("%s: the mesh lost the rendered head (%v)", person, err)
-			}
-			return f.Signals.MouthOpen
+			return r
 		}
 		over := raw(livegen.Head{Mouth: livegen.MinMouthPeak}) - raw(livegen.Head{})
 		t.Logf("%s: jaw x%.2f, least session mouth reads %.3f over rest", person, jaw, over)
