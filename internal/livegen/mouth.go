@@ -24,7 +24,6 @@ var (
 // edges softened over a pixel and a half. rest is the inner lips' gap at
 // rest, in pixels: nothing is painted until the lips part by more than
 // that, and teeth and tongue fade in over the first tenth of a mouth width.
-// The lips' inner edges are shaded (shadeLips).
 // effects.Puppet.Warp fills the opening with one flat dark colour, which
 // the mesh reads as stretched lips rather than an open mouth.
 func MouthInterior(dst *face.Image, pts []face.Point, rest float64) {
@@ -49,7 +48,6 @@ func MouthInterior(dst *face.Image, pts []face.Point, rest float64) {
 			continue
 		}
 		top, bot := ys[0], ys[len(ys)-1]
-		shadeLips(dst, x, top, bot, mw, show)
 		for y := y0; y <= y1; y++ {
 			fy := float64(y) + 0.5
 			if fy <= top || fy >= bot {
@@ -73,53 +71,6 @@ func MouthInterior(dst *face.Image, pts []face.Point, rest float64) {
 			for ch := range 3 {
 				p[ch] = uint8(float64(p[ch])*(1-alpha) + c[ch]*alpha + 0.5)
 			}
-		}
-	}
-}
-
-// Lip shading at an open mouth: how far (in mouth widths, at a full
-// opening) the shade reaches into the lower and the upper lip from the
-// opening's edge, how much of the shade the edge gets, and the shade's
-// colour as a factor of the pixel's own (darker, and redder than skin).
-const (
-	lowerLipShade, upperLipShade = 0.10, 0.05
-	lipShadeAlpha                = 0.8
-)
-
-var lipShadeTone = [3]float64{0.78, 0.55, 0.58}
-
-// shadeLips darkens the inner edges of the lips in column x of an open
-// mouth whose opening runs from top to bottom (rows, pixels): a band of
-// lowerLipShade mouth widths under the opening and upperLipShade over it,
-// fading out from the edge, both growing with show. The warp stretches the
-// photo's lips, often thin or closed over a smile, into faint lines round
-// the painted opening; an opened mouth shows its lips' inner sides, in
-// shadow. Without the shade the mesh placed the inner lips inside the
-// opening: of 72 heads of block 4 read as a session reads them (shake,
-// noise, JPEG, a tracked mesh), 23 showed under 0.2 over their rest at the
-// jaw's least peak; with it, 17 (docs/benchmarks.md, "Liveness: lip shade
-// and closed-mouth rest photos").
-func shadeLips(dst *face.Image, x int, top, bot, mw, show float64) {
-	lo, up := lowerLipShade*mw*show, upperLipShade*mw*show
-	if lo < 1 {
-		return
-	}
-	for y := max(0, int(top-up)); y <= min(dst.H-1, int(bot+lo)); y++ {
-		fy := float64(y) + 0.5
-		var a float64
-		switch {
-		case fy < top && top-fy < up:
-			a = 1 - (top-fy)/up
-		case fy > bot && fy-bot < lo:
-			a = 1 - (fy-bot)/lo
-		default:
-			continue
-		}
-		a = math.Min(1, 1.5*a) * lipShadeAlpha
-		p := dst.Pix[3*(y*dst.W+x):]
-		for ch := range 3 {
-			v := float64(p[ch])
-			p[ch] = uint8(v*(1-a) + v*lipShadeTone[ch]*a + 0.5)
 		}
 	}
 }

@@ -164,9 +164,8 @@ func Shows(k challenge.Kind, p, rest Photo, m Margins) bool {
 const RestMouthMax = 0.45
 
 // RestPhoto picks a person's rest photo: both eyes open, the head within 8
-// degrees of frontal in yaw, the mouth at most RestMouthMax; of those the
-// one of least restCost: nearest frontal and the person's median pitch,
-// the mouth most closed.
+// degrees of frontal in yaw and closest to the person's median pitch, the
+// mouth closed (at most RestMouthMax).
 func RestPhoto(ps []Photo) (Photo, bool) {
 	if len(ps) == 0 {
 		return Photo{}, false
@@ -182,28 +181,11 @@ func RestPhoto(ps []Photo) (Photo, bool) {
 		if min(p.EyeOpen[0], p.EyeOpen[1]) < 0.22 || abs(p.Yaw) > 8 || p.Mouth > RestMouthMax {
 			continue
 		}
-		if !found || restCost(p, mid) < restCost(rest, mid) {
+		if !found || abs(p.Yaw)+abs(p.Pitch-mid)+40*p.Mouth < abs(rest.Yaw)+abs(rest.Pitch-mid)+40*rest.Mouth {
 			rest, found = p, true
 		}
 	}
 	return rest, found
-}
-
-// RestMouthCost is what a rest photo's open mouth (the mesh's inner-lip gap
-// over the mouth width) costs in degrees off frontal: a gap of 0.1 costs as
-// much as 10 degrees. A subject asked to face the camera closes their
-// mouth; a talking or smiling photo closed by CloseLips still reads 0.2-0.4
-// at rest, and the same jaw opened over it reads less over that rest. At 40
-// a photo 5 degrees nearer the median pitch won over a closed mouth; at 100,
-// of 70 heads of block 4, 14 read an open mouth under 0.2 over their rest
-// against 17 (docs/benchmarks.md, "Liveness: lip shade and closed-mouth
-// rest photos").
-const RestMouthCost = 100
-
-// restCost ranks rest photos: degrees off frontal in yaw and off the
-// person's median pitch mid, and the open mouth at RestMouthCost.
-func restCost(p Photo, mid float32) float32 {
-	return abs(p.Yaw) + abs(p.Pitch-mid) + RestMouthCost*p.Mouth
 }
 
 func abs(v float32) float32 {
