@@ -153,6 +153,9 @@ type LivenessProgress struct {
 	challenge.Progress
 	// Measure is what this frame showed (zero when no face was found).
 	Measure LivenessMeasure `json:"measure"`
+	// Effort is how far this frame goes towards the action awaited after
+	// it, 0 to 1 (challenge.Checker.Effort): for a client's guidance.
+	Effort float32 `json:"effort"`
 }
 
 // LivenessTimings are a session's costs per stage: totals over its frames.
@@ -374,7 +377,7 @@ func (ls *LivenessSession) AddFrame(ctx context.Context, img *face.Image, at tim
 	if err := ls.keepBest(ctx, img, best); err != nil {
 		return LivenessProgress{}, err
 	}
-	return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas}, nil
+	return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas, Effort: ls.checker.Effort(f)}, nil
 }
 
 // Finish decides the session at time at: the passive score of the best

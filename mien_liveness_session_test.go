@@ -3,6 +3,7 @@ package mien_test
 import (
 	"context"
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -273,5 +274,57 @@ func TestLivenessSessionFirstEmbeddedAfterTwoFaces(t *testing.T) {
 	}
 	if v.Live || !strings.Contains(strings.Join(v.Reasons, ";"), "2 faces") {
 		t.Errorf("verdict %v %q, want not live for two faces", v.Live, v.Reasons)
+	}
+}
+
+// TestLivenessEffort: a session's progress says how far each frame goes
+// towards the awaited turn: the yaw read in the asked direction over the
+// turn's threshold, capped at 1, on real photos (a frontal rest, then the
+// pose fixtures turned each way). The threshold is 90 degrees here, so
+// that neither fixture does the turn and both are measured against it.
+func TestLivenessEffort(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	rest, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	ctx := context.Background()
+	var most float32
+	for _, fix := range []string{"fixtures/insightface/pose_left_face.jpeg", "fixtures/insightface/pose_right_face.png"} {
+		turned, err := imageio.Decode(read(t, fix), imageio.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := &challenge.Session{Nonce: "n1", Challenges: []challenge.Kind{challenge.TurnLeft, challenge.Blink}, Created: now, Deadline: now.Add(10 * time.Second)}
+		ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{Config: challenge.Config{Turn: 90}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 6 {
+			p, err := ls.AddFrame(ctx, jittered(rest, i), now.Add(time.Duration(i+1)*100*time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Effort > 0.1 {
+				t.Errorf("frontal frame %d: effort %.2f towards turn_left (yaw %.1f), want little", i, p.Effort, p.Measure.Yaw)
+			}
+		}
+		p, err := ls.AddFrame(ctx, turned, now.Add(700*time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: yaw %.1f, effort %.2f", fix, p.Measure.Yaw, p.Effort)
+		if p.Measure.Faces != 1 || p.Current != challenge.TurnLeft {
+			t.Fatalf("%s: %+v, want one face and turn_left still awaited", fix, p)
+		}
+		if want := min(1, max(0, p.Measure.Yaw/90)); math.Abs(float64(p.Effort-want)) > 1e-4 {
+			t.Errorf("%s: effort %.3f, want %.3f (yaw %.1f over 90, in the asked direction)", fix, p.Effort, want, p.Measure.Yaw)
+		}
+		most = max(most, p.Effort)
+		ls.Close()
+	}
+	if most < 0.35 {
+		t.Errorf("neither pose fixture went a third of the way to a 90-degree turn to the left (most %.2f)", most)
 	}
 }

@@ -55,6 +55,10 @@ type LiveProgress struct {
 	// client's guidance; 0 without a face.
 	Yaw   float32 `json:"yaw"`
 	Pitch float32 `json:"pitch"`
+	// Effort is how far the frame goes towards the challenge awaited after
+	// it, 0 to 1 (1: far enough), for a client's guidance ("a little
+	// further", "wider"); 0 without a face or once every challenge is done.
+	Effort float32 `json:"effort"`
 }
 
 // LiveVerdict is the engine's decision on a session.

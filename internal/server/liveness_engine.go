@@ -37,7 +37,7 @@ type liveAdapter struct{ s *mien.LivenessSession }
 func (a liveAdapter) AddFrame(ctx context.Context, img *face.Image, at time.Time) (LiveProgress, error) {
 	p, err := a.s.AddFrame(ctx, img, at)
 	out := LiveProgress{Faces: p.Measure.Faces, Completed: len(p.Done), Challenge: string(p.Current), Failed: len(p.Reasons) > 0,
-		Returning: p.Returning, Yaw: p.Measure.Yaw, Pitch: p.Measure.Pitch}
+		Returning: p.Returning, Yaw: p.Measure.Yaw, Pitch: p.Measure.Pitch, Effort: p.Effort}
 	switch {
 	case errors.Is(err, challenge.ErrExpired):
 		return out, &apiError{409, "session_expired", "server: the session's deadline has passed"}

@@ -58,6 +58,10 @@ func frameOf(person int, action challenge.Kind) []byte {
 }
 
 // readFrame reads the centre pixel (a video is scaled and padded).
+// fakeEffort is the fake engine's guidance for its n-th frame: a value a
+// transport must pass on as it is.
+func fakeEffort(n int) float32 { return float32(n%4) / 4 }
+
 func readFrame(img *face.Image) (person int, action challenge.Kind) {
 	c := 3 * (img.H/2*img.W + img.W/2)
 	person = (int(img.Pix[c]) + 20) / 40
@@ -156,7 +160,8 @@ func (s *fakeLiveSession) AddFrame(_ context.Context, img *face.Image, at time.T
 	s.back = s.back || done && action == ""
 	s.frames++
 	p := server.LiveProgress{Faces: 1, Completed: s.step, Failed: s.failed,
-		Returning: s.mustReturn && s.step == len(s.ch.Challenges) && !s.back && !s.failed}
+		Returning: s.mustReturn && s.step == len(s.ch.Challenges) && !s.back && !s.failed,
+		Effort:    fakeEffort(s.frames)}
 	if s.step < len(s.ch.Challenges) {
 		p.Challenge = string(s.ch.Challenges[s.step])
 	}

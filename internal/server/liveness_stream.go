@@ -186,7 +186,7 @@ func (st *liveStream) frame(ctx context.Context, data []byte) bool {
 		prompt = "Face the camera again"
 	}
 	st.send(ctx, map[string]any{"type": "progress", "frame": st.frames, "faces": p.Faces, "completed": p.Completed,
-		"challenge": p.Challenge, "prompt": prompt, "failed": p.Failed, "returning": p.Returning, "yaw": p.Yaw, "pitch": p.Pitch})
+		"challenge": p.Challenge, "prompt": prompt, "failed": p.Failed, "returning": p.Returning, "yaw": p.Yaw, "pitch": p.Pitch, "effort": p.Effort})
 	return p.Failed || p.Completed >= len(st.ls.ch.Challenges) && !p.Returning
 }
 

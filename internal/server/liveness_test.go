@@ -106,6 +106,9 @@ func TestLivenessStreamPassAndToken(t *testing.T) {
 		if msg["type"] != "progress" || msg["frame"] != float64(i+1) {
 			t.Fatalf("after frame %d: %v, want progress", i+1, msg)
 		}
+		if msg["effort"] != float64(fakeEffort(i+1)) {
+			t.Errorf("after frame %d: effort %v, want the engine's %g", i+1, msg["effort"], fakeEffort(i+1))
+		}
 		if msg["completed"] == float64(len(ks)) {
 			verdict = readWS(t, ctx, c)
 			break

@@ -104,6 +104,34 @@ func (c *Checker) pose(f Frame) Kind {
 	return ""
 }
 
+// Effort says how far frame f goes towards the awaited action, from 0 to 1
+// (1: far enough to count): a turn's yaw in the asked direction over Turn,
+// a look-up's pitch over Up, the mouth's opening over MouthOpen, and for a
+// blink how far the eyes have closed from open (1) towards EyesClosed. It
+// is 0 when nothing is awaited or the frame does not show exactly one face.
+// It is for a client's guidance ("a little further", "wider"); the checker
+// decides nothing by it: an action still counts only from rest, in order,
+// with none other between.
+func (c *Checker) Effort(f Frame) float32 {
+	if c.step >= len(c.s.Challenges) || f.Faces != 1 {
+		return 0
+	}
+	var e float32
+	switch c.s.Challenges[c.step] {
+	case TurnLeft:
+		e = f.Yaw / c.cfg.Turn
+	case TurnRight:
+		e = -f.Yaw / c.cfg.Turn
+	case LookUp:
+		e = f.Pitch / c.cfg.Up
+	case OpenMouth:
+		e = f.Mouth / c.cfg.MouthOpen
+	case Blink:
+		e = (1 - f.EyeOpen) / (1 - c.cfg.EyesClosed)
+	}
+	return min(1, max(0, e))
+}
+
 func abs(v float32) float32 { return float32(math.Abs(float64(v))) }
 
 func centroid(p []face.Point) [2]float64 {

@@ -487,3 +487,81 @@ func TestJawCrossTalk(t *testing.T) {
 		})
 	}
 }
+
+// TestEffort: the guidance a client shows ("further", "wider") follows the
+// awaited action's own signal, in its own direction, up to the threshold at
+// which the action counts; after the action the next one is measured.
+func TestEffort(t *testing.T) {
+	cfg := Config{SameFace: 0.5, Turn: 20, Up: 15, MouthOpen: 0.2, EyesClosed: 0.6}
+	cases := []struct {
+		asked Kind
+		yaw   float32
+		pitch float32
+		eyes  float32
+		mouth float32
+		want  float32
+	}{
+		{TurnLeft, 10, 0, 1, 0, 0.5},
+		{TurnLeft, -10, 0, 1, 0, 0}, // the other way is no way towards it
+		{TurnLeft, 35, 0, 1, 0, 1},  // capped: far enough
+		{TurnRight, -15, 0, 1, 0, 0.75},
+		{TurnRight, 15, 0, 1, 0, 0},
+		{LookUp, 0, 6, 1, 0, 0.4},
+		{LookUp, 0, -12, 1, 0, 0},
+		{OpenMouth, 0, 0, 1, 0.05, 0.25},
+		{OpenMouth, 0, 0, 1, 0.3, 1},
+		{OpenMouth, 25, 0, 1, 0, 0}, // a turn is no way towards an open mouth
+		{Blink, 0, 0, 1, 0, 0},
+		{Blink, 0, 0, 0.8, 0, 0.5},
+		{Blink, 0, 0, 0.3, 0, 1},
+	}
+	for _, c := range cases {
+		chk, err := session(c.asked, TurnLeft).NewChecker(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := Frame{At: t0.Add(time.Second), Faces: 1, Yaw: c.yaw, Pitch: c.pitch, EyeOpen: c.eyes, Mouth: c.mouth}
+		if got := chk.Effort(f); math.Abs(float64(got-c.want)) > 1e-5 {
+			t.Errorf("%s asked, yaw %g pitch %g eyes %g mouth %g: effort %g, want %g", c.asked, c.yaw, c.pitch, c.eyes, c.mouth, got, c.want)
+		}
+		f.Faces = 2
+		if got := chk.Effort(f); got != 0 {
+			t.Errorf("%s asked, two faces: effort %g, want 0", c.asked, got)
+		}
+	}
+	// along a played session: a turn's effort rises to the frame that does
+	// it; from there the next action (a look-up) is measured; once all are
+	// done nothing is awaited
+	a := newActor(3)
+	a.rest(3)
+	a.do(TurnRight)
+	a.do(LookUp)
+	a.rest(3)
+	chk, err := session(TurnRight, LookUp).NewChecker(Config{SameFace: 0.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rose []float32
+	for _, f := range a.out {
+		before := chk.Progress().Current
+		if err := chk.Add(f); err != nil {
+			t.Fatal(err)
+		}
+		e := chk.Effort(f)
+		if before == TurnRight && chk.Progress().Current == TurnRight {
+			rose = append(rose, e)
+		}
+		if chk.Progress().Current == LookUp && f.Pitch == 0 && f.Yaw < -25 && e != 0 {
+			t.Errorf("turned right and level, %g towards the look-up awaited next, want 0", e)
+		}
+	}
+	if chk.Progress().Current != "" {
+		t.Fatalf("the session was not played through: %+v", chk.Progress())
+	}
+	if last := rose[len(rose)-1]; len(rose) < 3 || last < 0.6 || last >= 1 {
+		t.Errorf("efforts towards the turn before it counted %v, want them rising to between 0.6 and 1", rose)
+	}
+	if e := chk.Effort(a.out[len(a.out)-1]); e != 0 {
+		t.Errorf("nothing awaited, effort %g", e)
+	}
+}

@@ -14,11 +14,15 @@ for (const [name, y4m, want] of clips) {
   const browser = await chromium.launch({ executablePath: env("CHROMIUM"),
     args: ["--no-sandbox", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream", `--use-file-for-fake-video-capture=${y4m}`] });
   const page = await newPage(browser);
-  const seen = []; // the progress the server sent: frame, faces, pose, challenges done
+  const seen = []; // the progress the server sent: frame, faces, pose, effort, challenges done
+  const efforts = []; // each progress's effort towards the awaited challenge
   page.on("websocket", (ws) => ws.on("framereceived", (f) => {
     try {
       const m = JSON.parse(f.payload);
-      if (m.type === "progress") seen.push(`${m.frame}:${m.faces}f ${Math.round(m.yaw)}/${Math.round(m.pitch)} ${m.completed}${m.failed ? "x" : ""}`);
+      if (m.type === "progress") {
+        efforts.push(m.effort);
+        seen.push(`${m.frame}:${m.faces}f ${Math.round(m.yaw)}/${Math.round(m.pitch)} e${Number(m.effort).toFixed(2)} ${m.completed}${m.failed ? "x" : ""}`);
+      }
     } catch { /* binary */ }
   }));
   await signIn(page, url, key);
@@ -30,11 +34,19 @@ for (const [name, y4m, want] of clips) {
   await page.waitForSelector("#live-steps li", { timeout });
   const prompt = (await page.locator("#live-prompt").textContent()).trim();
   check(prompt.length > 0, `${name}: the first challenge is shown ("${prompt}")`);
+  if (want === "live") {
+    // the guidance meter shows once a frame with one face has come back
+    const shown = await page.waitForSelector("#live-effort-box:not([hidden])", { timeout: 60_000 }).then(() => true, () => false);
+    check(shown, `${name}: the meter of how far the awaited action has gone is shown`);
+  }
   await page.waitForSelector("#live-verdict:not([hidden])", { timeout: 150_000 });
   const result = await page.locator("#live-verdict").getAttribute("data-result");
   const reasons = await page.locator("#live-verdict").textContent();
   console.log(`${name}: ${result} after ${((Date.now() - started) / 1000).toFixed(1)} s: ${reasons.trim()}`);
   check(result === want, `${name}: the verdict is ${want} (got ${result})`);
+  const bad = efforts.filter((e) => typeof e !== "number" || !(e >= 0 && e <= 1));
+  check(efforts.length > 0 && bad.length === 0, `${name}: every progress carries an effort in [0, 1] (${efforts.length} progress, bad: ${bad.slice(0, 3).join(", ")})`);
+  check(await page.locator("#live-effort-box").isHidden(), `${name}: the meter is hidden with the verdict`);
   if (result !== want) console.log(`${name}: frame:faces yaw/pitch done: ${seen.join(", ")}`);
   const done = await page.locator('#live-steps li[data-state="done"]').count();
   const steps = await page.locator("#live-steps li").count();

@@ -24,6 +24,10 @@ function mount(sec) {
       h("button", { id: "live-start", type: "button", onclick: start }, "Start the check"),
       h("button", { id: "live-stop", type: "button", class: "secondary", hidden: true, onclick: () => stop("Stopped.") }, "Stop"),
       h("p", { id: "live-prompt", class: "live-prompt", "aria-live": "assertive" }),
+      h("div", { id: "live-effort-box", class: "live-effort", hidden: true },
+        h("label", { for: "live-effort" }, "How far"),
+        h("meter", { id: "live-effort", min: 0, max: 1, low: 0.34, high: 0.99, optimum: 1, value: 0 }),
+        h("span", { id: "live-hint", class: "hint" })),
       h("ol", { id: "live-steps", class: "live-steps", "aria-label": "Challenges" }),
       h("video", { id: "live-video", autoplay: true, playsinline: true, muted: true, hidden: true, "aria-label": "Camera preview" }),
       h("p", outAttrs("live-out")),
@@ -47,6 +51,19 @@ async function show() {
   await loadCollections();
   fillCollections($("live-collection"));
   fillSubjects();
+}
+
+// What to say while an action is under way but not yet far enough.
+const further = { turn_left: "a little further", turn_right: "a little further", look_up: "a little higher",
+  open_mouth: "wider", blink: "close your eyes fully" };
+
+// guide shows how far the last frame went towards the awaited challenge
+// (the server's effort, 0 to 1), and a hint once it is under way.
+function guide(m) {
+  const box = $("live-effort-box"), e = Math.max(0, Math.min(1, Number(m.effort) || 0));
+  box.hidden = !m.challenge || m.faces !== 1;
+  $("live-effort").value = e;
+  $("live-hint").textContent = e >= 0.3 && e < 1 && further[m.challenge] ? further[m.challenge] : "";
 }
 
 function steps(s, done) {
@@ -85,6 +102,7 @@ async function start() {
       else if (m.type === "progress") {
         steps(s, m.completed);
         $("live-prompt").textContent = m.prompt || "Hold still...";
+        guide(m);
         status($("live-out"), m.faces === 1 ? `Frame ${m.frame}` : m.faces === 0 ? "No face found: face the camera." : "More than one face: only you, please.", m.faces === 1 ? "busy" : "error");
         next();
       } else if (m.type === "error") {
@@ -98,7 +116,7 @@ async function start() {
     sock.onclose = () => {
       if (ws === sock) ws = null;
       $("live-stop").hidden = true;
-      if (!decided) { $("live-prompt").textContent = ""; status($("live-out"), "The connection to the server closed before a verdict.", "error"); }
+      if (!decided) { $("live-prompt").textContent = ""; $("live-effort-box").hidden = true; status($("live-out"), "The connection to the server closed before a verdict.", "error"); }
     };
     sock.onerror = () => status($("live-out"), "The server could not be reached for the check.", "error");
     $("live-stop").hidden = false;
@@ -117,6 +135,7 @@ function frame(video) {
 
 function verdict(v) {
   $("live-prompt").textContent = "";
+  $("live-effort-box").hidden = true;
   const box = $("live-verdict");
   const live = v.result === "live";
   box.dataset.result = v.result;
@@ -149,6 +168,7 @@ function stop(why) {
   if (ws) { const s = ws; ws = null; s.onclose = null; s.close(); }
   $("live-stop").hidden = true;
   $("live-prompt").textContent = "";
+  $("live-effort-box").hidden = true;
   if (why) status($("live-out"), why);
 }
 
