@@ -129,6 +129,9 @@ func (c *Checker) Effort(f Frame) float32 {
 	case Blink:
 		e = (1 - f.EyeOpen) / (1 - c.cfg.EyesClosed)
 	}
+	if e != e { // a NaN signal (no reading) is no way towards anything
+		return 0
+	}
 	return min(1, max(0, e))
 }
 

@@ -514,6 +514,7 @@ func TestEffort(t *testing.T) {
 		{Blink, 0, 0, 1, 0, 0},
 		{Blink, 0, 0, 0.8, 0, 0.5},
 		{Blink, 0, 0, 0.3, 0, 1},
+		{TurnLeft, float32(math.NaN()), 0, 1, 0, 0}, // and JSON cannot carry a NaN
 	}
 	for _, c := range cases {
 		chk, err := session(c.asked, TurnLeft).NewChecker(cfg)
