@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 
 	"github.com/mienhq/mien"
@@ -31,13 +32,27 @@ func (l engineLiveness) AnalyzeImage(ctx context.Context, img *face.Image, opts 
 	return l.e.AnalyzeImage(ctx, img, opts)
 }
 
+// progressOf is the server's progress of an engine's: its numbers finite
+// (a pose or signal the engine could not read is 0), so that a progress
+// message is always valid JSON.
+func progressOf(p mien.LivenessProgress) LiveProgress {
+	return LiveProgress{Faces: p.Measure.Faces, Completed: len(p.Done), Challenge: string(p.Current), Failed: len(p.Reasons) > 0,
+		Returning: p.Returning, Yaw: finite32(p.Measure.Yaw), Pitch: finite32(p.Measure.Pitch), Effort: finite32(p.Effort)}
+}
+
+func finite32(v float32) float32 {
+	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+		return 0
+	}
+	return v
+}
+
 // liveAdapter turns the engine's progress and verdict into the server's.
 type liveAdapter struct{ s *mien.LivenessSession }
 
 func (a liveAdapter) AddFrame(ctx context.Context, img *face.Image, at time.Time) (LiveProgress, error) {
 	p, err := a.s.AddFrame(ctx, img, at)
-	out := LiveProgress{Faces: p.Measure.Faces, Completed: len(p.Done), Challenge: string(p.Current), Failed: len(p.Reasons) > 0,
-		Returning: p.Returning, Yaw: p.Measure.Yaw, Pitch: p.Measure.Pitch, Effort: p.Effort}
+	out := progressOf(p)
 	switch {
 	case errors.Is(err, challenge.ErrExpired):
 		return out, &apiError{409, "session_expired", "server: the session's deadline has passed"}

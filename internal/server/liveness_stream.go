@@ -125,7 +125,10 @@ type liveStream struct {
 }
 
 func (st *liveStream) send(ctx context.Context, v any) error {
-	b, _ := json.Marshal(v)
+	b, err := json.Marshal(v)
+	if err != nil { // never an empty message: say what failed instead
+		b, _ = json.Marshal(map[string]any{"type": "error", "code": "internal", "message": "server: a message could not be encoded: " + err.Error()})
+	}
 	return st.c.Write(ctx, websocket.MessageText, b)
 }
 
