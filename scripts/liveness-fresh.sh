@@ -10,6 +10,11 @@
 # set of people never used before (block 2 with -close-rest-mouth: the
 # second fresh set of docs/benchmarks.md).
 #
+# FRESH_POOL=single takes the people with exactly one photo instead (4,000 or
+# so: the pool left once the four full blocks of 2-9 photos were used; the
+# synthetic head needs only its rest photo, but a person's one photo must
+# then be frontal, eyes open, mouth near closed, so fewer of them qualify).
+#
 # People: LFW people with 2 to 9 photos, so none of them is in the pool of
 # people with 10 or more that the earlier dev, held-out and stitched-photo
 # sets were drawn from; also left out are the identities that the passive
@@ -33,6 +38,12 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then shared=$1; shift; fi
 [ "${1:-}" = "--" ] && shift
 shared=$(cd "$shared" && pwd)
 block=${FRESH_BLOCK:-1}
+pool=${FRESH_POOL:-2-9}
+case $pool in
+  2-9) lo=2 hi=9 ;;
+  single) lo=1 hi=1 ;;
+  *) echo "liveness-fresh: FRESH_POOL is 2-9 (default) or single, not $pool" >&2; exit 2 ;;
+esac
 lfw=$shared/data/lfw/images
 tags=$(cat "$root/.build-tags" 2>/dev/null || true)
 home=${MIEN_HOME:-${XDG_DATA_HOME:-$HOME/.local/share}/mien}
@@ -52,13 +63,13 @@ done
 for id in "${ids[@]}"; do
   [ -n "${passive[$id]:-}" ] && continue
   n=$(find "$lfw/$id" -name '*.jpg' | wc -l)
-  (( n >= 2 && n <= 9 )) || continue
+  (( n >= lo && n <= hi )) || continue
   printf '%s %s\n' "$(printf 'bona12-fresh:%s' "$id" | md5sum | cut -c1-32)" "$id"
 done | LC_ALL=C sort | sed -n "$(( (block - 1) * 240 + 1 )),$(( block * 240 ))p" | cut -d' ' -f2 > "$out/people.txt"
 echo "people listed: $(wc -l < "$out/people.txt")"
 (cd "$root" && go build -tags "$tags" -o "$out/.livegen" ./scripts/livegen)
 "$out/.livegen" "${engine[@]}" -lfw "$lfw" -out "$out" -people "$out/people.txt" \
-  -min-photos 2 -max-photos 6 -stitched=false -split all -warp 72 -warp-attacks 10 "$@" 2> "$out/generate.log"
+  -min-photos "$lo" -max-photos 6 -stitched=false -split all -warp 72 -warp-attacks 10 "$@" 2> "$out/generate.log"
 heads=$(find "$out/sequences/bona_fide_warp" -name truth.json | wc -l)
 echo "bona fide sessions written: $heads"
 if (( heads < 60 )); then echo "liveness-fresh: fewer than 60 synthetic heads; list more people" >&2; exit 1; fi
