@@ -10,10 +10,11 @@
 # set of people never used before (block 2 with -close-rest-mouth: the
 # second fresh set of docs/benchmarks.md).
 #
-# FRESH_POOL=single takes the people with exactly one photo instead (4,000 or
-# so: the pool left once the four full blocks of 2-9 photos were used; the
-# synthetic head needs only its rest photo, but a person's one photo must
-# then be frontal, eyes open, mouth near closed, so fewer of them qualify).
+# FRESH_POOL=single takes the people with exactly one photo instead (2,856
+# outside the passive sets: the pool left once the four full blocks of 2-9
+# photos were used; the synthetic head needs only its rest photo, but a
+# person's one photo must then be frontal, eyes open, mouth near closed, so
+# about a quarter of them give a head: 61 of singles block 1's 240).
 #
 # People: LFW people with 2 to 9 photos, so none of them is in the pool of
 # people with 10 or more that the earlier dev, held-out and stitched-photo
