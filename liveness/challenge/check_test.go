@@ -559,7 +559,7 @@ func TestEffort(t *testing.T) {
 	if chk.Progress().Current != "" {
 		t.Fatalf("the session was not played through: %+v", chk.Progress())
 	}
-	if last := rose[len(rose)-1]; len(rose) < 3 || last < 0.6 || last >= 1 {
+	if len(rose) < 3 || rose[len(rose)-1] < 0.6 || rose[len(rose)-1] >= 1 {
 		t.Errorf("efforts towards the turn before it counted %v, want them rising to between 0.6 and 1", rose)
 	}
 	if e := chk.Effort(a.out[len(a.out)-1]); e != 0 {
