@@ -70,6 +70,11 @@ type Options struct {
 	// LivenessThreshold overrides the pack's calibrated liveness threshold
 	// (0 = the pack's; see Engine.Liveness).
 	LivenessThreshold float64
+	// LivenessMinJPEGQuality is the estimated JPEG quality of the face's
+	// box under which Engine.Liveness does not trust the score and says not
+	// live (quality.JPEGQuality; 0 = quality.MinJPEGQuality, negative = no
+	// limit).
+	LivenessMinJPEGQuality int
 	// DetectOnly opens the detector alone: no recognizer and no landmark
 	// refinement are loaded (landmarks are the detector's own, if any), and
 	// every call that needs a template fails with ErrDetectOnly (a counting

@@ -9,6 +9,7 @@ import (
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/liveness"
 	"github.com/mienhq/mien/models"
+	"github.com/mienhq/mien/quality"
 )
 
 // ErrNoLiveness is returned by Liveness when the pack has no anti-spoof
@@ -32,7 +33,32 @@ func (e *Engine) Liveness(ctx context.Context, img *face.Image, d face.Detection
 	if e.spoof.err != nil {
 		return liveness.Result{}, e.spoof.err
 	}
-	return e.spoof.ens.Score(ctx, img, d.Box)
+	r, err := e.spoof.ens.Score(ctx, img, d.Box)
+	if err != nil {
+		return r, err
+	}
+	// A face compressed hard is smoothed: the ensemble reads that as a live
+	// face's low detail (a print sent at JPEG quality 50 scores as live),
+	// so its score says nothing there.
+	if q, ok := quality.JPEGQuality(img, d.Box); ok {
+		r.JPEGQuality = q
+		if lim := e.minJPEGQuality(); lim > 0 && q < lim {
+			r.TooCompressed, r.Live = true, false
+		}
+	}
+	return r, nil
+}
+
+// minJPEGQuality is the JPEG quality limit of Liveness (0: none).
+func (e *Engine) minJPEGQuality() int {
+	switch lim := e.opts.LivenessMinJPEGQuality; {
+	case lim < 0:
+		return 0
+	case lim == 0:
+		return quality.MinJPEGQuality
+	default:
+		return lim
+	}
 }
 
 // openLiveness builds the ensemble the pack's liveness calibration names

@@ -246,7 +246,7 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 			return fmt.Errorf("mien: liveness frame: %w", err)
 		}
 		b.passive, ls.passiveThr = r.Score, r.Threshold
-		ls.frontal = insertFrontal(ls.frontal, frontalScore{b.score, r.Score}, k)
+		ls.frontal = insertFrontal(ls.frontal, frontalScore{b.score, r.Score, r.JPEGQuality}, k)
 	}
 	n := ls.opts.BestFrames
 	if len(ls.best) == n && b.score <= ls.best[n-1].score {
@@ -279,6 +279,23 @@ func insertFrontal(s []frontalScore, f frontalScore, k int) []frontalScore {
 		s = s[:k]
 	}
 	return s
+}
+
+// jpegQuality returns the median estimated JPEG quality of the frames the
+// passive score is the median of, over those where it is known (the
+// lower middle one of an even count); 0 when it is known on none.
+func (ls *LivenessSession) jpegQuality() int {
+	var qs []int
+	for _, f := range ls.frontal {
+		if f.passive >= 0 && f.jpegQ > 0 {
+			qs = append(qs, f.jpegQ)
+		}
+	}
+	if len(qs) == 0 {
+		return 0
+	}
+	sort.Ints(qs)
+	return qs[(len(qs)-1)/2]
 }
 
 // passive returns the median passive score of the PassiveFrames most

@@ -9,7 +9,7 @@ import "testing"
 func TestPassiveIsTheMedianOfTheMostFrontal(t *testing.T) {
 	ls := &LivenessSession{opts: LivenessSessionOptions{PassiveFrames: 5}, passiveThr: 0.42}
 	// (frontality, passive): the five most frontal score 0.3, 0.5, 0.6, 0.7, 0.9
-	for _, f := range []frontalScore{{-3, 0.6}, {-30, 0.01}, {-1, 0.3}, {-2, 0.9}, {-25, 0.02}, {-4, 0.7}, {-0.5, 0.5}, {-40, 0.0}} {
+	for _, f := range []frontalScore{{-3, 0.6, 80}, {-30, 0.01, 20}, {-1, 0.3, 70}, {-2, 0.9, 0}, {-25, 0.02, 20}, {-4, 0.7, 90}, {-0.5, 0.5, 75}, {-40, 0.0, 20}} {
 		if len(ls.frontal) < ls.opts.PassiveFrames || f.score > ls.frontal[len(ls.frontal)-1].score {
 			ls.frontal = insertFrontal(ls.frontal, f, ls.opts.PassiveFrames)
 		}
@@ -25,11 +25,18 @@ func TestPassiveIsTheMedianOfTheMostFrontal(t *testing.T) {
 	if s, thr := ls.passive(); s != 0.6 || thr != 0.42 {
 		t.Errorf("passive %.3f (threshold %.3f), want the median 0.6 of the five most frontal (0.42)", s, thr)
 	}
+	// JPEG quality: the median of the known ones among the five (70, 75, 80, 90; 0 is not known), the lower middle one
+	if q := ls.jpegQuality(); q != 75 {
+		t.Errorf("JPEG quality %d, want 75, the lower median of the four known among the five most frontal", q)
+	}
 	ls.frontal = ls.frontal[:4] // 0.5, 0.3, 0.9, 0.6 by rank
 	if s, _ := ls.passive(); s < 0.549 || s > 0.551 {
 		t.Errorf("passive %.3f of four, want the mean of the middle two, 0.55", s)
 	}
 	ls.frontal = nil
+	if q := ls.jpegQuality(); q != 0 {
+		t.Errorf("JPEG quality %d with no frame scored, want 0 (not known)", q)
+	}
 	if s, _ := ls.passive(); s >= 0 {
 		t.Errorf("passive %.3f with no frame scored, want negative", s)
 	}

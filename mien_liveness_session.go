@@ -122,9 +122,11 @@ type bestFrame struct {
 	passive float32        // anti-spoof score; negative when not measured
 }
 
-// frontalScore is one of the most frontal frames' rank and passive score.
+// frontalScore is one of the most frontal frames' rank, passive score and
+// estimated JPEG quality (quality.JPEGQuality of the face's box; 0 when not known).
 type frontalScore struct {
 	score, passive float32
+	jpegQ          int
 }
 
 // LivenessMeasure is what one frame showed.
@@ -189,6 +191,12 @@ type LivenessVerdict struct {
 	// frontal frames; negative when not measured. PassiveThreshold is what it was held to (0: not decided on).
 	PassiveScore     float32 `json:"passive_score"`
 	PassiveThreshold float32 `json:"passive_threshold"`
+	// JPEGQuality is the median JPEG quality, estimated from the pixels, of
+	// the faces the passive score was measured on (quality.JPEGQuality; 0
+	// when not known: no block grid seen). Under the engine's limit
+	// (Options.LivenessMinJPEGQuality) the frames were compressed too hard
+	// for the passive score to mean anything, and the session is not live.
+	JPEGQuality int `json:"jpeg_quality,omitempty"`
 	// Residual and Noise are the plane test's homography residuals (face
 	// sizes) while turned and while still; negative when not measured.
 	Residual float64 `json:"residual"`
@@ -404,6 +412,10 @@ func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVe
 	}
 	if thr > 0 && passive >= 0 && passive < thr {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f of the most frontal frames is below %.3f", passive, thr))
+	}
+	v.JPEGQuality = ls.jpegQuality()
+	if lim := ls.e.minJPEGQuality(); thr > 0 && lim > 0 && v.JPEGQuality > 0 && v.JPEGQuality < lim {
+		v.Reasons = append(v.Reasons, fmt.Sprintf("frames too compressed to judge liveness: the most frontal faces were JPEG-compressed at about quality %d, under %d (send frames at quality 70 or more)", v.JPEGQuality, lim))
 	}
 	if len(ls.best) > 0 {
 		b := ls.best[0]

@@ -1,6 +1,7 @@
 package mien_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -326,5 +327,71 @@ func TestLivenessEffort(t *testing.T) {
 	}
 	if most < 0.35 {
 		t.Errorf("neither pose fixture went a third of the way to a 90-degree turn to the left (most %.2f)", most)
+	}
+}
+
+// TestLivenessCompressedFrames: frames sent as JPEG at quality 30 read as
+// about 30 (quality.JPEGQuality), each frame's passive result is marked too
+// compressed and not live, and the session fails with that reason; the
+// same frames at quality 92 carry no such reason. A print sent that
+// compressed scores as live (docs/benchmarks.md).
+func TestLivenessCompressedFrames(t *testing.T) {
+	e := testenv.Engine(t, "standard")
+	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, q := range []int{30, 92} {
+		now := time.Unix(1_700_000_000, 0)
+		s := &challenge.Session{Nonce: "n1", Challenges: []challenge.Kind{challenge.TurnLeft}, Created: now, Deadline: now.Add(10 * time.Second)}
+		ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 12 {
+			var buf bytes.Buffer
+			if err := imageio.EncodeJPEG(&buf, jittered(img, i), q); err != nil {
+				t.Fatal(err)
+			}
+			fr, err := imageio.Decode(buf.Bytes(), imageio.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				dets, err := e.Detect(ctx, fr, detect.Options{})
+				if err != nil || len(dets) == 0 {
+					t.Fatalf("detect: %v, %d faces", err, len(dets))
+				}
+				r, err := e.Liveness(ctx, fr, dets[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("quality %d: one frame reads %d, score %.3f, too compressed %v", q, r.JPEGQuality, r.Score, r.TooCompressed)
+				if q == 30 && (r.JPEGQuality < 25 || r.JPEGQuality > 35 || !r.TooCompressed || r.Live) {
+					t.Errorf("quality 30: %+v, want read about 30, too compressed, not live", r)
+				}
+				if q == 92 && (r.TooCompressed || r.JPEGQuality != 0 && r.JPEGQuality < 85) {
+					t.Errorf("quality 92: %+v, want not too compressed", r)
+				}
+			}
+			if _, err := ls.AddFrame(ctx, fr, now.Add(time.Duration(i+1)*100*time.Millisecond)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v, err := ls.Finish(ctx, now.Add(2*time.Second))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls.Close()
+		reasons := strings.Join(v.Reasons, "; ")
+		t.Logf("quality %d: verdict jpeg quality %d, reasons %q", q, v.JPEGQuality, reasons)
+		compressed := strings.Contains(reasons, "too compressed")
+		if q == 30 && (!compressed || v.JPEGQuality < 25 || v.JPEGQuality > 35) {
+			t.Errorf("quality 30: jpeg quality %d, reasons %q; want about 30 and too compressed", v.JPEGQuality, reasons)
+		}
+		if q == 92 && compressed {
+			t.Errorf("quality 92: reasons %q, want no compression reason", reasons)
+		}
 	}
 }

@@ -20,6 +20,13 @@ type Result struct {
 	Live bool `json:"live"`
 	// Models holds each model's live probability, in ensemble order.
 	Models []ModelScore `json:"models"`
+	// JPEGQuality is the quality the face's box was last JPEG-compressed at,
+	// estimated from its pixels (the engine's, quality.JPEGQuality; 0 when
+	// not known: no block grid seen, or not asked).
+	JPEGQuality int `json:"jpeg_quality,omitempty"`
+	// TooCompressed says JPEGQuality is under the engine's limit: the frame
+	// was compressed too hard for Score to mean anything, and Live is false.
+	TooCompressed bool `json:"too_compressed,omitempty"`
 }
 
 // ModelScore is one model's live probability.

@@ -57,18 +57,19 @@ type sessionSet struct {
 
 // sessionResult is one sequence's outcome.
 type sessionResult struct {
-	Name       string   `json:"name"`
-	Species    string   `json:"species"`
-	Expected   bool     `json:"expected_live"`
-	Live       bool     `json:"live"`
-	Reasons    []string `json:"reasons,omitempty"`
-	Frames     int      `json:"frames"`
-	Late       int      `json:"late_frames"`
-	Passive    float32  `json:"passive"`
-	Residual   float64  `json:"residual"`
-	Noise      float64  `json:"noise"`
-	DecisionMS float64  `json:"decision_ms"`
-	FinishMS   float64  `json:"finish_ms"`
+	Name        string   `json:"name"`
+	Species     string   `json:"species"`
+	Expected    bool     `json:"expected_live"`
+	Live        bool     `json:"live"`
+	Reasons     []string `json:"reasons,omitempty"`
+	Frames      int      `json:"frames"`
+	Late        int      `json:"late_frames"`
+	Passive     float32  `json:"passive"`
+	JPEGQuality int      `json:"jpeg_quality,omitempty"`
+	Residual    float64  `json:"residual"`
+	Noise       float64  `json:"noise"`
+	DecisionMS  float64  `json:"decision_ms"`
+	FinishMS    float64  `json:"finish_ms"`
 	// DecisionCPUMS is the process's CPU time (user + system, all threads)
 	// over the same span: what the machine's load does not inflate.
 	DecisionCPUMS float64 `json:"decision_cpu_ms"`
@@ -266,7 +267,7 @@ func runSequence(ctx context.Context, eng *mien.Engine, t truthDir, opts mien.Li
 	if err != nil {
 		return r, err
 	}
-	r.Live, r.Reasons, r.Passive, r.Residual, r.Noise, r.timings = v.Live, v.Reasons, v.PassiveScore, v.Residual, v.Noise, v.Timings
+	r.Live, r.Reasons, r.Passive, r.JPEGQuality, r.Residual, r.Noise, r.timings = v.Live, v.Reasons, v.PassiveScore, v.JPEGQuality, v.Residual, v.Noise, v.Timings
 	r.DecisionMS, r.FinishMS, r.DecisionCPUMS = ms(lastFrame+finish), ms(finish), ms(lastCPU+finishCPU)
 	return r, nil
 }

@@ -127,6 +127,8 @@ func reasonKind(s string) string {
 		return "the head never moved enough"
 	case strings.Contains(s, "passive"):
 		return "passive score below threshold"
+	case strings.Contains(s, "too compressed"):
+		return "frames too compressed"
 	case strings.Contains(s, "jumped"):
 		return "face jumped"
 	case strings.Contains(s, "faces, want"):

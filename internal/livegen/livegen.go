@@ -75,6 +75,8 @@ type Truth struct {
 	// Persons are the people shown; Note says how the sequence was made.
 	Persons []string `json:"persons"`
 	Note    string   `json:"note"`
+	// JPEGQuality is the quality the frames are written at (0: Quality).
+	JPEGQuality int `json:"jpeg_quality,omitempty"`
 }
 
 // FrameTruth is one frame of a sequence.

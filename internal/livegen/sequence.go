@@ -11,25 +11,36 @@ import (
 
 // Species of the sequences.
 const (
-	BonaFide     = "bona_fide"
-	Static       = "static_photo"    // the rest photo held still
-	Tilt         = "tilted_photo"    // the rest photo tilted as a plane in time with the challenges
-	Moved        = "moved_photo"     // the rest photo moved, rolled, scaled and tilted as a plane
-	PrintFlip    = "print_flip"      // prints of the person's photos of each asked action, held up in turn
-	ScreenReplay = "screen_replay"   // a recorded pass for another session, shown on a screen
-	Replay       = "replay"          // a recorded pass for another session, injected as frames
-	Switch       = "person_switched" // another person's photos take over after the first action
-	Expired      = "expired"         // a pass whose last action comes after the deadline
+	BonaFide  = "bona_fide"
+	Static    = "static_photo" // the rest photo held still
+	Tilt      = "tilted_photo" // the rest photo tilted as a plane in time with the challenges
+	Moved     = "moved_photo"  // the rest photo moved, rolled, scaled and tilted as a plane
+	PrintFlip = "print_flip"   // prints of the person's photos of each asked action, held up in turn
+	// PrintFlipLowQ is PrintFlip sent as JPEG at quality LowQuality, as an
+	// attacker's own client can: the smoothing hides the print's texture.
+	PrintFlipLowQ = "print_flip_low_quality"
+	ScreenReplay  = "screen_replay"   // a recorded pass for another session, shown on a screen
+	Replay        = "replay"          // a recorded pass for another session, injected as frames
+	Switch        = "person_switched" // another person's photos take over after the first action
+	Expired       = "expired"         // a pass whose last action comes after the deadline
 )
 
 // Species lists every kind, bona fide first.
-var Species = []string{BonaFide, BonaFideWarp, Static, Tilt, Moved, PrintFlip, ScreenReplay, Replay, Switch, SwitchPeak, SwitchEnd, Expired}
+var Species = []string{BonaFide, BonaFideWarp, Static, Tilt, Moved, PrintFlip, PrintFlipLowQ, ScreenReplay, Replay, Switch, SwitchPeak, SwitchEnd, Expired}
 
 // WarpOnly reports whether a species is made only from the synthetic head
 // (BuildWarp), not from stitched photos (Build).
 func WarpOnly(species string) bool {
 	return species == BonaFideWarp || species == SwitchPeak || species == SwitchEnd
 }
+
+// Quality is the JPEG quality frames are written at; LowQuality is
+// PrintFlipLowQ's (the ensemble scores prints compressed that hard as live
+// far more often: docs/benchmarks.md, "Liveness: frames too compressed to judge").
+const (
+	Quality    = 92
+	LowQuality = 40
+)
 
 // Loader returns a photo on its Side x Side canvas (mirrored when the photo says so).
 type Loader func(Photo) (*face.Image, error)
@@ -125,7 +136,7 @@ func Build(sp Spec, load Loader) (Sequence, error) {
 			if err != nil {
 				return seq, err
 			}
-			if species == PrintFlip || sp.Printed {
+			if species == PrintFlip || species == PrintFlipLowQ || sp.Printed {
 				c = PrintSheet(c, rng)
 			}
 			if species == ScreenReplay {
@@ -144,6 +155,9 @@ func Build(sp Spec, load Loader) (Sequence, error) {
 			t.Frames = append(t.Frames, FrameTruth{File: fmt.Sprintf("%03d.jpg", i), MS: StartMS + int64(i)*1000/FPS, Source: src, Shows: st.shows})
 			i++
 		}
+	}
+	if species == PrintFlipLowQ {
+		t.JPEGQuality = LowQuality
 	}
 	t.Note = notes[species]
 	seq.Truth = t
@@ -174,7 +188,7 @@ func render(species string, c *face.Image, shows string, i int, ramp float64, rn
 		return Scene(c, PlaneH(ramp*yaw+rng.NormFloat64(), ramp*pitch+rng.NormFloat64(), rng.NormFloat64()*0.5, 0.97, 0, 0), 2, rng)
 	case Moved:
 		return Scene(c, PlaneH(25*math.Sin(ph), 15*math.Sin(1.7*ph+1), 12*math.Sin(0.6*ph+2), 0.9+0.1*math.Sin(1.2*ph), 40*math.Sin(0.8*ph), 30*math.Sin(1.4*ph+0.3)), 2, rng)
-	case PrintFlip:
+	case PrintFlip, PrintFlipLowQ:
 		return Scene(c, hand(), 3, rng)
 	case ScreenReplay:
 		return Scene(c, hand(), 3, rng)
@@ -183,13 +197,14 @@ func render(species string, c *face.Image, shows string, i int, ramp float64, rn
 }
 
 var notes = map[string]string{
-	BonaFide:     "real LFW photos of one person: a frontal rest photo and one photo per asked action (a head turn may be a mirrored photo of the other turn), each held for a few frames at 10 fps with camera shake and sensor noise; the person changes photo, not pose, between frames (no intermediate poses)",
-	Static:       "the rest photo held still for as long as a pass takes",
-	Tilt:         "the rest photo, unprinted, turned 35 degrees in depth as a flat sheet (or 25 up) while each head action is asked",
-	Moved:        "the rest photo moved, rolled, scaled and turned in depth as a flat sheet throughout",
-	PrintFlip:    "halftone prints of the bona fide sequence's photos, each held up in turn with hand tremor: the right pose for each action, but flat and printed",
-	ScreenReplay: "a bona fide pass recorded for another session, shown on a screen (sub-pixel stripes, bezel, glare) into a session with other challenges",
-	Replay:       "a bona fide pass recorded for another session, injected frame for frame into a session with other challenges",
-	Switch:       "a bona fide start; after the first action another person's photos (rest and actions) take over",
-	Expired:      "a bona fide pass whose last action starts after the session's deadline",
+	BonaFide:      "real LFW photos of one person: a frontal rest photo and one photo per asked action (a head turn may be a mirrored photo of the other turn), each held for a few frames at 10 fps with camera shake and sensor noise; the person changes photo, not pose, between frames (no intermediate poses)",
+	Static:        "the rest photo held still for as long as a pass takes",
+	Tilt:          "the rest photo, unprinted, turned 35 degrees in depth as a flat sheet (or 25 up) while each head action is asked",
+	Moved:         "the rest photo moved, rolled, scaled and turned in depth as a flat sheet throughout",
+	PrintFlip:     "halftone prints of the bona fide sequence's photos, each held up in turn with hand tremor: the right pose for each action, but flat and printed",
+	PrintFlipLowQ: "the print flip, its frames sent as JPEG at quality 40 (an attacker's own client: the smoothing hides the print's texture from the anti-spoof models)",
+	ScreenReplay:  "a bona fide pass recorded for another session, shown on a screen (sub-pixel stripes, bezel, glare) into a session with other challenges",
+	Replay:        "a bona fide pass recorded for another session, injected frame for frame into a session with other challenges",
+	Switch:        "a bona fide start; after the first action another person's photos (rest and actions) take over",
+	Expired:       "a bona fide pass whose last action starts after the session's deadline",
 }

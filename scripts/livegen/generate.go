@@ -100,12 +100,16 @@ func write(dir string, seq livegen.Sequence) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	q := seq.Truth.JPEGQuality
+	if q == 0 {
+		q = livegen.Quality
+	}
 	for i, img := range seq.Frames {
 		f, err := os.Create(filepath.Join(dir, seq.Truth.Frames[i].File))
 		if err != nil {
 			return err
 		}
-		err = imageio.EncodeJPEG(f, img, 92)
+		err = imageio.EncodeJPEG(f, img, q)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}

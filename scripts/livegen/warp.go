@@ -80,7 +80,7 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 		name := fmt.Sprintf("w%03d-%s", i, h.name)
 		species := []string{livegen.BonaFideWarp}
 		if i < attacks {
-			species = append(species, livegen.Static, livegen.Tilt, livegen.Moved, livegen.PrintFlip,
+			species = append(species, livegen.Static, livegen.Tilt, livegen.Moved, livegen.PrintFlip, livegen.PrintFlipLowQ,
 				livegen.ScreenReplay, livegen.Replay, livegen.Switch, livegen.SwitchPeak, livegen.SwitchEnd, livegen.Expired)
 		}
 		for _, sp := range species {
@@ -88,7 +88,7 @@ func generateWarp(ctx context.Context, e *mien.Engine, lfw, out string, photos [
 			var seq livegen.Sequence
 			var err error
 			switch sp {
-			case livegen.Static, livegen.Tilt, livegen.Moved, livegen.PrintFlip:
+			case livegen.Static, livegen.Tilt, livegen.Moved, livegen.PrintFlip, livegen.PrintFlipLowQ:
 				seq, err = livegen.Build(livegen.Spec{Species: sp, Person: warpPerson(h.name, h.rest, kinds), Kinds: kinds, Seed: seed},
 					func(p livegen.Photo) (*face.Image, error) {
 						if p.Warp != nil {
