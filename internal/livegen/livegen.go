@@ -75,8 +75,9 @@ type Truth struct {
 	// Persons are the people shown; Note says how the sequence was made.
 	Persons []string `json:"persons"`
 	Note    string   `json:"note"`
-	// JPEGQuality is the quality the frames are written at (0: Quality).
-	JPEGQuality int `json:"jpeg_quality,omitempty"`
+	// Reencode, when set, are the ffmpeg arguments each frame (written as
+	// JPEG at Quality) was then re-encoded with.
+	Reencode []string `json:"reencode,omitempty"`
 }
 
 // FrameTruth is one frame of a sequence.

@@ -16,8 +16,9 @@ const (
 	Tilt      = "tilted_photo" // the rest photo tilted as a plane in time with the challenges
 	Moved     = "moved_photo"  // the rest photo moved, rolled, scaled and tilted as a plane
 	PrintFlip = "print_flip"   // prints of the person's photos of each asked action, held up in turn
-	// PrintFlipLowQ is PrintFlip sent as JPEG at quality LowQuality, as an
-	// attacker's own client can: the smoothing hides the print's texture.
+	// PrintFlipLowQ is PrintFlip re-encoded hard (LowQualityReencode), as
+	// an attacker's own client can send it: the smoothing hides the print's
+	// texture from the anti-spoof models.
 	PrintFlipLowQ = "print_flip_low_quality"
 	ScreenReplay  = "screen_replay"   // a recorded pass for another session, shown on a screen
 	Replay        = "replay"          // a recorded pass for another session, injected as frames
@@ -34,13 +35,15 @@ func WarpOnly(species string) bool {
 	return species == BonaFideWarp || species == SwitchPeak || species == SwitchEnd
 }
 
-// Quality is the JPEG quality frames are written at; LowQuality is
-// PrintFlipLowQ's (the ensemble scores prints compressed that hard as live
-// far more often: docs/benchmarks.md, "Liveness: frames too compressed to judge").
-const (
-	Quality    = 92
-	LowQuality = 40
-)
+// Quality is the JPEG quality frames are written at.
+const Quality = 92
+
+// LowQualityReencode is how PrintFlipLowQ's frames are re-encoded: ffmpeg's
+// MJPEG encoder at -q:v 10 (about quality 50 on libjpeg's scale by its
+// tables, 30 in the low frequencies). The anti-spoof ensemble scores prints
+// re-encoded so as live far more often than Go's encoder at the same
+// quality does (docs/benchmarks.md, "Liveness: frames too compressed to judge").
+var LowQualityReencode = []string{"-q:v", "10"}
 
 // Loader returns a photo on its Side x Side canvas (mirrored when the photo says so).
 type Loader func(Photo) (*face.Image, error)
@@ -157,7 +160,7 @@ func Build(sp Spec, load Loader) (Sequence, error) {
 		}
 	}
 	if species == PrintFlipLowQ {
-		t.JPEGQuality = LowQuality
+		t.Reencode = append([]string(nil), LowQualityReencode...)
 	}
 	t.Note = notes[species]
 	seq.Truth = t
@@ -202,7 +205,7 @@ var notes = map[string]string{
 	Tilt:          "the rest photo, unprinted, turned 35 degrees in depth as a flat sheet (or 25 up) while each head action is asked",
 	Moved:         "the rest photo moved, rolled, scaled and turned in depth as a flat sheet throughout",
 	PrintFlip:     "halftone prints of the bona fide sequence's photos, each held up in turn with hand tremor: the right pose for each action, but flat and printed",
-	PrintFlipLowQ: "the print flip, its frames sent as JPEG at quality 40 (an attacker's own client: the smoothing hides the print's texture from the anti-spoof models)",
+	PrintFlipLowQ: "the print flip, each frame re-encoded by ffmpeg's MJPEG encoder at -q:v 10 (an attacker's own client: the smoothing hides the print's texture from the anti-spoof models)",
 	ScreenReplay:  "a bona fide pass recorded for another session, shown on a screen (sub-pixel stripes, bezel, glare) into a session with other challenges",
 	Replay:        "a bona fide pass recorded for another session, injected frame for frame into a session with other challenges",
 	Switch:        "a bona fide start; after the first action another person's photos (rest and actions) take over",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 
@@ -100,21 +101,23 @@ func write(dir string, seq livegen.Sequence) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	q := seq.Truth.JPEGQuality
-	if q == 0 {
-		q = livegen.Quality
-	}
 	for i, img := range seq.Frames {
-		f, err := os.Create(filepath.Join(dir, seq.Truth.Frames[i].File))
+		name := filepath.Join(dir, seq.Truth.Frames[i].File)
+		f, err := os.Create(name)
 		if err != nil {
 			return err
 		}
-		err = imageio.EncodeJPEG(f, img, q)
+		err = imageio.EncodeJPEG(f, img, livegen.Quality)
 		if cerr := f.Close(); err == nil {
 			err = cerr
 		}
 		if err != nil {
 			return err
+		}
+		if len(seq.Truth.Reencode) > 0 {
+			if err := reencode(name, seq.Truth.Reencode); err != nil {
+				return err
+			}
 		}
 	}
 	b, err := json.MarshalIndent(seq.Truth, "", "  ")
@@ -122,6 +125,17 @@ func write(dir string, seq livegen.Sequence) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "truth.json"), append(b, '\n'), 0o644)
+}
+
+// reencode re-encodes a JPEG file in place with ffmpeg and args.
+func reencode(file string, args []string) error {
+	tmp := file + ".re.jpg"
+	cmd := exec.Command("ffmpeg", append(append([]string{"-v", "error", "-y", "-i", file}, args...), tmp)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("ffmpeg %v on %s: %v: %s", args, file, err, out)
+	}
+	return os.Rename(tmp, file)
 }
 
 // withBlinks drops the photos that show another face beside the person
