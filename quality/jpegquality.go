@@ -57,6 +57,9 @@ func JPEGQuality(img *face.Image, box face.Rect) (quality int, ok bool) {
 			if q > 0 && fit > bestFit {
 				bestQ, bestFit = q, fit
 			}
+			if bestFit >= 0.9 {
+				return bestQ, true // the strongest phases fit a table well
+			}
 		}
 	}
 	return bestQ, bestQ > 0
@@ -68,25 +71,29 @@ func JPEGQuality(img *face.Image, box face.Rect) (quality int, ok bool) {
 func gridBlocks(l lum, px, py int) [][64]float64 {
 	bx0 := ((px+1-l.x0)%8 + 8) % 8
 	by0 := ((py+1-l.y0)%8 + 8) % 8
-	var coefs [][64]float64
-	var blk, tmp [64]float64
+	var at [][2]int
 	for by := by0; by+8 <= l.h; by += 8 {
 		for bx := bx0; bx+8 <= l.w; bx += 8 {
-			for y := range 8 {
-				for x := range 8 {
-					blk[8*y+x] = float64(l.v[(by+y)*l.w+bx+x]) - 128
-				}
-			}
-			dct8x8(&blk, &tmp)
-			coefs = append(coefs, blk)
+			at = append(at, [2]int{bx, by})
 		}
 	}
-	if len(coefs) > maxBlocks {
-		kept := coefs[:0]
+	if len(at) > maxBlocks {
+		kept := at[:0]
 		for i := range maxBlocks {
-			kept = append(kept, coefs[i*len(coefs)/maxBlocks])
+			kept = append(kept, at[i*len(at)/maxBlocks])
 		}
-		coefs = kept
+		at = kept
+	}
+	coefs := make([][64]float64, len(at))
+	var tmp [64]float64
+	for i, p := range at {
+		blk := &coefs[i]
+		for y := range 8 {
+			for x := range 8 {
+				blk[8*y+x] = float64(l.v[(p[1]+y)*l.w+p[0]+x]) - 128
+			}
+		}
+		dct8x8(blk, &tmp)
 	}
 	return coefs
 }
@@ -189,26 +196,37 @@ func fitTable(coefs [][64]float64) (quality int, fit float64) {
 	if len(coefs) < 4 {
 		return 0, 0
 	}
+	// the coefficients off zero, once: a table whose steps are 2 or more
+	// counts none of the others
+	type coef struct {
+		k int
+		c float64
+	}
+	var cs []coef
+	for b := range coefs {
+		for _, k := range fitAC {
+			if c := coefs[b][k]; math.Abs(c) >= 1 {
+				cs = append(cs, coef{k, c})
+			}
+		}
+	}
+	bail := int(0.2*float64(len(cs))) + 1 // more misfits than this: under 80% of any n
 	for q := 1; q <= 95; q++ {
 		t := table(q)
-		n, ok, one := 0, 0, 0
-		for b := range coefs {
-			for _, k := range fitAC {
-				step := t[k]
-				if step < 2 {
-					continue
+		n, ok, one, miss := 0, 0, 0, 0
+		for _, e := range cs {
+			step := t[e.k]
+			if step < 2 || math.Abs(e.c) < step/2 {
+				continue
+			}
+			n++
+			if r := math.Round(e.c / step); math.Abs(e.c-step*r) <= math.Min(2, step/4) {
+				ok++
+				if r == 1 || r == -1 {
+					one++
 				}
-				c := coefs[b][k]
-				if math.Abs(c) < step/2 {
-					continue
-				}
-				n++
-				if r := math.Round(c / step); math.Abs(c-step*r) <= math.Min(2, step/4) {
-					ok++
-					if r == 1 || r == -1 {
-						one++
-					}
-				}
+			} else if miss++; miss > bail {
+				break
 			}
 		}
 		if n >= 8 && float64(ok) >= 0.8*float64(n) && float64(one) >= 0.2*float64(n) {

@@ -192,3 +192,21 @@ func TestJPEGQualityNotMeasurable(t *testing.T) {
 		t.Errorf("box partly outside: read %d (measured %v), want about 40", q, ok)
 	}
 }
+
+// BenchmarkJPEGQuality: a 200x220 face box, compressed at 92 and 40, and
+// never compressed (the slowest: no table fits).
+func BenchmarkJPEGQuality(b *testing.B) {
+	t := &testing.T{}
+	src := scene(256, 256, 6)
+	box := face.Rect{Min: face.Point{X: 20, Y: 10}, Max: face.Point{X: 220, Y: 230}}
+	for _, c := range []struct {
+		name string
+		img  *face.Image
+	}{{"q92", toFace(jpegRoundTrip(t, src, 92))}, {"q40", toFace(jpegRoundTrip(t, src, 40))}, {"raw", toFace(src)}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				JPEGQuality(c.img, box)
+			}
+		})
+	}
+}
