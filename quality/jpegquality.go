@@ -291,25 +291,26 @@ var cosTab = func() (t [8][8]float64) {
 var norm = [8]float64{math.Sqrt(0.125), 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5}
 
 // dct8x8 replaces an 8x8 block (row-major, y*8+x) by its JPEG DCT
-// coefficients (row v, column u); tmp is scratch.
+// coefficients (row v, column u); tmp is scratch. The transform is
+// separable: along each row, then along each column.
 func dct8x8(b, tmp *[64]float64) {
-	for y := range 8 { // along x
-		for u := range 8 {
-			var s float64
-			for x := range 8 {
-				s += b[8*y+x] * cosTab[x][u]
-			}
-			tmp[8*y+u] = s * norm[u]
-		}
+	for y := range 8 {
+		dct8(b[8*y:], 1, tmp[8*y:], 1)
 	}
-	for u := range 8 { // along y
-		for v := range 8 {
-			var s float64
-			for y := range 8 {
-				s += tmp[8*y+u] * cosTab[y][v]
-			}
-			b[8*v+u] = s * norm[v]
+	for u := range 8 {
+		dct8(tmp[u:], 8, b[u:], 8)
+	}
+}
+
+// dct8 is the 8-point DCT of src[0], src[step], ... into dst[0],
+// dst[dstep], ...
+func dct8(src []float64, step int, dst []float64, dstep int) {
+	for k := range 8 {
+		var s float64
+		for i := range 8 {
+			s += src[i*step] * cosTab[i][k]
 		}
+		dst[k*dstep] = s * norm[k]
 	}
 }
 
