@@ -10,10 +10,11 @@ import (
 // MinJPEGQuality is the estimated JPEG quality under which a face is too
 // compressed for the passive anti-spoof score to mean anything
 // (docs/benchmarks.md, "Liveness: frames too compressed to judge"): the
-// MiniFASNet ensemble reads the smoothing of a JPEG at quality 50 or less as
-// a live face's low detail, and a printed photo sent that way scores as
-// live. Clients should send 70 or more (the web page sends 85).
-const MinJPEGQuality = 60
+// MiniFASNet ensemble reads the smoothing of hard compression as a live
+// face's low detail, and printed photos re-encoded by ffmpeg's MJPEG
+// encoder so that they read 39 or less scored as live (read 55: none).
+// Clients should send 70 or more (the web page sends 85).
+const MinJPEGQuality = 50
 
 // JPEGQuality estimates the quality (libjpeg's 1-100 scale) a face's box
 // was last compressed at, from its pixels alone: the 8x8 grid's phase is
