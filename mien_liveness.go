@@ -46,6 +46,9 @@ func (e *Engine) Liveness(ctx context.Context, img *face.Image, d face.Detection
 			r.TooCompressed, r.Live = true, false
 		}
 	}
+	if quality.Greyscale(img, d.Box) {
+		r.Greyscale, r.Live = true, false
+	}
 	return r, nil
 }
 

@@ -246,7 +246,7 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 			return fmt.Errorf("mien: liveness frame: %w", err)
 		}
 		b.passive, ls.passiveThr = r.Score, r.Threshold
-		ls.frontal = insertFrontal(ls.frontal, frontalScore{b.score, r.Score, r.JPEGQuality}, k)
+		ls.frontal = insertFrontal(ls.frontal, frontalScore{b.score, r.Score, r.JPEGQuality, r.Greyscale}, k)
 	}
 	n := ls.opts.BestFrames
 	if len(ls.best) == n && b.score <= ls.best[n-1].score {
@@ -279,6 +279,21 @@ func insertFrontal(s []frontalScore, f frontalScore, k int) []frontalScore {
 		s = s[:k]
 	}
 	return s
+}
+
+// greyscale reports whether most of the frames the passive score is the
+// median of have no colour.
+func (ls *LivenessSession) greyscale() bool {
+	n, grey := 0, 0
+	for _, f := range ls.frontal {
+		if f.passive >= 0 {
+			n++
+			if f.grey {
+				grey++
+			}
+		}
+	}
+	return n > 0 && 2*grey > n
 }
 
 // jpegQuality returns the median estimated JPEG quality of the frames the

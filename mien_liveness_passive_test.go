@@ -9,7 +9,7 @@ import "testing"
 func TestPassiveIsTheMedianOfTheMostFrontal(t *testing.T) {
 	ls := &LivenessSession{opts: LivenessSessionOptions{PassiveFrames: 5}, passiveThr: 0.42}
 	// (frontality, passive): the five most frontal score 0.3, 0.5, 0.6, 0.7, 0.9
-	for _, f := range []frontalScore{{-3, 0.6, 80}, {-30, 0.01, 20}, {-1, 0.3, 70}, {-2, 0.9, 0}, {-25, 0.02, 20}, {-4, 0.7, 90}, {-0.5, 0.5, 75}, {-40, 0.0, 20}} {
+	for _, f := range []frontalScore{{-3, 0.6, 80, false}, {-30, 0.01, 20, true}, {-1, 0.3, 70, true}, {-2, 0.9, 0, false}, {-25, 0.02, 20, true}, {-4, 0.7, 90, true}, {-0.5, 0.5, 75, false}, {-40, 0.0, 20, true}} {
 		if len(ls.frontal) < ls.opts.PassiveFrames || f.score > ls.frontal[len(ls.frontal)-1].score {
 			ls.frontal = insertFrontal(ls.frontal, f, ls.opts.PassiveFrames)
 		}
@@ -29,6 +29,15 @@ func TestPassiveIsTheMedianOfTheMostFrontal(t *testing.T) {
 	if q := ls.jpegQuality(); q != 75 {
 		t.Errorf("JPEG quality %d, want 75, the lower median of the four known among the five most frontal", q)
 	}
+	// no colour: 2 of the five (-1 and -4) are grey, not most; a third makes it
+	if ls.greyscale() {
+		t.Error("greyscale with 2 grey frames of 5")
+	}
+	ls.frontal[0].grey = true
+	if !ls.greyscale() {
+		t.Error("not greyscale with 3 grey frames of 5")
+	}
+	ls.frontal[0].grey = false
 	ls.frontal = ls.frontal[:4] // 0.5, 0.3, 0.9, 0.6 by rank
 	if s, _ := ls.passive(); s < 0.549 || s > 0.551 {
 		t.Errorf("passive %.3f of four, want the mean of the middle two, 0.55", s)

@@ -127,6 +127,7 @@ type bestFrame struct {
 type frontalScore struct {
 	score, passive float32
 	jpegQ          int
+	grey           bool // quality.Greyscale: no colour
 }
 
 // LivenessMeasure is what one frame showed.
@@ -412,6 +413,9 @@ func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVe
 	}
 	if thr > 0 && passive >= 0 && passive < thr {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f of the most frontal frames is below %.3f", passive, thr))
+	}
+	if ls.greyscale() {
+		v.Reasons = append(v.Reasons, "frames have no colour (a greyscale or infrared camera?): the anti-spoof models need colour frames")
 	}
 	v.JPEGQuality = ls.jpegQuality()
 	if lim := ls.e.minJPEGQuality(); thr > 0 && lim > 0 && v.JPEGQuality > 0 && v.JPEGQuality < lim {

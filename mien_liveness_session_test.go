@@ -334,7 +334,8 @@ func TestLivenessEffort(t *testing.T) {
 // about 30 (quality.JPEGQuality), each frame's passive result is marked too
 // compressed and not live, and the session fails with that reason; the
 // same frames at quality 92 carry no such reason. A print sent that
-// compressed scores as live (docs/benchmarks.md).
+// compressed scores as live (docs/benchmarks.md). Grey frames (a greyscale
+// camera) fail with their own reason: the models need colour.
 func TestLivenessCompressedFrames(t *testing.T) {
 	e := testenv.Engine(t, "standard")
 	img, err := imageio.Decode(read(t, "fixtures/insightface/bulk_Rob_Lowe_0001.jpg"), imageio.Options{})
@@ -342,7 +343,19 @@ func TestLivenessCompressedFrames(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, q := range []int{30, 92} {
+	grey := func(m *face.Image) *face.Image {
+		g := face.NewImage(m.W, m.H)
+		for i := 0; i < len(m.Pix); i += 3 {
+			y := uint8((299*int(m.Pix[i]) + 587*int(m.Pix[i+1]) + 114*int(m.Pix[i+2])) / 1000)
+			g.Pix[i], g.Pix[i+1], g.Pix[i+2] = y, y, y
+		}
+		return g
+	}
+	for _, c := range []struct {
+		q    int
+		grey bool
+	}{{30, false}, {92, false}, {92, true}} {
+		q := c.q
 		now := time.Unix(1_700_000_000, 0)
 		s := &challenge.Session{Nonce: "n1", Challenges: []challenge.Kind{challenge.TurnLeft}, Created: now, Deadline: now.Add(10 * time.Second)}
 		ls, err := e.NewLivenessSession(s, mien.LivenessSessionOptions{})
@@ -351,7 +364,11 @@ func TestLivenessCompressedFrames(t *testing.T) {
 		}
 		for i := range 12 {
 			var buf bytes.Buffer
-			if err := imageio.EncodeJPEG(&buf, jittered(img, i), q); err != nil {
+			fr0 := jittered(img, i)
+			if c.grey {
+				fr0 = grey(fr0)
+			}
+			if err := imageio.EncodeJPEG(&buf, fr0, q); err != nil {
 				t.Fatal(err)
 			}
 			fr, err := imageio.Decode(buf.Bytes(), imageio.Options{})
@@ -374,6 +391,9 @@ func TestLivenessCompressedFrames(t *testing.T) {
 				if q == 92 && (r.TooCompressed || r.JPEGQuality != 0 && r.JPEGQuality < 85) {
 					t.Errorf("quality 92: %+v, want not too compressed", r)
 				}
+				if r.Greyscale != c.grey || c.grey && r.Live {
+					t.Errorf("grey %v: %+v, want greyscale %v (and not live when grey)", c.grey, r, c.grey)
+				}
 			}
 			if _, err := ls.AddFrame(ctx, fr, now.Add(time.Duration(i+1)*100*time.Millisecond)); err != nil {
 				t.Fatal(err)
@@ -392,6 +412,9 @@ func TestLivenessCompressedFrames(t *testing.T) {
 		}
 		if q == 92 && compressed {
 			t.Errorf("quality 92: reasons %q, want no compression reason", reasons)
+		}
+		if colourless := strings.Contains(reasons, "no colour"); colourless != c.grey {
+			t.Errorf("grey %v: reasons %q", c.grey, reasons)
 		}
 	}
 }

@@ -27,6 +27,10 @@ type Result struct {
 	// TooCompressed says JPEGQuality is under the engine's limit: the frame
 	// was compressed too hard for Score to mean anything, and Live is false.
 	TooCompressed bool `json:"too_compressed,omitempty"`
+	// Greyscale says the face has no colour (the engine's,
+	// quality.Greyscale): the models, trained on colour, score every such
+	// face as an attack, so Score says nothing and Live is false.
+	Greyscale bool `json:"greyscale,omitempty"`
 }
 
 // ModelScore is one model's live probability.

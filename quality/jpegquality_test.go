@@ -210,3 +210,11 @@ func BenchmarkJPEGQuality(b *testing.B) {
 		})
 	}
 }
+
+func faceToRGBA(m *face.Image) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, m.W, m.H))
+	for i := 0; i < m.W*m.H; i++ {
+		out.Pix[4*i], out.Pix[4*i+1], out.Pix[4*i+2], out.Pix[4*i+3] = m.Pix[3*i], m.Pix[3*i+1], m.Pix[3*i+2], 255
+	}
+	return out
+}

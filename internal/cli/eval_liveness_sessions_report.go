@@ -129,6 +129,8 @@ func reasonKind(s string) string {
 		return "passive score below threshold"
 	case strings.Contains(s, "too compressed"):
 		return "frames too compressed"
+	case strings.Contains(s, "no colour"):
+		return "frames without colour"
 	case strings.Contains(s, "jumped"):
 		return "face jumped"
 	case strings.Contains(s, "faces, want"):
