@@ -66,6 +66,9 @@ await withCamera(env("CAMERA_DROWSY"), async (page) => {
   await page.selectOption("#effects-sticker", "glasses");
   await page.click("#effects-start");
   await page.waitForFunction(() => /Live: [3-9]\d* frames, face found|Live: \d{2,} frames, face found/.test(document.getElementById("effects-out").textContent), null, { timeout });
+  // the picture is swapped in once decoded: wait for it (a frame counted in
+  // the status line may still be decoding)
+  await page.waitForFunction(() => document.getElementById("effects-img").naturalWidth > 0, null, { timeout }).catch(() => {});
   const size = await page.evaluate(() => { const i = document.getElementById("effects-img"); return [i.naturalWidth, i.naturalHeight]; });
   check(size[0] === 640 && size[1] === 480, `effects page: the effect frames are shown (${size})`);
   await page.fill("#effects-slim", "0.6");

@@ -8,7 +8,7 @@ import { Live } from "../live.js";
 import { register } from "./registry.js";
 
 const sliders = [["beautify", "Skin smoothing"], ["slim", "Face slimming"], ["eyes", "Eye enlarging"], ["tone", "Tone lift"]];
-let live = null, frames = 0, url = "";
+let live = null, frames = 0, url = "", drawn = 0, made = 0;
 
 function mount(sec) {
   sec.append(
@@ -47,12 +47,27 @@ function onMessage(m) {
   status($("effects-out"), `Live: ${frames} frames, ${m.face ? "face found" : "no face"}, ${m.ms.toFixed(0)} ms a frame on the server`, m.face ? "ok" : "");
 }
 
-function onFrame(blob) {
+// onFrame shows a frame once it is decoded, so the picture never blanks
+// between two frames (the old one is released only then); a frame decoded
+// after a newer one was shown is dropped.
+async function onFrame(blob) {
+  const seq = ++made;
+  const next = URL.createObjectURL(blob);
+  try {
+    const pre = new Image();
+    pre.src = next;
+    await pre.decode();
+  } catch {
+    return URL.revokeObjectURL(next);
+  }
+  if (seq < drawn) return URL.revokeObjectURL(next);
+  drawn = seq;
   const img = $("effects-img");
-  if (url) URL.revokeObjectURL(url);
-  url = URL.createObjectURL(blob);
-  img.src = url;
+  const old = url;
+  url = next;
+  img.src = next;
   img.hidden = false;
+  if (old) URL.revokeObjectURL(old);
 }
 
 async function start() {
