@@ -414,7 +414,7 @@ func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVe
 	if thr > 0 && passive >= 0 && passive < thr {
 		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f of the most frontal frames is below %.3f", passive, thr))
 	}
-	if ls.greyscale() {
+	if thr > 0 && ls.greyscale() {
 		v.Reasons = append(v.Reasons, "frames have no colour (a greyscale or infrared camera?): the anti-spoof models need colour frames")
 	}
 	v.JPEGQuality = ls.jpegQuality()

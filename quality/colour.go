@@ -13,14 +13,8 @@ import (
 // and the anti-spoof models, trained on colour, score every one of them as
 // an attack. false when the box (clamped) is empty.
 func Greyscale(img *face.Image, box face.Rect) bool {
-	if img == nil || img.Valid() != nil {
-		return false
-	}
-	x0 := max(0, int(math.Floor(float64(box.Min.X))))
-	y0 := max(0, int(math.Floor(float64(box.Min.Y))))
-	x1 := min(img.W, int(math.Ceil(float64(box.Max.X))))
-	y1 := min(img.H, int(math.Ceil(float64(box.Max.Y))))
-	if x1 <= x0 || y1 <= y0 {
+	x0, y0, x1, y1, ok := pixelBox(img, box)
+	if !ok {
 		return false
 	}
 	var sum float64
@@ -32,6 +26,19 @@ func Greyscale(img *face.Image, box face.Rect) bool {
 		}
 	}
 	return sum/float64((x1-x0)*(y1-y0)) < 2
+}
+
+// pixelBox is a box's pixel bounds clamped to a valid image (the box's
+// edges rounded outwards); false when the image is invalid or nothing is left.
+func pixelBox(img *face.Image, box face.Rect) (x0, y0, x1, y1 int, ok bool) {
+	if img == nil || img.Valid() != nil {
+		return 0, 0, 0, 0, false
+	}
+	x0 = max(0, int(math.Floor(float64(box.Min.X))))
+	y0 = max(0, int(math.Floor(float64(box.Min.Y))))
+	x1 = min(img.W, int(math.Ceil(float64(box.Max.X))))
+	y1 = min(img.H, int(math.Ceil(float64(box.Max.Y))))
+	return x0, y0, x1, y1, x1 > x0 && y1 > y0
 }
 
 func absInt(v int) int {

@@ -181,18 +181,15 @@ func quantStep(c []float64) int {
 	return int(step)
 }
 
-// fitTable finds the lowest quality
-// whose scaled standard table the AC coefficients fit: of the coefficients
-// at least half their step from zero (zeros fit every table), 80% lie
-// within a quarter step (at most 2) of a multiple of it, with 8 such
-// coefficients at least, a fifth of them one step from zero (the commonest
-// level of a quantised coefficient; a table finer than the encoder's, whose
-// steps divide its, sees them several steps out) (a heavily compressed smooth face keeps few
-// coefficients off zero, and a finer table whose steps divide them must not
-// be taken for it).
-// Coarser tables than the encoder's leave the
-// coefficients one step from zero between their multiples; finer ones
-// than it fit only where their steps divide its. 0 when none fits.
+// fitTable finds the lowest quality whose scaled standard table the AC
+// coefficients fit: of the coefficients at least half their step from zero
+// (zeros fit every table), 80% lie within a quarter step (at most 2) of a
+// multiple of it, with 8 such coefficients at least (a heavily compressed
+// smooth face keeps few off zero) and a fifth of them one step from zero
+// (the commonest level of a quantised coefficient: a finer table whose
+// steps divide the encoder's sees them several steps out, and must not be
+// taken for it). Coarser tables than the encoder's leave the coefficients
+// one step from zero between their multiples. 0 when none fits.
 func fitTable(coefs [][64]float64) (quality int, fit float64) {
 	if len(coefs) < 4 {
 		return 0, 0
@@ -323,14 +320,8 @@ type lum struct {
 }
 
 func lumBox(img *face.Image, box face.Rect) (lum, bool) {
-	if img == nil || img.Valid() != nil {
-		return lum{}, false
-	}
-	x0 := max(0, int(math.Floor(float64(box.Min.X))))
-	y0 := max(0, int(math.Floor(float64(box.Min.Y))))
-	x1 := min(img.W, int(math.Ceil(float64(box.Max.X))))
-	y1 := min(img.H, int(math.Ceil(float64(box.Max.Y))))
-	if x1-x0 < 32 || y1-y0 < 32 {
+	x0, y0, x1, y1, ok := pixelBox(img, box)
+	if !ok || x1-x0 < 32 || y1-y0 < 32 {
 		return lum{}, false
 	}
 	l := lum{v: make([]float32, (x1-x0)*(y1-y0)), x0: x0, y0: y0, w: x1 - x0, h: y1 - y0}
