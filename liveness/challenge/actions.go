@@ -42,10 +42,22 @@ func (c *Checker) challenge(f Frame) {
 	case OpenMouth:
 		if c.phase == 0 && f.Mouth <= cfg.MouthClosed {
 			c.phase = 1
-		} else if c.phase == 1 && f.Mouth >= cfg.MouthOpen {
+		} else if c.phase == 1 && f.Mouth >= cfg.MouthOpen && mouthReadable(f, cfg) {
 			c.next()
 		}
 	}
+}
+
+// mouthReadable says whether a frame's lip gap can stand for an open mouth:
+// the head is not turned beyond the jaw margin of a turn (JawMargin times
+// Turn). A turned head foreshortens the mouth's width, so its gap over
+// width rises with no jaw moving, and a head turned further than a jaw's
+// pull on the pose is a turn, not an open mouth (a synthetic head's turn
+// read at 45 degrees completed an asked open mouth with its lips a little
+// apart, and the session then failed on the turn it was still holding).
+// A raised or lowered head only foreshortens the gap, so pitch is free.
+func mouthReadable(f Frame, cfg Config) bool {
+	return abs(f.Yaw) < JawMargin*cfg.Turn
 }
 
 func (c *Checker) next() { c.step, c.phase = c.step+1, 0 }
@@ -125,7 +137,9 @@ func (c *Checker) Effort(f Frame) float32 {
 	case LookUp:
 		e = f.Pitch / c.cfg.Up
 	case OpenMouth:
-		e = f.Mouth / c.cfg.MouthOpen
+		if mouthReadable(f, c.cfg) {
+			e = f.Mouth / c.cfg.MouthOpen
+		}
 	case Blink:
 		e = (1 - f.EyeOpen) / (1 - c.cfg.EyesClosed)
 	}

@@ -472,6 +472,29 @@ func TestJawCrossTalk(t *testing.T) {
 			}
 			a.do(LookUp)
 		}, true, ""},
+		{"lips apart in a turn held past the margin do not complete the open mouth", func(a *actor) {
+			// the mouth is asked right after the turn; a turn's read gap (its
+			// width foreshortened) must not stand for it, or the turn still held
+			// becomes another action once the open mouth counts as done
+			a.rest(2)
+			for i, r := range []float32{0.25, 0.5, 0.75, 1, 1, 1, 0.75, 0.5, 0.25, 0} {
+				mouth := float32(0.05)
+				if i == 4 || i == 5 { // the turn is done; at its peak the lips part
+					mouth = 0.4
+				}
+				a.frame(45*r, 0, 0.9, mouth)
+			}
+			a.do(OpenMouth)
+			a.do(LookUp)
+		}, true, ""},
+		{"the open mouth read only past the margin is not done", func(a *actor) {
+			a.do(TurnLeft)
+			a.rest(2)
+			for _, r := range []float32{0.25, 0.5, 0.75, 1, 1, 1, 0.75, 0.5, 0.25, 0} {
+				a.frame(45*r, 0, 0.9, 0.05+0.3*r*r*r)
+			}
+			a.rest(2)
+		}, false, "open_mouth was not done"},
 		{"a real look-up out of turn is still another action", func(a *actor) {
 			a.do(LookUp)
 			a.do(TurnLeft)
@@ -510,7 +533,10 @@ func TestEffort(t *testing.T) {
 		{LookUp, 0, -12, 1, 0, 0},
 		{OpenMouth, 0, 0, 1, 0.05, 0.25},
 		{OpenMouth, 0, 0, 1, 0.3, 1},
-		{OpenMouth, 25, 0, 1, 0, 0}, // a turn is no way towards an open mouth
+		{OpenMouth, 25, 0, 1, 0, 0},     // a turn is no way towards an open mouth
+		{OpenMouth, 25, 0, 1, 0.1, 0.5}, // a turn within the jaw margin: the lips are read
+		{OpenMouth, -31, 0, 1, 0.3, 0},  // beyond it they are not (a turned head's gap is no opening)
+		{OpenMouth, 0, 25, 1, 0.3, 1},   // a raised head only foreshortens the gap
 		{Blink, 0, 0, 1, 0, 0},
 		{Blink, 0, 0, 0.8, 0, 0.5},
 		{Blink, 0, 0, 0.3, 0, 1},
