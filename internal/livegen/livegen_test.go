@@ -117,6 +117,41 @@ func TestBuildTruth(t *testing.T) {
 	}
 }
 
+// TestBuildSyntheticBlink: a synthetic blink (the rest photo's file with
+// its eyelids closed) is drawn from its own canvas, not from the rest
+// photo's, which has the same file; so is a photo shown shifted.
+func TestBuildSyntheticBlink(t *testing.T) {
+	rest := Photo{Person: "A", File: "r"}
+	blink := rest
+	blink.Closed = &[2][16]face.Point{}
+	turn := Photo{Person: "A", File: "l", Yaw: 30, Shift: [2]float32{4, -2}}
+	p := Person{Name: "A", Rest: rest, Actions: map[challenge.Kind]Photo{challenge.Blink: blink, challenge.TurnLeft: turn, challenge.TurnRight: turn.Mirrored()}}
+	loads := map[string]int{}
+	load := func(ph Photo) (*face.Image, error) {
+		loads[ph.canvasKey()]++
+		img := face.NewImage(Side, Side)
+		if ph.Closed != nil {
+			for i := range img.Pix {
+				img.Pix[i] = 255 // the closed-eyed canvas is white, the others black
+			}
+		}
+		return img, nil
+	}
+	s, err := Build(Spec{Species: BonaFide, Person: p, Kinds: []challenge.Kind{challenge.TurnLeft, challenge.Blink, challenge.TurnRight}, Seed: 1}, load)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(loads) != 4 {
+		t.Errorf("canvases loaded %v, want 4 (rest, blink, turn, mirrored turn)", loads)
+	}
+	for i, f := range s.Truth.Frames {
+		c := s.Frames[i].Pix[3*(Side/2*Side+Side/2)]
+		if bright := c > 128; bright != (f.Shows == "blink") {
+			t.Errorf("frame %s shows %s with the centre pixel %d", f.File, f.Shows, c)
+		}
+	}
+}
+
 // TestRestPhotoMouth: the rest photo is the most frontal, least open-mouthed
 // photo with open eyes; a mouth open wide (a shout) is never a rest, so a
 // person whose only frontal photo shows one gives no rest photo.

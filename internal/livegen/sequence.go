@@ -133,7 +133,7 @@ func Build(sp Spec, load Loader) (Sequence, error) {
 	i := 0
 	canv := map[string]*face.Image{}
 	for _, st := range steps {
-		key := fmt.Sprintf("%s|%v", st.photo.File, st.photo.Mirror)
+		key := st.photo.canvasKey()
 		if canv[key] == nil {
 			c, err := load(st.photo)
 			if err != nil {
@@ -210,4 +210,13 @@ var notes = map[string]string{
 	Replay:        "a bona fide pass recorded for another session, injected frame for frame into a session with other challenges",
 	Switch:        "a bona fide start; after the first action another person's photos (rest and actions) take over",
 	Expired:       "a bona fide pass whose last action starts after the session's deadline",
+}
+
+// canvasKey names what a photo's canvas is made of: the file, mirrored or
+// not, shifted, and with its eyelids closed or not (a synthetic blink is the
+// rest photo's file with Closed set: keyed by the file and mirror alone, its
+// frames reused the rest photo's open-eyed canvas, so no session could read
+// the blink).
+func (p Photo) canvasKey() string {
+	return fmt.Sprintf("%s|%v|%v|%v", p.File, p.Mirror, p.Shift, p.Closed != nil)
 }
