@@ -1,6 +1,10 @@
 package mien
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/mienhq/mien/mesh"
+)
 
 // TestRestBaselineMouth: a raised head foreshortens the lips (a look-up
 // photo of Arnold Schwarzenegger read 0.012 against 0.14-0.23 at rest); the
@@ -75,5 +79,35 @@ func TestPoseReferenceIsNotOneFrame(t *testing.T) {
 	var empty poseBase
 	if y, pt := empty.ref(); y != 0 || pt != 0 {
 		t.Errorf("empty reference (%v, %v), want (0, 0)", y, pt)
+	}
+}
+
+// TestReseedOnTheWayBack: a frame is meshed again from its detection when
+// the frame before was a turn (its yaw from the reference at least the
+// turn's threshold) and this one has come back by ReseedDrop degrees; not
+// while the head holds or deepens the turn, nor from a small pose change.
+func TestReseedOnTheWayBack(t *testing.T) {
+	ls := &LivenessSession{cfg: MeshChallengeConfig()}
+	for range poseRestFrames {
+		ls.base.add(4, -2, ls.cfg.Neutral) // the reference: yaw 4
+	}
+	frame := func(yaw float32) mesh.Frame { return mesh.Frame{Pose: mesh.Pose{Yaw: yaw}} }
+	cases := []struct {
+		turned, yaw float32 // the last frame's yaw from the reference (0: not a turn); this frame's raw yaw
+		want        bool
+	}{
+		{0, 4, false},     // at rest after rest
+		{25, 30, false},   // holding a left turn (21 + 4 raw = 25 from the reference... still 26)
+		{25, 40, false},   // turning further
+		{25, 19, true},    // back by 10 (15 from the reference)
+		{-30, -6, true},   // back from a right turn to rest
+		{-30, -20, false}, // back by 6 only
+		{-30, 34, false},  // to a left turn as deep: not on the way back
+	}
+	for _, c := range cases {
+		ls.turned = c.turned
+		if got := ls.reseed(frame(c.yaw)); got != c.want {
+			t.Errorf("after a frame turned %g, a frame at raw yaw %g (reference 4): reseed %v, want %v", c.turned, c.yaw, got, c.want)
+		}
 	}
 }

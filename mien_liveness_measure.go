@@ -90,6 +90,10 @@ func (ls *LivenessSession) frameSignals(f *challenge.Frame, meas *LivenessMeasur
 	yaw0, pitch0 := ls.base.ref()
 	f.Faces, meas.Faces = 1, 1
 	f.Yaw, f.Pitch = mf.Pose.Yaw-yaw0, mf.Pose.Pitch-pitch0
+	ls.turned = 0
+	if abs32(f.Yaw) >= ls.checker.Config().Turn {
+		ls.turned = f.Yaw
+	}
 	// eyes and mouth relative to the session's own rest (restBaseline); the
 	// more open eye counts, since a wink is not a blink
 	ls.rest.add(f.Yaw, f.Pitch, ls.cfg.Neutral, mf.Signals.EyeOpen, mf.Signals.MouthOpen)
@@ -173,10 +177,42 @@ func (ls *LivenessSession) step(ctx context.Context, img *face.Image, at time.Ti
 			ls.tracker.Reset(*d)
 			mf, ok, err = ls.tracker.Step(ctx, img, ts)
 		}
+	} else if err == nil && ok && ls.reseed(mf) {
+		// coming back from a turn: the crop carried from the turned frames
+		// holds the mesh's reading off by 10-17 degrees for as long as the
+		// head then stays still (a rest read as a turn the other way, so the
+		// next action never starts from rest); this frame is meshed again
+		// from its own detection, as a track's first frame is. The face is
+		// the one the track followed (exactly one face is in the frame), so
+		// it is not a reacquisition.
+		t1 := time.Now()
+		err = ls.refineMain(ctx, img, d, refined)
+		t0 = t0.Add(time.Since(t1))
+		if err == nil {
+			ls.tracker.Reset(*d)
+			mf, ok, err = ls.tracker.Step(ctx, img, ts)
+			ls.timings.Reseeds++
+		}
 	}
 	ls.timings.Mesh += time.Since(t0)
 	ls.timings.Frames++
 	return mf, ok, lost, err
+}
+
+// ReseedDrop is how far (degrees) a frame's yaw must have come back from
+// the turn of the frame before for the frame to be meshed again from its
+// detection (LivenessSession.reseed).
+const ReseedDrop = 10
+
+// reseed says whether tracked frame mf comes back from a turn: the last face
+// frame was turned at least the turn's threshold from the pose reference,
+// and this one has come back by ReseedDrop degrees or more.
+func (ls *LivenessSession) reseed(mf mesh.Frame) bool {
+	if ls.turned == 0 {
+		return false
+	}
+	yaw0, _ := ls.base.ref()
+	return abs32(mf.Pose.Yaw-yaw0) <= abs32(ls.turned)-ReseedDrop
 }
 
 // SecondFaceScore is the least detection score at which another face

@@ -101,6 +101,10 @@ type LivenessSession struct {
 	checker *challenge.Checker
 	tracker *mesh.Tracker
 	base    poseBase // the pose reference: angles are relative to it
+	// turned is the last face frame's yaw from the reference when it was
+	// a turn (at least the checker's Turn either way), else 0: the next
+	// frame coming back from it is meshed afresh (reseed)
+	turned float32
 	// rest is the session's neutral eyes and mouth: they are measured from it
 	rest       restBaseline
 	passiveThr float32 // the ensemble's calibrated threshold
@@ -169,6 +173,9 @@ type LivenessTimings struct {
 	// points, for a new mesh track or an embedding), in Detect's time.
 	Refines int           `json:"refines"`
 	Mesh    time.Duration `json:"mesh_ns"` // mesh, iris and pose
+	// Reseeds counts the frames meshed again from their detection on the
+	// way back from a turn (in Mesh's time; ReseedDrop).
+	Reseeds int           `json:"reseeds"`
 	Embeds  int           `json:"embeds"`
 	Embed   time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
 	Check   time.Duration `json:"check_ns"` // challenge.Checker.Add

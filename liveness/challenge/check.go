@@ -226,6 +226,9 @@ func (c *Checker) Add(f Frame) error {
 // Frames returns how many frames were checked (frames after a failure are not).
 func (c *Checker) Frames() int { return c.frames }
 
+// Config returns the thresholds the checker decides by, defaults filled in.
+func (c *Checker) Config() Config { return c.cfg }
+
 // Progress is where a session stands after the frames added so far.
 type Progress struct {
 	Done    []Kind `json:"done"`
