@@ -90,7 +90,7 @@ func clipPerson(ctx context.Context, e *mien.Engine, lfw string, photos []livege
 		}
 		rest := planned[0].Rest
 		ps = slices.DeleteFunc(ps, func(p livegen.Photo) bool { return p.File == rest.File })
-		people, err := withBlinks(ctx, e, lfw, planned)
+		people, err := withBlinks(ctx, e, lfw, planned, 3)
 		if err != nil {
 			return livegen.Person{}, err
 		}

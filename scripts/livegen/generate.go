@@ -20,19 +20,19 @@ import (
 )
 
 // generate plans the people and writes every sequence under out/sequences/SPECIES/NAME.
-func generate(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, bona, attacks int) error {
-	people, err := withBlinks(ctx, e, lfw, livegen.Plan(photos, livegen.Margins{}, 1))
+func generate(ctx context.Context, e *mien.Engine, lfw, out string, photos []livegen.Photo, bona, attacks, challenges int) error {
+	people, err := withBlinks(ctx, e, lfw, livegen.Plan(photos, livegen.Margins{}, 1), challenges)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(os.Stderr, "livegen: %d people show 3 actions or more\n", len(people))
+	fmt.Fprintf(os.Stderr, "livegen: %d people show %d actions or more\n", len(people), challenges)
 	if len(people) < 2 {
 		return fmt.Errorf("livegen: %d people qualify, at least 2 are needed", len(people))
 	}
 	load := func(p livegen.Photo) (*face.Image, error) { return loadCanvas(e, lfw, p) }
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i, p := range people {
-		kinds := livegen.Pick(p, 3, rng)
+		kinds := livegen.Pick(p, challenges, rng)
 		for _, sp := range livegen.Species {
 			if livegen.WarpOnly(sp) {
 				continue // made from one photo by generateWarp
@@ -145,8 +145,8 @@ func reencode(file string, args []string) error {
 // contours, livegen.CloseEyes), kept when the mesh reads it as closed
 // (blinkClosed: the wider eye at most SyntheticBlinkMax of its rest; the
 // session closes at 0.6) with the pose of the rest photo; it returns
-// the people who then show 3 actions or more.
-func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livegen.Person) ([]livegen.Person, error) {
+// the people who then show minActions actions or more.
+func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livegen.Person, minActions int) ([]livegen.Person, error) {
 	m, err := e.OpenMesh(mesh.Options{})
 	if err != nil {
 		return nil, err
@@ -198,7 +198,7 @@ func withBlinks(ctx context.Context, e *mien.Engine, lfw string, people []livege
 				fmt.Fprintf(os.Stderr, "livegen: %s: synthetic blink not read as closed (eyes %.3f %.3f, at rest %.3f %.3f)\n", p.Name, b.EyeOpen[0], b.EyeOpen[1], p.Rest.EyeOpen[0], p.Rest.EyeOpen[1])
 			}
 		}
-		if len(p.Actions) >= 3 {
+		if len(p.Actions) >= minActions {
 			out = append(out, p)
 		}
 	}

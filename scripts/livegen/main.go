@@ -17,6 +17,7 @@ import (
 
 	"github.com/mienhq/mien"
 	"github.com/mienhq/mien/internal/livegen"
+	"github.com/mienhq/mien/liveness/challenge"
 	"github.com/mienhq/mien/models"
 	"github.com/mienhq/mien/onnx"
 )
@@ -30,6 +31,7 @@ func main() {
 	maxPhotos := flag.Int("max-photos", 40, "survey at most this many photos of a person")
 	bona := flag.Int("bona-fide", 1000, "at most this many bona fide sequences (one per qualifying person)")
 	attacks := flag.Int("attacks", 12, "attack sequences of each species (from the first qualifying people)")
+	challenges := flag.Int("challenges", 3, "challenges a stitched-photo session asks (1-5; the server's default is 3): people whose photos show fewer actions are left out")
 	person := flag.String("person", "", "clips mode: measure only this LFW person and write three camera clips' frames (scripts/liveness-clips.sh)")
 	surveyOnly := flag.Bool("survey-only", false, "measure the photos and stop")
 	warp := flag.Int("warp", 0, "also write this many synthetic-head sequences (livegen.BonaFideWarp), one per person of -split outside the stitched-photo set")
@@ -45,6 +47,9 @@ func main() {
 	flag.Parse()
 	if *out == "" || *packDir == "" || *ort == "" {
 		fail(fmt.Errorf("livegen: -out, -pack and -ort are required"))
+	}
+	if *challenges < 1 || *challenges > len(challenge.Kinds) {
+		fail(fmt.Errorf("livegen: -challenges %d: 1 to %d", *challenges, len(challenge.Kinds)))
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		fail(err)
@@ -97,7 +102,7 @@ func main() {
 		fail(err)
 	}
 	if *stitched {
-		if err := generate(ctx, e, *lfw, *out, photos, *bona, *attacks); err != nil {
+		if err := generate(ctx, e, *lfw, *out, photos, *bona, *attacks, *challenges); err != nil {
 			fail(err)
 		}
 	}
