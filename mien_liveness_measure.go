@@ -163,13 +163,17 @@ func (ls *LivenessSession) refineMain(ctx context.Context, img *face.Image, d *f
 
 // step runs the mesh tracker on the frame; when a running track drifts off
 // the face, it starts again from the detection d (refined first) and says
-// so (lost).
+// so (lost). A frame coming back from a turn is meshed again from d too
+// (reseed): the crop carried from the turned frames holds the mesh's
+// reading off by 10-17 degrees for as long as the head then stays still (a
+// rest read as a turn the other way, so the next action never starts from
+// rest). The face is then the one the track followed (exactly one face is
+// in the frame), so that is not a reacquisition.
 func (ls *LivenessSession) step(ctx context.Context, img *face.Image, at time.Time, d *face.Detection, refined *bool, lost bool) (mesh.Frame, bool, bool, error) {
 	t0 := time.Now()
 	ts := at.Sub(ls.s.Created).Seconds()
 	mf, ok, err := ls.tracker.Step(ctx, img, ts)
-	if err == nil && !ok && !lost {
-		lost = true // the track drifted off: start again from the detection
+	fromDetection := func() {
 		t1 := time.Now()
 		err = ls.refineMain(ctx, img, d, refined)
 		t0 = t0.Add(time.Since(t1)) // the refinement counts as detection
@@ -177,22 +181,14 @@ func (ls *LivenessSession) step(ctx context.Context, img *face.Image, at time.Ti
 			ls.tracker.Reset(*d)
 			mf, ok, err = ls.tracker.Step(ctx, img, ts)
 		}
-	} else if err == nil && ok && ls.reseed(mf) {
-		// coming back from a turn: the crop carried from the turned frames
-		// holds the mesh's reading off by 10-17 degrees for as long as the
-		// head then stays still (a rest read as a turn the other way, so the
-		// next action never starts from rest); this frame is meshed again
-		// from its own detection, as a track's first frame is. The face is
-		// the one the track followed (exactly one face is in the frame), so
-		// it is not a reacquisition.
-		t1 := time.Now()
-		err = ls.refineMain(ctx, img, d, refined)
-		t0 = t0.Add(time.Since(t1))
-		if err == nil {
-			ls.tracker.Reset(*d)
-			mf, ok, err = ls.tracker.Step(ctx, img, ts)
-			ls.timings.Reseeds++
-		}
+	}
+	switch {
+	case err == nil && !ok && !lost:
+		lost = true // the track drifted off: start again from the detection
+		fromDetection()
+	case err == nil && ok && ls.reseed(mf):
+		ls.timings.Reseeds++
+		fromDetection()
 	}
 	ls.timings.Mesh += time.Since(t0)
 	ls.timings.Frames++
