@@ -83,7 +83,7 @@ func (c *Checker) jawCrossTalk(f Frame, want, got Kind) bool {
 	if !jaw || got == OpenMouth || f.Mouth <= c.cfg.MouthClosed {
 		return false
 	}
-	return abs(f.Yaw) < JawMargin*c.cfg.Turn && f.Pitch < JawMargin*c.cfg.Up
+	return mouthReadable(f, c.cfg) && f.Pitch < JawMargin*c.cfg.Up
 }
 
 // action returns the deliberate action a frame shows, if any: the head
