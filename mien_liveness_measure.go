@@ -240,7 +240,7 @@ func LivenessFaces(dets []face.Detection) (face.Detection, int) {
 	return main, n
 }
 
-// frontality ranks frames for the passive score and the match: frontal,
+// frontality ranks frames for the match: frontal,
 // eyes open, mouth closed (higher is better; only embedded frames rank).
 func (ls *LivenessSession) frontality(f challenge.Frame) float32 {
 	s := -abs32(f.Yaw) - abs32(f.Pitch)
@@ -260,16 +260,16 @@ func abs32(v float32) float32 {
 	return v
 }
 
-// keepBest scores the frame with the anti-spoof ensemble when it ranks
-// among the PassiveFrames most frontal (embedded frames only), and keeps a
-// copy of it when it ranks among the BestFrames best, reusing the evicted
-// frame's buffer: Finish has nothing left to run.
+// keepBest scores the frame with the anti-spoof ensemble while fewer than
+// PassiveFrames have been (embedded frames only), and keeps a copy of it
+// when it ranks among the BestFrames best, reusing the evicted frame's
+// buffer: Finish has nothing left to run.
 func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b bestFrame) error {
 	if len(b.emb.Vector) == 0 {
 		return nil
 	}
 	b.passive = -1
-	if k := ls.opts.PassiveFrames; ls.opts.PassiveThreshold >= 0 && ls.e.spoof.err == nil && (len(ls.frontal) < k || b.score > ls.frontal[k-1].score) {
+	if ls.opts.PassiveThreshold >= 0 && ls.e.spoof.err == nil && len(ls.scored) < ls.opts.PassiveFrames {
 		t0 := time.Now()
 		r, err := ls.e.Liveness(ctx, img, b.det)
 		ls.timings.Passive += time.Since(t0)
@@ -278,7 +278,7 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 			return fmt.Errorf("mien: liveness frame: %w", err)
 		}
 		b.passive, ls.passiveThr = r.Score, r.Threshold
-		ls.frontal = insertFrontal(ls.frontal, frontalScore{b.score, r.Score, r.JPEGQuality, r.Greyscale}, k)
+		ls.scored = append(ls.scored, passiveScore{r.Score, r.JPEGQuality, r.Greyscale})
 	}
 	n := ls.opts.BestFrames
 	if len(ls.best) == n && b.score <= ls.best[n-1].score {
@@ -301,23 +301,10 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 	return nil
 }
 
-// insertFrontal inserts f into s (highest rank first), keeping at most k.
-func insertFrontal(s []frontalScore, f frontalScore, k int) []frontalScore {
-	i := sort.Search(len(s), func(i int) bool { return s[i].score < f.score })
-	s = append(s, frontalScore{})
-	copy(s[i+1:], s[i:])
-	s[i] = f
-	if len(s) > k {
-		s = s[:k]
-	}
-	return s
-}
-
-// greyscale reports whether most of the frames the passive score is the
-// median of have no colour.
+// greyscale reports whether most of the scored frames have no colour.
 func (ls *LivenessSession) greyscale() bool {
 	n, grey := 0, 0
-	for _, f := range ls.frontal {
+	for _, f := range ls.scored {
 		if f.passive >= 0 {
 			n++
 			if f.grey {
@@ -328,12 +315,12 @@ func (ls *LivenessSession) greyscale() bool {
 	return n > 0 && 2*grey > n
 }
 
-// jpegQuality returns the median estimated JPEG quality of the frames the
-// passive score is the median of, over those where it is known (the
-// lower middle one of an even count); 0 when it is known on none.
+// jpegQuality returns the median estimated JPEG quality of the scored
+// frames, over those where it is known (the lower middle one of an even
+// count); 0 when it is known on none.
 func (ls *LivenessSession) jpegQuality() int {
 	var qs []int
-	for _, f := range ls.frontal {
+	for _, f := range ls.scored {
 		if f.passive >= 0 && f.jpegQ > 0 {
 			qs = append(qs, f.jpegQ)
 		}
@@ -345,12 +332,20 @@ func (ls *LivenessSession) jpegQuality() int {
 	return qs[(len(qs)-1)/2]
 }
 
-// passive returns the median passive score of the PassiveFrames most
-// frontal frames and the threshold to hold it to (0: not decided on); a
-// negative score when none was measured.
+// passiveQuantile is the quantile of the scored frames' passive scores
+// that is the session's: the upper quartile. A live face scores as live at
+// more than one pose; a print or a screen scores low at almost every one,
+// and the median of the most frontal frames failed live faces whose rest
+// pose happened to read low (docs/benchmarks.md, "Liveness: the passive
+// score over the session's frames").
+const passiveQuantile = 0.75
+
+// passive returns the upper quartile of the scored frames' passive scores
+// (interpolated between the two nearest ranks) and the threshold to hold
+// it to (0: not decided on); a negative score when none was measured.
 func (ls *LivenessSession) passive() (score, thr float32) {
 	var scores []float64
-	for _, f := range ls.frontal {
+	for _, f := range ls.scored {
 		if f.passive >= 0 {
 			scores = append(scores, float64(f.passive))
 		}
@@ -359,11 +354,13 @@ func (ls *LivenessSession) passive() (score, thr float32) {
 		return -1, 0
 	}
 	sort.Float64s(scores)
-	m := len(scores) / 2
-	score, thr = float32(scores[m]), ls.passiveThr
-	if len(scores)%2 == 0 {
-		score = float32((scores[m-1] + scores[m]) / 2)
+	pos := passiveQuantile * float64(len(scores)-1)
+	i := int(pos)
+	q := scores[i]
+	if i+1 < len(scores) {
+		q += (pos - float64(i)) * (scores[i+1] - scores[i])
 	}
+	score, thr = float32(q), ls.passiveThr
 	switch {
 	case ls.opts.PassiveThreshold < 0:
 		thr = 0

@@ -2,47 +2,46 @@ package mien
 
 import "testing"
 
-// TestPassiveIsTheMedianOfTheMostFrontal: the session's passive score is
-// the median of the PassiveFrames most frontal frames' scores, whatever the
-// order they came in; a less frontal frame does not displace them, and an
-// even count takes the mean of the middle two.
-func TestPassiveIsTheMedianOfTheMostFrontal(t *testing.T) {
+// TestPassiveIsTheUpperQuartile: the session's passive score is the upper
+// quartile of every scored frame's score (interpolated between ranks),
+// whatever the order they came in; the JPEG quality and the lack of colour
+// are read over the same frames.
+func TestPassiveIsTheUpperQuartile(t *testing.T) {
 	ls := &LivenessSession{opts: LivenessSessionOptions{PassiveFrames: 5}, passiveThr: 0.42}
-	// (frontality, passive): the five most frontal score 0.3, 0.5, 0.6, 0.7, 0.9
-	for _, f := range []frontalScore{{-3, 0.6, 80, false}, {-30, 0.01, 20, true}, {-1, 0.3, 70, true}, {-2, 0.9, 0, false}, {-25, 0.02, 20, true}, {-4, 0.7, 90, true}, {-0.5, 0.5, 75, false}, {-40, 0.0, 20, true}} {
-		if len(ls.frontal) < ls.opts.PassiveFrames || f.score > ls.frontal[len(ls.frontal)-1].score {
-			ls.frontal = insertFrontal(ls.frontal, f, ls.opts.PassiveFrames)
-		}
+	// scores sorted: 0.0 0.01 0.02 0.3 0.5 0.6 0.7 0.9; position 0.75*7 = 5.25: 0.6 + 0.25*(0.7-0.6)
+	for _, f := range []passiveScore{{0.6, 80, false}, {0.01, 20, true}, {0.3, 70, true}, {0.9, 0, false}, {0.02, 20, true}, {0.7, 90, true}, {0.5, 75, false}, {0.0, 20, true}} {
+		ls.scored = append(ls.scored, f)
 	}
-	if len(ls.frontal) != 5 {
-		t.Fatalf("kept %d frames, want 5", len(ls.frontal))
+	if s, thr := ls.passive(); s < 0.6249 || s > 0.6251 || thr != 0.42 {
+		t.Errorf("passive %.4f (threshold %.3f), want the upper quartile 0.625 of the eight (0.42)", s, thr)
 	}
-	for i := 1; i < len(ls.frontal); i++ {
-		if ls.frontal[i-1].score < ls.frontal[i].score {
-			t.Fatalf("not ranked: %v", ls.frontal)
-		}
+	// half of the frames scoring as an attack does not fail the session; three quarters do
+	ls.scored = []passiveScore{{0.9, 0, false}, {0.05, 0, false}, {0.8, 0, false}, {0.1, 0, false}}
+	if s, _ := ls.passive(); s < 0.42 {
+		t.Errorf("passive %.3f with two live frames of four, want at least the threshold", s)
 	}
-	if s, thr := ls.passive(); s != 0.6 || thr != 0.42 {
-		t.Errorf("passive %.3f (threshold %.3f), want the median 0.6 of the five most frontal (0.42)", s, thr)
+	ls.scored = []passiveScore{{0.9, 0, false}, {0.05, 0, false}, {0.02, 0, false}, {0.1, 0, false}, {0.2, 0, false}}
+	if s, _ := ls.passive(); s > 0.2001 || s < 0.1999 {
+		t.Errorf("passive %.3f with one live frame of five, want 0.2 (the fourth of five)", s)
 	}
-	// JPEG quality: the median of the known ones among the five (70, 75, 80, 90; 0 is not known), the lower middle one
-	if q := ls.jpegQuality(); q != 75 {
-		t.Errorf("JPEG quality %d, want 75, the lower median of the four known among the five most frontal", q)
+	ls.scored = []passiveScore{{0.3, 0, false}}
+	if s, _ := ls.passive(); s != 0.3 {
+		t.Errorf("passive %.3f of one frame, want its own 0.3", s)
 	}
-	// no colour: 2 of the five (-1 and -4) are grey, not most; a third makes it
+	// JPEG quality: the median of the known ones (70, 75, 80, 90 and three 20s; 0 is not known)
+	ls.scored = []passiveScore{{0.6, 80, false}, {0.01, 20, true}, {0.3, 70, true}, {0.9, 0, false}, {0.02, 20, false}, {0.7, 90, true}, {0.5, 75, false}, {0.0, 20, false}}
+	if q := ls.jpegQuality(); q != 70 {
+		t.Errorf("JPEG quality %d, want 70, the median of the seven known", q)
+	}
+	// no colour: 3 of 8 are grey, not most; two more make it
 	if ls.greyscale() {
-		t.Error("greyscale with 2 grey frames of 5")
+		t.Error("greyscale with 3 grey frames of 8")
 	}
-	ls.frontal[0].grey = true
+	ls.scored[0].grey, ls.scored[3].grey = true, true
 	if !ls.greyscale() {
-		t.Error("not greyscale with 3 grey frames of 5")
+		t.Error("not greyscale with 5 grey frames of 8")
 	}
-	ls.frontal[0].grey = false
-	ls.frontal = ls.frontal[:4] // 0.5, 0.3, 0.9, 0.6 by rank
-	if s, _ := ls.passive(); s < 0.549 || s > 0.551 {
-		t.Errorf("passive %.3f of four, want the mean of the middle two, 0.55", s)
-	}
-	ls.frontal = nil
+	ls.scored = nil
 	if q := ls.jpegQuality(); q != 0 {
 		t.Errorf("JPEG quality %d with no frame scored, want 0 (not known)", q)
 	}

@@ -38,9 +38,10 @@ type LivenessSessionOptions struct {
 	// frontal pairs, while the same person's links were at least 0.506;
 	// docs/liveness.md).
 	SameTrackFAR float64
-	// PassiveThreshold is the least median passive (MiniFASNet) score of
-	// the PassiveFrames most frontal frames: 0 takes the pack's calibrated threshold, a negative
-	// value scores the frames without deciding on them. Without an
+	// PassiveThreshold is the least passive (MiniFASNet) score of the
+	// session, the upper quartile of its scored frames' scores: 0 takes the
+	// pack's calibrated threshold, a negative value scores the frames
+	// without deciding on them. Without an
 	// anti-spoof ensemble in the pack the passive score is not measured
 	// and the verdict says so (PassiveScore < 0) without failing on it.
 	PassiveThreshold float32
@@ -53,11 +54,13 @@ type LivenessSessionOptions struct {
 	// BestFrames is how many of the most frontal, open-eyed frames are kept
 	// (in memory, until Close) for the match (default 3).
 	BestFrames int
-	// PassiveFrames is how many of the most frontal, open-eyed frames the
-	// passive score is the median of (default 9; each is scored once, as it
-	// ranks among them, and only its score is kept). One frame's score moves
-	// with the camera's noise and shake by up to 0.2, and the median of 3
-	// frames decided sessions near the threshold by which frames ranked first.
+	// PassiveFrames is the most frames the anti-spoof ensemble scores
+	// (default 150, every embedded frame of a session of MaxFrames at
+	// EmbedEvery 2): every embedded face frame is scored as it comes, until
+	// then, and only its score is kept. The session's passive score is the
+	// upper quartile of those scores: a live face scores as live at more
+	// than one pose, an attack at almost none, and one frame's score moves
+	// with the camera's noise and shake by up to 0.2 (docs/liveness.md).
 	PassiveFrames int
 	// Focal is the camera's focal length in pixels for the head pose
 	// (0 = the image's longer side).
@@ -109,7 +112,7 @@ type LivenessSession struct {
 	rest       restBaseline
 	passiveThr float32 // the ensemble's calibrated threshold
 	best       []bestFrame
-	frontal    []frontalScore // the PassiveFrames most frontal frames' passive scores
+	scored     []passiveScore // the passive scores of the frames scored so far
 	frames     int            // frames given
 	faced      int            // frames with one face, fed to the checker
 	timings    LivenessTimings
@@ -126,12 +129,12 @@ type bestFrame struct {
 	passive float32        // anti-spoof score; negative when not measured
 }
 
-// frontalScore is one of the most frontal frames' rank, passive score and
-// estimated JPEG quality (quality.JPEGQuality of the face's box; 0 when not known).
-type frontalScore struct {
-	score, passive float32
-	jpegQ          int
-	grey           bool // quality.Greyscale: no colour
+// passiveScore is one scored frame's passive score and estimated JPEG
+// quality (quality.JPEGQuality of the face's box; 0 when not known).
+type passiveScore struct {
+	passive float32
+	jpegQ   int
+	grey    bool // quality.Greyscale: no colour
 }
 
 // LivenessMeasure is what one frame showed.
@@ -180,7 +183,7 @@ type LivenessTimings struct {
 	Embed   time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
 	Check   time.Duration `json:"check_ns"` // challenge.Checker.Add
 	// Passive is the anti-spoof ensemble's time on PassiveFrames frames:
-	// each frame that enters the best frames is scored as it comes.
+	// each embedded face frame is scored as it comes.
 	Passive       time.Duration `json:"passive_ns"`
 	PassiveFrames int           `json:"passive_frames"`
 	// Decide is Finish's wall time, i.e. from the last frame to the verdict.
@@ -195,8 +198,8 @@ type LivenessVerdict struct {
 	Challenges []ChallengeResult `json:"challenges"`
 	Frames     int               `json:"frames"`
 	FaceFrames int               `json:"face_frames"`
-	// PassiveScore is the median passive score of the PassiveFrames most
-	// frontal frames; negative when not measured. PassiveThreshold is what it was held to (0: not decided on).
+	// PassiveScore is the upper quartile of the scored frames' passive
+	// scores; negative when not measured. PassiveThreshold is what it was held to (0: not decided on).
 	PassiveScore     float32 `json:"passive_score"`
 	PassiveThreshold float32 `json:"passive_threshold"`
 	// JPEGQuality is the median JPEG quality, estimated from the pixels, of
@@ -282,7 +285,7 @@ func (o LivenessSessionOptions) withDefaults() LivenessSessionOptions {
 		o.BestFrames = 3
 	}
 	if o.PassiveFrames == 0 {
-		o.PassiveFrames = 9
+		o.PassiveFrames = 150
 	}
 	return o
 }
@@ -419,14 +422,14 @@ func (ls *LivenessSession) Finish(ctx context.Context, at time.Time) (LivenessVe
 		v.Challenges = append(v.Challenges, ChallengeResult{Kind: k, Done: i < len(cv.Completed)})
 	}
 	if thr > 0 && passive >= 0 && passive < thr {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f of the most frontal frames is below %.3f", passive, thr))
+		v.Reasons = append(v.Reasons, fmt.Sprintf("passive liveness score %.3f (the upper quartile of the session's frames) is below %.3f", passive, thr))
 	}
 	if thr > 0 && ls.greyscale() {
 		v.Reasons = append(v.Reasons, "frames have no colour (a greyscale or infrared camera?): the anti-spoof models need colour frames")
 	}
 	v.JPEGQuality = ls.jpegQuality()
 	if lim := ls.e.minJPEGQuality(); thr > 0 && lim > 0 && v.JPEGQuality > 0 && v.JPEGQuality < lim {
-		v.Reasons = append(v.Reasons, fmt.Sprintf("frames too compressed to judge liveness: the most frontal faces were JPEG-compressed at about quality %d, under %d (send frames at quality 70 or more)", v.JPEGQuality, lim))
+		v.Reasons = append(v.Reasons, fmt.Sprintf("frames too compressed to judge liveness: the scored faces were JPEG-compressed at about quality %d, under %d (send frames at quality 70 or more)", v.JPEGQuality, lim))
 	}
 	if len(ls.best) > 0 {
 		b := ls.best[0]
@@ -452,7 +455,7 @@ func (ls *LivenessSession) Close() {
 		clear(ls.best[i].img.Pix)
 		clear(ls.best[i].emb.Vector)
 	}
-	ls.best, ls.frontal, ls.checker, ls.tracker, ls.verdict = nil, nil, nil, nil, nil
+	ls.best, ls.scored, ls.checker, ls.tracker, ls.verdict = nil, nil, nil, nil, nil
 	ls.rest, ls.base = restBaseline{}, poseBase{}
 	ls.closed = true
 }

@@ -100,7 +100,7 @@ func runEvalLivenessSessions(ctx context.Context, env *Env, args []string) error
 	var ef engineFlags
 	ef.register(fs)
 	dir := fs.String("dir", "", "directory written by scripts/liveness-sessions.sh")
-	passive := fs.Float64("passive-threshold", 0, "least median passive score of the most frontal frames (0: the pack's calibrated one; negative: not decided on)")
+	passive := fs.Float64("passive-threshold", 0, "least passive score of a session, the upper quartile of its scored frames (0: the pack's calibrated one; negative: not decided on)")
 	jsonOut := fs.String("json", "", "write the report, with every session's verdict and reasons, as JSON to this file")
 	trace := fs.Bool("trace", false, "with --json: add each frame's measurements (pose, eyes, mouth, faces) to every session")
 	strict := fs.Bool("strict", false, "exit with an error when any session's verdict is not the one its truth.json expects (scripts/liveness-clips.sh checks its clips so)")
