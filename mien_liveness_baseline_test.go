@@ -19,10 +19,11 @@ func TestRestBaselineMouth(t *testing.T) {
 	}
 	b.add(-3, 20, 10, open, 0.012) // looking up
 	b.add(-2, 1, 10, open, 0.221)
-	if got := b.mouthOpen(0.221); got >= 0.2 {
-		t.Errorf("rest lips after a look-up read %.3f above rest, an open mouth (>= 0.2)", got)
+	cfg := MeshChallengeConfig()
+	if got := b.mouthOpen(0.221); got >= cfg.MouthOpen {
+		t.Errorf("rest lips after a look-up read %.3f above rest, an open mouth (>= %.2f)", got, cfg.MouthOpen)
 	}
-	if got := b.mouthOpen(0.55); got < 0.2 {
+	if got := b.mouthOpen(0.55); got < cfg.MouthOpen {
 		t.Errorf("a wide-open mouth reads %.3f above rest", got)
 	}
 }
