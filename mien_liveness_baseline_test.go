@@ -2,7 +2,9 @@ package mien
 
 import (
 	"testing"
+	"time"
 
+	"github.com/mienhq/mien/liveness/challenge"
 	"github.com/mienhq/mien/mesh"
 )
 
@@ -84,31 +86,56 @@ func TestPoseReferenceIsNotOneFrame(t *testing.T) {
 }
 
 // TestReseedOnTheWayBack: a frame is meshed again from its detection when
-// the frame before was a turn (its yaw from the reference at least the
-// turn's threshold) and this one has come back by ReseedDrop degrees; not
-// while the head holds or deepens the turn, nor from a small pose change.
+// the head was turned or raised past the checker's Turn or Up since it was
+// last at rest and this frame has come back by ReseedDrop degrees from the
+// farthest of it; not while the head holds or deepens the action, nor from
+// a small pose change. A look-up counts as a turn does (a rest after one
+// read 11-17 degrees of yaw on the tracked crop), and the farthest reading
+// counts, not the last one (a turn coming back in steps under ReseedDrop).
 func TestReseedOnTheWayBack(t *testing.T) {
-	ls := &LivenessSession{cfg: MeshChallengeConfig()}
-	for range poseRestFrames {
-		ls.base.add(4, -2, ls.cfg.Neutral) // the reference: yaw 4
+	s, err := challenge.New(time.Now(), challenge.Options{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	frame := func(yaw float32) mesh.Frame { return mesh.Frame{Pose: mesh.Pose{Yaw: yaw}} }
+	cfg := MeshChallengeConfig()
+	cfg.SameFace = 0.34
+	ch, err := s.NewChecker(cfg) // Turn 20, Up 15, Neutral 10
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := &LivenessSession{cfg: MeshChallengeConfig(), checker: ch}
+	for range poseRestFrames {
+		ls.base.add(4, -2, ls.cfg.Neutral) // the reference: yaw 4, pitch -2
+	}
+	type pose struct{ yaw, pitch float32 } // from the reference
 	cases := []struct {
-		turned, yaw float32 // the last frame's yaw from the reference (0: not a turn); this frame's raw yaw
-		want        bool
+		name   string
+		before []pose // the face frames before, as frameSignals notes them
+		raw    pose   // this frame's raw reading
+		want   bool
 	}{
-		{0, 4, false},     // at rest after rest
-		{25, 30, false},   // holding a left turn (21 + 4 raw = 25 from the reference... still 26)
-		{25, 40, false},   // turning further
-		{25, 19, true},    // back by 10 (15 from the reference)
-		{-30, -6, true},   // back from a right turn to rest
-		{-30, -20, false}, // back by 6 only
-		{-30, 34, false},  // to a left turn as deep: not on the way back
+		{"at rest after rest", []pose{{0, 0}}, pose{4, -2}, false},
+		{"holding a left turn", []pose{{25, 0}}, pose{30, -2}, false},
+		{"turning further", []pose{{25, 0}}, pose{40, -2}, false},
+		{"back by 10 from a left turn", []pose{{25, 0}}, pose{19, -2}, true},
+		{"back from a right turn to rest", []pose{{-30, 0}}, pose{-6, -2}, true},
+		{"back by 6 only", []pose{{-30, 0}}, pose{-20, -2}, false},
+		{"to a left turn as deep", []pose{{-30, 0}}, pose{34, -2}, false},
+		{"back in steps from the farthest", []pose{{30, 0}, {23, 0}, {21, 0}}, pose{23, -2}, true},
+		{"a rest between clears the turn", []pose{{30, 0}, {3, 0}}, pose{-2, -2}, false},
+		{"back from a look-up", []pose{{0, 20}, {0, 19}}, pose{4, 6}, true},
+		{"holding a look-up", []pose{{0, 20}}, pose{4, 16}, false},
+		{"a look-up under Up is no action", []pose{{0, 14}}, pose{4, -2}, false},
+		{"a look-up down by 7 only", []pose{{0, 21}}, pose{4, 12}, false},
+		{"looking down is not a look-up", []pose{{0, -25}}, pose{4, -2}, false},
 	}
 	for _, c := range cases {
-		ls.turned = c.turned
-		if got := ls.reseed(frame(c.yaw)); got != c.want {
-			t.Errorf("after a frame turned %g, a frame at raw yaw %g (reference 4): reseed %v, want %v", c.turned, c.yaw, got, c.want)
+		ls.turned, ls.raised = 0, 0
+		for _, p := range c.before {
+			ls.notePeak(p.yaw, p.pitch)
+		}
+		if got := ls.reseed(mesh.Frame{Pose: mesh.Pose{Yaw: c.raw.yaw, Pitch: c.raw.pitch}}); got != c.want {
+			t.Errorf("%s: after %v, a frame at raw (%g, %g) (reference 4, -2): reseed %v, want %v", c.name, c.before, c.raw.yaw, c.raw.pitch, got, c.want)
 		}
 	}
 }

@@ -90,10 +90,7 @@ func (ls *LivenessSession) frameSignals(f *challenge.Frame, meas *LivenessMeasur
 	yaw0, pitch0 := ls.base.ref()
 	f.Faces, meas.Faces = 1, 1
 	f.Yaw, f.Pitch = mf.Pose.Yaw-yaw0, mf.Pose.Pitch-pitch0
-	ls.turned = 0
-	if abs32(f.Yaw) >= ls.checker.Config().Turn {
-		ls.turned = f.Yaw
-	}
+	ls.notePeak(f.Yaw, f.Pitch)
 	// eyes and mouth relative to the session's own rest (restBaseline); the
 	// more open eye counts, since a wink is not a blink
 	ls.rest.add(f.Yaw, f.Pitch, ls.cfg.Neutral, mf.Signals.EyeOpen, mf.Signals.MouthOpen)
@@ -188,6 +185,7 @@ func (ls *LivenessSession) step(ctx context.Context, img *face.Image, at time.Ti
 		fromDetection()
 	case err == nil && ok && ls.reseed(mf):
 		ls.timings.Reseeds++
+		ls.turned, ls.raised = 0, 0
 		fromDetection()
 	}
 	ls.timings.Mesh += time.Since(t0)
@@ -195,20 +193,39 @@ func (ls *LivenessSession) step(ctx context.Context, img *face.Image, at time.Ti
 	return mf, ok, lost, err
 }
 
-// ReseedDrop is how far (degrees) a frame's yaw must have come back from
-// the turn of the frame before for the frame to be meshed again from its
-// detection (LivenessSession.reseed).
+// ReseedDrop is how far (degrees) a frame's yaw or pitch must have come
+// back from the farthest turn or look-up before it for the frame to be
+// meshed again from its detection (LivenessSession.reseed).
 const ReseedDrop = 10
 
-// reseed says whether tracked frame mf comes back from a turn: the last face
-// frame was turned at least the turn's threshold from the pose reference,
-// and this one has come back by ReseedDrop degrees or more.
-func (ls *LivenessSession) reseed(mf mesh.Frame) bool {
-	if ls.turned == 0 {
-		return false
+// notePeak keeps the farthest turn and look-up read since the head was
+// last at rest (yaw and pitch from the reference): a head at rest clears
+// them, a frame turned or raised past the checker's Turn or Up and further
+// than before replaces them.
+func (ls *LivenessSession) notePeak(yaw, pitch float32) {
+	cfg := ls.checker.Config()
+	if abs32(yaw) < cfg.Neutral && abs32(pitch) < cfg.Neutral {
+		ls.turned, ls.raised = 0, 0
+		return
 	}
-	yaw0, _ := ls.base.ref()
-	return abs32(mf.Pose.Yaw-yaw0) <= abs32(ls.turned)-ReseedDrop
+	if abs32(yaw) >= cfg.Turn && abs32(yaw) > abs32(ls.turned) {
+		ls.turned = yaw
+	}
+	if pitch >= cfg.Up && pitch > ls.raised {
+		ls.raised = pitch
+	}
+}
+
+// reseed says whether tracked frame mf comes back from a turn or a
+// look-up: the head was turned or raised at least the checker's Turn or Up
+// from the pose reference since it was last at rest, and this frame has
+// come back by ReseedDrop degrees or more from the farthest of it. A
+// look-up leaves the carried crop off as a turn does: a rest after one
+// read 11-17 degrees of yaw on a head that had not turned.
+func (ls *LivenessSession) reseed(mf mesh.Frame) bool {
+	yaw0, pitch0 := ls.base.ref()
+	back := ls.turned != 0 && abs32(mf.Pose.Yaw-yaw0) <= abs32(ls.turned)-ReseedDrop
+	return back || (ls.raised != 0 && mf.Pose.Pitch-pitch0 <= ls.raised-ReseedDrop)
 }
 
 // SecondFaceScore is the least detection score at which another face

@@ -108,10 +108,11 @@ type LivenessSession struct {
 	checker *challenge.Checker
 	tracker *mesh.Tracker
 	base    poseBase // the pose reference: angles are relative to it
-	// turned is the last face frame's yaw from the reference when it was
-	// a turn (at least the checker's Turn either way), else 0: the next
-	// frame coming back from it is meshed afresh (reseed)
-	turned float32
+	// turned and raised are the farthest yaw (either way) and pitch (up)
+	// from the reference read since the head was last at rest or meshed
+	// afresh, when they reached the checker's Turn and Up, else 0: a frame
+	// coming back ReseedDrop degrees from either is meshed afresh (reseed)
+	turned, raised float32
 	// rest is the session's neutral eyes and mouth: they are measured from it
 	rest       restBaseline
 	passiveThr float32 // the ensemble's calibrated threshold
