@@ -56,12 +56,19 @@ export async function act(page, id, fn) {
 
 export const press = (page, button, id) => act(page, id, () => page.click(button));
 
-// confirm answers the confirmation dialog (yes: confirm, else cancel).
+// confirm answers the confirmation dialog (yes: confirm, else cancel). It
+// returns once the page has handled the dialog's close event: the event is
+// dispatched a task after the dialog loses its open attribute, and what the
+// page writes on it ("Nothing was erased.", "Not merged.") otherwise landed
+// after the caller had cleared or read the status line.
 export async function confirm(page, yes) {
   await page.waitForSelector("#confirm[open]");
   const title = await page.locator("#confirm-title").textContent();
+  await page.evaluate(() => {
+    window.__confirmClosed = new Promise((r) => document.getElementById("confirm").addEventListener("close", () => setTimeout(r, 0), { once: true }));
+  });
   await page.click(yes ? "#confirm-ok" : "#confirm-cancel");
-  await page.waitForSelector("#confirm:not([open])", { state: "attached" });
+  await page.evaluate(() => window.__confirmClosed);
   return title;
 }
 
