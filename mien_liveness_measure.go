@@ -285,7 +285,6 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 	if len(b.emb.Vector) == 0 {
 		return nil
 	}
-	b.passive = -1
 	if ls.opts.PassiveThreshold >= 0 && ls.e.spoof.err == nil && len(ls.scored) < ls.opts.PassiveFrames {
 		t0 := time.Now()
 		r, err := ls.e.Liveness(ctx, img, b.det)
@@ -294,7 +293,7 @@ func (ls *LivenessSession) keepBest(ctx context.Context, img *face.Image, b best
 		if err != nil {
 			return fmt.Errorf("mien: liveness frame: %w", err)
 		}
-		b.passive, ls.passiveThr = r.Score, r.Threshold
+		ls.passiveThr = r.Threshold
 		ls.scored = append(ls.scored, passiveScore{r.Score, r.JPEGQuality, r.Greyscale})
 	}
 	n := ls.opts.BestFrames

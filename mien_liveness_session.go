@@ -125,13 +125,12 @@ type LivenessSession struct {
 	closed     bool
 }
 
-// bestFrame is a frame kept for the passive score and the match.
+// bestFrame is a frame kept for the match.
 type bestFrame struct {
-	img     *face.Image
-	det     face.Detection
-	emb     face.Embedding // may be empty
-	score   float32        // higher is better
-	passive float32        // anti-spoof score; negative when not measured
+	img   *face.Image
+	det   face.Detection
+	emb   face.Embedding // may be empty
+	score float32        // higher is better
 }
 
 // passiveScore is one scored frame's passive score and estimated JPEG
