@@ -139,3 +139,51 @@ func TestReseedOnTheWayBack(t *testing.T) {
 		}
 	}
 }
+
+// A tracked frame is meshed afresh from its detection when its pose would
+// fail the session as a head action other than the one asked; the action
+// asked, looking down, a turn short of Turn or a jaw's pull on the pose
+// while an open mouth is asked are not confirmed.
+func TestConfirmAnotherHeadAction(t *testing.T) {
+	cases := []struct {
+		name       string
+		asked      challenge.Kind
+		yaw, pitch float32 // raw reading (the reference is 4, -2)
+		mouth      float32 // raw lip gap (the rest is 0.05)
+		want       bool
+	}{
+		{"rest", challenge.TurnLeft, 6, 0, 0.05, false},
+		{"the left turn asked", challenge.TurnLeft, 30, -2, 0.05, false},
+		{"a right turn while a left one is asked", challenge.TurnLeft, -20, -2, 0.05, true},
+		{"a right turn short of Turn", challenge.TurnLeft, -14, -2, 0.05, false},
+		{"a look-up while a left turn is asked", challenge.TurnLeft, 4, 16, 0.05, true},
+		{"looking down is no action", challenge.TurnLeft, 4, -30, 0.05, false},
+		{"the look-up asked", challenge.LookUp, 4, 20, 0.05, false},
+		{"a turn while a look-up is asked", challenge.LookUp, 30, 4, 0.05, true},
+		{"a turn, lips shut, while an open mouth is asked", challenge.OpenMouth, 27, -2, 0.05, true},
+		{"a jaw's pull on the pose while an open mouth is asked", challenge.OpenMouth, 4, 16, 0.4, false},
+		{"an open mouth while a turn is asked is not a head action", challenge.TurnLeft, 4, -2, 0.6, false},
+	}
+	for _, c := range cases {
+		s, err := challenge.New(time.Now(), challenge.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Challenges = []challenge.Kind{c.asked}
+		cfg := MeshChallengeConfig()
+		cfg.SameFace = 0.34
+		ch, err := s.NewChecker(cfg) // Turn 20, Up 15, Neutral 10
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls := &LivenessSession{cfg: MeshChallengeConfig(), checker: ch}
+		for range poseRestFrames {
+			ls.base.add(4, -2, ls.cfg.Neutral)
+			ls.rest.add(0, 0, ls.cfg.Neutral, [2]float32{0.3, 0.3}, 0.05)
+		}
+		mf := mesh.Frame{Pose: mesh.Pose{Yaw: c.yaw, Pitch: c.pitch}, Signals: mesh.Signals{MouthOpen: c.mouth}}
+		if got := ls.confirm(mf); got != c.want {
+			t.Errorf("%s: %s asked, a frame at raw (%g, %g), lips %g: confirm %v, want %v", c.name, c.asked, c.yaw, c.pitch, c.mouth, got, c.want)
+		}
+	}
+}

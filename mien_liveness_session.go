@@ -160,6 +160,12 @@ type LivenessMeasure struct {
 	Similarity     *float32 `json:"similarity,omitempty"`
 	PrevSimilarity *float32 `json:"prev_similarity,omitempty"`
 	Anchored       bool     `json:"anchored,omitempty"`
+	// Passive is the anti-spoof ensemble's score of this frame and
+	// PassiveModels each model's live probability, in the ensemble's order
+	// (absent when the frame was not scored: only embedded frames are, up
+	// to PassiveFrames). The session's score is their upper quartile.
+	Passive       *float32  `json:"passive,omitempty"`
+	PassiveModels []float32 `json:"passive_models,omitempty"`
 }
 
 // LivenessProgress is a session's state after a frame.
@@ -182,10 +188,14 @@ type LivenessTimings struct {
 	Mesh    time.Duration `json:"mesh_ns"` // mesh, iris and pose
 	// Reseeds counts the frames meshed again from their detection on the
 	// way back from a turn (in Mesh's time; ReseedDrop).
-	Reseeds int           `json:"reseeds"`
-	Embeds  int           `json:"embeds"`
-	Embed   time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
-	Check   time.Duration `json:"check_ns"` // challenge.Checker.Add
+	Reseeds int `json:"reseeds"`
+	// Confirms counts the frames meshed again from their detection to
+	// confirm a head action the carried crop read (in Mesh's time;
+	// LivenessSession.confirm).
+	Confirms int           `json:"confirms"`
+	Embeds   int           `json:"embeds"`
+	Embed    time.Duration `json:"embed_ns"` // alignment and embedding of Embeds frames
+	Check    time.Duration `json:"check_ns"` // challenge.Checker.Add
 	// Passive is the anti-spoof ensemble's time on PassiveFrames frames:
 	// each embedded face frame is scored as it comes.
 	Passive       time.Duration `json:"passive_ns"`
@@ -397,7 +407,7 @@ func (ls *LivenessSession) AddFrame(ctx context.Context, img *face.Image, at tim
 	if !ls.checker.Anchored() {
 		best.emb = face.Embedding{}
 	}
-	if err := ls.keepBest(ctx, img, best); err != nil {
+	if err := ls.keepBest(ctx, img, best, &meas); err != nil {
 		return LivenessProgress{}, err
 	}
 	return LivenessProgress{Progress: ls.checker.Progress(), Measure: meas, Effort: ls.checker.Effort(f)}, nil

@@ -14,9 +14,9 @@ func (r *sessionsReport) summarise() {
 	idx := map[string]int{}
 	var dec, decCPU []float64
 	var t struct {
-		frames, embeds, passives, refines, added int
-		detect, mesh, embed, check, pass         time.Duration
-		addWall, addCPU                          time.Duration
+		frames, embeds, passives, refines, reseeds, confirms, added int
+		detect, mesh, embed, check, pass                            time.Duration
+		addWall, addCPU                                             time.Duration
 	}
 	for _, s := range r.Sessions {
 		k, ok := idx[s.Species]
@@ -39,6 +39,8 @@ func (r *sessionsReport) summarise() {
 		t.frames += tm.Frames
 		t.embeds += tm.Embeds
 		t.refines += tm.Refines
+		t.reseeds += tm.Reseeds
+		t.confirms += tm.Confirms
 		t.added += s.added
 		t.addWall += s.addWall
 		t.addCPU += s.addCPU
@@ -75,6 +77,7 @@ func (r *sessionsReport) summarise() {
 		"passive_per_scored_frame": per(t.pass, t.passives), "passive_scored_share": float64(t.passives) / float64(max(t.frames, 1)),
 		"all":            per(t.detect+t.mesh+t.check+t.embed+t.pass, t.frames),
 		"refined_share":  float64(t.refines) / float64(max(t.frames, 1)),
+		"reseeded_share": float64(t.reseeds) / float64(max(t.frames, 1)), "confirmed_share": float64(t.confirms) / float64(max(t.frames, 1)),
 		"add_frame_wall": per(t.addWall, t.added), "add_frame_cpu": per(t.addCPU, t.added),
 	}
 }
@@ -168,6 +171,7 @@ func printSessions(env *Env, r sessionsReport) {
 		r.DecisionMedianMS, r.DecisionMaxMS, r.DecisionCPUMedianMS, r.DecisionCPUMaxMS, r.FinishMaxMS)
 	fmt.Fprintf(w, "per frame: detect %.1f ms (landmarks refined on %.0f%% of frames), mesh+iris+pose %.1f ms, embed %.1f ms on %.0f%% of frames, passive %.1f ms on %.0f%% of frames, check %.3f ms; stages %.1f ms\n",
 		p["detect"], 100*p["refined_share"], p["mesh"], p["embed_per_embedded_frame"], 100*p["embedded_share"], p["passive_per_scored_frame"], 100*p["passive_scored_share"], p["check"], p["all"])
+	fmt.Fprintf(w, "meshed again from the detection: on the way back from a turn or a look-up %.2f%% of frames, to confirm another head action %.2f%%\n", 100*p["reseeded_share"], 100*p["confirmed_share"])
 	fmt.Fprintf(w, "AddFrame: %.1f ms wall, %.1f ms CPU a frame (the embedding runs beside the mesh, so stages overlap)\n", p["add_frame_wall"], p["add_frame_cpu"])
 	fmt.Fprintf(w, "%.1f s; CPU %.1f ms per frame (decoding included)\n", r.Seconds, r.CPUPerFrameMS)
 }

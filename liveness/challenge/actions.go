@@ -18,7 +18,7 @@ func (c *Checker) challenge(f Frame) {
 		return
 	}
 	want := c.s.Challenges[c.step]
-	if got, ok := c.action(f); ok && got != want && !(c.step > 0 && got == c.s.Challenges[c.step-1]) && !c.jawCrossTalk(f, want, got) {
+	if got := c.unexpected(f); got != "" {
 		c.fail("%s while %s was asked", got, want)
 		return
 	}
@@ -98,6 +98,29 @@ func (c *Checker) action(f Frame) (Kind, bool) {
 		return OpenMouth, true
 	}
 	return "", false
+}
+
+// Unexpected returns the action frame f would fail the session on as
+// another action than the one asked, or "" when it would not (or the
+// session has already failed or has every action done). It changes
+// nothing: a caller may measure such a frame again before adding it.
+func (c *Checker) Unexpected(f Frame) Kind {
+	if len(c.reasons) > 0 || c.step >= len(c.s.Challenges) {
+		return ""
+	}
+	return c.unexpected(f)
+}
+
+// unexpected is Unexpected's rule for the current step: an action other
+// than the one asked, other than the one just done, and not a jaw's pull
+// on the pose (jawCrossTalk).
+func (c *Checker) unexpected(f Frame) Kind {
+	want := c.s.Challenges[c.step]
+	got, ok := c.action(f)
+	if !ok || got == want || c.step > 0 && got == c.s.Challenges[c.step-1] || c.jawCrossTalk(f, want, got) {
+		return ""
+	}
+	return got
 }
 
 // pose returns the head action a frame shows: the angle that exceeds its
