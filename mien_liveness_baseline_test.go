@@ -92,21 +92,33 @@ func TestPoseReferenceIsNotOneFrame(t *testing.T) {
 // a small pose change. A look-up counts as a turn does (a rest after one
 // read 11-17 degrees of yaw on the tracked crop), and the farthest reading
 // counts, not the last one (a turn coming back in steps under ReseedDrop).
-func TestReseedOnTheWayBack(t *testing.T) {
+// poseTestSession returns a session shell with a real checker (Turn 20,
+// Up 15, Neutral 10) asking asked (random actions when nil) and a pose
+// reference of yaw 4, pitch -2.
+func poseTestSession(t *testing.T, asked []challenge.Kind) *LivenessSession {
+	t.Helper()
 	s, err := challenge.New(time.Now(), challenge.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	if asked != nil {
+		s.Challenges = asked
+	}
 	cfg := MeshChallengeConfig()
 	cfg.SameFace = 0.34
-	ch, err := s.NewChecker(cfg) // Turn 20, Up 15, Neutral 10
+	ch, err := s.NewChecker(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ls := &LivenessSession{cfg: MeshChallengeConfig(), checker: ch}
 	for range poseRestFrames {
-		ls.base.add(4, -2, ls.cfg.Neutral) // the reference: yaw 4, pitch -2
+		ls.base.add(4, -2, ls.cfg.Neutral)
 	}
+	return ls
+}
+
+func TestReseedOnTheWayBack(t *testing.T) {
+	ls := poseTestSession(t, nil)
 	type pose struct{ yaw, pitch float32 } // from the reference
 	cases := []struct {
 		name   string
@@ -165,20 +177,8 @@ func TestConfirmAnotherHeadAction(t *testing.T) {
 		{"an open mouth while a turn is asked is not a head action", challenge.TurnLeft, 4, -2, 0.6, false},
 	}
 	for _, c := range cases {
-		s, err := challenge.New(time.Now(), challenge.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Challenges = []challenge.Kind{c.asked}
-		cfg := MeshChallengeConfig()
-		cfg.SameFace = 0.34
-		ch, err := s.NewChecker(cfg) // Turn 20, Up 15, Neutral 10
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls := &LivenessSession{cfg: MeshChallengeConfig(), checker: ch}
+		ls := poseTestSession(t, []challenge.Kind{c.asked})
 		for range poseRestFrames {
-			ls.base.add(4, -2, ls.cfg.Neutral)
 			ls.rest.add(0, 0, ls.cfg.Neutral, [2]float32{0.3, 0.3}, 0.05)
 		}
 		mf := mesh.Frame{Pose: mesh.Pose{Yaw: c.yaw, Pitch: c.pitch}, Signals: mesh.Signals{MouthOpen: c.mouth}}
