@@ -164,8 +164,10 @@ func (ls *LivenessSession) refineMain(ctx context.Context, img *face.Image, d *f
 // (reseed): the crop carried from the turned frames holds the mesh's
 // reading off by 10-17 degrees for as long as the head then stays still (a
 // rest read as a turn the other way, so the next action never starts from
-// rest). The face is then the one the track followed (exactly one face is
-// in the frame), so that is not a reacquisition.
+// rest), and so is a frame whose tracked pose would fail the session as
+// another head action (confirm). The face is then the one the track
+// followed (exactly one face is in the frame), so that is not a
+// reacquisition.
 func (ls *LivenessSession) step(ctx context.Context, img *face.Image, at time.Time, d *face.Detection, refined *bool, lost bool) (mesh.Frame, bool, bool, error) {
 	t0 := time.Now()
 	ts := at.Sub(ls.s.Created).Seconds()
