@@ -10,7 +10,7 @@ import (
 // Margins are how clearly a photo must show an action, relative to the
 // person's rest photo, to be chosen for it: beyond the session's
 // thresholds (mien.MeshChallengeConfig and challenge.Config's defaults:
-// turn 20, up 15 degrees, eyes closed at 0.15, mouth open 0.2 above rest),
+// turn 20, up 15 degrees, eyes closed at 0.15, mouth open 0.15 above rest),
 // as a subject asked to act would.
 type Margins struct {
 	Turn, Up   float32 // degrees from the rest photo (default 25, 18)

@@ -11,6 +11,9 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 )
 
 // Uploads are read into memory, part by part, within limits; they are never
@@ -167,4 +170,49 @@ func formFiles(r *http.Request, field string, maxFiles int) ([]formFile, error) 
 		return nil, badRequest(fmt.Sprintf("at most %d images in %q", maxFiles, field))
 	}
 	return files, nil
+}
+
+// formOf gives a multipart route the list of the fields it reads: a form
+// holding any other field (a typo such as "fpri" for "fpir", or "images"
+// where "image" is read) is a 400 that names it, rather than a request
+// decided with that field's default. Bodies that are not multipart go to
+// the handler as they came, whose own errors say what to send.
+func formOf(h handler, fields ...string) handler {
+	known := make(map[string]bool, len(fields))
+	for _, f := range fields {
+		known[f] = true
+	}
+	return func(w http.ResponseWriter, r *http.Request) error {
+		f, err := readForm(r)
+		if err == nil {
+			var unknown []string
+			for name := range f.values {
+				if !known[name] {
+					unknown = append(unknown, name)
+				}
+			}
+			for name := range f.files {
+				if !known[name] {
+					unknown = append(unknown, name)
+				}
+			}
+			if len(unknown) > 0 {
+				sort.Strings(unknown)
+				return badRequest(fmt.Sprintf("unknown form field %s: this request reads %s", quoteList(unknown), quoteList(fields)))
+			}
+		}
+		return h(w, r)
+	}
+}
+
+// quoteList is `"a", "b" and "c"`.
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = strconv.Quote(n)
+	}
+	if len(q) == 1 {
+		return q[0]
+	}
+	return strings.Join(q[:len(q)-1], ", ") + " and " + q[len(q)-1]
 }

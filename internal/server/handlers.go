@@ -1,7 +1,7 @@
 package server
 
 import (
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -95,8 +95,15 @@ func (s *Server) createCollection(w http.ResponseWriter, r *http.Request) error 
 	var req struct {
 		Name string `json:"name"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil || strings.TrimSpace(req.Name) == "" {
-		return badRequest(`send {"name": "..."}`)
+	if err := decodeJSON(r, &req); err != nil {
+		var bad *apiError
+		if errors.As(err, &bad) {
+			bad.msg += `; send {"name": "..."}`
+		}
+		return err
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		return badRequest(`send {"name": "..."}: the name is empty`)
 	}
 	k := keyOf(r)
 	c, err := s.opts.Store.CreateCollection(r.Context(), k.TenantID, req.Name, s.opts.Engine.ModelID(), k.ID)

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -234,33 +231,6 @@ func (s *Server) expire(ctx context.Context, tenant, id string, now time.Time, t
 	return rep, err
 }
 
-// decodeJSON reads a JSON request body into v, refusing unknown fields.
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return badRequest("send a JSON body: " + err.Error())
-	}
-	return nil
-}
-
-// decodeOptionalJSON is decodeJSON for a body that may be empty.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		return err
-	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	r.Body = io.NopCloser(bytes.NewReader(b))
-	return decodeJSON(r, v)
-}
-
 // libraryRoutes registers the photo library endpoints.
 func (s *Server) libraryRoutes() {
 	s.libs = newLibraries(s.opts.LibraryDir, s.opts.Workers, s.opts.GroupDelay, s.groupLibrary, s.opts.Store)
@@ -281,7 +251,7 @@ func (s *Server) libraryRouteTable() []route {
 		{"GET /v1/libraries", store.RoleRead, s.listLibraries},
 		{"GET /v1/libraries/{lib}", store.RoleRead, s.getLibrary},
 		{"DELETE /v1/libraries/{lib}", store.RoleAdmin, s.deleteLibrary},
-		{"POST /v1/libraries/{lib}/photos", store.RoleReadWrite, s.uploadPhotos},
+		{"POST /v1/libraries/{lib}/photos", store.RoleReadWrite, formOf(s.uploadPhotos, "photos")},
 		{"GET /v1/libraries/{lib}/photos", store.RoleRead, s.listPhotos},
 		{"GET /v1/libraries/{lib}/photos/{photo}", store.RoleRead, s.getPhoto},
 		{"DELETE /v1/libraries/{lib}/photos/{photo}", store.RoleReadWrite, s.deletePhoto},

@@ -267,7 +267,7 @@ func (s *Server) ignoreFace(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Reason string `json:"reason"`
 	}
-	if err := decodeOptionalJSON(r, &req); err != nil {
+	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
 	if req.Reason == "" {
@@ -356,7 +356,7 @@ func (s *Server) expireNow(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Seconds int64 `json:"older_than_seconds"`
 	}
-	if err := decodeOptionalJSON(r, &req); err != nil {
+	if err := decodeOptional(r, &req); err != nil {
 		return err
 	}
 	if req.Seconds < 0 || req.Seconds > maxExpiry {

@@ -53,7 +53,7 @@ func (s *Server) livenessRoutes() {
 		{"POST /v1/liveness/sessions", s.createLiveness},
 		{"GET /v1/liveness/sessions/{lsid}", s.getLiveness},
 		{"DELETE /v1/liveness/sessions/{lsid}", s.deleteLiveness},
-		{"POST /v1/liveness/sessions/{lsid}/frames", s.liveFrames},
+		{"POST /v1/liveness/sessions/{lsid}/frames", formOf(s.liveFrames, "nonce", "frames", "timestamps", "video", "finish")},
 	} {
 		s.handle(rt.pattern, store.RoleRead, rt.h)
 	}

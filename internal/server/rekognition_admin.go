@@ -1,11 +1,8 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/mienhq/mien/internal/store"
@@ -63,8 +60,12 @@ type policyJSON struct {
 // Rekognition endpoint (faces indexed before keep their own record).
 func (s *Server) putConsentPolicy(w http.ResponseWriter, r *http.Request) error {
 	var req policyJSON
-	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-		return badRequest(`send {"purpose": "...", "retention_days": 365, "evidence": "..."}`)
+	if err := decodeJSON(r, &req); err != nil {
+		var bad *apiError
+		if errors.As(err, &bad) {
+			bad.msg += `; send {"purpose": "...", "retention_days": 365, "evidence": "..."}`
+		}
+		return err
 	}
 	if req.RetentionDays == 0 {
 		req.RetentionDays = 365
@@ -93,24 +94,5 @@ func (s *Server) getConsentPolicy(w http.ResponseWriter, r *http.Request) error 
 		return &apiError{http.StatusNotFound, "not_found", "collection " + c.ID + " has no consent policy"}
 	}
 	writeJSON(w, http.StatusOK, policyJSON{Purpose: p.Purpose, RetentionDays: int(p.Retention / (24 * time.Hour)), Evidence: p.Evidence, DeclaredAt: p.DeclaredAt})
-	return nil
-}
-
-// decodeOptional decodes a JSON body that may be empty.
-func decodeOptional(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return badRequest(err.Error())
-	}
-	if strings.TrimSpace(string(b)) == "" {
-		return nil
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return badRequest("the body is not valid JSON: " + err.Error())
-	}
 	return nil
 }

@@ -187,18 +187,24 @@ func (a *tenantA) body(p string) (*bytes.Buffer, string) {
 	if strings.HasPrefix(p, "/v1/cameras") {
 		return bytes.NewBufferString(`{"name":"b-cam","source":"http://127.0.0.1:9/b.mjpg","mode":"count","line":[0,0,10,10]}`), "application/json"
 	}
-	bodies := map[string]string{ // library routes take strict JSON bodies
+	bodies := map[string]string{ // JSON bodies are strict: each route gets one it reads
 		"/name": `{"name":"b-thing"}`, "/merge": `{"from":[2]}`, "/split": `{"faces":["` + a.faceID + `"]}`,
 		"/move": `{"person":2}`, "/ignore": `{"reason":"ignore"}`, "/consent-policy": `{"purpose":"b","retention_days":30,"evidence":"b"}`, "/expiry": `{"expire_after_seconds":60}`,
 		"/expire": `{"older_than_seconds":60}`, "/cover": `{"face":"` + a.faceID + `"}`, "/hidden": `{"hidden":true}`,
-		"/file-names": `{"names":{"` + a.photo + `":"b.jpg"}}`,
+		"/file-names": `{"names":{"` + a.photo + `":"b.jpg"}}`, "/settings": `{"fpir":0.001}`,
 	}
 	for suffix, b := range bodies {
 		if strings.HasSuffix(p, suffix) {
 			return bytes.NewBufferString(b), "application/json"
 		}
 	}
-	return bytes.NewBufferString(`{"name":"b-thing","role":"read","fpir":0.001}`), "application/json"
+	switch p {
+	case "/v1/keys":
+		return bytes.NewBufferString(`{"role":"read"}`), "application/json"
+	case "/v1/rekognition/keys":
+		return bytes.NewBufferString(`{"read_only":true}`), "application/json"
+	}
+	return bytes.NewBufferString(`{"name":"b-thing"}`), "application/json"
 }
 
 // secrets are the strings of A's that must never appear in B's answers.

@@ -35,6 +35,8 @@ try {
   await page.waitForSelector("#cameras li a");
   await page.click("#cameras li a");
   await page.waitForSelector("#camera-page:not([hidden])");
+  // the page opens at once and its title comes with the camera's answer
+  await page.waitForFunction(() => document.querySelector("#camera-title").textContent !== "", null, { timeout: 10000 }).catch(() => {});
   check((await page.locator("#camera-title").textContent()) === "hall", "the camera's page");
 
   // the preview: a 640x360 frame, with tracks named
