@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"encoding/json"
+	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +123,57 @@ func TestFormFieldsAreStrict(t *testing.T) {
 	}
 	if code, out := e.burst(e.admin, id, map[string]string{"nonce": nonce, "finish": "false"}, [][]byte{frameOf(1, "")}); code != 200 {
 		t.Errorf("the same upload spelt right: %d %v", code, out)
+	}
+}
+
+// TestFormFieldsMatchOpenAPI: every multipart route takes each field its
+// OpenAPI schema documents, and refuses one it does not.
+func TestFormFieldsMatchOpenAPI(t *testing.T) {
+	e, _, _ := liveServe(t, liveOpts())
+	_, _, b := e.raw("GET", "/v1/openapi.json", "", nil, "")
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	routes := 0
+	for path, ops := range doc.Paths {
+		for method, raw := range ops {
+			var op struct {
+				RequestBody struct {
+					Content map[string]struct {
+						Schema struct {
+							Properties map[string]any `json:"properties"`
+						} `json:"schema"`
+					} `json:"content"`
+				} `json:"requestBody"`
+			}
+			if method == "parameters" || json.Unmarshal(raw, &op) != nil {
+				continue
+			}
+			c, ok := op.RequestBody.Content["multipart/form-data"]
+			if !ok {
+				continue
+			}
+			routes++
+			url := regexp.MustCompile(`\{[a-z]+\}`).ReplaceAllString(path, "x")
+			fields := map[string]string{}
+			for name := range c.Schema.Properties {
+				fields[name] = "1"
+			}
+			body, ct := form(nil, fields)
+			if code, out := e.call(strings.ToUpper(method), url, e.admin, body, ct); strings.Contains(fmt.Sprint(out), "unknown form field") {
+				t.Errorf("%s %s with its documented fields: %d %v", method, path, code, out)
+			}
+			fields["not_a_field"] = "1"
+			body, ct = form(nil, fields)
+			if code, out := e.call(strings.ToUpper(method), url, e.admin, body, ct); code != 400 || !strings.Contains(fmt.Sprint(out), `unknown form field "not_a_field"`) {
+				t.Errorf("%s %s with an unknown field: %d %v, want 400 naming it", method, path, code, out)
+			}
+		}
+	}
+	if routes < 9 {
+		t.Errorf("%d multipart routes in the OpenAPI document, want at least 9", routes)
 	}
 }
