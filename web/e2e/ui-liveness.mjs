@@ -44,6 +44,15 @@ for (const [name, y4m, want] of clips) {
   const reasons = await page.locator("#live-verdict").textContent();
   console.log(`${name}: ${result} after ${((Date.now() - started) / 1000).toFixed(1)} s: ${reasons.trim()}`);
   check(result === want, `${name}: the verdict is ${want} (got ${result})`);
+  // a failed check says what to do in plain words; the reasons themselves sit under Details
+  const tips = await page.locator("#live-advice li").allTextContents();
+  const raw = await page.locator("#live-reasons li").count();
+  if (result === "not_live") {
+    check(tips.length > 0 && tips.every((t) => !/_|\d\.\d/.test(t)) && raw > 0 && await page.locator("#live-advice").isVisible(),
+      `${name}: plain advice for a failed check (${tips.join(" | ")}), ${raw} reasons under Details`);
+  } else {
+    check(await page.locator("#live-advice").isHidden(), `${name}: no advice for a passed check`);
+  }
   const bad = efforts.filter((e) => typeof e !== "number" || !(e >= 0 && e <= 1));
   check(efforts.length > 0 && bad.length === 0, `${name}: every progress carries an effort in [0, 1] (${efforts.length} progress, bad: ${bad.slice(0, 3).join(", ")})`);
   check(await page.locator("#live-effort-box").isHidden(), `${name}: the meter is hidden with the verdict`);

@@ -133,15 +133,41 @@ function frame(video) {
   return new Promise((res) => c.toBlob(res, "image/jpeg", 0.85));
 }
 
+// What a person can do about each kind of reason, in plain words. The
+// reasons themselves (for developers and support) stay under "Details".
+const actionNames = { turn_left: "turning left", turn_right: "turning right", look_up: "looking up", blink: "a blink", open_mouth: "opening the mouth" };
+const actionName = (id) => actionNames[id] || "another movement";
+function advice(r) {
+  let m = /^(\w+) while (\w+) was asked/.exec(r);
+  if (m) return `The camera saw ${actionName(m[1])} while it was waiting for ${actionName(m[2])}. Do only the movement shown, then face the camera again.`;
+  if ((m = /^challenge (\w+) was not done/.exec(r))) return `The camera did not see ${actionName(m[1])} clearly enough. Make each movement a little bigger and hold it for a moment.`;
+  if (/another face/.test(r)) return "A different face appeared during the check. Only the person being checked should be in view.";
+  if (/faces, want exactly one/.test(r)) return "More than one face, or none, was in view for a while. Keep only your own face in the picture.";
+  if (/passive liveness score/.test(r)) return "The picture looked more like a photo or a screen than a live face. Face the camera itself in even light, with your face filling more of the picture, and try again.";
+  if (/no colour/.test(r)) return "The camera sends black-and-white images; the check needs a colour camera.";
+  if (/too compressed/.test(r)) return "The camera images were compressed too hard to judge. Use a better connection or a higher image quality.";
+  if (/deadline/.test(r)) return "Time ran out before every movement was done. Start a new check and move a little sooner.";
+  if (/come back to rest/.test(r)) return "After the last movement, face the camera again until the check ends.";
+  if (/flat surface|never moved enough/.test(r)) return "The head did not move like a real head. Turn your head itself, not the camera or the device.";
+  if (/jumped|no frame for/.test(r)) return "The video stalled or jumped. Check the connection, hold the camera still and try again.";
+  return null;
+}
+
 function verdict(v) {
   $("live-prompt").textContent = "";
   $("live-effort-box").hidden = true;
   const box = $("live-verdict");
   const live = v.result === "live";
+  // "X while Y was asked" says why Y was then not done: one tip for both
+  const other = v.reasons.some((r) => / while \w+ was asked/.test(r));
+  const tips = [...new Set(v.reasons.filter((r) => !(other && /was not done/.test(r))).map(advice).filter(Boolean))];
   box.dataset.result = v.result;
   box.replaceChildren(
     h("p", { id: "live-result", class: live ? "ok" : "error" }, h("strong", {}, live ? "Live: a real person did every movement." : "Not live.")),
-    h("ul", { id: "live-reasons", hidden: !v.reasons.length }, ...v.reasons.map((r) => h("li", {}, r))),
+    h("ul", { id: "live-advice", hidden: live || !tips.length }, ...tips.map((t) => h("li", {}, t))),
+    h("details", { id: "live-details", hidden: !v.reasons.length },
+      h("summary", {}, "Details"),
+      h("ul", { id: "live-reasons" }, ...v.reasons.map((r) => h("li", {}, r)))),
     h("p", { class: "hint" }, `${v.frames} frames` + (v.passive_score == null ? "" : `, passive anti-spoof score ${v.passive_score.toFixed(2)}`) +
       (v.token ? `; a one-time token was issued, good until ${new Date(v.token_expires_at).toLocaleTimeString()}.` : ".")));
   box.hidden = false;
