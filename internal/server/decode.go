@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"strings"
 )
 
 // decodeJSON reads a request's JSON body into v. The body must be one JSON
@@ -67,7 +68,7 @@ func jsonProblem(err error) string {
 	if errors.As(err, &te) && te.Field != "" {
 		return fmt.Sprintf("field %q must be %s, not a JSON %s", te.Field, jsonKind(te.Type), te.Value)
 	}
-	return err.Error()
+	return strings.TrimPrefix(err.Error(), "json: ")
 }
 
 // jsonKind names what JSON value decodes into t.
