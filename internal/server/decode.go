@@ -15,34 +15,36 @@ import (
 // value whose fields v names: an unknown field (a typo such as "readonly"
 // for "read_only", or "retention" for "retention_days") is refused rather
 // than left to its default, which would silently make a full-access key or
-// keep consent records for a year. A body over the route's limit keeps its
-// *http.MaxBytesError (a 413).
+// keep consent records for a year.
 func decodeJSON(r *http.Request, v any) error {
-	b, err := io.ReadAll(r.Body)
+	b, err := readBody(r)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		return badRequest("the body could not be read: " + err.Error())
+		return err
 	}
 	return unmarshalStrict(b, v)
 }
 
 // decodeOptional is decodeJSON for a body that may be empty (all defaults).
 func decodeOptional(r *http.Request, v any) error {
+	b, err := readBody(r)
+	if err != nil || len(bytes.TrimSpace(b)) == 0 {
+		return err
+	}
+	return unmarshalStrict(b, v)
+}
+
+// readBody reads a request's body; a body over the route's limit keeps its
+// *http.MaxBytesError (a 413), any other failure is a 400.
+func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return err
+			return nil, err
 		}
-		return badRequest("the body could not be read: " + err.Error())
+		return nil, badRequest("the body could not be read: " + err.Error())
 	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil
-	}
-	return unmarshalStrict(b, v)
+	return b, nil
 }
 
 // unmarshalStrict decodes exactly one JSON value with no unknown fields.
