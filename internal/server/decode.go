@@ -24,6 +24,16 @@ func decodeJSON(r *http.Request, v any) error {
 	return unmarshalStrict(b, v)
 }
 
+// decodeJSONOr is decodeJSON whose 400 also shows a body to send.
+func decodeJSONOr(r *http.Request, v any, example string) error {
+	err := decodeJSON(r, v)
+	var bad *apiError
+	if errors.As(err, &bad) {
+		bad.msg += "; send " + example
+	}
+	return err
+}
+
 // decodeOptional is decodeJSON for a body that may be empty (all defaults).
 func decodeOptional(r *http.Request, v any) error {
 	b, err := readBody(r)

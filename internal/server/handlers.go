@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -95,11 +94,7 @@ func (s *Server) createCollection(w http.ResponseWriter, r *http.Request) error 
 	var req struct {
 		Name string `json:"name"`
 	}
-	if err := decodeJSON(r, &req); err != nil {
-		var bad *apiError
-		if errors.As(err, &bad) {
-			bad.msg += `; send {"name": "..."}`
-		}
+	if err := decodeJSONOr(r, &req, `{"name": "..."}`); err != nil {
 		return err
 	}
 	if strings.TrimSpace(req.Name) == "" {

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -60,11 +59,7 @@ type policyJSON struct {
 // Rekognition endpoint (faces indexed before keep their own record).
 func (s *Server) putConsentPolicy(w http.ResponseWriter, r *http.Request) error {
 	var req policyJSON
-	if err := decodeJSON(r, &req); err != nil {
-		var bad *apiError
-		if errors.As(err, &bad) {
-			bad.msg += `; send {"purpose": "...", "retention_days": 365, "evidence": "..."}`
-		}
+	if err := decodeJSONOr(r, &req, `{"purpose": "...", "retention_days": 365, "evidence": "..."}`); err != nil {
 		return err
 	}
 	if req.RetentionDays == 0 {
