@@ -52,6 +52,31 @@ func (e *Engine) Liveness(ctx context.Context, img *face.Image, d face.Detection
 	return r, nil
 }
 
+// LivenessThreshold opens the anti-spoof ensemble if it is not open yet
+// and returns its calibrated threshold (Options.LivenessThreshold where
+// set): the gate's Options.MinLive. ErrNoLiveness when the pack has none.
+func (e *Engine) LivenessThreshold() (float32, error) {
+	e.spoof.once.Do(func() { e.spoof.ens, e.spoof.err = e.openLiveness() })
+	if e.spoof.err != nil {
+		return 0, e.spoof.err
+	}
+	return e.spoof.ens.Threshold(), nil
+}
+
+// PassiveScore is Liveness's score as a number to compare with the
+// threshold: 0 for a face the models cannot judge (no colour, compressed
+// too hard), whatever the ensemble read.
+func (e *Engine) PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, error) {
+	r, err := e.Liveness(ctx, img, d)
+	if err != nil {
+		return 0, err
+	}
+	if r.Greyscale || r.TooCompressed {
+		return 0, nil
+	}
+	return r.Score, nil
+}
+
 // minJPEGQuality is the JPEG quality limit of Liveness (0: none).
 func (e *Engine) minJPEGQuality() int {
 	switch lim := e.opts.LivenessMinJPEGQuality; {

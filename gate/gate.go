@@ -1,6 +1,8 @@
 // Package gate turns the tracks of one access camera into decisions:
 // granted (an enrolled subject, with the score), denied_unknown (no face
-// data kept) or expired_consent. Each confirmed track is identified once it
+// data kept), expired_consent or, with anti-spoofing on (Options.MinLive),
+// denied_not_live (a photo or a screen held up to the camera: never
+// identified). Each confirmed track is identified once it
 // has enough good frames: the templates of its best frames (face at least
 // MinFace pixels tall, ranked by quality) are fused into one probe, the mean of
 // the normalised templates, and decided open-set by a Matcher (the gallery's
@@ -52,9 +54,10 @@ const (
 	Granted        Outcome = iota + 1 // an enrolled subject whose consent is live
 	DeniedUnknown                     // nobody enrolled: no subject, no face data kept
 	ExpiredConsent                    // an enrolled subject whose consent has expired
+	DeniedNotLive                     // the face looked like a photo or a screen (Options.MinLive); not identified
 )
 
-var outcomeNames = [...]string{"", "granted", "denied_unknown", "expired_consent"}
+var outcomeNames = [...]string{"", "granted", "denied_unknown", "expired_consent", "denied_not_live"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) && o != 0 {
@@ -141,6 +144,14 @@ type Options struct {
 	// Idle: a track not seen for this long is forgotten even if the caller
 	// never reported its end (default 30 s).
 	Idle time.Duration
+	// MinLive turns anti-spoofing on: a track is identified only when the
+	// median passive liveness score (Face.Live) of the frames it would fuse
+	// is at least MinLive; below it the track is denied_not_live without
+	// being identified (an early look just waits for better frames). Use the
+	// engine's calibrated threshold (mien.Engine.LivenessThreshold). An
+	// early grant then waits for Frames frames (a single frame is weak
+	// evidence); at MaxWait the frames the track has decide. 0: off.
+	MinLive float32
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -174,6 +185,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, errors.New("gate: max wait and idle must not be negative")
 	case o.DriftCosine < -1 || o.DriftCosine > 1:
 		return o, fmt.Errorf("gate: drift cosine %g must be in [-1, 1]", o.DriftCosine)
+	case o.MinLive < 0 || o.MinLive > 1:
+		return o, fmt.Errorf("gate: min live %g must be in [0, 1]", o.MinLive)
 	}
 	return o, nil
 }
@@ -186,6 +199,11 @@ type Face struct {
 	// Template is the face's template, computed only where Wants said so;
 	// a zero Embedding otherwise. The gate copies it.
 	Template face.Embedding
+	// Live is the face's passive liveness score (0..1: the anti-spoof
+	// ensemble's live probability), computed with Template when
+	// Options.MinLive is set; a frame the models cannot judge (no colour,
+	// compressed too hard) counts as 0.
+	Live float32
 }
 
 // Frame is one analysed frame of the camera.
@@ -201,11 +219,14 @@ type Frame struct {
 
 // Decision is one event of the gate.
 type Decision struct {
-	Outcome   Outcome   `json:"event"`
-	Camera    string    `json:"camera"`
-	Track     uint64    `json:"track"`
-	SubjectID string    `json:"subject_id,omitempty"`
-	Score     float32   `json:"score,omitempty"`
-	Frames    int       `json:"frames"` // templates fused
-	Time      time.Time `json:"time"`
+	Outcome   Outcome `json:"event"`
+	Camera    string  `json:"camera"`
+	Track     uint64  `json:"track"`
+	SubjectID string  `json:"subject_id,omitempty"`
+	Score     float32 `json:"score,omitempty"`
+	// Live is the median passive liveness score of the frames decided on,
+	// with anti-spoofing on (Options.MinLive); 0 otherwise.
+	Live   float32   `json:"live,omitempty"`
+	Frames int       `json:"frames"` // templates fused
+	Time   time.Time `json:"time"`
 }

@@ -258,3 +258,125 @@ func TestQuality(t *testing.T) {
 		t.Fatal("size should count up to 112 px, then not")
 	}
 }
+
+// stepLive is step with the face's passive liveness score.
+func stepLive(t *testing.T, g *Gate, i int, id uint64, tpl face.Embedding, live float32, ended ...uint64) []Decision {
+	t.Helper()
+	f := Face{Track: id, Box: big, Quality: 0.5 + float32(i%3)/10}
+	if g.Wants(id, big, f.Quality, at(i)) {
+		f.Template, f.Live = tpl, live
+	}
+	ds, err := g.Update(context.Background(), Frame{Time: at(i), Faces: []Face{f}, Ended: ended})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ds
+}
+
+func TestNotLiveIsDeniedWithoutIdentification(t *testing.T) {
+	for _, early := range []int{1, -1} {
+		m := &fakeMatcher{}
+		g, err := New(Options{Camera: "door", Frames: 3, EarlyFrames: early, MinLive: 0.42, Recheck: -1}, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []Decision
+		for i := range 10 { // alice's face, as a print: scores under the threshold
+			got = append(got, stepLive(t, g, i, 1, vec(0, 0.1), 0.1+float32(i%2)/10)...)
+		}
+		if len(got) != 1 || got[0].Outcome != DeniedNotLive || got[0].SubjectID != "" || got[0].Score != 0 ||
+			got[0].Live < 0.1 || got[0].Live > 0.2 || got[0].Frames == 0 {
+			t.Fatalf("early %d: decisions %+v, want one denied_not_live with no subject or score", early, got)
+		}
+		if len(m.probes) != 0 {
+			t.Fatalf("early %d: a face that is not live was identified %d times, want never", early, len(m.probes))
+		}
+		if g.Held() != 0 {
+			t.Fatalf("early %d: %d templates held after the denial, want 0", early, g.Held())
+		}
+	}
+}
+
+func TestLiveFaceIsGrantedOnTheMedian(t *testing.T) {
+	m := &fakeMatcher{}
+	g, err := New(Options{Camera: "door", Frames: 3, EarlyFrames: -1, MinLive: 0.42}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Decision
+	lives := []float32{0.9, 0.2, 0.6} // one frame low: the median (0.6) decides
+	for i := range 6 {
+		got = append(got, stepLive(t, g, i, 1, vec(0, 0.1), lives[i%3])...)
+	}
+	if len(got) != 1 || got[0].Outcome != Granted || got[0].SubjectID != "alice" || got[0].Live != 0.6 {
+		t.Fatalf("decisions %+v, want alice granted with live 0.6", got)
+	}
+	// with anti-spoofing off, the scores are not looked at
+	g, err = New(Options{Frames: 3, EarlyFrames: -1}, &fakeMatcher{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for i := range 6 {
+		got = append(got, stepLive(t, g, i, 1, vec(0, 0.1), 0)...)
+	}
+	if len(got) != 1 || got[0].Outcome != Granted || got[0].Live != 0 {
+		t.Fatalf("anti-spoofing off: decisions %+v, want a grant", got)
+	}
+}
+
+func TestNotLiveThenLiveOnRecheck(t *testing.T) {
+	// a photo held up, then the person themselves: the recheck grants
+	m := &fakeMatcher{}
+	g, err := New(Options{Frames: 3, EarlyFrames: 1, MinLive: 0.42, Recheck: time.Second}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Decision
+	for i := range 20 {
+		live := float32(0.05)
+		if i >= 10 {
+			live = 0.8
+		}
+		got = append(got, stepLive(t, g, i, 1, vec(0, 0.1), live)...)
+	}
+	if len(got) != 2 || got[0].Outcome != DeniedNotLive || got[1].Outcome != Granted || got[1].SubjectID != "alice" {
+		t.Fatalf("decisions %+v, want denied_not_live then granted", got)
+	}
+	if _, err := New(Options{MinLive: 1.5}, m); err == nil {
+		t.Fatal("min live 1.5 was accepted")
+	}
+}
+
+func TestMatcherMayNotAnswerNotLive(t *testing.T) {
+	g, err := New(Options{Frames: 1, EarlyFrames: -1}, matcherFunc(func(face.Embedding) Match { return Match{Outcome: DeniedNotLive} }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := Face{Track: 1, Box: big, Quality: 0.5, Template: vec(0, 0.1)}
+	if _, err := g.Update(context.Background(), Frame{Time: at(0), Faces: []Face{f}}); err == nil {
+		t.Fatal("a matcher's denied_not_live was taken; only the gate decides liveness")
+	}
+}
+
+type matcherFunc func(face.Embedding) Match
+
+func (f matcherFunc) Identify(_ context.Context, p face.Embedding) (Match, error) { return f(p), nil }
+
+func TestEarlyGrantWaitsForFramesWithAntiSpoofing(t *testing.T) {
+	m := &fakeMatcher{}
+	g, err := New(Options{Frames: 3, EarlyFrames: 1, MinLive: 0.42}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Decision
+	for i := range 3 {
+		got = append(got, stepLive(t, g, i, 1, vec(0, 0.1), 0.9)...)
+		if i < 2 && (len(got) != 0 || len(m.probes) != 0) {
+			t.Fatalf("frame %d: decided early (%+v, %d identifications) from fewer than 3 frames", i+1, got, len(m.probes))
+		}
+	}
+	if len(got) != 1 || got[0].Outcome != Granted || got[0].Frames != 3 {
+		t.Fatalf("decisions %+v, want a grant from 3 frames at the third", got)
+	}
+}

@@ -21,6 +21,7 @@ type Gate struct {
 // kept is one frame's template waiting to be fused.
 type kept struct {
 	quality float32
+	live    float32
 	vec     []float32
 }
 
@@ -166,7 +167,7 @@ func (g *Gate) observe(fc Face) error {
 		}
 		s.restart()
 	}
-	s.keep(kept{quality: fc.Quality, vec: slices.Clone(v)}, g.opts.Frames)
+	s.keep(kept{quality: fc.Quality, live: fc.Live, vec: slices.Clone(v)}, g.opts.Frames)
 	s.fresh = true
 	if len(s.kept) == 1 {
 		s.firstGood = g.now
@@ -224,13 +225,27 @@ func (g *Gate) forget(id uint64) {
 // With early, only a grant is final: any other answer is forgotten and the
 // track waits for more frames (ok false).
 func (g *Gate) decide(ctx context.Context, id uint64, s *trackState, early bool) (d Decision, ok bool, err error) {
+	var live float32
+	if g.opts.MinLive > 0 {
+		// a single frame is weak evidence of liveness: an early look waits
+		// until the track has Frames frames to take the median of
+		if early && len(s.kept) < g.opts.Frames {
+			return d, false, nil
+		}
+		if live = medianLive(s.kept); live < g.opts.MinLive {
+			if early {
+				return d, false, nil
+			}
+			return g.settle(id, s, Match{Outcome: DeniedNotLive}, live)
+		}
+	}
 	fused := fuse(s.kept)
 	m, err := g.m.Identify(ctx, face.Embedding{Model: s.model, Vector: fused})
 	if err != nil {
 		clear(fused)
 		return d, false, fmt.Errorf("gate: track %d: %w", id, err)
 	}
-	if m.Outcome == 0 || int(m.Outcome) >= len(outcomeNames) || (m.Outcome != DeniedUnknown) == (m.SubjectID == "") {
+	if m.Outcome == 0 || m.Outcome == DeniedNotLive || int(m.Outcome) >= len(outcomeNames) || (m.Outcome != DeniedUnknown) == (m.SubjectID == "") {
 		clear(fused)
 		return d, false, fmt.Errorf("gate: track %d: the matcher answered outcome %d with subject %q", id, m.Outcome, m.SubjectID)
 	}
@@ -238,13 +253,21 @@ func (g *Gate) decide(ctx context.Context, id uint64, s *trackState, early bool)
 		clear(fused)
 		return d, false, nil
 	}
-	n := len(s.kept)
-	s.dropKept()
-	s.outcome, s.decidedAt, s.sampledAt = m.Outcome, g.now, g.now
 	if m.Outcome == Granted {
 		s.ref = fused
 	} else {
 		clear(fused)
+	}
+	return g.settle(id, s, m, live)
+}
+
+// settle records a track's outcome and drops its kept templates; ok is
+// false when the outcome was already reported.
+func (g *Gate) settle(id uint64, s *trackState, m Match, live float32) (d Decision, ok bool, err error) {
+	n := len(s.kept)
+	s.dropKept()
+	s.outcome, s.decidedAt, s.sampledAt = m.Outcome, g.now, g.now
+	if m.Outcome != Granted {
 		m.Score = 0
 	}
 	key := m.Outcome.String() + "/" + m.SubjectID
@@ -253,7 +276,22 @@ func (g *Gate) decide(ctx context.Context, id uint64, s *trackState, early bool)
 	}
 	s.reported[key] = true
 	return Decision{Outcome: m.Outcome, Camera: g.opts.Camera, Track: id, SubjectID: m.SubjectID,
-		Score: m.Score, Frames: n, Time: g.now}, true, nil
+		Score: m.Score, Live: live, Frames: n, Time: g.now}, true, nil
+}
+
+// medianLive is the median passive liveness score of the kept frames.
+func medianLive(ks []kept) float32 {
+	v := make([]float32, len(ks))
+	for i, k := range ks {
+		v[i] = k.live
+	}
+	slices.Sort(v)
+	if n := len(v); n%2 == 1 {
+		return v[n/2]
+	} else if n > 0 {
+		return (v[n/2-1] + v[n/2]) / 2
+	}
+	return 0
 }
 
 // Held is how many templates the gate holds in memory now: frames waiting

@@ -56,6 +56,8 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 			return runEvalGate(ctx, env, args[1:])
 		case "cameras":
 			return runEvalCameras(ctx, env, args[1:])
+		case "gate-spoof":
+			return runEvalGateSpoof(ctx, env, args[1:])
 		case "liveness":
 			return runEvalLiveness(ctx, env, args[1:])
 		case "liveness-sessions":
@@ -67,7 +69,7 @@ func runEval(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 	if len(args) == 0 || args[0] != "lfw" {
-		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|gate|cameras|liveness|liveness-sessions|kyc|search [flags] (mien eval lfw --help)")}
+		return usageError{fmt.Errorf("eval: usage: mien eval lfw|embed|calibrate|openset|gate|gate-spoof|cameras|liveness|liveness-sessions|kyc|search [flags] (mien eval lfw --help)")}
 	}
 	fs := newFlags(env, "eval lfw", "--images DIR --pairs FILE [flags]",
 		"Standard LFW verification protocol: 10-fold accuracy, TAR at FAR, calibrated thresholds, ROC plot.")

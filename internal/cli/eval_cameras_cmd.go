@@ -37,6 +37,10 @@ func runEvalCameras(ctx context.Context, env *Env, args []string) error {
 	ef.register(fs)
 	clips := fs.String("clips", "", "folder of clips and their .json ground truth")
 	lfw := fs.String("lfw", "", "LFW image folder (NAME/NAME_0002.jpg are enrolled)")
+	// antiSpoof off: the gate clips' walkers are face crops pasted on a wall,
+	// photos to any anti-spoof model; this evaluation measures identification
+	// (the gate's anti-spoofing is measured on the liveness sequences:
+	// docs/benchmarks.md, "Anti-spoofing at the gate")
 	wf := watchFlags{width: 1280, height: 720, hysteresis: 8, ffmpeg: "ffmpeg", transport: "tcp", camera: "eval"}
 	fs.Float64Var(&wf.fps, "fps", 5, "frames analysed per second")
 	fs.IntVar(&wf.frames, "frames", 3, "gate: templates fused")

@@ -203,7 +203,13 @@ func cameraOptions(env *Env, eng cameraEngine, c *config.Cameras) *server.Camera
 		fmt.Fprintf(env.Stderr, "mien: cameras are off: %v\n", err)
 		return nil
 	}
-	return &server.CameraOptions{Detector: eng, Embedder: eng, FFmpeg: path, FileDir: c.FileDir, MaxPerTenant: c.MaxPerTenant,
+	var live server.CameraLiveness
+	if l, ok := eng.(server.CameraLiveness); ok {
+		if _, err := l.LivenessThreshold(); err == nil {
+			live = l
+		}
+	}
+	return &server.CameraOptions{Detector: eng, Embedder: eng, Liveness: live, FFmpeg: path, FileDir: c.FileDir, MaxPerTenant: c.MaxPerTenant,
 		Retention: time.Duration(c.RetentionDays) * 24 * time.Hour, Outbound: &events.Guard{Allow: allow}}
 }
 

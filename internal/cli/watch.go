@@ -45,6 +45,7 @@ type watchFlags struct {
 	live                     bool // frame times from the clock (a stream), not from the position in a file
 	noDeblock                bool // skip H.264's deblocking filter when decoding (video.Options.NoDeblock)
 	countWidth               int  // eval cameras: counting clips decoded this wide (0: the clip's size)
+	antiSpoof                bool // gate: faces must look live (passive anti-spoofing) before they are identified
 }
 
 func runWatch(ctx context.Context, env *Env, args []string) error {
@@ -53,7 +54,8 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 			"--count: each track crossing the line (\"in\": from the right of x1,y1->x2,y2 to its left as seen on screen, i.e. left\n"+
 			"to right for a line drawn top to bottom); no face template is computed. Line coordinates are in pixels of the frame.\n"+
 			"--collection: an access gate on that collection of the store in --data: each track is identified once from its\n"+
-			"best frames fused (granted, with the subject id and score; denied_unknown; expired_consent). Nothing is stored;\n"+
+			"best frames fused (granted, with the subject id and score; denied_unknown; expired_consent; denied_not_live: a photo\n"+
+			"or a screen, never identified). Nothing is stored;\n"+
 			"templates of unknown faces are dropped as soon as decided.")
 	var ef engineFlags
 	ef.register(fs)
@@ -65,6 +67,8 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 	fs.Float64Var(&wf.fpir, "fpir", 0, "gate: false-positive identification rate (default: the collection's, else 0.01)")
 	fs.IntVar(&wf.frames, "frames", 3, "gate: templates of a track's best frames fused into one probe")
 	fs.Float64Var(&wf.minFace, "min-face", 64, "gate: least face size (box height), pixels, for a frame to be identified from")
+	fs.BoolVar(&wf.antiSpoof, "anti-spoof", true, "gate: a track's best frames must look live (passive anti-spoofing, the standard pack's models) before it is\n"+
+		"identified; a photo or a screen is denied_not_live. --anti-spoof=false for a camera that gives no colour (infrared)")
 	fs.Float64Var(&wf.fps, "fps", 5, "frames analysed per second")
 	fs.IntVar(&wf.width, "width", 1280, "frame width the source is scaled to")
 	fs.IntVar(&wf.height, "height", 720, "frame height the source is scaled to")

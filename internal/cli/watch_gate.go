@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/mienhq/mien"
+	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/gate"
 	"github.com/mienhq/mien/internal/config"
 	"github.com/mienhq/mien/internal/gallery"
@@ -69,6 +70,19 @@ func findCollection(ctx context.Context, st *store.Store, id string) (store.Coll
 	return store.Collection{}, fmt.Errorf("watch: no collection %q in the store (mien serve's /v1/collections lists them)", id)
 }
 
+// livenessScorer is the engine's passive anti-spoofing, for the gate.
+type livenessScorer interface {
+	PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, error)
+	LivenessThreshold() (float32, error)
+}
+
+func errSuffix(err error) string {
+	if err == nil {
+		return ""
+	}
+	return " (" + err.Error() + ")"
+}
+
 // watchEngine is what the gate uses of the engine: detection, and templates
 // of the faces the gate asks for.
 type watchEngine interface {
@@ -91,7 +105,19 @@ func runGatePipe(ctx context.Context, src frameSource, eng watchEngine, m gate.M
 	}
 	p.live = wf.live
 	p.emb = eng
-	p.gate, err = gate.New(gate.Options{Camera: wf.camera, Frames: wf.frames, MinFace: float32(wf.minFace)}, m)
+	o := gate.Options{Camera: wf.camera, Frames: wf.frames, MinFace: float32(wf.minFace)}
+	if wf.antiSpoof {
+		ls, ok := eng.(livenessScorer)
+		if ok {
+			o.MinLive, err = ls.LivenessThreshold()
+		}
+		if !ok || err != nil {
+			return watchSummary{}, fmt.Errorf("watch: anti-spoofing needs the anti-spoof models of the standard pack (mien models install standard --from DIR)%s; "+
+				"--anti-spoof=false gates without them, and a photo or a screen showing an enrolled person is then granted", errSuffix(err))
+		}
+		p.liveness = ls
+	}
+	p.gate, err = gate.New(o, m)
 	if err != nil {
 		return watchSummary{}, fmt.Errorf("watch: %w", err)
 	}

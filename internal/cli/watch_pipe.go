@@ -20,13 +20,14 @@ type faceEmbedder interface {
 }
 
 // watchEvent is one line of watch's output: a crossing (in, out) or a gate
-// decision (granted, denied_unknown, expired_consent).
+// decision (granted, denied_unknown, expired_consent, denied_not_live).
 type watchEvent struct {
 	Event   string    `json:"event"`
 	Camera  string    `json:"camera,omitempty"`
 	Track   uint64    `json:"track"`
 	Subject string    `json:"subject_id,omitempty"`
 	Score   float32   `json:"score,omitempty"`
+	Live    float32   `json:"live,omitempty"` // the median passive liveness score, with anti-spoofing
 	Fused   int       `json:"frames_fused,omitempty"`
 	Time    time.Time `json:"time,omitzero"`
 	Frame   uint64    `json:"frame"`
@@ -41,6 +42,7 @@ type watchSummary struct {
 	Granted  int          `json:"granted,omitempty"`
 	Denied   int          `json:"denied_unknown,omitempty"`
 	Expired  int          `json:"expired_consent,omitempty"`
+	NotLive  int          `json:"denied_not_live,omitempty"`
 	Frames   uint64       `json:"frames"`
 	Tracks   uint64       `json:"tracks"`
 	DetectMS float64      `json:"detect_ms_per_frame"`
@@ -53,16 +55,18 @@ type watchSummary struct {
 // watchPipe is one camera's loop: detect -> track -> count and/or gate.
 // With no embedder and no gate, no template is ever computed.
 type watchPipe struct {
-	det     faceDetector
-	emb     faceEmbedder // nil unless gating
-	gate    *gate.Gate   // nil unless gating
-	counter *count.Counter
-	tr      *track.Tracker
-	opts    detect.Options
-	fps     float64
-	origin  time.Time // frame time origin: frame n is at origin + (n-1)/fps
-	live    bool      // frame times are the frames' own (a stream), not origin + position
-	emit    func(watchEvent) error
+	det faceDetector
+	emb faceEmbedder // nil unless gating
+	// liveness scores the faces the gate asks for (nil: anti-spoofing off)
+	liveness livenessScorer
+	gate     *gate.Gate // nil unless gating
+	counter  *count.Counter
+	tr       *track.Tracker
+	opts     detect.Options
+	fps      float64
+	origin   time.Time // frame time origin: frame n is at origin + (n-1)/fps
+	live     bool      // frame times are the frames' own (a stream), not origin + position
+	emit     func(watchEvent) error
 
 	sum                  watchSummary
 	in                   []track.Detection
@@ -176,9 +180,14 @@ func (p *watchPipe) templates(ctx context.Context, img *face.Image, dets []face.
 		if err != nil {
 			return fmt.Errorf("watch: track %d: %w", t.ID, err)
 		}
+		fc.Template = e
+		if p.liveness != nil {
+			if fc.Live, err = p.liveness.PassiveScore(ctx, img, dets[t.Det]); err != nil {
+				return fmt.Errorf("watch: track %d: %w", t.ID, err)
+			}
+		}
 		p.embedT += time.Since(t0)
 		p.sum.Embeds++
-		fc.Template = e
 	}
 	return nil
 }
@@ -201,8 +210,10 @@ func (p *watchPipe) decide(ctx context.Context, at time.Time, seq uint64) error 
 			p.sum.Denied++
 		case gate.ExpiredConsent:
 			p.sum.Expired++
+		case gate.DeniedNotLive:
+			p.sum.NotLive++
 		}
-		ev := watchEvent{Event: d.Outcome.String(), Camera: d.Camera, Track: d.Track, Subject: d.SubjectID, Score: d.Score,
+		ev := watchEvent{Event: d.Outcome.String(), Camera: d.Camera, Track: d.Track, Subject: d.SubjectID, Score: d.Score, Live: d.Live,
 			Fused: d.Frames, Time: d.Time, Frame: seq, Seconds: float64(seq-1) / p.fps, box: p.boxes[d.Track]}
 		if err := p.emit(ev); err != nil {
 			return err

@@ -18,27 +18,49 @@ type CameraEmbedder interface {
 	Embed(ctx context.Context, img *face.Image, d face.Detection) (face.Embedding, error)
 }
 
+// CameraLiveness is the passive anti-spoofing of gate cameras (the
+// engine's): a face's live score, 0 where the models cannot judge it, and
+// the calibrated threshold a track's frames must reach.
+type CameraLiveness interface {
+	PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, error)
+	LivenessThreshold() (float32, error)
+}
+
 // gateFactory makes a gate camera's gate over its collection, through the
-// gallery's open-set decision (the collection's FPIR setting).
-func (s *Server) gateFactory(emb CameraEmbedder) stream.GateFactory {
+// gallery's open-set decision (the collection's FPIR setting), with
+// anti-spoofing unless the camera turned it off.
+func (s *Server) gateFactory(emb CameraEmbedder, live CameraLiveness) stream.GateFactory {
 	return func(cfg stream.Config) (stream.Gate, error) {
 		col, err := s.opts.Store.Collection(context.Background(), cfg.Tenant, cfg.Collection)
 		if err != nil {
 			return nil, fmt.Errorf("server: gate camera %s: %w", cfg.ID, err)
 		}
-		g, err := gate.New(gate.Options{Camera: cfg.ID}, s.gal.GateMatcher(col, gallery.Policy{}))
+		o := gate.Options{Camera: cfg.ID}
+		if cfg.AntiSpoof {
+			if live == nil {
+				return nil, fmt.Errorf("server: gate camera %s: anti-spoofing is on and the model pack has no anti-spoof models (install the standard pack, or set anti_spoof to false)", cfg.ID)
+			}
+			if o.MinLive, err = live.LivenessThreshold(); err != nil {
+				return nil, fmt.Errorf("server: gate camera %s: %w", cfg.ID, err)
+			}
+		} else {
+			live = nil
+		}
+		g, err := gate.New(o, s.gal.GateMatcher(col, gallery.Policy{}))
 		if err != nil {
 			return nil, err
 		}
-		return &cameraGate{g: g, emb: emb}, nil
+		return &cameraGate{g: g, emb: emb, live: live}, nil
 	}
 }
 
-// cameraGate adapts a gate.Gate to stream.Gate: it computes templates only
-// where the gate wants them and wipes them once the gate has them.
+// cameraGate adapts a gate.Gate to stream.Gate: it computes templates (and
+// live scores, with anti-spoofing) only where the gate wants them and wipes
+// them once the gate has them.
 type cameraGate struct {
 	g     *gate.Gate
 	emb   CameraEmbedder
+	live  CameraLiveness // nil: anti-spoofing off
 	faces []gate.Face
 	ended []uint64
 }
@@ -62,6 +84,11 @@ func (c *cameraGate) Observe(ctx context.Context, f *video.Frame, dets []face.De
 				return nil, fmt.Errorf("server: track %d: %w", t.ID, err)
 			}
 			fc.Template = e
+			if c.live != nil {
+				if fc.Live, err = c.live.PassiveScore(ctx, f.Image, dets[t.Det]); err != nil {
+					return nil, fmt.Errorf("server: track %d: %w", t.ID, err)
+				}
+			}
 		}
 		c.faces = append(c.faces, fc)
 	}

@@ -39,11 +39,12 @@ type cameraRequest struct {
 	Loop       bool         `json:"loop"`
 	WebhookURL string       `json:"webhook_url"`
 	RelayURL   string       `json:"relay_url"`
+	AntiSpoof  *bool        `json:"anti_spoof"`
 }
 
 func (q cameraRequest) camera(k store.Key) store.Camera {
 	st := store.CameraSettings{Line: q.Line, Zones: q.Zones, FPS: q.FPS, Width: q.Width, Height: q.Height, MinSize: q.MinSize,
-		Transport: q.Transport, Format: q.Format, Loop: q.Loop, WebhookURL: q.WebhookURL, RelayURL: q.RelayURL}
+		Transport: q.Transport, Format: q.Format, Loop: q.Loop, WebhookURL: q.WebhookURL, RelayURL: q.RelayURL, AntiSpoof: q.AntiSpoof}
 	if st.FPS == 0 {
 		st.FPS = 5
 	}
@@ -64,6 +65,10 @@ type cameraView struct {
 
 func (s *Server) view(c store.Camera) cameraView {
 	v := cameraView{Camera: c, Source: maskSource(c.Source)}
+	if c.Mode == stream.ModeGate && c.Settings.AntiSpoof == nil {
+		on := true // shown as it is applied
+		v.Settings.AntiSpoof = &on
+	}
 	if h, err := s.cams.mgr.Health(c.ID); err == nil {
 		v.Health = &h
 	}

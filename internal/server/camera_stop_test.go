@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -126,8 +127,13 @@ func TestDeletesStopCameraStreamsAtOnce(t *testing.T) {
 	e, clips := liveCameraEnv(t, "gate1", "gate2", "count", "rekgate")
 	const bound = 2 * time.Second // the deletion waits for the stop: 0 expected, 2 s for a loaded machine
 	staff, visitors := e.collection(e.admin, "staff"), e.collection(e.admin, "visitors")
-	gate := func(name, col string) string {
-		return `{"name":"` + name + `","source":"` + clips[name] + `","mode":"gate","collection_id":"` + col + `","fps":5,"width":160,"height":90}`
+	gate := func(name, col string) string { // no anti-spoof models here: the test is about stopping
+		return `{"name":"` + name + `","source":"` + clips[name] + `","mode":"gate","collection_id":"` + col + `","fps":5,"width":160,"height":90,"anti_spoof":false}`
+	}
+	// this server has no anti-spoof models: a gate camera must say it gates without
+	if code, out := e.js("POST", "/v1/cameras", e.admin, strings.Replace(gate("gate1", staff), `,"anti_spoof":false`, "", 1)); code != 400 ||
+		!strings.Contains(fmt.Sprint(out), "anti_spoof") {
+		t.Fatalf("a gate camera with anti-spoofing on and no anti-spoof models: %d %v, want 400 naming anti_spoof", code, out)
 	}
 	g1, g2 := e.liveCamera("gate1", gate("gate1", staff)), e.liveCamera("gate2", gate("gate2", visitors))
 	cnt := e.liveCamera("count", `{"name":"count","source":"`+clips["count"]+`","mode":"count","collection_id":"`+staff+`","line":[80,0,80,90],"fps":5,"width":160,"height":90}`)

@@ -45,6 +45,10 @@ type CameraOptions struct {
 	// Embedder computes templates for gate cameras (nil: gate cameras fail
 	// with "gate mode is not available"). Counting cameras never use it.
 	Embedder CameraEmbedder
+	// Liveness scores gate cameras' faces for anti-spoofing (nil: the model
+	// pack has no anti-spoof models, and a gate camera must set anti_spoof
+	// to false).
+	Liveness CameraLiveness
 	// Outbound decides where webhooks and relays may go, checked when a
 	// camera's URLs are set and on every connection (nil: http(s) to public
 	// addresses only; cameras.webhook_allow_cidrs fills its Allow).
@@ -78,7 +82,7 @@ func (s *Server) newCameras() error {
 	cs.hub = events.NewHub(s.opts.Store, cs.broker, cs.deliver, o.Outbound, s.opts.Logger)
 	var gates stream.GateFactory
 	if o.Embedder != nil {
-		gates = s.gateFactory(o.Embedder)
+		gates = s.gateFactory(o.Embedder, o.Liveness)
 	}
 	mgr, err := stream.New(context.Background(), stream.Options{Detector: o.Detector, Sink: cs.hub, FFmpeg: o.FFmpeg,
 		NewSource: o.NewSource, Gate: gates, Logger: s.opts.Logger, DetectSlots: s.opts.Workers})
@@ -169,7 +173,11 @@ func (s *Server) stopCollectionCameras(tenant, collection string) {
 func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
 	st := c.Settings
 	cfg := stream.Config{ID: c.ID, Name: c.Name, Tenant: c.TenantID, Source: c.Source, Mode: c.Mode, Collection: c.Collection, FPS: st.FPS,
-		Width: st.Width, Height: st.Height, MinSize: st.MinSize, Transport: st.Transport, Format: st.Format, Loop: st.Loop}
+		Width: st.Width, Height: st.Height, MinSize: st.MinSize, Transport: st.Transport, Format: st.Format, Loop: st.Loop,
+		AntiSpoof: c.Mode == stream.ModeGate && (st.AntiSpoof == nil || *st.AntiSpoof)}
+	if st.AntiSpoof != nil && c.Mode != stream.ModeGate {
+		return cfg, badRequest("anti_spoof: only a gate camera identifies faces; leave it out for a counting camera")
+	}
 	if len(st.Line) > 0 {
 		if len(st.Line) != 4 {
 			return cfg, badRequest("line: give [x1, y1, x2, y2]")
@@ -185,6 +193,10 @@ func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, badRequest(err.Error())
+	}
+	if cfg.AntiSpoof && s.cams.opts.Embedder != nil && s.cams.opts.Liveness == nil {
+		return cfg, badRequest("anti_spoof: this server's model pack has no anti-spoof models (the standard pack has them: mien models install standard); " +
+			"install it, or set anti_spoof to false to gate without (a photo or a screen showing an enrolled person would then be granted)")
 	}
 	if _, err := video.New(c.Source, video.Options{FFmpeg: "ffmpeg", Width: st.Width, Height: st.Height, FPS: st.FPS,
 		Transport: st.Transport, Format: st.Format}); err != nil {

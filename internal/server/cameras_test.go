@@ -112,6 +112,7 @@ func TestCameraAPI(t *testing.T) {
 		`{"name":"x","source":"` + clip + `","mode":"count","line":[160,0,160,180],"webhook_url":"ftp://x/y","width":320,"height":180}`,
 		`{"name":"x","source":"concat:a|b","mode":"count","line":[160,0,160,180],"width":320,"height":180}`,
 		`{"name":"x","source":"` + clip + `","mode":"gate","width":320,"height":180}`,
+		`{"name":"x","source":"` + clip + `","mode":"count","line":[160,0,160,180],"width":320,"height":180,"anti_spoof":true}`,
 		`{"name":"x","source":"` + clip + `","mode":"count","zones":[{"name":"z","polygon":[[0,0],[1,1]]}],"width":320,"height":180}`,
 	} {
 		if code, out := e.js("POST", "/v1/cameras", e.admin, bad); code != 400 {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -32,21 +31,10 @@ type clipTruth struct {
 	} `json:"frames"`
 }
 
-// livenessClips finds the clips named by $MIEN_LIVENESS_CLIPS. Without
-// them, or when they were made by another generator than this checkout's
-// (their inputs.sha256 is not `scripts/liveness-clips.sh --key`), it skips,
-// or fails with MIEN_REQUIRE_E2E=1 (CI): scripts/test.sh makes the clips
-// whenever ../shared holds LFW, so their absence there is a defect, not a
-// reason to skip.
+// livenessClips finds the clips named by $MIEN_LIVENESS_CLIPS
+// (testenv.LivenessClips) and reads their clips.json.
 func livenessClips(t *testing.T) clipSet {
-	dir := os.Getenv("MIEN_LIVENESS_CLIPS")
-	if dir == "" {
-		testenv.Shared(t, "data/lfw/images")
-		testenv.E2E(t, "MIEN_LIVENESS_CLIPS is not set: make the clips with scripts/liveness-clips.sh DIR (scripts/test.sh does)")
-	}
-	if err := clipsCurrent(testenv.Root(t), dir); err != nil {
-		testenv.E2E(t, err.Error())
-	}
+	dir := testenv.LivenessClips(t)
 	cs := clipSet{dir: dir}
 	b, err := os.ReadFile(filepath.Join(dir, "clips.json"))
 	if err == nil {
@@ -56,26 +44,6 @@ func livenessClips(t *testing.T) clipSet {
 		t.Fatalf("%s/clips.json: %v", dir, err)
 	}
 	return cs
-}
-
-// clipsCurrent reports whether the clips in dir were made, and checked, by
-// this checkout's generator: their inputs.sha256 (written by
-// scripts/liveness-clips.sh once the clips' verdicts are right) must be its
-// --key.
-func clipsCurrent(root, dir string) error {
-	out, err := exec.Command("bash", filepath.Join(root, "scripts", "liveness-clips.sh"), "--key").Output()
-	if err != nil {
-		return fmt.Errorf("scripts/liveness-clips.sh --key: %w", err)
-	}
-	want := strings.TrimSpace(string(out))
-	got, err := os.ReadFile(filepath.Join(dir, "inputs.sha256"))
-	if err != nil {
-		return fmt.Errorf("the clips in %s were not made and checked by scripts/liveness-clips.sh (%w)", dir, err)
-	}
-	if g := strings.TrimSpace(string(got)); g != want {
-		return fmt.Errorf("the clips in %s were made by another generator (key %s, this checkout's %s): make them again with scripts/liveness-clips.sh", dir, g, want)
-	}
-	return nil
 }
 
 // frames reads a clip's JPEG frames and their times (ms).
@@ -157,31 +125,5 @@ func TestLivenessRealClips(t *testing.T) {
 		if code, _ := e.verifyToken(e.admin, col, sub["id"].(string), tok); code != 403 {
 			t.Errorf("the token replayed: %d, want 403", code)
 		}
-	}
-}
-
-// TestLivenessClipsCurrent: clips without the generator's key, or with
-// another generator's (the clips cached before the generator changed), are
-// not used; clips with this checkout's key are.
-func TestLivenessClipsCurrent(t *testing.T) {
-	root, dir := testenv.Root(t), t.TempDir()
-	if err := clipsCurrent(root, dir); err == nil || !strings.Contains(err.Error(), "not made and checked") {
-		t.Errorf("no inputs.sha256: %v", err)
-	}
-	key, err := exec.Command("bash", filepath.Join(root, "scripts", "liveness-clips.sh"), "--key").Output()
-	if err != nil || len(strings.TrimSpace(string(key))) != 16 {
-		t.Fatalf("scripts/liveness-clips.sh --key: %q %v", key, err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "inputs.sha256"), []byte("0123456789abcdef\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := clipsCurrent(root, dir); err == nil || !strings.Contains(err.Error(), "another generator") {
-		t.Errorf("another generator's key: %v", err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "inputs.sha256"), key, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := clipsCurrent(root, dir); err != nil {
-		t.Errorf("this generator's key: %v", err)
 	}
 }

@@ -74,6 +74,9 @@ type CameraSettings struct {
 	Loop       bool      `json:"loop,omitempty"`      // replay a file source forever (demos, tests)
 	WebhookURL string    `json:"webhook_url,omitempty"`
 	RelayURL   string    `json:"relay_url,omitempty"` // called on every granted event
+	// AntiSpoof: a gate camera checks that a face is live (not a photo or
+	// a screen) before identifying it; nil means on.
+	AntiSpoof *bool `json:"anti_spoof,omitempty"`
 }
 
 // Zone is a named polygon whose occupancy is counted.

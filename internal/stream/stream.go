@@ -36,6 +36,7 @@ const (
 	KindGranted        = "granted"
 	KindDeniedUnknown  = "denied_unknown"
 	KindExpiredConsent = "expired_consent"
+	KindDeniedNotLive  = "denied_not_live"
 )
 
 // Detector is all a camera uses of the engine: boxes and landmarks. It must
@@ -55,7 +56,7 @@ type Source interface {
 
 // Decision is what a gate decided about one track.
 type Decision struct {
-	Kind    string  // KindGranted, KindDeniedUnknown or KindExpiredConsent
+	Kind    string  // KindGranted, KindDeniedUnknown, KindExpiredConsent or KindDeniedNotLive
 	Track   uint64  // the track, per camera
 	Subject string  // the subject's id for granted and expired_consent; "" for unknown
 	Score   float32 // the fused similarity; 0 for unknown
@@ -123,6 +124,7 @@ type Config struct {
 	Transport  string
 	Format     string
 	Loop       bool
+	AntiSpoof  bool // a gate camera's faces must look live before they are identified
 }
 
 // Validate checks a configuration before anything starts.

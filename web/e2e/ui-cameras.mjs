@@ -27,6 +27,13 @@ try {
   check(/line or zones/.test(text) && plainWords(text), `no line: ${text}`);
   check(await page.locator("#cameras li").count() === 0, "nothing added");
 
+  // an access gate checks that faces are live unless told not to
+  await page.selectOption("#camera-mode", "gate");
+  check(await page.locator("#camera-antispoof").isVisible() && await page.locator("#camera-antispoof").isChecked(),
+    "a gate camera's liveness check is shown, on");
+  await page.selectOption("#camera-mode", "count");
+  check(!(await page.locator("#camera-antispoof").isVisible()), "a counting camera has no liveness check");
+
   await page.fill("#camera-line", "320,0,320,360");
   await page.fill("#camera-zone", "left: 0,0 320,0 320,360 0,360");
   text = await press(page, "#camera-create", "camera-out");

@@ -30,7 +30,10 @@ function mount(sec) {
         h("label", { for: "camera-mode" }, "Mode"),
         h("select", { id: "camera-mode", onchange: modeChanged }, new Option("Counting (line and zones)", "count"), new Option("Access gate (a collection)", "gate")),
         h("div", { id: "camera-gate-fields", hidden: true },
-          h("label", { for: "camera-collection" }, "Collection"), h("select", { id: "camera-collection" })),
+          h("label", { for: "camera-collection" }, "Collection"), h("select", { id: "camera-collection" }),
+          h("label", {}, h("input", { id: "camera-antispoof", type: "checkbox", checked: true }), " Check that faces are live"),
+          h("p", { class: "hint" }, "A photo or a screen showing someone enrolled is refused (\"not live\") and never identified. " +
+            "Turn it off only for a camera without colour (infrared): the check reads every grey face as a photo.")),
         h("div", { id: "camera-count-fields" },
           ...field("camera-line", "Counting line x1,y1,x2,y2", { placeholder: "640,0,640,720" }, "In frame pixels. Crossing from its right to its left (as drawn from the first point) counts as in."),
           ...field("camera-zone", "Zone (optional) name: x,y x,y x,y ...", { placeholder: "entrance: 0,0 640,0 640,720 0,720" })),
@@ -117,7 +120,10 @@ function settings() {
     fps: Number($("camera-fps").value), width, height };
   if ($("camera-format").value) body.format = $("camera-format").value;
   if ($("camera-webhook").value.trim()) body.webhook_url = $("camera-webhook").value.trim();
-  if (body.mode === "gate") body.collection_id = $("camera-collection").value;
+  if (body.mode === "gate") {
+    body.collection_id = $("camera-collection").value;
+    body.anti_spoof = $("camera-antispoof").checked;
+  }
   else {
     const line = $("camera-line").value.trim();
     if (line) body.line = line.split(",").map(Number);
@@ -226,7 +232,7 @@ function chart(minutes) {
   cv.setAttribute("aria-label", `Bar chart: ${total} crossings in the last hour, ${peak} at most in one minute`);
 }
 
-const words = { in: "in", out: "out", granted: "granted", denied_unknown: "not recognised", expired_consent: "consent expired" };
+const words = { in: "in", out: "out", granted: "granted", denied_unknown: "not recognised", expired_consent: "consent expired", denied_not_live: "not live (a photo or a screen)" };
 
 // events reads the camera's Server-Sent Events with fetch (EventSource
 // cannot send the key) and reconnects after the last id it saw.
