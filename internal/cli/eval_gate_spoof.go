@@ -112,12 +112,13 @@ func runEvalGateSpoof(ctx context.Context, env *Env, args []string) error {
 	ef.register(fs)
 	dir := fs.String("dir", "", "directory of sequences (each a folder of frames with a truth.json)")
 	jsonOut := fs.String("json", "", "write the report, with every sequence's decisions, as JSON to this file")
+	threshold := fs.Float64("threshold", 0, "decide at this passive threshold instead of the pack's calibrated one")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *dir == "" {
+	if *dir == "" || *threshold < 0 || *threshold >= 1 {
 		fs.Usage()
-		return usageError{errors.New("eval gate-spoof: --dir is required")}
+		return usageError{errors.New("eval gate-spoof: --dir is required; --threshold must be in [0, 1)")}
 	}
 	truths, err := readTruths(*dir)
 	if err != nil {
@@ -135,6 +136,9 @@ func runEvalGateSpoof(ctx context.Context, env *Env, args []string) error {
 	thr, err := eng.LivenessThreshold()
 	if err != nil {
 		return fmt.Errorf("eval gate-spoof: %w", err)
+	}
+	if *threshold > 0 {
+		thr = float32(*threshold)
 	}
 	rep := gateSpoofReport{Pack: eng.Pack().Manifest.Name, Threshold: thr}
 	scorer := &timedScorer{livenessScorer: eng}
