@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mienhq/mien/internal/gallery"
@@ -32,11 +35,15 @@ func TestGateAntiSpoofOnCameraClips(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rig.close()
+	var warnings bytes.Buffer
 	run := func(clip string, antiSpoof bool) (granted, notLive int, lives []float32) {
 		t.Helper()
 		wf := cameraFlags()
-		wf.fps, wf.width, wf.height, wf.antiSpoof = 10, 640, 480, antiSpoof
-		src, err := openWatchSource(filepath.Join(clips, clip+".y4m"), wf)
+		wf.fps, wf.width, wf.height, wf.antiSpoof, wf.stderr = 10, 640, 480, antiSpoof, &warnings
+		if !strings.Contains(clip, "/") {
+			clip = filepath.Join(clips, clip+".y4m")
+		}
+		src, err := openWatchSource(clip, wf)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,5 +79,16 @@ func TestGateAntiSpoofOnCameraClips(t *testing.T) {
 	}
 	if g, _, _ := run("print", false); g == 0 {
 		t.Errorf("the print clip with anti-spoofing off was not granted: the test shows nothing about the check")
+	}
+	if warnings.Len() != 0 {
+		t.Errorf("warnings on colour clips: %q", warnings.String())
+	}
+	// an infrared (grey) camera: denied as not live, and the gate says why, once
+	grey := filepath.Join(t.TempDir(), "grey.mp4")
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", filepath.Join(clips, "pass.y4m"), "-vf", "hue=s=0", "-c:v", "libx264", "-crf", "18", grey).CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v %s", err, out)
+	}
+	if g, n, _ := run(grey, true); g != 0 || n == 0 || strings.Count(warnings.String(), "no colour") != 1 || !strings.Contains(warnings.String(), "--anti-spoof=false") {
+		t.Errorf("the grey clip: %d grants, %d denied_not_live, warnings %q; want denied_not_live and one warning naming --anti-spoof=false", g, n, warnings.String())
 	}
 }

@@ -42,10 +42,11 @@ type watchFlags struct {
 	fpir                     float64
 	frames                   int
 	minFace                  float64
-	live                     bool // frame times from the clock (a stream), not from the position in a file
-	noDeblock                bool // skip H.264's deblocking filter when decoding (video.Options.NoDeblock)
-	countWidth               int  // eval cameras: counting clips decoded this wide (0: the clip's size)
-	antiSpoof                bool // gate: faces must look live (passive anti-spoofing) before they are identified
+	live                     bool      // frame times from the clock (a stream), not from the position in a file
+	noDeblock                bool      // skip H.264's deblocking filter when decoding (video.Options.NoDeblock)
+	countWidth               int       // eval cameras: counting clips decoded this wide (0: the clip's size)
+	antiSpoof                bool      // gate: faces must look live (passive anti-spoofing) before they are identified
+	stderr                   io.Writer // warnings (nil: none)
 }
 
 func runWatch(ctx context.Context, env *Env, args []string) error {
@@ -59,7 +60,7 @@ func runWatch(ctx context.Context, env *Env, args []string) error {
 			"templates of unknown faces are dropped as soon as decided.")
 	var ef engineFlags
 	ef.register(fs)
-	var wf watchFlags
+	wf := watchFlags{stderr: env.Stderr}
 	fs.StringVar(&wf.line, "count", "", "the counting line x1,y1,x2,y2")
 	fs.StringVar(&wf.collection, "collection", "", "the collection to gate on (its id)")
 	fs.StringVar(&wf.data, "data", "", "data directory of the store (default: $MIEN_DATA, else $MIEN_HOME/data); needs the master key")

@@ -115,7 +115,7 @@ func runGatePipe(ctx context.Context, src frameSource, eng watchEngine, m gate.M
 			return watchSummary{}, fmt.Errorf("watch: anti-spoofing needs the anti-spoof models of the standard pack (mien models install standard --from DIR)%s; "+
 				"--anti-spoof=false gates without them, and a photo or a screen showing an enrolled person is then granted", errSuffix(err))
 		}
-		p.liveness = ls
+		p.liveness, p.warn = ls, wf.stderr
 	}
 	p.gate, err = gate.New(o, m)
 	if err != nil {

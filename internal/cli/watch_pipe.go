@@ -4,15 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/mienhq/mien/count"
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/gate"
+	"github.com/mienhq/mien/quality"
 	"github.com/mienhq/mien/track"
 	"github.com/mienhq/mien/video"
 )
+
+// greyGateWarning is said once when a gate with anti-spoofing sees a face
+// with no colour.
+const greyGateWarning = "watch: this camera's faces have no colour (an infrared or greyscale camera?): anti-spoofing reads every grey face " +
+	"as a photo, so they are denied_not_live; run with --anti-spoof=false for such a camera"
 
 // faceEmbedder computes a template; only the gate has one.
 type faceEmbedder interface {
@@ -59,6 +66,8 @@ type watchPipe struct {
 	emb faceEmbedder // nil unless gating
 	// liveness scores the faces the gate asks for (nil: anti-spoofing off)
 	liveness livenessScorer
+	warn     io.Writer // once, when anti-spoofing meets a face with no colour
+	warned   bool
 	gate     *gate.Gate // nil unless gating
 	counter  *count.Counter
 	tr       *track.Tracker
@@ -184,6 +193,10 @@ func (p *watchPipe) templates(ctx context.Context, img *face.Image, dets []face.
 		if p.liveness != nil {
 			if fc.Live, err = p.liveness.PassiveScore(ctx, img, dets[t.Det]); err != nil {
 				return fmt.Errorf("watch: track %d: %w", t.ID, err)
+			}
+			if !p.warned && p.warn != nil && quality.Greyscale(img, dets[t.Det].Box) {
+				p.warned = true
+				fmt.Fprintln(p.warn, greyGateWarning)
 			}
 		}
 		p.embedT += time.Since(t0)

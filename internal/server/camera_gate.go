@@ -8,6 +8,7 @@ import (
 	"github.com/mienhq/mien/gate"
 	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/stream"
+	"github.com/mienhq/mien/quality"
 	"github.com/mienhq/mien/track"
 	"github.com/mienhq/mien/video"
 )
@@ -50,7 +51,11 @@ func (s *Server) gateFactory(emb CameraEmbedder, live CameraLiveness) stream.Gat
 		if err != nil {
 			return nil, err
 		}
-		return &cameraGate{g: g, emb: emb, live: live}, nil
+		id := cfg.ID
+		return &cameraGate{g: g, emb: emb, live: live, grey: func() {
+			s.opts.Logger.Warn("gate camera's faces have no colour (an infrared or greyscale camera?): anti-spoofing reads every grey face "+
+				"as a photo, so they are denied_not_live; set the camera's anti_spoof to false", "camera", id)
+		}}, nil
 	}
 }
 
@@ -61,6 +66,8 @@ type cameraGate struct {
 	g     *gate.Gate
 	emb   CameraEmbedder
 	live  CameraLiveness // nil: anti-spoofing off
+	grey  func()         // said once, when anti-spoofing meets a face with no colour
+	greys bool
 	faces []gate.Face
 	ended []uint64
 }
@@ -87,6 +94,10 @@ func (c *cameraGate) Observe(ctx context.Context, f *video.Frame, dets []face.De
 			if c.live != nil {
 				if fc.Live, err = c.live.PassiveScore(ctx, f.Image, dets[t.Det]); err != nil {
 					return nil, fmt.Errorf("server: track %d: %w", t.ID, err)
+				}
+				if !c.greys && quality.Greyscale(f.Image, dets[t.Det].Box) {
+					c.greys = true
+					c.grey()
 				}
 			}
 		}
