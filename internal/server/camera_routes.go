@@ -94,7 +94,9 @@ func (s *Server) createCamera(w http.ResponseWriter, r *http.Request) error {
 		return &apiError{http.StatusConflict, "camera_limit", fmt.Sprintf("this tenant has %d cameras, the most this server allows (cameras.max_per_tenant)", len(have))}
 	}
 	c.ID = "cam_new" // for validation; the store gives the id
-	if _, err := s.cameraConfig(c); err != nil {
+	if cfg, err := s.cameraConfig(c); err != nil {
+		return err
+	} else if err := s.checkAntiSpoof(cfg); err != nil {
 		return err
 	}
 	if err := s.checkOutbound(r.Context(), c.Settings); err != nil {
@@ -163,7 +165,9 @@ func (s *Server) updateCamera(w http.ResponseWriter, r *http.Request) error {
 		c.Source = old.Source
 	}
 	c.Secret = old.Secret
-	if _, err := s.cameraConfig(c); err != nil {
+	if cfg, err := s.cameraConfig(c); err != nil {
+		return err
+	} else if err := s.checkAntiSpoof(cfg); err != nil {
 		return err
 	}
 	if err := s.checkOutbound(r.Context(), c.Settings); err != nil {

@@ -186,3 +186,39 @@ func TestDeletesStopCameraStreamsAtOnce(t *testing.T) {
 		t.Errorf("gate2 after other deletions: %v", c["health"])
 	}
 }
+
+// TestStoredGateWithoutAntiSpoofModels: a gate camera stored before gates
+// checked liveness (no anti_spoof setting, so on) does not start on a
+// server whose model pack has no anti-spoof models: it is failed, with the
+// reason and the way out in its health, and grants nobody.
+func TestStoredGateWithoutAntiSpoofModels(t *testing.T) {
+	e, clips := liveCameraEnv(t, "door")
+	staff := e.collection(e.admin, "staff")
+	code, cam := e.js("POST", "/v1/cameras", e.admin, `{"name":"door","source":"`+clips["door"]+`","mode":"gate","collection_id":"`+staff+
+		`","fps":5,"width":160,"height":90,"anti_spoof":false}`)
+	if code != 201 {
+		t.Fatalf("create: %d %v", code, cam)
+	}
+	id := cam["id"].(string)
+	ctx := context.Background()
+	all, err := e.st.Cameras(ctx, "")
+	if err != nil || len(all) != 1 || all[0].ID != id {
+		t.Fatalf("stored cameras %v %v", all, err)
+	}
+	c := all[0]
+	c.Settings.AntiSpoof = nil // as stored before the setting existed
+	if _, err := e.st.UpdateCamera(ctx, c, "test"); err != nil {
+		t.Fatal(err)
+	}
+	// the server starts again on the same store
+	e2 := serveAt(t, &rekFakeEngine{}, filepath.Dir(e.db), store.Options{}, server.Options{Logger: rekQuietLog(),
+		Cameras: &server.CameraOptions{Detector: &truthDetector{}, Embedder: nopEmbedder{}, FileDir: filepath.Dir(clips["door"])}})
+	got := e2.waitCamera(e.admin, id, stream.StateFailed)
+	h := got["health"].(map[string]any)
+	if msg, _ := h["last_error"].(string); !strings.Contains(msg, "anti-spoof") || !strings.Contains(msg, "anti_spoof to false") {
+		t.Fatalf("health %v: want the reason (no anti-spoof models) and the way out", h)
+	}
+	if st, _ := got["settings"].(map[string]any); st["anti_spoof"] != true {
+		t.Errorf("settings %v: anti_spoof not shown on", st)
+	}
+}

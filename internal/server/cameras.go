@@ -194,10 +194,6 @@ func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
 	if err := cfg.Validate(); err != nil {
 		return cfg, badRequest(err.Error())
 	}
-	if cfg.AntiSpoof && s.cams.opts.Embedder != nil && s.cams.opts.Liveness == nil {
-		return cfg, badRequest("anti_spoof: this server's model pack has no anti-spoof models (the standard pack has them: mien models install standard); " +
-			"install it, or set anti_spoof to false to gate without (a photo or a screen showing an enrolled person would then be granted)")
-	}
 	if _, err := video.New(c.Source, video.Options{FFmpeg: "ffmpeg", Width: st.Width, Height: st.Height, FPS: st.FPS,
 		Transport: st.Transport, Format: st.Format}); err != nil {
 		return cfg, badRequest(err.Error())
@@ -211,6 +207,18 @@ func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
 		}
 	}
 	return cfg, nil
+}
+
+// checkAntiSpoof refuses (400) a gate camera with anti-spoofing on where
+// the model pack has no anti-spoof models. Only where a camera is created
+// or changed: a stored camera started on such a server fails in its health
+// with the gate's reason instead.
+func (s *Server) checkAntiSpoof(cfg stream.Config) error {
+	if cfg.AntiSpoof && s.cams.opts.Embedder != nil && s.cams.opts.Liveness == nil {
+		return badRequest("anti_spoof: this server's model pack has no anti-spoof models (the standard pack has them: mien models install standard); " +
+			"install it, or set anti_spoof to false to gate without (a photo or a screen showing an enrolled person would then be granted)")
+	}
+	return nil
 }
 
 // checkOutbound refuses webhook and relay URLs that lead to the server's
