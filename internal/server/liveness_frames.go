@@ -51,6 +51,18 @@ func (s *Server) liveFrames(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if ls.fromCamera() != "" {
+		// the server feeds it: the client only ends it, with its nonce
+		switch {
+		case len(f.files["frames"]) > 0 || len(f.files["video"]) > 0:
+			return errFramesFromCamera
+		case !finish:
+			return badRequest(`this session's frames come from its camera: send "nonce" alone to end it (its progress is in GET /v1/liveness/sessions/{id})`)
+		case r.FormValue("nonce") != ls.ch.Nonce:
+			return errLiveNonce
+		}
+		ls.stopFeed()
+	}
 	if err := ls.acquire(r.FormValue("nonce")); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/internal/store"
+	"github.com/mienhq/mien/video"
 )
 
 // liveEngine returns the engine of active liveness, or why there is none.
@@ -32,6 +33,10 @@ type sessionJSON struct {
 	MaxFrameBytes int          `json:"max_frame_bytes"`
 	Stream        string       `json:"stream_url"`
 	Verdict       *liveVerdict `json:"verdict,omitempty"`
+	// Camera is the camera the server reads the frames from, when the
+	// session was created with one; Progress its last frame's progress.
+	Camera   string        `json:"camera_id,omitempty"`
+	Progress *LiveProgress `json:"progress,omitempty"`
 }
 
 func (s *Server) sessionWire(ls *liveSession) sessionJSON {
@@ -48,10 +53,15 @@ func (s *Server) sessionWire(ls *liveSession) sessionJSON {
 	if ls.eng == nil {
 		out.State, out.Verdict = "ended", ls.verdict
 	}
+	if ls.camera != "" {
+		out.Camera, out.Progress, out.Stream = ls.camera, ls.progress, ""
+	}
 	return out
 }
 
-// createLiveness starts a challenge session: {"challenges": 3, "ttl_seconds": 30}, both optional.
+// createLiveness starts a challenge session: {"challenges": 3, "ttl_seconds": 30,
+// "camera_id": "cam_..."}, all optional. With a camera, the server reads the
+// session's frames from that running camera of the tenant itself.
 func (s *Server) createLiveness(w http.ResponseWriter, r *http.Request) error {
 	eng, err := s.liveEngine()
 	if err != nil {
@@ -60,6 +70,7 @@ func (s *Server) createLiveness(w http.ResponseWriter, r *http.Request) error {
 	var req struct {
 		Challenges *int     `json:"challenges"`
 		TTL        *float64 `json:"ttl_seconds"`
+		Camera     *string  `json:"camera_id"`
 	}
 	if err := decodeOptional(r, &req); err != nil {
 		return err
@@ -76,9 +87,22 @@ func (s *Server) createLiveness(w http.ResponseWriter, r *http.Request) error {
 		}
 		ttl = time.Duration(*req.TTL * float64(time.Second))
 	}
+	var frames <-chan *video.Frame
+	var untap func()
+	if req.Camera != nil {
+		if frames, untap, err = s.tapCamera(r.Context(), keyOf(r).TenantID, *req.Camera); err != nil {
+			return err
+		}
+	}
 	ls, err := s.live.create(eng, keyOf(r), count, ttl)
 	if err != nil {
+		if untap != nil {
+			untap()
+		}
 		return err
+	}
+	if req.Camera != nil {
+		s.feedFromCamera(ls, *req.Camera, frames, untap)
 	}
 	writeJSON(w, http.StatusCreated, s.sessionWire(ls))
 	return nil

@@ -39,6 +39,13 @@ type liveSession struct {
 	feeding bool         // an upload or stream holds the session
 	verdict *liveVerdict // set when ended
 	timers  [2]*time.Timer
+
+	// camera, when set, is the camera the server reads the session's
+	// frames from itself (feedFromCamera); clients send none.
+	camera     string
+	feedCancel context.CancelFunc
+	feedDone   chan struct{}
+	progress   *LiveProgress // the last camera frame's
 }
 
 // liveVerdict is a session's outcome on the wire; Token is set only in the
@@ -190,6 +197,9 @@ func (m *liveSessions) end(ctx context.Context, ls *liveSession, why string) *li
 	defer ls.mu.Unlock()
 	if ls.eng == nil {
 		return ls.verdict
+	}
+	if ls.feedCancel != nil {
+		ls.feedCancel() // a camera feeder stops at its next frame
 	}
 	now := m.opts.Now()
 	v, err := ls.eng.Finish(ctx, now)

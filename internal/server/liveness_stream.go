@@ -98,6 +98,9 @@ func (s *Server) streamLiveness(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if ls.fromCamera() != "" {
+		return errFramesFromCamera
+	}
 	if err := ls.acquire(r.URL.Query().Get("nonce")); err != nil {
 		return err
 	}

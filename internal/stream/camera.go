@@ -60,9 +60,10 @@ type camera struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
-	mu   sync.Mutex // guards h and snap
+	mu   sync.Mutex // guards h, snap and taps
 	h    Health
 	snap snapshot
+	taps map[*tap]bool // frames copied out for liveness sessions (Manager.Tap)
 
 	// owned by the run goroutine
 	tr       *track.Tracker
@@ -95,6 +96,10 @@ func (c *camera) run(ctx context.Context) {
 		c.flush(context.WithoutCancel(ctx), time.Now())
 		c.mu.Lock()
 		c.h.State = state
+		for t := range c.taps {
+			close(t.ch)
+		}
+		c.taps = nil
 		c.mu.Unlock()
 	}()
 	if err := c.src.Start(ctx); err != nil {
@@ -121,6 +126,7 @@ func (c *camera) run(ctx context.Context) {
 		if f, err = c.newest(ctx, f); err != nil {
 			return
 		}
+		c.give(f)
 		c.frame(ctx, f)
 		c.src.Release(f)
 		<-c.slots
