@@ -1,13 +1,11 @@
 package server_test
 
 import (
-	"bytes"
 	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/mienhq/mien/internal/server"
@@ -44,7 +42,7 @@ func TestGateCameraAntiSpoof(t *testing.T) {
 		filepath.Join(dir, "grey.mp4")).CombinedOutput(); err != nil {
 		t.Fatalf("ffmpeg: %v %s", err, out)
 	}
-	var logs syncBuffer
+	var logs logBuffer
 	e := serveAt(t, eng, t.TempDir(), store.Options{}, server.Options{Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		Cameras: &server.CameraOptions{Detector: eng, Embedder: eng, Liveness: eng, FileDir: dir, NewSource: open}})
 	col := e.collection(e.admin, "staff")
@@ -95,24 +93,6 @@ func TestGateCameraAntiSpoof(t *testing.T) {
 			t.Errorf("%s: events %v; want %s", clip, kinds, map[bool]string{true: "granted, never denied_not_live", false: "denied_not_live, never granted"}[live])
 		}
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // linkOrCopy makes dst the same file as src: a hard link, or a copy across

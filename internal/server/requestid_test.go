@@ -43,6 +43,13 @@ func (l *logBuffer) Write(p []byte) (int, error) {
 	return l.buf.Write(p)
 }
 
+// String returns what was written.
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
 // lines returns the log lines naming the request id.
 func (l *logBuffer) lines(t *testing.T, id string) []map[string]any {
 	l.mu.Lock()
