@@ -109,7 +109,7 @@ async function list() {
   }
   status(out, cams.length ? "" : "No cameras yet.");
   $("cameras").replaceChildren(...cams.map((c) => h("li", { dataset: { camera: c.id } },
-    h("span", {}, h("a", { href: "#/cameras/" + encodeURIComponent(c.id) }, c.name), ` — ${c.mode === "gate" ? "access gate" : "counting"}, ${state(c)}`),
+    h("span", {}, h("a", { href: "#/cameras/" + encodeURIComponent(c.id) }, c.name), ` — ${c.mode === "gate" ? "access gate" + (c.settings && c.settings.anti_spoof === false ? " (liveness check off)" : "") : "counting"}, ${state(c)}`),
     h("button", { type: "button", class: "danger", "aria-label": "Delete camera " + c.name, onclick: () => remove(c) }, "Delete"))));
 }
 
