@@ -65,16 +65,17 @@ func (e *Engine) LivenessThreshold() (float32, error) {
 
 // PassiveScore is Liveness's score as a number to compare with the
 // threshold: 0 for a face the models cannot judge (no colour, compressed
-// too hard), whatever the ensemble read.
-func (e *Engine) PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, error) {
+// too hard), whatever the ensemble read; grey says the face has no colour
+// (an infrared or greyscale camera), so that a caller can say why.
+func (e *Engine) PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (score float32, grey bool, err error) {
 	r, err := e.Liveness(ctx, img, d)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	if r.Greyscale || r.TooCompressed {
-		return 0, nil
+		return 0, r.Greyscale, nil
 	}
-	return r.Score, nil
+	return r.Score, false, nil
 }
 
 // minJPEGQuality is the JPEG quality limit of Liveness (0: none).

@@ -69,19 +69,23 @@ func (grantAll) Identify(context.Context, face.Embedding) (gate.Match, error) {
 	return gate.Match{Outcome: gate.Granted, SubjectID: "enrolled", Score: 1}, nil
 }
 
-// timedScorer times the engine's passive score.
-type timedScorer struct {
-	livenessScorer
-	n int
-	d time.Duration
+// timedEngine is the engine as the gate pipeline sees it, with the passive
+// score timed and the threshold the evaluation decides at.
+type timedEngine struct {
+	*mien.Engine
+	thr float32
+	n   int
+	d   time.Duration
 }
 
-func (t *timedScorer) PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, error) {
+func (t *timedEngine) PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, bool, error) {
 	t0 := time.Now()
-	s, err := t.livenessScorer.PassiveScore(ctx, img, d)
+	s, grey, err := t.Engine.PassiveScore(ctx, img, d)
 	t.n, t.d = t.n+1, t.d+time.Since(t0)
-	return s, err
+	return s, grey, err
 }
+
+func (t *timedEngine) LivenessThreshold() (float32, error) { return t.thr, nil }
 
 // sliceSource feeds decoded frames to the watch pipe.
 type sliceSource []*face.Image
@@ -141,11 +145,11 @@ func runEvalGateSpoof(ctx context.Context, env *Env, args []string) error {
 		thr = float32(*threshold)
 	}
 	rep := gateSpoofReport{Pack: eng.Pack().Manifest.Name, Threshold: thr}
-	scorer := &timedScorer{livenessScorer: eng}
+	te := &timedEngine{Engine: eng, thr: thr}
 	start := time.Now()
 	bar := newProgress(env.Stderr, "gate sequences", len(truths))
 	for _, t := range truths {
-		r, n, err := gateSequence(ctx, eng, scorer, thr, t)
+		r, n, err := gateSequence(ctx, te, t)
 		if err != nil {
 			return fmt.Errorf("eval gate-spoof: %s/%s: %w", t.Species, t.Name, err)
 		}
@@ -155,9 +159,9 @@ func runEvalGateSpoof(ctx context.Context, env *Env, args []string) error {
 	}
 	bar.Finish()
 	rep.Seconds = time.Since(start).Seconds()
-	rep.Scored = scorer.n
-	if scorer.n > 0 {
-		rep.PassiveMS = ms(scorer.d) / float64(scorer.n)
+	rep.Scored = te.n
+	if te.n > 0 {
+		rep.PassiveMS = ms(te.d) / float64(te.n)
 	}
 	rep.summarise()
 	for _, s := range rep.Sets {
@@ -178,8 +182,9 @@ func runEvalGateSpoof(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// gateSequence runs one sequence's frames through the gate pipeline.
-func gateSequence(ctx context.Context, eng *mien.Engine, scorer livenessScorer, thr float32, t truthDir) (gateSpoofResult, int, error) {
+// gateSequence runs one sequence's frames through the gate pipeline, with
+// anti-spoofing on and everyone enrolled.
+func gateSequence(ctx context.Context, eng *timedEngine, t truthDir) (gateSpoofResult, int, error) {
 	r := gateSpoofResult{Name: t.Name, Species: t.Species, Expected: t.Live, At: -1}
 	var frames sliceSource
 	for _, f := range t.Frames {
@@ -196,8 +201,8 @@ func gateSequence(ctx context.Context, eng *mien.Engine, scorer livenessScorer, 
 		}
 		frames = append(frames, img)
 	}
-	wf := watchFlags{fps: 10, width: frames[0].W, height: frames[0].H, minSize: 32, frames: 3, minFace: 64, camera: "eval"}
-	p, err := newWatchPipe(eng, wf, func(ev watchEvent) error {
+	wf := watchFlags{fps: 10, width: frames[0].W, height: frames[0].H, minSize: 32, frames: 3, minFace: 64, camera: "eval", antiSpoof: true}
+	_, err := runGatePipe(ctx, frames, eng, grantAll{}, wf, func(ev watchEvent) error {
 		if ev.Event != gate.Granted.String() && ev.Event != gate.DeniedNotLive.String() {
 			return fmt.Errorf("the gate answered %s", ev.Event)
 		}
@@ -209,13 +214,6 @@ func gateSequence(ctx context.Context, eng *mien.Engine, scorer livenessScorer, 
 		return nil
 	})
 	if err != nil {
-		return r, 0, err
-	}
-	p.emb, p.liveness = eng, scorer
-	if p.gate, err = gate.New(gate.Options{Camera: "eval", Frames: wf.frames, MinFace: float32(wf.minFace), MinLive: thr}, grantAll{}); err != nil {
-		return r, 0, err
-	}
-	if _, err := p.run(ctx, frames); err != nil {
 		return r, 0, err
 	}
 	return r, len(frames), nil

@@ -203,12 +203,7 @@ func cameraOptions(env *Env, eng cameraEngine, c *config.Cameras) *server.Camera
 		fmt.Fprintf(env.Stderr, "mien: cameras are off: %v\n", err)
 		return nil
 	}
-	var live server.CameraLiveness
-	if l, ok := eng.(server.CameraLiveness); ok {
-		if _, err := l.LivenessThreshold(); err == nil {
-			live = l
-		}
-	}
+	live, _ := eng.(server.CameraLiveness) // its models open with the first gate camera that checks liveness
 	return &server.CameraOptions{Detector: eng, Embedder: eng, Liveness: live, FFmpeg: path, FileDir: c.FileDir, MaxPerTenant: c.MaxPerTenant,
 		Retention: time.Duration(c.RetentionDays) * 24 * time.Hour, Outbound: &events.Guard{Allow: allow}}
 }

@@ -72,7 +72,7 @@ func findCollection(ctx context.Context, st *store.Store, id string) (store.Coll
 
 // livenessScorer is the engine's passive anti-spoofing, for the gate.
 type livenessScorer interface {
-	PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, error)
+	PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (score float32, grey bool, err error)
 	LivenessThreshold() (float32, error)
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/mienhq/mien/detect"
 	"github.com/mienhq/mien/face"
 	"github.com/mienhq/mien/gate"
-	"github.com/mienhq/mien/quality"
 	"github.com/mienhq/mien/track"
 	"github.com/mienhq/mien/video"
 )
@@ -191,10 +190,11 @@ func (p *watchPipe) templates(ctx context.Context, img *face.Image, dets []face.
 		}
 		fc.Template = e
 		if p.liveness != nil {
-			if fc.Live, err = p.liveness.PassiveScore(ctx, img, dets[t.Det]); err != nil {
+			var grey bool
+			if fc.Live, grey, err = p.liveness.PassiveScore(ctx, img, dets[t.Det]); err != nil {
 				return fmt.Errorf("watch: track %d: %w", t.ID, err)
 			}
-			if !p.warned && p.warn != nil && quality.Greyscale(img, dets[t.Det].Box) {
+			if grey && !p.warned && p.warn != nil {
 				p.warned = true
 				fmt.Fprintln(p.warn, greyGateWarning)
 			}

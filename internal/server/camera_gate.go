@@ -8,7 +8,6 @@ import (
 	"github.com/mienhq/mien/gate"
 	"github.com/mienhq/mien/internal/gallery"
 	"github.com/mienhq/mien/internal/stream"
-	"github.com/mienhq/mien/quality"
 	"github.com/mienhq/mien/track"
 	"github.com/mienhq/mien/video"
 )
@@ -23,7 +22,7 @@ type CameraEmbedder interface {
 // engine's): a face's live score, 0 where the models cannot judge it, and
 // the calibrated threshold a track's frames must reach.
 type CameraLiveness interface {
-	PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (float32, error)
+	PassiveScore(ctx context.Context, img *face.Image, d face.Detection) (score float32, grey bool, err error)
 	LivenessThreshold() (float32, error)
 }
 
@@ -38,11 +37,11 @@ func (s *Server) gateFactory(emb CameraEmbedder, live CameraLiveness) stream.Gat
 		}
 		o := gate.Options{Camera: cfg.ID}
 		if cfg.AntiSpoof {
-			if live == nil {
-				return nil, fmt.Errorf("server: gate camera %s: anti-spoofing is on and the model pack has no anti-spoof models (install the standard pack, or set anti_spoof to false)", cfg.ID)
+			if live != nil {
+				o.MinLive, err = live.LivenessThreshold()
 			}
-			if o.MinLive, err = live.LivenessThreshold(); err != nil {
-				return nil, fmt.Errorf("server: gate camera %s: %w", cfg.ID, err)
+			if live == nil || err != nil {
+				return nil, fmt.Errorf("server: gate camera %s: anti-spoofing is on and the model pack has no anti-spoof models (install the standard pack, or set anti_spoof to false)", cfg.ID)
 			}
 		} else {
 			live = nil
@@ -92,10 +91,11 @@ func (c *cameraGate) Observe(ctx context.Context, f *video.Frame, dets []face.De
 			}
 			fc.Template = e
 			if c.live != nil {
-				if fc.Live, err = c.live.PassiveScore(ctx, f.Image, dets[t.Det]); err != nil {
+				var grey bool
+				if fc.Live, grey, err = c.live.PassiveScore(ctx, f.Image, dets[t.Det]); err != nil {
 					return nil, fmt.Errorf("server: track %d: %w", t.ID, err)
 				}
-				if !c.greys && quality.Greyscale(f.Image, dets[t.Det].Box) {
+				if grey && !c.greys {
 					c.greys = true
 					c.grey()
 				}

@@ -45,9 +45,9 @@ type CameraOptions struct {
 	// Embedder computes templates for gate cameras (nil: gate cameras fail
 	// with "gate mode is not available"). Counting cameras never use it.
 	Embedder CameraEmbedder
-	// Liveness scores gate cameras' faces for anti-spoofing (nil: the model
-	// pack has no anti-spoof models, and a gate camera must set anti_spoof
-	// to false).
+	// Liveness scores gate cameras' faces for anti-spoofing (nil, or a
+	// LivenessThreshold error: the model pack has no anti-spoof models, and
+	// a gate camera must set anti_spoof to false).
 	Liveness CameraLiveness
 	// Outbound decides where webhooks and relays may go, checked when a
 	// camera's URLs are set and on every connection (nil: http(s) to public
@@ -214,11 +214,16 @@ func (s *Server) cameraConfig(c store.Camera) (stream.Config, error) {
 // or changed: a stored camera started on such a server fails in its health
 // with the gate's reason instead.
 func (s *Server) checkAntiSpoof(cfg stream.Config) error {
-	if cfg.AntiSpoof && s.cams.opts.Embedder != nil && s.cams.opts.Liveness == nil {
-		return badRequest("anti_spoof: this server's model pack has no anti-spoof models (the standard pack has them: mien models install standard); " +
-			"install it, or set anti_spoof to false to gate without (a photo or a screen showing an enrolled person would then be granted)")
+	if !cfg.AntiSpoof || s.cams.opts.Embedder == nil {
+		return nil
 	}
-	return nil
+	if l := s.cams.opts.Liveness; l != nil {
+		if _, err := l.LivenessThreshold(); err == nil {
+			return nil
+		}
+	}
+	return badRequest("anti_spoof: this server's model pack has no anti-spoof models (the standard pack has them: mien models install standard); " +
+		"install it, or set anti_spoof to false to gate without (a photo or a screen showing an enrolled person would then be granted)")
 }
 
 // checkOutbound refuses webhook and relay URLs that lead to the server's
